@@ -1,0 +1,46 @@
+// The per-partition settings the storage engine obeys. `src/config.ts` builds one of these from
+// a topic's configs (Kafka's names: `segment.bytes`, `retention.ms` …) layered over the broker's
+// defaults (`log.segment.bytes`, `log.retention.ms` …); storage never parses config strings.
+
+export interface LogConfig {
+  /** segment.bytes: roll when the active segment would pass this size. Kafka default 1 GiB. */
+  segmentBytes: number
+  /** segment.ms: roll when the active segment's first batch is older than this. Default 7 days. */
+  segmentMs: number
+  /** segment.index.bytes: preallocated size of each .index/.timeindex. Default 10 MiB. */
+  segmentIndexBytes: number
+  /** index.interval.bytes: bytes of log between two index entries. Default 4096. */
+  indexIntervalBytes: number
+  /** retention.ms: delete segments whose newest timestamp is older; -1 keeps forever. 7 days. */
+  retentionMs: number
+  /** retention.bytes: delete old segments while the log is larger; -1 means no limit. */
+  retentionBytes: number
+  /** flush.messages: fdatasync after this many messages; Kafka's default Long.MAX_VALUE. */
+  flushMessages: number
+  /** flush.ms: fdatasync when the oldest unflushed append is this old; default Long.MAX_VALUE. */
+  flushMs: number
+  /** max.message.bytes: largest record batch accepted. Kafka default 1048588. */
+  maxMessageBytes: number
+  /** message.timestamp.type: CreateTime or LogAppendTime. */
+  messageTimestampType: 'CreateTime' | 'LogAppendTime'
+  /** cleanup.policy: delete, compact, or both. */
+  cleanupPolicy: ('delete' | 'compact')[]
+  /** file.delete.delay.ms: how long a deleted segment lingers as .deleted. Default 60000. */
+  fileDeleteDelayMs: number
+}
+
+/** Kafka's defaults, as documented for the topic-level configs. */
+export const defaultLogConfig: LogConfig = {
+  segmentBytes: 1024 * 1024 * 1024,
+  segmentMs: 7 * 24 * 60 * 60 * 1000,
+  segmentIndexBytes: 10 * 1024 * 1024,
+  indexIntervalBytes: 4096,
+  retentionMs: 7 * 24 * 60 * 60 * 1000,
+  retentionBytes: -1,
+  flushMessages: Number.MAX_SAFE_INTEGER,
+  flushMs: Number.MAX_SAFE_INTEGER,
+  maxMessageBytes: 1048588,
+  messageTimestampType: 'CreateTime',
+  cleanupPolicy: ['delete'],
+  fileDeleteDelayMs: 60_000,
+}
