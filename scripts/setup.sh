@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Brings a fresh checkout to a runnable state and is quick when nothing is missing:
+#   1. npm packages (Bun itself comes from npm as a dev dependency),
+#   2. the native addon (native/sluice.node, built with cargo; crates.io is not needed),
+#   3. with --clients, the Debian packages the client tests drive (kcat, librdkafka, the Python
+#      clients), installed only when running as root and only when one is missing.
+# Usage: scripts/setup.sh [--quiet] [--clients]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quiet=0
+clients=0
+for arg in "$@"; do
+  case "$arg" in
+    --quiet) quiet=1 ;;
+    --clients) clients=1 ;;
+    -h | --help)
+      sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+      exit 0
+      ;;
+    *)
+      echo "setup: unknown option '$arg' (try --help)" >&2
+      exit 2
+      ;;
+  esac
+done
+say() { [ "$quiet" = 1 ] || echo "setup: $*"; }
+step() { echo "setup: $*" >&2; }
+
+# 1. npm packages: install when node_modules is absent or older than the lockfile.
+if [ ! -x node_modules/.bin/bun ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error >&2
+else
+  say "npm packages up to date"
+fi
+
+# 2. The addon: rebuild when missing or older than any source file of the crate.
+if [ ! -f native/sluice.node ] || [ -n "$(find native/src native/Cargo.toml native/build.sh -newer native/sluice.node 2>/dev/null | head -n 1)" ]; then
+  if ! command -v cargo >/dev/null 2>&1; then
+    echo "setup: cargo not found; install Rust (rustup.rs) to build the native addon" >&2
+    exit 1
+  fi
+  step "building the native addon (cargo build --release)"
+  bash native/build.sh >&2
+else
+  say "native addon up to date"
+fi
+
+# 3. Debian packages for the client tests.
+if [ "$clients" = 1 ]; then
+  missing=()
+  command -v kcat >/dev/null 2>&1 || missing+=(kcat)
+  /usr/bin/python3 -c 'import confluent_kafka' 2>/dev/null || missing+=(python3-confluent-kafka)
+  /usr/bin/python3 -c 'import kafka' 2>/dev/null || missing+=(python3-kafka)
+  pkg-config --exists rdkafka 2>/dev/null || missing+=(librdkafka-dev pkg-config)
+  command -v iperf3 >/dev/null 2>&1 || missing+=(iperf3)
+  if ((${#missing[@]})); then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      step "installing Debian packages: ${missing[*]}"
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq >&2
+      apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+      echo "setup: missing ${missing[*]}; client tests that need them will be skipped (run as root to install)" >&2
+    fi
+  else
+    say "client packages present"
+  fi
+fi
