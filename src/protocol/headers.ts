@@ -1,0 +1,140 @@
+// Request and response headers (Kafka's RequestHeader.json / ResponseHeader.json).
+//
+// Request header v1: apiKey int16, apiVersion int16, correlationId int32, clientId nullable
+// int16-length string. v2 (from an API's first flexible version) adds a tagged-field section;
+// clientId stays a non-compact string even then. Response header v0: correlationId; v1 adds a
+// tagged-field section. ApiVersions always answers with header v0, whatever its version, because
+// a client must be able to read the answer before it knows which versions we speak (KIP-511).
+
+import type { RequestHeader } from '../handlers/handler.ts'
+import { ErrorCode } from './errors.ts'
+import { ProtocolError } from './protocol-error.ts'
+import { Reader } from './reader.ts'
+import { apiSpec } from './registry.ts'
+import { parseVersions } from './versions.ts'
+
+const API_VERSIONS_KEY = 18
+
+// First flexible version of APIs whose spec we may not have registered, so that any request's
+// header can be decoded (and answered) even for an API we do not serve. -1 means never flexible.
+const FIRST_FLEXIBLE: Record<number, number> = {
+  0: 9,
+  1: 12,
+  2: 6,
+  3: 9,
+  4: 4,
+  5: 2,
+  6: 6,
+  7: 3,
+  8: 8,
+  9: 6,
+  10: 3,
+  11: 6,
+  12: 4,
+  13: 4,
+  14: 4,
+  15: 5,
+  16: 3,
+  17: -1,
+  18: 3,
+  19: 5,
+  20: 4,
+  21: 2,
+  22: 2,
+  23: 4,
+  24: 3,
+  25: 3,
+  26: 3,
+  27: 1,
+  28: 3,
+  29: 2,
+  30: 2,
+  31: 2,
+  32: 4,
+  33: 2,
+  34: 2,
+  35: 2,
+  36: 2,
+  37: 2,
+  38: 2,
+  39: 2,
+  40: 2,
+  41: 2,
+  42: 2,
+  43: 2,
+  44: 1,
+  45: 0,
+  46: 0,
+  47: -1,
+  48: 1,
+  49: 1,
+}
+
+function firstFlexibleVersion(apiKey: number): number {
+  const spec = apiSpec(apiKey)
+  if (spec) {
+    const r = parseVersions(spec.request.flexibleVersions)
+    return r.min <= r.max ? r.min : -1
+  }
+  return FIRST_FLEXIBLE[apiKey] ?? 0 // every API added after key 49 is flexible from v0
+}
+
+export function requestHeaderVersion(apiKey: number, apiVersion: number): 1 | 2 {
+  const flex = firstFlexibleVersion(apiKey)
+  return flex >= 0 && apiVersion >= flex ? 2 : 1
+}
+
+export function responseHeaderVersion(apiKey: number, apiVersion: number): 0 | 1 {
+  if (apiKey === API_VERSIONS_KEY) return 0
+  const flex = firstFlexibleVersion(apiKey)
+  return flex >= 0 && apiVersion >= flex ? 1 : 0
+}
+
+/**
+ * Decodes a request header from a frame (the bytes after the 4-byte size). For an API key we do
+ * not know, the v1 part is still decoded so that the server can answer with the correlation id.
+ */
+export function decodeRequestHeader(frame: Uint8Array): {
+  header: RequestHeader
+  bodyOffset: number
+} {
+  const r = new Reader(frame)
+  r.context = 'request header'
+  r.field = 'apiKey'
+  const apiKey = r.int16()
+  r.field = 'apiVersion'
+  const apiVersion = r.int16()
+  r.field = 'correlationId'
+  const correlationId = r.int32()
+  r.field = 'clientId'
+  const clientId = r.string(true)
+  const header: RequestHeader = { apiKey, apiVersion, correlationId, clientId }
+  if (apiVersion < 0) {
+    throw new ProtocolError(
+      `request header: negative apiVersion ${apiVersion} for apiKey ${apiKey}`,
+    )
+  }
+  if (requestHeaderVersion(apiKey, apiVersion) === 2 && apiSpec(apiKey) !== undefined) {
+    skipTaggedFields(r)
+  }
+  return { header, bodyOffset: r.offset }
+}
+
+export function skipTaggedFields(r: Reader): void {
+  r.field = '<tagged fields>'
+  const count = r.unsignedVarint()
+  if (count * 2 > r.remaining)
+    r.fail(`claims ${count} tagged fields but ${r.remaining} bytes remain`)
+  for (let i = 0; i < count; i++) {
+    r.unsignedVarint()
+    r.skip(r.unsignedVarint())
+  }
+}
+
+export function unsupportedVersion(apiKey: number, apiVersion: number): ProtocolError {
+  const spec = apiSpec(apiKey)
+  const what = spec
+    ? `${spec.name} (key ${apiKey}) v${apiVersion} is not served (versions ${spec.request.validVersions})`
+    : `API key ${apiKey} is not served`
+  return new ProtocolError(what, { errorCode: ErrorCode.UNSUPPORTED_VERSION })
+}

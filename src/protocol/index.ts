@@ -1,0 +1,132 @@
+// The protocol layer's public face: what the server and the handlers call.
+//
+// Frames: `decodeRequestHeader`, `decodeRequest` and `decodeResponse` take a frame WITHOUT its
+// 4-byte size prefix (the server has already read it to find the frame); `encodeResponse` and
+// `encodeRequest` return bytes WITH the size prefix, ready to write. Decoded `bytes`/`records`
+// fields are views of the frame, so the frame must not be reused while the request is in use.
+//
+// A response is a list of chunks: our header and field bytes as Uint8Arrays, and record sets as
+// the FileSlice or Uint8Array the handler gave (not copied; arrays under 1 KiB are copied inline,
+// which is cheaper than a separate write), for the server to write in order.
+
+import type { RequestHeader } from '../handlers/handler.ts'
+import { compileMessage } from './codec.ts'
+import { requestHeaderVersion, responseHeaderVersion, unsupportedVersion } from './headers.ts'
+import { allSpecs } from './messages/index.ts'
+import { ProtocolError } from './protocol-error.ts'
+import { Reader } from './reader.ts'
+import { apiSpec, registerApi, supportsVersion } from './registry.ts'
+import { Writer, type EncodedMessage } from './writer.ts'
+
+export { ProtocolError } from './protocol-error.ts'
+export { ErrorCode, errorName } from './errors.ts'
+export { decodeRequestHeader, requestHeaderVersion, responseHeaderVersion } from './headers.ts'
+export { apiSpec, registerApi, registeredApis, supportsVersion } from './registry.ts'
+export { ZERO_UUID } from './reader.ts'
+export { INLINE_RECORDS_MAX_BYTES } from './writer.ts'
+export type { ApiSpec, MessageSpec, FieldSpec } from './schema.ts'
+
+/**
+ * A response ready to write, in order: header and field bytes as Uint8Arrays, record sets as
+ * separate chunks (a FileSlice, or a Uint8Array of INLINE_RECORDS_MAX_BYTES or more; smaller
+ * arrays are copied inline). `sizeBytes` counts every byte to write, size prefix included.
+ */
+export type EncodedResponse = EncodedMessage
+
+for (const spec of allSpecs) registerApi(spec)
+
+// One writer for every message: encoding is synchronous, so no two encodings interleave. Its
+// buffer is dropped when one unusually large message has grown it past WRITER_KEEP_BYTES.
+const WRITER_KEEP_BYTES = 1024 * 1024
+let writer = new Writer()
+
+function freshWriter(): Writer {
+  if (writer.buf.length > WRITER_KEEP_BYTES) writer = new Writer()
+  writer.reset()
+  return writer
+}
+
+function specFor(apiKey: number, apiVersion: number) {
+  const spec = apiSpec(apiKey)
+  if (!spec || !supportsVersion(apiKey, apiVersion)) throw unsupportedVersion(apiKey, apiVersion)
+  return spec
+}
+
+/** Decodes a request body; throws ProtocolError if malformed or not served at this version. */
+export function decodeRequest(
+  apiKey: number,
+  apiVersion: number,
+  frame: Uint8Array,
+  bodyOffset: number,
+): any {
+  const spec = specFor(apiKey, apiVersion)
+  const r = new Reader(frame, bodyOffset)
+  r.context = `${spec.name} v${apiVersion} request`
+  return compileMessage(spec.request, apiVersion).decode(r)
+}
+
+/** Encodes a response with its size prefix and header (v0 or v1 as the API and version say). */
+export function encodeResponse(
+  apiKey: number,
+  apiVersion: number,
+  correlationId: number,
+  body: any,
+): EncodedResponse {
+  const spec = specFor(apiKey, apiVersion)
+  const w = freshWriter()
+  w.int32(0) // size, patched below
+  w.int32(correlationId)
+  if (responseHeaderVersion(apiKey, apiVersion) === 1) w.unsignedVarint(0)
+  compileMessage(spec.response, apiVersion).encode(w, body)
+  w.patchInt32(0, w.sizeBytes - 4)
+  return w.finish()
+}
+
+/** Encodes a request with its size prefix and header; record sets must be Uint8Arrays. */
+export function encodeRequest(
+  apiKey: number,
+  apiVersion: number,
+  header: RequestHeader,
+  body: any,
+): Uint8Array {
+  const spec = specFor(apiKey, apiVersion)
+  const w = freshWriter()
+  w.int32(0)
+  w.int16(apiKey)
+  w.int16(apiVersion)
+  w.int32(header.correlationId)
+  w.string(header.clientId)
+  if (requestHeaderVersion(apiKey, apiVersion) === 2) w.unsignedVarint(0)
+  compileMessage(spec.request, apiVersion).encode(w, body)
+  w.patchInt32(0, w.sizeBytes - 4)
+  return w.finishContiguous()
+}
+
+/** Decodes a response frame (without its size prefix): header, then body. */
+export function decodeResponse(
+  apiKey: number,
+  apiVersion: number,
+  frame: Uint8Array,
+): { correlationId: number; body: any } {
+  const spec = specFor(apiKey, apiVersion)
+  const r = new Reader(frame)
+  r.context = `${spec.name} v${apiVersion} response`
+  r.field = 'correlationId'
+  const correlationId = r.int32()
+  if (responseHeaderVersion(apiKey, apiVersion) === 1) {
+    const outerContext = r.context
+    r.context = `${outerContext} header`
+    const count = r.unsignedVarint()
+    for (let i = 0; i < count; i++) {
+      r.unsignedVarint()
+      r.skip(r.unsignedVarint())
+    }
+    r.context = outerContext
+  }
+  const body = compileMessage(spec.response, apiVersion).decode(r)
+  return { correlationId, body }
+}
+
+export function isProtocolError(e: unknown): e is ProtocolError {
+  return e instanceof ProtocolError
+}

@@ -1,0 +1,103 @@
+// ListOffsets (key 2): versions 1-8, flexible from 6. Facts from Kafka's ListOffsetsRequest.json
+// / ListOffsetsResponse.json. Special timestamps: -1 latest, -2 earliest, -3 max timestamp (v7+),
+// -4 local log start (v8+).
+
+import type { ApiSpec } from '../schema.ts'
+import { throttleTimeMs } from './shared.ts'
+
+export interface ListOffsetsRequestPartition {
+  partitionIndex: number
+  currentLeaderEpoch: number
+  timestamp: number
+  maxNumOffsets: number
+}
+
+export interface ListOffsetsRequest {
+  replicaId: number
+  isolationLevel: number
+  topics: { name: string; partitions: ListOffsetsRequestPartition[] }[]
+}
+
+export interface ListOffsetsResponsePartition {
+  partitionIndex: number
+  errorCode: number
+  oldStyleOffsets?: number[]
+  timestamp?: number
+  offset?: number
+  leaderEpoch?: number
+}
+
+export interface ListOffsetsResponse {
+  throttleTimeMs?: number
+  topics: { name: string; partitions: ListOffsetsResponsePartition[] }[]
+}
+
+export const spec: ApiSpec = {
+  apiKey: 2,
+  name: 'ListOffsets',
+  request: {
+    apiKey: 2,
+    name: 'ListOffsetsRequest',
+    type: 'request',
+    validVersions: '1-8',
+    flexibleVersions: '6+',
+    fields: [
+      { name: 'replicaId', type: 'int32', versions: '0+' },
+      { name: 'isolationLevel', type: 'int8', versions: '2+' },
+      {
+        name: 'topics',
+        type: 'struct',
+        array: true,
+        versions: '0+',
+        fields: [
+          { name: 'name', type: 'string', versions: '0+' },
+          {
+            name: 'partitions',
+            type: 'struct',
+            array: true,
+            versions: '0+',
+            fields: [
+              { name: 'partitionIndex', type: 'int32', versions: '0+' },
+              { name: 'currentLeaderEpoch', type: 'int32', versions: '4+', default: -1 },
+              { name: 'timestamp', type: 'int64', versions: '0+' },
+              { name: 'maxNumOffsets', type: 'int32', versions: '0', default: 1 },
+            ],
+          },
+        ],
+      },
+    ],
+  },
+  response: {
+    apiKey: 2,
+    name: 'ListOffsetsResponse',
+    type: 'response',
+    validVersions: '1-8',
+    flexibleVersions: '6+',
+    fields: [
+      throttleTimeMs('2+'),
+      {
+        name: 'topics',
+        type: 'struct',
+        array: true,
+        versions: '0+',
+        fields: [
+          { name: 'name', type: 'string', versions: '0+' },
+          {
+            name: 'partitions',
+            type: 'struct',
+            array: true,
+            versions: '0+',
+            fields: [
+              { name: 'partitionIndex', type: 'int32', versions: '0+' },
+              { name: 'errorCode', type: 'int16', versions: '0+' },
+              { name: 'oldStyleOffsets', type: 'int64', array: true, versions: '0' },
+              { name: 'timestamp', type: 'int64', versions: '1+', default: -1 },
+              { name: 'offset', type: 'int64', versions: '1+', default: -1 },
+              { name: 'leaderEpoch', type: 'int32', versions: '4+', default: -1 },
+            ],
+          },
+        ],
+      },
+    ],
+  },
+}

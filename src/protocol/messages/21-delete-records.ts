@@ -1,0 +1,83 @@
+// DeleteRecords (key 21): versions 0-2, flexible from 2. Facts from Kafka's
+// DeleteRecordsRequest.json / DeleteRecordsResponse.json. Moves each partition's log start
+// offset up to `offset` (-1 means the high watermark); answers the new low watermark.
+
+import type { ApiSpec } from '../schema.ts'
+import { throttleTimeMs } from './shared.ts'
+
+export interface DeleteRecordsRequest {
+  topics: { name: string; partitions: { partitionIndex: number; offset: number }[] }[]
+  timeoutMs: number
+}
+
+export interface DeleteRecordsResponse {
+  throttleTimeMs: number
+  topics: {
+    name: string
+    partitions: { partitionIndex: number; lowWatermark: number; errorCode: number }[]
+  }[]
+}
+
+export const spec: ApiSpec = {
+  apiKey: 21,
+  name: 'DeleteRecords',
+  request: {
+    apiKey: 21,
+    name: 'DeleteRecordsRequest',
+    type: 'request',
+    validVersions: '0-2',
+    flexibleVersions: '2+',
+    fields: [
+      {
+        name: 'topics',
+        type: 'struct',
+        array: true,
+        versions: '0+',
+        fields: [
+          { name: 'name', type: 'string', versions: '0+' },
+          {
+            name: 'partitions',
+            type: 'struct',
+            array: true,
+            versions: '0+',
+            fields: [
+              { name: 'partitionIndex', type: 'int32', versions: '0+' },
+              { name: 'offset', type: 'int64', versions: '0+' },
+            ],
+          },
+        ],
+      },
+      { name: 'timeoutMs', type: 'int32', versions: '0+' },
+    ],
+  },
+  response: {
+    apiKey: 21,
+    name: 'DeleteRecordsResponse',
+    type: 'response',
+    validVersions: '0-2',
+    flexibleVersions: '2+',
+    fields: [
+      throttleTimeMs('0+'),
+      {
+        name: 'topics',
+        type: 'struct',
+        array: true,
+        versions: '0+',
+        fields: [
+          { name: 'name', type: 'string', versions: '0+' },
+          {
+            name: 'partitions',
+            type: 'struct',
+            array: true,
+            versions: '0+',
+            fields: [
+              { name: 'partitionIndex', type: 'int32', versions: '0+' },
+              { name: 'lowWatermark', type: 'int64', versions: '0+' },
+              { name: 'errorCode', type: 'int16', versions: '0+' },
+            ],
+          },
+        ],
+      },
+    ],
+  },
+}

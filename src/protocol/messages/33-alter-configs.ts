@@ -1,0 +1,86 @@
+// AlterConfigs (key 33): versions 0-2, flexible from 2. Facts from Kafka's
+// AlterConfigsRequest.json / AlterConfigsResponse.json. Replaces a resource's whole dynamic
+// config set (IncrementalAlterConfigs changes single keys).
+
+import type { ApiSpec } from '../schema.ts'
+import { throttleTimeMs } from './shared.ts'
+
+export interface AlterConfigsResource {
+  resourceType: number
+  resourceName: string
+  configs: { name: string; value: string | null }[]
+}
+
+export interface AlterConfigsRequest {
+  resources: AlterConfigsResource[]
+  validateOnly: boolean
+}
+
+export interface AlterConfigsResourceResponse {
+  errorCode: number
+  errorMessage: string | null
+  resourceType: number
+  resourceName: string
+}
+
+export interface AlterConfigsResponse {
+  throttleTimeMs: number
+  responses: AlterConfigsResourceResponse[]
+}
+
+export const spec: ApiSpec = {
+  apiKey: 33,
+  name: 'AlterConfigs',
+  request: {
+    apiKey: 33,
+    name: 'AlterConfigsRequest',
+    type: 'request',
+    validVersions: '0-2',
+    flexibleVersions: '2+',
+    fields: [
+      {
+        name: 'resources',
+        type: 'struct',
+        array: true,
+        versions: '0+',
+        fields: [
+          { name: 'resourceType', type: 'int8', versions: '0+' },
+          { name: 'resourceName', type: 'string', versions: '0+' },
+          {
+            name: 'configs',
+            type: 'struct',
+            array: true,
+            versions: '0+',
+            fields: [
+              { name: 'name', type: 'string', versions: '0+' },
+              { name: 'value', type: 'string', versions: '0+', nullableVersions: '0+' },
+            ],
+          },
+        ],
+      },
+      { name: 'validateOnly', type: 'bool', versions: '0+' },
+    ],
+  },
+  response: {
+    apiKey: 33,
+    name: 'AlterConfigsResponse',
+    type: 'response',
+    validVersions: '0-2',
+    flexibleVersions: '2+',
+    fields: [
+      throttleTimeMs('0+'),
+      {
+        name: 'responses',
+        type: 'struct',
+        array: true,
+        versions: '0+',
+        fields: [
+          { name: 'errorCode', type: 'int16', versions: '0+' },
+          { name: 'errorMessage', type: 'string', versions: '0+', nullableVersions: '0+' },
+          { name: 'resourceType', type: 'int8', versions: '0+' },
+          { name: 'resourceName', type: 'string', versions: '0+' },
+        ],
+      },
+    ],
+  },
+}

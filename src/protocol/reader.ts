@@ -1,0 +1,257 @@
+// Reads Kafka's wire primitives from one frame, one method per primitive, in wire order.
+//
+// Everything a peer claims is checked against the bytes that remain BEFORE anything is
+// allocated: a string, bytes or an array that says it is 2^31 long fails at once with a
+// ProtocolError naming the field, instead of allocating. `end` is the limit (the frame's end, or
+// a tagged field's end while that field is decoded).
+//
+// Representation choices:
+// * int64 and varlong are returned as JS numbers (Sluice keeps offsets, timestamps and producer
+//   ids below 2^53); a value outside ±2^53 is rejected rather than silently rounded.
+// * uuid is returned as the canonical lowercase 8-4-4-4-12 hex string; the null uuid is
+//   '00000000-0000-0000-0000-000000000000' (ZERO_UUID).
+// * bytes and records are zero-copy `subarray` views of the frame: the frame must stay untouched
+//   for as long as the decoded request is in use.
+
+import { ProtocolError } from './protocol-error.ts'
+
+export const ZERO_UUID = '00000000-0000-0000-0000-000000000000'
+const EMPTY = new Uint8Array(0)
+const TWO_32 = 4294967296
+const ASCII_FAST_MAX_BYTES = 64
+const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+export class Reader {
+  readonly buf: Uint8Array
+  private readonly view: DataView
+  private text: Buffer | null = null
+  offset: number
+  end: number
+  /** What is being decoded (e.g. `Produce v9 request`), for error messages. */
+  context = ''
+  /** The field path being decoded, set by the codec before each field; for error messages. */
+  field = ''
+
+  constructor(buf: Uint8Array, offset = 0, end = buf.length) {
+    this.buf = buf
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+    this.offset = offset
+    this.end = end
+  }
+
+  get remaining(): number {
+    return this.end - this.offset
+  }
+
+  fail(what: string): never {
+    const where = this.context ? `${this.context}: ` : ''
+    const field = this.field ? `${this.field}: ` : ''
+    throw new ProtocolError(`${where}${field}${what} (at byte ${this.offset} of ${this.end})`)
+  }
+
+  /** Asserts that `n` more bytes exist; the one bounds check every read goes through. */
+  need(n: number): void {
+    if (n > this.end - this.offset) this.fail(`needs ${n} bytes but only ${this.remaining} remain`)
+  }
+
+  int8(): number {
+    this.need(1)
+    return this.view.getInt8(this.offset++)
+  }
+
+  bool(): boolean {
+    return this.int8() !== 0
+  }
+
+  int16(): number {
+    this.need(2)
+    const v = this.view.getInt16(this.offset)
+    this.offset += 2
+    return v
+  }
+
+  uint16(): number {
+    this.need(2)
+    const v = this.view.getUint16(this.offset)
+    this.offset += 2
+    return v
+  }
+
+  int32(): number {
+    this.need(4)
+    const v = this.view.getInt32(this.offset)
+    this.offset += 4
+    return v
+  }
+
+  uint32(): number {
+    this.need(4)
+    const v = this.view.getUint32(this.offset)
+    this.offset += 4
+    return v
+  }
+
+  int64(): number {
+    this.need(8)
+    const hi = this.view.getInt32(this.offset)
+    const lo = this.view.getUint32(this.offset + 4)
+    this.offset += 8
+    // hi * 2^32 + lo is exact while |hi| < 2^21, i.e. for every value within ±2^53.
+    if (hi > 0x1fffff || hi < -0x200000) this.fail(`int64 value beyond ±2^53 (high word ${hi})`)
+    return hi * TWO_32 + lo
+  }
+
+  float64(): number {
+    this.need(8)
+    const v = this.view.getFloat64(this.offset)
+    this.offset += 8
+    return v
+  }
+
+  uuid(): string {
+    this.need(16)
+    const b = this.buf
+    const o = this.offset
+    this.offset += 16
+    let s = ''
+    for (let i = 0; i < 16; i++) {
+      if (i === 4 || i === 6 || i === 8 || i === 10) s += '-'
+      s += HEX[b[o + i]!]
+    }
+    return s
+  }
+
+  /** An unsigned varint of at most 32 bits (Kafka's UNSIGNED_VARINT). */
+  unsignedVarint(): number {
+    let value = 0
+    for (let shift = 0; shift < 35; shift += 7) {
+      this.need(1)
+      const b = this.buf[this.offset++]!
+      value += (b & 0x7f) * 2 ** shift
+      if ((b & 0x80) === 0) {
+        if (value > 0xffffffff) this.fail('unsigned varint exceeds 32 bits')
+        return value
+      }
+    }
+    this.fail('unsigned varint longer than 5 bytes')
+  }
+
+  /** A zigzag-encoded signed varint of at most 32 bits. */
+  varint(): number {
+    const u = this.unsignedVarint()
+    return u % 2 === 0 ? u / 2 : -(u + 1) / 2
+  }
+
+  /** A zigzag-encoded signed varlong, as a number (rejected beyond ±2^53). */
+  varlong(): number {
+    let value = 0
+    for (let shift = 0; shift < 70; shift += 7) {
+      this.need(1)
+      const b = this.buf[this.offset++]!
+      value += (b & 0x7f) * 2 ** shift
+      if ((b & 0x80) === 0) {
+        if (value > Number.MAX_SAFE_INTEGER) this.fail('varlong beyond ±2^53')
+        return value % 2 === 0 ? value / 2 : -(value + 1) / 2
+      }
+    }
+    this.fail('varlong longer than 10 bytes')
+  }
+
+  private utf8(n: number): string {
+    this.need(n)
+    const start = this.offset
+    this.offset += n
+    // Names (topics, client ids, groups) are short and ASCII: decoding them by hand is several
+    // times faster than a call into the runtime's UTF-8 decoder.
+    if (n <= ASCII_FAST_MAX_BYTES) {
+      const b = this.buf
+      let s = ''
+      for (let i = start; i < start + n; i++) {
+        const c = b[i]!
+        if (c >= 0x80) return this.textView().toString('utf8', start, start + n)
+        s += String.fromCharCode(c)
+      }
+      return s
+    }
+    return this.textView().toString('utf8', start, start + n)
+  }
+
+  private textView(): Buffer {
+    if (this.text === null) {
+      this.text = Buffer.from(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength)
+    }
+    return this.text
+  }
+
+  /** Length-prefixed (int16) string; `nullable` allows length -1. */
+  string(nullable: boolean): string | null {
+    const n = this.int16()
+    if (n < 0) {
+      if (n === -1 && nullable) return null
+      this.fail(n === -1 ? 'null string in a non-nullable field' : `negative string length ${n}`)
+    }
+    return this.utf8(n)
+  }
+
+  /** Compact string: unsigned varint length + 1, 0 meaning null. */
+  compactString(nullable: boolean): string | null {
+    const n = this.unsignedVarint() - 1
+    if (n < 0) {
+      if (nullable) return null
+      this.fail('null string in a non-nullable field')
+    }
+    return this.utf8(n)
+  }
+
+  private view8(n: number): Uint8Array {
+    this.need(n)
+    const start = this.offset
+    this.offset += n
+    return n === 0 ? EMPTY : this.buf.subarray(start, start + n)
+  }
+
+  /** Length-prefixed (int32) bytes as a zero-copy view; `nullable` allows length -1. */
+  bytes(nullable: boolean): Uint8Array | null {
+    const n = this.int32()
+    if (n < 0) {
+      if (n === -1 && nullable) return null
+      this.fail(n === -1 ? 'null bytes in a non-nullable field' : `negative bytes length ${n}`)
+    }
+    return this.view8(n)
+  }
+
+  /** Compact bytes (unsigned varint length + 1, 0 meaning null) as a zero-copy view. */
+  compactBytes(nullable: boolean): Uint8Array | null {
+    const n = this.unsignedVarint() - 1
+    if (n < 0) {
+      if (nullable) return null
+      this.fail('null bytes in a non-nullable field')
+    }
+    return this.view8(n)
+  }
+
+  /**
+   * An array's element count (int32, or compact: unsigned varint count + 1), -1 for null.
+   * `minElementBytes` is the smallest encoding of one element: the count is refused unless
+   * count × minElementBytes bytes remain, so no peer can make us allocate for bytes it never sent.
+   */
+  arrayLength(compact: boolean, nullable: boolean, minElementBytes: number): number {
+    const n = compact ? this.unsignedVarint() - 1 : this.int32()
+    if (n < 0) {
+      if (n === -1 && nullable) return -1
+      this.fail(n === -1 ? 'null array in a non-nullable field' : `negative array length ${n}`)
+    }
+    const minBytes = n * Math.max(1, minElementBytes)
+    if (minBytes > this.remaining) {
+      this.fail(
+        `claims ${n} array elements (at least ${minBytes} bytes) but ${this.remaining} remain`,
+      )
+    }
+    return n
+  }
+
+  skip(n: number): void {
+    this.need(n)
+    this.offset += n
+  }
+}

@@ -1,0 +1,103 @@
+// Proves each wire primitive against bytes worked out from Kafka's encoding rules (zigzag
+// varints, big-endian ints, int64 as two words), in both directions, and that values a JS number
+// cannot hold exactly (beyond ±2^53) are refused instead of rounded.
+
+import { expect, test } from 'bun:test'
+import { ProtocolError } from '../../src/protocol/protocol-error.ts'
+import { Reader } from '../../src/protocol/reader.ts'
+import { Writer } from '../../src/protocol/writer.ts'
+
+function bytesOf(write: (w: Writer) => void): number[] {
+  const w = new Writer(16)
+  write(w)
+  return [...w.finishContiguous()]
+}
+
+const cases: [string, (w: Writer) => void, number[], (r: Reader) => unknown, unknown][] = [
+  ['varint 0', (w) => w.varint(0), [0x00], (r) => r.varint(), 0],
+  ['varint -1', (w) => w.varint(-1), [0x01], (r) => r.varint(), -1],
+  ['varint 1', (w) => w.varint(1), [0x02], (r) => r.varint(), 1],
+  ['varint -64', (w) => w.varint(-64), [0x7f], (r) => r.varint(), -64],
+  ['varint 64', (w) => w.varint(64), [0x80, 0x01], (r) => r.varint(), 64],
+  [
+    'varint int32 min',
+    (w) => w.varint(-(2 ** 31)),
+    [0xff, 0xff, 0xff, 0xff, 0x0f],
+    (r) => r.varint(),
+    -(2 ** 31),
+  ],
+  ['uvarint 300', (w) => w.unsignedVarint(300), [0xac, 0x02], (r) => r.unsignedVarint(), 300],
+  [
+    'varlong 2^40',
+    (w) => w.varlong(2 ** 40),
+    [0x80, 0x80, 0x80, 0x80, 0x80, 0x40],
+    (r) => r.varlong(),
+    2 ** 40,
+  ],
+  [
+    'varlong -2^40-1',
+    (w) => w.varlong(-(2 ** 40) - 1),
+    [0x81, 0x80, 0x80, 0x80, 0x80, 0x40],
+    (r) => r.varlong(),
+    -(2 ** 40) - 1,
+  ],
+  ['int64 -1', (w) => w.int64(-1), [255, 255, 255, 255, 255, 255, 255, 255], (r) => r.int64(), -1],
+  ['int64 2^32', (w) => w.int64(2 ** 32), [0, 0, 0, 1, 0, 0, 0, 0], (r) => r.int64(), 2 ** 32],
+  [
+    'int64 -2^32-5',
+    (w) => w.int64(-(2 ** 32) - 5),
+    [255, 255, 255, 254, 255, 255, 255, 251],
+    (r) => r.int64(),
+    -(2 ** 32) - 5,
+  ],
+  ['uint32 max', (w) => w.uint32(0xffffffff), [255, 255, 255, 255], (r) => r.uint32(), 0xffffffff],
+  ['uint16 max', (w) => w.uint16(0xffff), [255, 255], (r) => r.uint16(), 0xffff],
+  ['string', (w) => w.string('hé'), [0, 3, 0x68, 0xc3, 0xa9], (r) => r.string(false), 'hé'],
+  ['null string', (w) => w.string(null), [0xff, 0xff], (r) => r.string(true), null],
+  [
+    'compact string',
+    (w) => w.compactString('ab'),
+    [3, 0x61, 0x62],
+    (r) => r.compactString(false),
+    'ab',
+  ],
+  ['compact null', (w) => w.compactString(null), [0], (r) => r.compactString(true), null],
+  [
+    'uuid',
+    (w) => w.uuid('00010203-0405-0607-0809-0a0b0c0d0e0f'),
+    [...Array(16).keys()],
+    (r) => r.uuid(),
+    '00010203-0405-0607-0809-0a0b0c0d0e0f',
+  ],
+]
+
+for (const [name, write, bytes, read, value] of cases) {
+  test(name, () => {
+    expect(bytesOf(write)).toEqual(bytes)
+    expect(read(new Reader(new Uint8Array(bytes)))).toEqual(value)
+  })
+}
+
+test('int64 beyond 2^53 is refused', () => {
+  const r = new Reader(new Uint8Array([0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))
+  expect(() => r.int64()).toThrow(ProtocolError)
+})
+
+test('a varint longer than 5 bytes is refused', () => {
+  const r = new Reader(new Uint8Array([0x80, 0x80, 0x80, 0x80, 0x80, 0x01]))
+  expect(() => r.unsignedVarint()).toThrow(/longer than 5 bytes/)
+})
+
+test('bytes are views, not copies', () => {
+  const buf = new Uint8Array([0, 0, 0, 2, 9, 8])
+  const v = new Reader(buf).bytes(false)!
+  expect(v.buffer).toBe(buf.buffer)
+  expect([...v]).toEqual([9, 8])
+})
+
+test('the writer grows past its initial size and keeps what it wrote', () => {
+  const w = new Writer(4)
+  for (let i = 0; i < 1000; i++) w.int32(i)
+  const r = new Reader(w.finishContiguous())
+  for (let i = 0; i < 1000; i++) expect(r.int32()).toBe(i)
+})
