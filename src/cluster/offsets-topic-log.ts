@@ -1,0 +1,99 @@
+// The group coordinator's durable store (its OffsetLog) on the partitions of `__consumer_offsets`.
+//
+// `open` makes sure the internal topic exists with Kafka's settings for it (compacted, 100 MiB
+// segments: offsets.topic.segment.bytes) and offsets.topic.num.partitions partitions. Each append
+// is one uncompressed v2 batch of the coordinator's records, written at leader epoch 0; fetches
+// waiting on the partition are woken like after a produce. `readAll` replays a partition from its
+// logStartOffset to its end, reading 1 MiB of whole batches at a time and skipping control batches.
+
+import { readSync } from 'node:fs'
+import type { OffsetLog, OffsetLogRecord } from '../coordinator/types.ts'
+import { notifyAppend } from '../handlers/fetch/append-waiters.ts'
+import {
+  BatchCursor,
+  batchIsControl,
+  batchLastOffset,
+  buildRecordBatch,
+  decodeRecords,
+} from '../protocol/record-batch.ts'
+import type { LogManager } from '../storage/log-manager.ts'
+import type { PartitionLog } from '../storage/partition-log.ts'
+import { leaderEpoch, type TopicRegistry } from './topic-registry.ts'
+
+export const offsetsTopicName = '__consumer_offsets'
+/** Kafka's overrides for the offsets topic (GroupCoordinator.offsetsTopicConfigs). */
+export const offsetsTopicConfigs = {
+  'cleanup.policy': 'compact',
+  'compression.type': 'producer',
+  'segment.bytes': String(100 * 1024 * 1024),
+}
+const readChunkBytes = 1024 * 1024
+
+export class OffsetsTopicLog implements OffsetLog {
+  private constructor(private readonly logs: LogManager) {}
+
+  static async open(options: {
+    topics: TopicRegistry
+    logs: LogManager
+    partitions: number
+  }): Promise<OffsetsTopicLog> {
+    await options.topics.ensureInternalTopic(
+      offsetsTopicName,
+      options.partitions,
+      offsetsTopicConfigs,
+    )
+    return new OffsetsTopicLog(options.logs)
+  }
+
+  async append(partition: number, records: OffsetLogRecord[]): Promise<void> {
+    const log = this.partitionLog(partition)
+    const batch = buildRecordBatch({
+      records: records.map((record) => ({ key: record.key, value: record.value })),
+    })
+    await log.append(batch, { leaderEpoch })
+    notifyAppend(log)
+  }
+
+  async *readAll(partition: number): AsyncIterable<OffsetLogRecord> {
+    const log = this.partitionLog(partition)
+    let fetchOffset = log.logStartOffset
+    const endOffset = log.logEndOffset
+    while (fetchOffset < endOffset) {
+      const read = log.read({
+        fetchOffset,
+        maxBytes: readChunkBytes,
+        maxOffset: endOffset,
+        minOneBatch: true,
+      })
+      const slice = read.slices[0]
+      if (!slice || slice.sizeBytes === 0) return
+      const bytes = new Uint8Array(slice.sizeBytes)
+      const bytesRead = readSync(slice.fd, bytes, 0, slice.sizeBytes, slice.position)
+      const cursor = new BatchCursor(bytes, 0, bytesRead)
+      const startedAt = fetchOffset
+      while (cursor.next()) {
+        const batch = bytes.subarray(cursor.position, cursor.position + cursor.sizeBytes)
+        if (!batchIsControl(batch, 0)) {
+          for (const record of decodeRecords(batch)) {
+            if (record.offset >= fetchOffset) yield { key: record.key!, value: record.value }
+          }
+        }
+        fetchOffset = Math.max(fetchOffset, batchLastOffset(batch, 0) + 1)
+      }
+      if (fetchOffset === startedAt) {
+        throw new Error(
+          `${offsetsTopicName}-${partition}: replay made no progress at offset ${fetchOffset}`,
+        )
+      }
+    }
+  }
+
+  private partitionLog(partition: number): PartitionLog {
+    const log = this.logs.get(offsetsTopicName, partition)
+    if (!log)
+      throw new Error(
+        `${offsetsTopicName}-${partition} has no log: was OffsetsTopicLog.open awaited?`,
+      )
+    return log
+  }
+}

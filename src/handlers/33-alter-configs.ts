@@ -1,0 +1,68 @@
+// AlterConfigs (key 33): versions 0-2, flexible from 2.
+//
+// Behaviour: a topic resource's configs REPLACE the topic's whole set of overrides (configs not
+// named fall back to the broker's defaults), as Kafka's legacy AlterConfigs does; each name and
+// value is checked (INVALID_CONFIG) before anything changes, and the new settings apply to the
+// topic's logs at once. validateOnly checks without changing.
+//
+// Differs from Kafka: broker configs are fixed while the broker runs, so a broker resource is
+// INVALID_REQUEST with a message saying to edit server.properties.
+
+import type {
+  AlterConfigsRequest,
+  AlterConfigsResource,
+  AlterConfigsResourceResponse,
+  AlterConfigsResponse,
+} from '../protocol/messages/33-alter-configs.ts'
+import { ErrorCode } from '../protocol/errors.ts'
+import type { Broker } from '../broker.ts'
+import { brokerConfigsReadOnly, resolveConfigResource } from '../cluster/config-resources.ts'
+import { TopicError } from '../cluster/topic-registry.ts'
+import type { Handler } from './handler.ts'
+
+export const alterConfigs: Handler<AlterConfigsRequest, AlterConfigsResponse> = {
+  apiKey: 33,
+  minVersion: 0,
+  maxVersion: 2,
+  async handle(request, ctx) {
+    const responses: AlterConfigsResourceResponse[] = []
+    for (const resource of request.resources) {
+      responses.push(
+        await alterResource(resource, { broker: ctx.broker, validateOnly: request.validateOnly }),
+      )
+    }
+    return { throttleTimeMs: 0, responses }
+  },
+}
+
+async function alterResource(
+  resource: AlterConfigsResource,
+  options: { broker: Broker; validateOnly: boolean },
+): Promise<AlterConfigsResourceResponse> {
+  const base = { resourceType: resource.resourceType, resourceName: resource.resourceName }
+  const resolved = resolveConfigResource(resource, options.broker)
+  if (resolved.kind === 'error')
+    return { ...base, errorCode: resolved.errorCode, errorMessage: resolved.errorMessage }
+  if (resolved.kind === 'broker')
+    return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: brokerConfigsReadOnly }
+  const configs: Record<string, string> = {}
+  for (const { name, value } of resource.configs) {
+    if (value === null) {
+      return {
+        ...base,
+        errorCode: ErrorCode.INVALID_CONFIG,
+        errorMessage: `Null value not supported for topic configs: ${name}`,
+      }
+    }
+    configs[name] = value
+  }
+  try {
+    await options.broker.topics.alterConfigs(resolved.topic.name, configs, {
+      validateOnly: options.validateOnly,
+    })
+    return { ...base, errorCode: ErrorCode.NONE, errorMessage: null }
+  } catch (error) {
+    if (!(error instanceof TopicError)) throw error
+    return { ...base, errorCode: error.errorCode, errorMessage: error.message }
+  }
+}

@@ -1,0 +1,72 @@
+// CreatePartitions (key 37): versions 0-3, flexible from 2.
+//
+// Behaviour: grows a topic to `count` partitions, creating the new partitions' logs. A count equal
+// to or below the current one is INVALID_PARTITIONS (Kafka's messages); assignments, when given,
+// must name exactly this broker for each new partition (INVALID_REPLICA_ASSIGNMENT); a topic named
+// twice is INVALID_REQUEST. validateOnly checks without creating.
+//
+// Differs from Kafka: timeoutMs is unused.
+
+import type {
+  CreatePartitionsRequest,
+  CreatePartitionsResponse,
+  CreatePartitionsTopic,
+} from '../protocol/messages/37-create-partitions.ts'
+import { ErrorCode } from '../protocol/errors.ts'
+import type { Broker } from '../broker.ts'
+import { TopicError } from '../cluster/topic-registry.ts'
+import type { Handler } from './handler.ts'
+
+type Result = CreatePartitionsResponse['results'][number]
+
+export const createPartitions: Handler<CreatePartitionsRequest, CreatePartitionsResponse> = {
+  apiKey: 37,
+  minVersion: 0,
+  maxVersion: 3,
+  async handle(request, ctx) {
+    const counts = new Map<string, number>()
+    for (const topic of request.topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1)
+    const results: Result[] = []
+    for (const topic of request.topics) {
+      if (counts.get(topic.name)! > 1) {
+        results.push({
+          name: topic.name,
+          errorCode: ErrorCode.INVALID_REQUEST,
+          errorMessage: `Duplicate topic in request: ${topic.name}`,
+        })
+      } else {
+        results.push(await grow(topic, { broker: ctx.broker, validateOnly: request.validateOnly }))
+      }
+    }
+    return { throttleTimeMs: 0, results }
+  },
+}
+
+async function grow(
+  topic: CreatePartitionsTopic,
+  options: { broker: Broker; validateOnly: boolean },
+): Promise<Result> {
+  const { broker } = options
+  try {
+    const current = broker.topics.get(topic.name)
+    if (current && topic.assignments !== null) {
+      const added = topic.count - current.partitions
+      const onlyUs = topic.assignments.every(
+        (a) => a.brokerIds.length === 1 && a.brokerIds[0] === broker.nodeId,
+      )
+      if (topic.assignments.length !== added || !onlyUs) {
+        throw new TopicError(
+          ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+          `Assignments must name exactly this broker (${broker.nodeId}) for each of the ${Math.max(0, added)} new partitions.`,
+        )
+      }
+    }
+    await broker.topics.addPartitions(topic.name, topic.count, {
+      validateOnly: options.validateOnly,
+    })
+    return { name: topic.name, errorCode: ErrorCode.NONE, errorMessage: null }
+  } catch (error) {
+    if (!(error instanceof TopicError)) throw error
+    return { name: topic.name, errorCode: error.errorCode, errorMessage: error.message }
+  }
+}

@@ -1,0 +1,115 @@
+// IncrementalAlterConfigs (key 44): versions 0-1, flexible from 1.
+//
+// Behaviour, per topic config named (KIP-339): SET (0) sets the override, DELETE (1) removes it
+// (the broker's default applies again), APPEND (2) and SUBTRACT (3) add or remove items of a
+// list config (cleanup.policy …) starting from its effective value. APPEND/SUBTRACT on a config
+// that is not a list, an unknown name, a bad value or a name given twice is INVALID_CONFIG, and
+// nothing of that resource changes. validateOnly checks without changing.
+//
+// Differs from Kafka: broker configs are fixed while the broker runs (INVALID_REQUEST).
+
+import type {
+  IncrementalAlterConfigsRequest,
+  IncrementalAlterConfigsResource,
+  IncrementalAlterConfigsResponse,
+} from '../protocol/messages/44-incremental-alter-configs.ts'
+import { ErrorCode } from '../protocol/errors.ts'
+import { describeTopicConfigs, topicConfigDefinitions } from '../config.ts'
+import type { Broker } from '../broker.ts'
+import { brokerConfigsReadOnly, resolveConfigResource } from '../cluster/config-resources.ts'
+import { TopicError, type TopicInfo } from '../cluster/topic-registry.ts'
+import type { Handler } from './handler.ts'
+
+const SET = 0
+const DELETE = 1
+const APPEND = 2
+const SUBTRACT = 3
+
+type Response = IncrementalAlterConfigsResponse['responses'][number]
+
+export const incrementalAlterConfigs: Handler<
+  IncrementalAlterConfigsRequest,
+  IncrementalAlterConfigsResponse
+> = {
+  apiKey: 44,
+  minVersion: 0,
+  maxVersion: 1,
+  async handle(request, ctx) {
+    const responses: Response[] = []
+    for (const resource of request.resources) {
+      responses.push(
+        await alterResource(resource, { broker: ctx.broker, validateOnly: request.validateOnly }),
+      )
+    }
+    return { throttleTimeMs: 0, responses }
+  },
+}
+
+async function alterResource(
+  resource: IncrementalAlterConfigsResource,
+  options: { broker: Broker; validateOnly: boolean },
+): Promise<Response> {
+  const base = { resourceType: resource.resourceType, resourceName: resource.resourceName }
+  const resolved = resolveConfigResource(resource, options.broker)
+  if (resolved.kind === 'error')
+    return { ...base, errorCode: resolved.errorCode, errorMessage: resolved.errorMessage }
+  if (resolved.kind === 'broker')
+    return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: brokerConfigsReadOnly }
+  try {
+    const configs = applyOperations(resolved.topic, resource.configs, options.broker)
+    await options.broker.topics.alterConfigs(resolved.topic.name, configs, {
+      validateOnly: options.validateOnly,
+    })
+    return { ...base, errorCode: ErrorCode.NONE, errorMessage: null }
+  } catch (error) {
+    if (!(error instanceof TopicError)) throw error
+    return { ...base, errorCode: error.errorCode, errorMessage: error.message }
+  }
+}
+
+/** The topic's overrides after the operations; throws TopicError(INVALID_CONFIG). */
+function applyOperations(
+  topic: TopicInfo,
+  operations: IncrementalAlterConfigsResource['configs'],
+  broker: Broker,
+): Record<string, string> {
+  const configs: Record<string, string> = { ...topic.configs }
+  const invalid = (message: string) => new TopicError(ErrorCode.INVALID_CONFIG, message)
+  const seen = new Set<string>()
+  for (const { name, configOperation, value } of operations) {
+    if (seen.has(name)) throw invalid(`Error due to duplicate config keys: ${name}`)
+    seen.add(name)
+    const definition = Object.hasOwn(topicConfigDefinitions, name)
+      ? topicConfigDefinitions[name]
+      : undefined
+    if (!definition) throw invalid(`Unknown topic config name: ${name}`)
+    if (configOperation === SET) {
+      if (value === null) throw invalid(`Null value not supported for topic configs: ${name}`)
+      configs[name] = value
+    } else if (configOperation === DELETE) {
+      delete configs[name]
+    } else if (configOperation === APPEND || configOperation === SUBTRACT) {
+      if (definition.type !== 'list') {
+        throw invalid(`Config value append is not allowed for config key: ${name}`)
+      }
+      const current =
+        describeTopicConfigs(configs, broker.config).find((row) => row.name === name)?.value ?? ''
+      const items = current
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '')
+      const given = (value ?? '')
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '')
+      const next =
+        configOperation === APPEND
+          ? [...items, ...given.filter((item) => !items.includes(item))]
+          : items.filter((item) => !given.includes(item))
+      configs[name] = next.join(',')
+    } else {
+      throw invalid(`Unknown config operation ${configOperation} for ${name}`)
+    }
+  }
+  return configs
+}

@@ -1,0 +1,62 @@
+// DescribeCluster (key 60): versions 0-1, flexible from 0.
+//
+// Behaviour: this broker is the whole cluster and its controller. v1's endpointType must be 1
+// (brokers): asking a broker for controllers (2) is MISMATCHED_ENDPOINT_TYPE, any other value
+// UNSUPPORTED_ENDPOINT_TYPE, as Kafka answers. Authorized operations: everything (no ACLs yet).
+
+import type {
+  DescribeClusterRequest,
+  DescribeClusterResponse,
+} from '../protocol/messages/60-describe-cluster.ts'
+import { ErrorCode } from '../protocol/errors.ts'
+import { authorizedOperationsOmitted, clusterOperations } from '../cluster/authorized-operations.ts'
+import type { Handler } from './handler.ts'
+
+const BROKERS = 1
+const CONTROLLERS = 2
+
+export const describeCluster: Handler<DescribeClusterRequest, DescribeClusterResponse> = {
+  apiKey: 60,
+  minVersion: 0,
+  maxVersion: 1,
+  handle(request, ctx) {
+    const { broker } = ctx
+    const endpointType = ctx.header.apiVersion >= 1 ? request.endpointType : BROKERS
+    const base = {
+      throttleTimeMs: 0,
+      endpointType,
+      clusterId: broker.clusterId,
+      controllerId: broker.nodeId,
+    }
+    if (endpointType !== BROKERS) {
+      const errorCode =
+        endpointType === CONTROLLERS
+          ? ErrorCode.MISMATCHED_ENDPOINT_TYPE
+          : ErrorCode.UNSUPPORTED_ENDPOINT_TYPE
+      const errorMessage = `This broker answers DescribeCluster for brokers (endpointType 1), not endpointType ${endpointType}.`
+      return {
+        ...base,
+        errorCode,
+        errorMessage,
+        brokers: [],
+        clusterAuthorizedOperations: authorizedOperationsOmitted,
+      }
+    }
+    return {
+      ...base,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      brokers: [
+        {
+          brokerId: broker.nodeId,
+          host: broker.advertised.host,
+          port: broker.advertised.port,
+          rack: null,
+        },
+      ],
+      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations
+        ? clusterOperations
+        : authorizedOperationsOmitted,
+    }
+  },
+}

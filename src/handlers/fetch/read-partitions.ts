@@ -1,0 +1,101 @@
+// One pass over a fetch's partitions: what each log holds from its fetchOffset, within the
+// response's and each partition's byte limits.
+//
+// Limits follow Kafka's ReplicaManager.readFromLog: each partition reads at most
+// min(partitionMaxBytes, bytes left in the response); the first partition that returns data may
+// exceed both by returning one whole batch (the "at least one batch" rule that keeps a consumer
+// from stalling on a batch larger than its limits), later ones may not. A read returns the slice
+// of one segment, as Kafka's does; the next fetch continues in the next segment.
+
+import type { FileSlice } from '../../storage/file-slice.ts'
+import type { LogManager } from '../../storage/log-manager.ts'
+import type { PartitionLog } from '../../storage/partition-log.ts'
+import { leaderEpoch, type TopicRegistry } from '../../cluster/topic-registry.ts'
+import { partitionErrorOf } from '../../cluster/partition-errors.ts'
+import { ErrorCode } from '../../protocol/errors.ts'
+import type { FetchResult, FetchTarget } from '../../coordinator/fetch-sessions.ts'
+
+export const emptyRecords = new Uint8Array(0)
+
+export interface PartitionRead {
+  result: FetchResult
+  records: FileSlice | Uint8Array
+  log: PartitionLog | undefined
+}
+
+export interface ReadPass {
+  reads: PartitionRead[]
+  totalBytes: number
+  anyError: boolean
+}
+
+export function readPartitions(
+  targets: readonly FetchTarget[],
+  options: { logs: LogManager; topics: TopicRegistry; maxBytes: number; readCommitted: boolean },
+): ReadPass {
+  let bytesLeft = options.maxBytes
+  let minOneBatch = true
+  let anyError = false
+  const reads = targets.map((target): PartitionRead => {
+    const read = readPartition(target, {
+      ...options,
+      maxBytes: Math.max(0, bytesLeft),
+      minOneBatch,
+    })
+    const sizeBytes = read.result.recordsSizeBytes
+    if (sizeBytes > 0) minOneBatch = false
+    if (read.result.errorCode !== ErrorCode.NONE) anyError = true
+    bytesLeft -= sizeBytes
+    return read
+  })
+  return { reads, totalBytes: options.maxBytes - bytesLeft, anyError }
+}
+
+function readPartition(
+  target: FetchTarget,
+  options: { logs: LogManager; topics: TopicRegistry; maxBytes: number; minOneBatch: boolean },
+): PartitionRead {
+  const topic = options.topics.get(target.topic)
+  if (!topic || (target.topicId !== '' && topic.topicId !== target.topicId)) {
+    return failed(
+      target,
+      target.topicId !== '' ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+    )
+  }
+  const log = options.logs.get(target.topic, target.partition)
+  if (!log) return failed(target, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+  if (target.currentLeaderEpoch > leaderEpoch)
+    return failed(target, ErrorCode.UNKNOWN_LEADER_EPOCH, log)
+  const offsets = {
+    highWatermark: log.highWatermark,
+    lastStableOffset: log.highWatermark,
+    logStartOffset: log.logStartOffset,
+  }
+  try {
+    const read = log.read({
+      fetchOffset: target.fetchOffset,
+      maxBytes: Math.min(target.partitionMaxBytes, options.maxBytes),
+      maxOffset: offsets.highWatermark,
+      minOneBatch: options.minOneBatch,
+    })
+    const slice = read.slices[0]
+    const records = slice && slice.sizeBytes > 0 ? slice : emptyRecords
+    const recordsSizeBytes = slice ? slice.sizeBytes : 0
+    const result = { target, errorCode: ErrorCode.NONE, ...offsets, recordsSizeBytes }
+    return { result, records, log }
+  } catch (error) {
+    return { ...failed(target, partitionErrorOf(error).errorCode, log), log }
+  }
+}
+
+function failed(target: FetchTarget, errorCode: number, log?: PartitionLog): PartitionRead {
+  const result: FetchResult = {
+    target,
+    errorCode,
+    highWatermark: log ? log.highWatermark : -1,
+    lastStableOffset: log ? log.highWatermark : -1,
+    logStartOffset: log ? log.logStartOffset : -1,
+    recordsSizeBytes: 0,
+  }
+  return { result, records: emptyRecords, log: undefined }
+}

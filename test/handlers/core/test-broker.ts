@@ -1,0 +1,149 @@
+// A Broker for handler tests: real LogManager, TopicRegistry and ProducerStateManager in a temp
+// dir, no network. `call` sends a request through the real codec both ways (encode → decode →
+// handle → encode → decode), so a field name our handler gets wrong fails here, not in a client;
+// record sets given as FileSlices are read back from disk into the decoded response.
+
+import { mkdtempSync, readSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Broker } from '../../../src/broker.ts'
+import { TopicRegistry } from '../../../src/cluster/topic-registry.ts'
+import { loadBrokerConfig, resolveLogConfig, type BrokerConfig } from '../../../src/config.ts'
+import { FetchSessionCache } from '../../../src/coordinator/fetch-sessions.ts'
+import { ProducerStateManager } from '../../../src/coordinator/producer-state.ts'
+import type { Handler, RequestContext } from '../../../src/handlers/handler.ts'
+import {
+  decodeRequest,
+  decodeRequestHeader,
+  decodeResponse,
+  encodeRequest,
+  encodeResponse,
+} from '../../../src/protocol/index.ts'
+import {
+  buildRecordBatch,
+  type BuildRecordBatchOptions,
+} from '../../../src/protocol/record-batch.ts'
+import { LogManager } from '../../../src/storage/log-manager.ts'
+
+export interface TestBroker {
+  broker: Broker & { stopping: boolean }
+  dir: string
+  /** Sends `request` at `version` through the codec to `handler`; undefined when it answers nothing. */
+  call(handler: Handler, version: number, request: object): Promise<any>
+  /**
+   * Closes and opens again over the same dir. `crashProducers` skips the producer state snapshot
+   * a clean stop writes, as a crash would; `beforeOpen` runs between close and open.
+   */
+  reopen(options?: { crashProducers?: boolean; beforeOpen?: () => void }): Promise<TestBroker>
+  /** Closes and removes the dir. */
+  close(): Promise<void>
+}
+
+export async function startTestBroker(
+  options: { overrides?: Record<string, string>; dir?: string } = {},
+): Promise<TestBroker> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'sluice-handlers-'))
+  const config = loadBrokerConfig({ overrides: { 'log.dirs': dir, ...options.overrides } })
+  const logs = await LogManager.open({
+    logDirs: [dir],
+    defaults: resolveLogConfig({}, config),
+    retentionCheckIntervalMs: 3_600_000,
+    configFor: TopicRegistry.configForFromImage({ dir, config }),
+  })
+  const topics = await TopicRegistry.open({ dir, logs, config })
+  const producers = await ProducerStateManager.open({ dir, logs })
+  const broker = {
+    config,
+    nodeId: config['node.id'],
+    clusterId: 'sluice-test-cluster',
+    advertised: { host: '127.0.0.1', port: 9092 },
+    logs,
+    topics,
+    groups: undefined as never,
+    producers,
+    fetchSessions: new FetchSessionCache(),
+    log: () => {},
+    stopping: false,
+  }
+  const shutdown = async (crashProducers = false) => {
+    broker.stopping = true
+    if (!crashProducers) producers.close()
+    await logs.close()
+  }
+  return {
+    broker,
+    dir,
+    call: (handler, version, request) => callThroughCodec(broker, handler, version, request),
+    async reopen(reopening = {}) {
+      await shutdown(reopening.crashProducers)
+      reopening.beforeOpen?.()
+      return startTestBroker({ ...options, dir })
+    },
+    async close() {
+      await shutdown()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+let correlationId = 0
+
+async function callThroughCodec(
+  broker: Broker,
+  handler: Handler,
+  version: number,
+  request: object,
+) {
+  const header = {
+    apiKey: handler.apiKey,
+    apiVersion: version,
+    correlationId: ++correlationId,
+    clientId: 'test',
+  }
+  const frame = encodeRequest(handler.apiKey, version, header, request).subarray(4)
+  const decodedHeader = decodeRequestHeader(frame)
+  const body = decodeRequest(handler.apiKey, version, frame, decodedHeader.bodyOffset)
+  const ctx: RequestContext = {
+    header: decodedHeader.header,
+    broker,
+    connectionId: 1,
+    remoteAddress: '127.0.0.1',
+  }
+  const response = await handler.handle(body, ctx)
+  if (response === undefined) return undefined
+  const encoded = encodeResponse(handler.apiKey, version, header.correlationId, response)
+  const bytes = new Uint8Array(encoded.sizeBytes)
+  let at = 0
+  for (const chunk of encoded.chunks) {
+    if (chunk instanceof Uint8Array) {
+      bytes.set(chunk, at)
+      at += chunk.length
+    } else {
+      const read = readSync(chunk.fd, bytes, at, chunk.sizeBytes, chunk.position)
+      if (read !== chunk.sizeBytes)
+        throw new Error(`short read of a FileSlice: ${read} of ${chunk.sizeBytes}`)
+      at += chunk.sizeBytes
+    }
+  }
+  if (at !== bytes.length) throw new Error(`encoded ${at} bytes, expected ${bytes.length}`)
+  const decoded = decodeResponse(handler.apiKey, version, bytes.subarray(4))
+  if (decoded.correlationId !== header.correlationId) throw new Error('correlation id mismatch')
+  return decoded.body
+}
+
+/** A batch of `count` small records with values `v0`, `v1` …, optionally idempotent. */
+export function batchOf(
+  count: number,
+  options: Partial<BuildRecordBatchOptions> & { valueBytes?: number } = {},
+) {
+  const records = Array.from({ length: count }, (_, i) => ({
+    key: null,
+    value: options.valueBytes
+      ? new Uint8Array(options.valueBytes).fill(i & 0xff)
+      : new TextEncoder().encode(`v${i}`),
+    timestampMs: 1_700_000_000_000 + i,
+  }))
+  return buildRecordBatch({ records, ...options })
+}
+
+export type { BrokerConfig }
