@@ -1,0 +1,85 @@
+// Offset checkpoint files (Kafka's OffsetCheckpointFile), one per log dir:
+// `recovery-point-offset-checkpoint` and `log-start-offset-checkpoint`.
+//
+// Text format, as Kafka writes it so its tools can read ours:
+//   0                      version
+//   2                      number of entries
+//   orders 0 1200          topic partition offset, one per line
+//   orders 1 980
+// Written to `<name>.tmp`, fsynced, renamed over the old file, then the directory is fsynced:
+// a crash leaves either the old or the new file whole, never a mix.
+
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { StorageError } from './storage-error.ts'
+
+export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint'
+export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint'
+
+export interface CheckpointEntry {
+  topic: string
+  partition: number
+  offset: number
+}
+
+/** The directory name of a partition, which also keys checkpoint maps: `<topic>-<partition>`. */
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}-${partition}`
+}
+
+/** Entries keyed by partitionKey; null when the file does not exist. Throws when malformed. */
+export function readOffsetCheckpoint(path: string): Map<string, number> | null {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return null
+    throw error
+  }
+  const malformed = (why: string) =>
+    new StorageError('KAFKA_STORAGE_ERROR', `checkpoint ${path} is malformed: ${why}`)
+  const lines = text.split('\n')
+  if (lines[lines.length - 1] === '') lines.pop()
+  if (lines[0] !== '0') throw malformed(`version line is ${JSON.stringify(lines[0])}, expected 0`)
+  const count = Number(lines[1])
+  if (!Number.isInteger(count) || count < 0 || lines.length !== count + 2) {
+    throw malformed(`count line says ${lines[1]} but ${lines.length - 2} entries follow`)
+  }
+  const entries = new Map<string, number>()
+  for (const line of lines.slice(2)) {
+    const fields = line.split(' ')
+    const partition = Number(fields[1])
+    const offset = Number(fields[2])
+    if (fields.length !== 3 || !Number.isInteger(partition) || !Number.isSafeInteger(offset)) {
+      throw malformed(`line ${JSON.stringify(line)}`)
+    }
+    entries.set(partitionKey(fields[0]!, partition), offset)
+  }
+  return entries
+}
+
+export function writeOffsetCheckpoint(path: string, entries: Iterable<CheckpointEntry>): void {
+  const lines: string[] = []
+  for (const entry of entries) lines.push(`${entry.topic} ${entry.partition} ${entry.offset}`)
+  const text = `0\n${lines.length}\n${lines.map((line) => line + '\n').join('')}`
+  const tmpPath = path + '.tmp'
+  const fd = openSync(tmpPath, 'w')
+  try {
+    writeSync(fd, text)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(tmpPath, path)
+  fsyncDir(dirname(path))
+}
+
+/** Makes a rename or a new file in `dir` durable. */
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r')
+  try {
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}

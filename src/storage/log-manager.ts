@@ -1,0 +1,311 @@
+// LogManager (Kafka's LogManager): every partition log in the broker's log dirs, their
+// checkpoints, the background retention check, and the clean-shutdown marker.
+//
+// Each log dir holds `<topic>-<partition>/` directories plus `recovery-point-offset-checkpoint`,
+// `log-start-offset-checkpoint` and, only between a clean stop and the next start,
+// `.kafka_cleanshutdown`. At open the marker is read and removed, so a crash from then on is seen
+// as unclean by the next start, which then re-validates everything past the recovery points.
+// A deleted partition's dir is renamed to `<topic>-<partition>.<id>-delete` at once (so its name
+// is free) and removed after file.delete.delay.ms, giving in-flight reads time to finish.
+
+import { randomUUID } from 'node:crypto'
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import {
+  LOG_START_OFFSET_CHECKPOINT,
+  RECOVERY_POINT_CHECKPOINT,
+  fsyncDir,
+  partitionKey,
+  readOffsetCheckpoint,
+  writeOffsetCheckpoint,
+} from './checkpoint.ts'
+import type { LogConfig } from './log-config.ts'
+import { PartitionLog } from './partition-log.ts'
+import { enforceRetention } from './retention.ts'
+import { StorageError } from './storage-error.ts'
+
+export const CLEAN_SHUTDOWN_MARKER = '.kafka_cleanshutdown'
+/** log.flush.offset.checkpoint.interval.ms: Kafka's default. */
+const CHECKPOINT_INTERVAL_MS = 60_000
+const PARTITION_DIR = /^(.+)-(\d+)$/
+const DELETE_DIR = /-delete$/
+
+export interface LogManagerOptions {
+  logDirs: string[]
+  defaults: LogConfig
+  retentionCheckIntervalMs: number
+  flushIntervalMessages?: number
+  flushIntervalMs?: number
+  logger?: (line: string) => void
+  /** Per-partition config at load time (topic overrides); defaults when absent. */
+  configFor?: (topic: string, partition: number) => LogConfig
+}
+
+export class LogManager {
+  private readonly logs = new Map<string, PartitionLog>()
+  private readonly logDirOf = new Map<PartitionLog, string>()
+  private readonly pendingDirDeletes = new Map<
+    string,
+    { log: PartitionLog; timer: ReturnType<typeof setTimeout> }
+  >()
+  private readonly timers: ReturnType<typeof setInterval>[] = []
+  private readonly logger: (line: string) => void
+  private closed = false
+  private readonly checkpointsDue = new Set<string>()
+  private loadedPartitions = 0
+  private allClean = true
+
+  private constructor(private readonly opts: LogManagerOptions) {
+    this.logger = opts.logger ?? (() => {})
+  }
+
+  static async open(opts: LogManagerOptions): Promise<LogManager> {
+    if (opts.logDirs.length === 0) throw new Error('LogManager.open: no log dirs given')
+    const manager = new LogManager(opts)
+    for (const logDir of opts.logDirs) {
+      const result = manager.loadLogDir(logDir)
+      manager.loadedPartitions += result.partitions
+      if (!result.clean && result.partitions > 0) manager.allClean = false
+    }
+    manager.startTimers()
+    return manager
+  }
+
+  /** Partition logs loaded from disk at open. */
+  get recoveredPartitions(): number {
+    return this.loadedPartitions
+  }
+
+  /** Every log dir held the clean-shutdown marker (or held no partitions). */
+  get wasCleanShutdown(): boolean {
+    return this.allClean
+  }
+
+  get(topic: string, partition: number): PartitionLog | undefined {
+    return this.logs.get(partitionKey(topic, partition))
+  }
+
+  all(): Iterable<PartitionLog> {
+    return this.logs.values()
+  }
+
+  async create(topic: string, partition: number, config: LogConfig): Promise<PartitionLog> {
+    const key = partitionKey(topic, partition)
+    if (this.logs.has(key)) {
+      throw new StorageError('TOPIC_ALREADY_EXISTS', `the log of ${key} already exists`)
+    }
+    const logDir = this.leastLoadedLogDir()
+    const dir = join(logDir, key)
+    if (existsSync(dir)) {
+      throw new StorageError('KAFKA_STORAGE_ERROR', `${dir} exists on disk but is not loaded`)
+    }
+    mkdirSync(dir, { recursive: true })
+    fsyncDir(logDir)
+    const log = this.openLog({
+      topic,
+      partition,
+      dir,
+      config,
+      recoveryPoint: 0,
+      logStartOffset: 0,
+      clean: true,
+    })
+    this.logs.set(key, log)
+    this.logDirOf.set(log, logDir)
+    return log
+  }
+
+  async delete(topic: string, partition: number): Promise<void> {
+    const key = partitionKey(topic, partition)
+    const log = this.logs.get(key)
+    if (!log) throw new StorageError('UNKNOWN_TOPIC_OR_PARTITION', `no log for ${key}`)
+    this.logs.delete(key)
+    const logDir = this.logDirOf.get(log)!
+    this.logDirOf.delete(log)
+    const deletedDir = join(logDir, `${key}.${randomUUID().replaceAll('-', '')}-delete`)
+    renameSync(log.dir, deletedDir)
+    fsyncDir(logDir)
+    const remove = () => {
+      this.pendingDirDeletes.delete(deletedDir)
+      void log.close().finally(() => rmSync(deletedDir, { recursive: true, force: true }))
+    }
+    const timer = setTimeout(remove, Math.min(log.config.fileDeleteDelayMs, 2 ** 31 - 1))
+    timer.unref?.()
+    this.pendingDirDeletes.set(deletedDir, { log, timer })
+    this.writeCheckpoints(logDir)
+  }
+
+  /** Runs retention on every log now (the timer calls this too). Returns segments deleted. */
+  enforceRetention(nowMs = Date.now()): number {
+    let deleted = 0
+    for (const log of this.logs.values()) {
+      try {
+        deleted += enforceRetention(log, nowMs)
+      } catch (error) {
+        this.logger(`retention of ${log.name} failed: ${error}`)
+      }
+    }
+    if (deleted > 0) this.writeAllCheckpoints()
+    return deleted
+  }
+
+  /** Writes both checkpoint files of every log dir. */
+  writeAllCheckpoints(): void {
+    for (const logDir of this.opts.logDirs) this.writeCheckpoints(logDir)
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    for (const timer of this.timers) clearInterval(timer)
+    let allFlushed = true
+    for (const log of this.logs.values()) {
+      await log.close()
+      if (!log.isFullyFlushed) allFlushed = false
+    }
+    for (const [deletedDir, { log, timer }] of this.pendingDirDeletes) {
+      clearTimeout(timer)
+      await log.close()
+      rmSync(deletedDir, { recursive: true, force: true })
+    }
+    this.pendingDirDeletes.clear()
+    this.writeAllCheckpoints()
+    if (!allFlushed) {
+      this.logger('some logs could not be flushed: the next start will recover them')
+      return
+    }
+    for (const logDir of this.opts.logDirs) {
+      writeFileSync(join(logDir, CLEAN_SHUTDOWN_MARKER), '')
+      fsyncDir(logDir)
+    }
+  }
+
+  private loadLogDir(logDir: string): { partitions: number; clean: boolean } {
+    mkdirSync(logDir, { recursive: true })
+    const markerPath = join(logDir, CLEAN_SHUTDOWN_MARKER)
+    const clean = existsSync(markerPath)
+    const recoveryPoints = this.readCheckpointOrEmpty(join(logDir, RECOVERY_POINT_CHECKPOINT))
+    const logStartOffsets = this.readCheckpointOrEmpty(join(logDir, LOG_START_OFFSET_CHECKPOINT))
+    let partitions = 0
+    for (const entry of readdirSync(logDir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue
+      const dir = join(logDir, entry.name)
+      if (DELETE_DIR.test(entry.name)) {
+        rmSync(dir, { recursive: true, force: true })
+        continue
+      }
+      const match = PARTITION_DIR.exec(entry.name)
+      if (!match) continue
+      const topic = match[1]!
+      const partition = Number(match[2])
+      const key = partitionKey(topic, partition)
+      const config = this.opts.configFor?.(topic, partition) ?? this.opts.defaults
+      const log = this.openLog({
+        topic,
+        partition,
+        dir,
+        config,
+        // Without a checkpoint entry, recover from the start: nothing is known to be flushed.
+        recoveryPoint: recoveryPoints.get(key) ?? 0,
+        logStartOffset: logStartOffsets.get(key) ?? 0,
+        clean: clean && recoveryPoints.has(key),
+      })
+      if (log.recoveredSegments > 0) {
+        this.logger(`recovered ${log.name}: ${log.recoveredSegments} segment(s) re-validated`)
+      }
+      this.logs.set(key, log)
+      this.logDirOf.set(log, logDir)
+      partitions++
+    }
+    // From here on a crash must look unclean to the next start.
+    rmSync(markerPath, { force: true })
+    this.writeCheckpoints(logDir)
+    return { partitions, clean }
+  }
+
+  private openLog(p: {
+    topic: string
+    partition: number
+    dir: string
+    config: LogConfig
+    recoveryPoint: number
+    logStartOffset: number
+    clean: boolean
+  }): PartitionLog {
+    return PartitionLog.open({
+      topic: p.topic,
+      partition: p.partition,
+      dir: p.dir,
+      config: p.config,
+      recoveryPoint: p.recoveryPoint,
+      logStartOffset: p.logStartOffset,
+      hadCleanShutdown: p.clean,
+      flushIntervalMessages: this.opts.flushIntervalMessages,
+      flushIntervalMs: this.opts.flushIntervalMs,
+      logger: this.logger,
+      onLogStartOffsetChange: (log) => {
+        const logDir = this.logDirOf.get(log)
+        if (logDir !== undefined) this.scheduleCheckpoints(logDir)
+      },
+    })
+  }
+
+  /** Coalesces checkpoint writes asked for in one tick (many logs moving their start at once). */
+  private scheduleCheckpoints(logDir: string): void {
+    if (this.checkpointsDue.has(logDir) || this.closed) return
+    this.checkpointsDue.add(logDir)
+    const timer = setTimeout(() => {
+      this.checkpointsDue.delete(logDir)
+      if (!this.closed) this.writeCheckpoints(logDir)
+    }, 0)
+    timer.unref?.()
+  }
+
+  private readCheckpointOrEmpty(path: string): Map<string, number> {
+    try {
+      return readOffsetCheckpoint(path) ?? new Map()
+    } catch (error) {
+      this.logger(`${error instanceof Error ? error.message : error}; recovering every log in full`)
+      return new Map()
+    }
+  }
+
+  private writeCheckpoints(logDir: string): void {
+    const recoveryPoints = []
+    const logStartOffsets = []
+    for (const [log, dir] of this.logDirOf) {
+      if (dir !== logDir) continue
+      recoveryPoints.push({ topic: log.topic, partition: log.partition, offset: log.recoveryPoint })
+      logStartOffsets.push({
+        topic: log.topic,
+        partition: log.partition,
+        offset: log.logStartOffset,
+      })
+    }
+    try {
+      writeOffsetCheckpoint(join(logDir, RECOVERY_POINT_CHECKPOINT), recoveryPoints)
+      writeOffsetCheckpoint(join(logDir, LOG_START_OFFSET_CHECKPOINT), logStartOffsets)
+    } catch (error) {
+      this.logger(`writing the checkpoints of ${logDir} failed: ${error}`)
+    }
+  }
+
+  private leastLoadedLogDir(): string {
+    const counts = new Map(this.opts.logDirs.map((dir) => [dir, 0]))
+    for (const dir of this.logDirOf.values()) counts.set(dir, (counts.get(dir) ?? 0) + 1)
+    let best = this.opts.logDirs[0]!
+    for (const [dir, count] of counts) if (count < counts.get(best)!) best = dir
+    return best
+  }
+
+  private startTimers(): void {
+    const retention = setInterval(
+      () => this.enforceRetention(),
+      Math.min(Math.max(1, this.opts.retentionCheckIntervalMs), 2 ** 31 - 1),
+    )
+    const checkpoints = setInterval(() => this.writeAllCheckpoints(), CHECKPOINT_INTERVAL_MS)
+    retention.unref?.()
+    checkpoints.unref?.()
+    this.timers.push(retention, checkpoints)
+  }
+}

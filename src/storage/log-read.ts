@@ -1,0 +1,146 @@
+// The read side of a PartitionLog: fetch reads as file slices, and offset lookups by timestamp
+// (Kafka's UnifiedLog.read / fetchOffsetByTimestamp), over the log's segments in offset order.
+//
+// A fetch starts at the batch holding fetchOffset (so it may begin below it; clients skip the
+// records they did not ask for), continues into later segments while bytes remain, and stops at
+// maxOffset (a batch boundary such as the high watermark). Like Kafka, the last slice may end
+// inside a batch when maxBytes cuts it; clients drop a partial last batch.
+
+import { decodeRecords } from '../protocol/record-batch.ts'
+import type { FileSlice } from './file-slice.ts'
+import { preadFully } from './header-scan.ts'
+import type { LogSegment } from './segment.ts'
+import { StorageError } from './storage-error.ts'
+
+export interface ReadOptions {
+  fetchOffset: number
+  maxBytes: number
+  /** Exclusive upper bound, e.g. the high watermark; defaults to the log end offset. */
+  maxOffset?: number
+  /** Return the first batch whole even when it is larger than maxBytes (KIP-74). */
+  minOneBatch: boolean
+}
+
+export interface ReadResult {
+  slices: FileSlice[]
+  sizeBytes: number
+  logStartOffset: number
+  logEndOffset: number
+  highWatermark: number
+}
+
+/** The offsets a read answers with, as the log sees them at the time of the read. */
+export interface LogView {
+  name: string
+  logStartOffset: number
+  logEndOffset: number
+  highWatermark: number
+}
+
+/** Index of the segment holding `offset`: the greatest base offset ≤ offset (or 0). */
+export function segmentIndexFor(segments: readonly LogSegment[], offset: number): number {
+  let low = 0
+  let high = segments.length - 1
+  while (low < high) {
+    const middle = (low + high + 1) >>> 1
+    if (segments[middle]!.baseOffset <= offset) low = middle
+    else high = middle - 1
+  }
+  return low
+}
+
+export function readLog(
+  segments: readonly LogSegment[],
+  view: LogView,
+  opts: ReadOptions,
+): ReadResult {
+  const { logStartOffset, logEndOffset } = view
+  if (opts.fetchOffset < logStartOffset || opts.fetchOffset > logEndOffset) {
+    throw new StorageError(
+      'OFFSET_OUT_OF_RANGE',
+      `fetch offset ${opts.fetchOffset} is outside ${view.name}'s offsets [${logStartOffset}, ${logEndOffset}]`,
+    )
+  }
+  const result: ReadResult = {
+    slices: [],
+    sizeBytes: 0,
+    logStartOffset,
+    logEndOffset,
+    highWatermark: view.highWatermark,
+  }
+  const maxOffset = Math.min(opts.maxOffset ?? logEndOffset, logEndOffset)
+  let startOffset = opts.fetchOffset
+  let remainingBytes = Math.max(0, opts.maxBytes)
+  let minOneBatch = opts.minOneBatch
+  for (let i = segmentIndexFor(segments, startOffset); i < segments.length; i++) {
+    const segment = segments[i]!
+    if (startOffset >= maxOffset || (remainingBytes <= 0 && !minOneBatch)) break
+    let maxPosition = segment.sizeBytes
+    if (maxOffset < segment.nextOffset) {
+      const position = segment.translateOffset(maxOffset)
+      if (position >= 0) maxPosition = position
+    }
+    const slice = segment.read({ startOffset, maxBytes: remainingBytes, maxPosition, minOneBatch })
+    if (slice !== null && slice.sizeBytes > 0) {
+      result.slices.push(slice)
+      result.sizeBytes += slice.sizeBytes
+      remainingBytes -= slice.sizeBytes
+      minOneBatch = false
+      if (slice.position + slice.sizeBytes < segment.sizeBytes) break // cut short: stop here
+    }
+    startOffset = segment.nextOffset
+  }
+  return result
+}
+
+/**
+ * The first record at or after logStartOffset with a timestamp ≥ timestampMs. Finds the batch
+ * through the time index, then decodes it to name the exact record; a batch it cannot decode
+ * (snappy, lz4) is answered with its first offset, as a shallow lookup would.
+ */
+export function offsetForTimestamp(
+  segments: readonly LogSegment[],
+  view: LogView,
+  timestampMs: number,
+): { offset: number; timestampMs: number } | null {
+  for (let i = segmentIndexFor(segments, view.logStartOffset); i < segments.length; i++) {
+    const segment = segments[i]!
+    if (segment.maxTimestampMs < timestampMs) continue
+    if (segment.findByTimestamp(timestampMs, view.logStartOffset) < 0) continue
+    const found = segment.found
+    const batch = new Uint8Array(found.sizeBytes)
+    if (preadFully(segment.logFd, batch, found.position) === batch.length) {
+      try {
+        for (const record of decodeRecords(batch)) {
+          if (record.offset >= view.logStartOffset && record.timestampMs >= timestampMs) {
+            return { offset: record.offset, timestampMs: record.timestampMs }
+          }
+        }
+      } catch {
+        // A compression we cannot decode here: fall back to the batch below.
+      }
+    }
+    return {
+      offset: Math.max(found.baseOffset, view.logStartOffset),
+      timestampMs: found.maxTimestampMs,
+    }
+  }
+  return null
+}
+
+/** The greatest timestamp and the last offset of the first batch that carries it. */
+export function maxTimestamp(
+  segments: readonly LogSegment[],
+  view: LogView,
+): { offset: number; timestampMs: number } | null {
+  let best: LogSegment | null = null
+  for (const segment of segments) {
+    if (segment.maxTimestampMs < 0) continue
+    if (best === null || segment.maxTimestampMs > best.maxTimestampMs) best = segment
+  }
+  if (best === null) return null
+  return {
+    offset: Math.max(best.offsetOfMaxTimestamp, view.logStartOffset),
+    timestampMs: best.maxTimestampMs,
+  }
+}

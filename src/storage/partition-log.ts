@@ -1,0 +1,553 @@
+// PartitionLog (Kafka's UnifiedLog/LocalLog): the segments of one topic-partition and the offsets
+// that describe them: logStartOffset (first offset a fetch may ask for), logEndOffset (next offset
+// to assign), highWatermark (single node: the log end offset after each append), recoveryPoint
+// (everything below it is fsynced; recovery starts there).
+//
+// Appends validate every batch before writing anything, assign offsets by patching baseOffset in
+// place, roll the active segment when it is full or old, and write all batches in one pwritev.
+// Durability follows flush.messages/flush.ms: when they ask for it the append resolves only after
+// fdatasync, through a GroupCommit that lets concurrent appends share one sync.
+
+import * as native from '../native.ts'
+import {
+  type BatchErrorKind,
+  BatchCursor,
+  batchLastOffsetDelta,
+  batchMaxTimestamp,
+  batchRecordsCount,
+  patchBaseOffset,
+  patchLogAppendTime,
+  patchPartitionLeaderEpoch,
+  validateBatch,
+} from '../protocol/record-batch.ts'
+import { fsyncDir } from './checkpoint.ts'
+import { GroupCommit } from './flush.ts'
+import {
+  type LogView,
+  type ReadOptions,
+  type ReadResult,
+  maxTimestamp,
+  offsetForTimestamp,
+  readLog,
+} from './log-read.ts'
+import type { LogConfig } from './log-config.ts'
+import { loadSegments } from './recovery.ts'
+import { LogSegment } from './segment.ts'
+import { StorageError } from './storage-error.ts'
+
+export type { ReadOptions, ReadResult } from './log-read.ts'
+
+export interface AppendResult {
+  baseOffset: number
+  lastOffset: number
+  /** The broker's timestamp stamped on the batches under LogAppendTime; -1 for CreateTime. */
+  logAppendTimeMs: number
+  logStartOffset: number
+}
+
+export interface PartitionLogOptions {
+  topic: string
+  partition: number
+  dir: string
+  config: LogConfig
+  /** From recovery-point-offset-checkpoint; 0 when unknown (recover everything). */
+  recoveryPoint: number
+  /** From log-start-offset-checkpoint; 0 when unknown. */
+  logStartOffset: number
+  hadCleanShutdown: boolean
+  /**
+   * Broker-wide log.flush.interval.messages/ms, used where the topic's flush.messages/flush.ms
+   * is left at Kafka's default (never); a topic's own setting wins.
+   */
+  flushIntervalMessages?: number
+  flushIntervalMs?: number
+  logger?: (line: string) => void
+  /** Called when logStartOffset moves, so the owner can checkpoint it. */
+  onLogStartOffsetChange?: (log: PartitionLog) => void
+}
+
+const batchErrorText: Record<BatchErrorKind, string> = {
+  truncated: 'it ends before its length says (the request was cut short)',
+  'bad-length': 'its length is below the 61-byte header',
+  'bad-magic': 'only record batch v2 (magic 2) is supported; upgrade the client',
+  'bad-crc': 'its CRC32C does not match (damaged in transit or by the client)',
+  'bad-records-count': 'its record count is negative',
+  'bad-offset-delta': 'its lastOffsetDelta does not fit its record count',
+}
+
+const TIMER_MAX_MS = 2 ** 31 - 1
+
+/** The topic's flush setting, unless it is Kafka's "never" default and the broker sets one. */
+function orBrokerDefault(topicValue: number, brokerValue: number | undefined): number {
+  return topicValue >= Number.MAX_SAFE_INTEGER && brokerValue !== undefined
+    ? brokerValue
+    : topicValue
+}
+
+type SegmentPredicate = (segment: LogSegment, next: LogSegment | undefined) => boolean
+
+export class PartitionLog {
+  readonly topic: string
+  readonly partition: number
+  readonly dir: string
+  config: LogConfig
+  highWatermark: number
+  recoveryPoint: number
+  /** Segments recovered batch by batch when the log was opened. */
+  readonly recoveredSegments: number
+  private segments: LogSegment[]
+  private startOffset: number
+  private readonly groupCommit = new GroupCommit(() => this.syncToEnd())
+  private readonly logger: (line: string) => void
+  private readonly options: PartitionLogOptions
+  /** Log end offset when the latest sync started: what flush.messages counts from. */
+  private syncStartedOffset: number
+  private flushTimer: ReturnType<typeof setTimeout> | null = null
+  private dirDirty = false
+  private offlineError: StorageError | null = null
+  private readonly pendingDeletes = new Map<LogSegment, ReturnType<typeof setTimeout>>()
+  private closed = false
+
+  private constructor(opts: PartitionLogOptions) {
+    this.options = opts
+    this.topic = opts.topic
+    this.partition = opts.partition
+    this.dir = opts.dir
+    this.config = opts.config
+    this.logger = opts.logger ?? (() => {})
+    const loaded = loadSegments({
+      dir: opts.dir,
+      maxIndexBytes: opts.config.segmentIndexBytes,
+      indexIntervalBytes: opts.config.indexIntervalBytes,
+      recoveryPoint: opts.recoveryPoint,
+      hadCleanShutdown: opts.hadCleanShutdown,
+      logger: this.logger,
+    })
+    this.recoveredSegments = loaded.recoveredSegments
+    this.segments = loaded.segments
+    if (this.segments.length === 0) this.segments.push(this.newSegment(opts.logStartOffset))
+    this.startOffset = Math.max(opts.logStartOffset, this.segments[0]!.baseOffset)
+    if (this.startOffset > this.logEndOffset) {
+      // The checkpointed start is past what survived: Kafka's truncateFullyAndStartAt.
+      this.replaceAllSegments(this.startOffset)
+    }
+    this.recoveryPoint = Math.min(opts.recoveryPoint, this.logEndOffset)
+    if (loaded.recoveredSegments > 0 || !opts.hadCleanShutdown) {
+      // What recovery kept is valid but maybe only in the page cache: make it durable once.
+      for (const segment of this.segments) {
+        if (segment.nextOffset > this.recoveryPoint) segment.flush()
+      }
+      this.recoveryPoint = this.logEndOffset
+    }
+    this.syncStartedOffset = this.recoveryPoint
+    this.highWatermark = this.logEndOffset
+  }
+
+  /** Opens (and if needed recovers) the log in `opts.dir`, which must exist. */
+  static open(opts: PartitionLogOptions): PartitionLog {
+    return new PartitionLog(opts)
+  }
+
+  get logStartOffset(): number {
+    return this.startOffset
+  }
+
+  get logEndOffset(): number {
+    return this.activeSegment.nextOffset
+  }
+
+  get sizeBytes(): number {
+    let total = 0
+    for (const segment of this.segments) total += segment.sizeBytes
+    return total
+  }
+
+  get segmentCount(): number {
+    return this.segments.length
+  }
+
+  /** Base offsets of the segments, oldest first (tests, tools). */
+  segmentBaseOffsets(): number[] {
+    return this.segments.map((segment) => segment.baseOffset)
+  }
+
+  /** Syncs performed by group commit so far. */
+  get syncCount(): number {
+    return this.groupCommit.syncCount
+  }
+
+  updateConfig(config: LogConfig): void {
+    this.config = config
+    this.activeSegment.setIndexIntervalBytes(config.indexIntervalBytes)
+  }
+
+  async append(
+    records: Uint8Array,
+    opts: { logAppendTimeMs?: number; leaderEpoch?: number } = {},
+  ): Promise<AppendResult> {
+    this.ensureWritable()
+    const maxTimestampMs = this.validateForAppend(records)
+    if (records.length === 0) {
+      return {
+        baseOffset: -1,
+        lastOffset: -1,
+        logAppendTimeMs: -1,
+        logStartOffset: this.startOffset,
+      }
+    }
+    const logAppendTime = this.config.messageTimestampType === 'LogAppendTime'
+    const logAppendTimeMs = logAppendTime ? (opts.logAppendTimeMs ?? Date.now()) : -1
+    const baseOffset = this.logEndOffset
+    let nextOffset = baseOffset
+    const cursor = new BatchCursor(records)
+    while (cursor.next()) {
+      const at = cursor.position
+      patchBaseOffset(records, at, nextOffset)
+      if (opts.leaderEpoch !== undefined) patchPartitionLeaderEpoch(records, at, opts.leaderEpoch)
+      if (logAppendTime) patchLogAppendTime(records, at, logAppendTimeMs)
+      nextOffset += batchLastOffsetDelta(records, at) + 1
+    }
+    const lastOffset = nextOffset - 1
+    this.maybeRoll({
+      messagesBytes: records.length,
+      maxTimestampMs: logAppendTime ? logAppendTimeMs : maxTimestampMs,
+      lastOffset,
+    })
+    const active = this.activeSegment
+    try {
+      active.append(records)
+    } catch (error) {
+      this.checkStillWhole(active)
+      throw error
+    }
+    this.highWatermark = this.logEndOffset
+    await this.afterAppend()
+    return { baseOffset, lastOffset, logAppendTimeMs, logStartOffset: this.startOffset }
+  }
+
+  /** Checks every batch before anything is written; returns the greatest maxTimestamp. */
+  private validateForAppend(records: Uint8Array): number {
+    if (records.length > this.config.segmentBytes) {
+      throw new StorageError(
+        'RECORD_LIST_TOO_LARGE',
+        `${records.length} bytes of batches exceed segment.bytes ${this.config.segmentBytes} of ${this.name}`,
+      )
+    }
+    let maxTimestampMs = -1
+    let at = 0
+    while (at < records.length) {
+      const size = validateBatch(records, at, records.length - at)
+      if (typeof size === 'string') {
+        throw new StorageError(
+          'CORRUPT_MESSAGE',
+          `record batch at byte ${at} of a produce to ${this.name} is invalid: ${batchErrorText[size]}`,
+        )
+      }
+      if (size > this.config.maxMessageBytes) {
+        throw new StorageError(
+          'MESSAGE_TOO_LARGE',
+          `record batch of ${size} bytes exceeds max.message.bytes ${this.config.maxMessageBytes} of ${this.name}`,
+        )
+      }
+      const count = batchRecordsCount(records, at)
+      const lastOffsetDelta = batchLastOffsetDelta(records, at)
+      if (count <= 0 || lastOffsetDelta !== count - 1) {
+        throw new StorageError(
+          'INVALID_RECORD',
+          `record batch at byte ${at} has ${count} records but lastOffsetDelta ${lastOffsetDelta}`,
+        )
+      }
+      maxTimestampMs = Math.max(maxTimestampMs, batchMaxTimestamp(records, at))
+      at += size
+    }
+    return maxTimestampMs
+  }
+
+  /** Kafka's shouldRoll: size, age (segment.ms), a full index, or relative offsets overflowing. */
+  private maybeRoll(incoming: {
+    messagesBytes: number
+    maxTimestampMs: number
+    lastOffset: number
+  }): void {
+    const active = this.activeSegment
+    if (active.sizeBytes === 0) return
+    const waitedMs =
+      active.rollingBasedTimestampMs >= 0 && incoming.maxTimestampMs >= 0
+        ? incoming.maxTimestampMs - active.rollingBasedTimestampMs
+        : Date.now() - active.createdMs
+    const shouldRoll =
+      active.sizeBytes > this.config.segmentBytes - incoming.messagesBytes ||
+      waitedMs > this.config.segmentMs ||
+      active.offsetIndex.isFull ||
+      active.timeIndex.isFull ||
+      incoming.lastOffset - active.baseOffset > 0x7fffffff
+    if (shouldRoll) this.roll()
+  }
+
+  /** Closes the active segment for appends and starts a new one at the log end offset. */
+  roll(): void {
+    const active = this.activeSegment
+    if (active.sizeBytes === 0) return
+    active.onBecomeInactive()
+    this.segments.push(this.newSegment(this.logEndOffset))
+    // Kafka flushes a rolled segment in the background, which moves the recovery point past it.
+    if (this.recoveryPoint < active.nextOffset) {
+      this.groupCommit
+        .sync()
+        .catch((error) => this.logger(`flush after roll of ${this.name} failed: ${error}`))
+    }
+  }
+
+  private async afterAppend(): Promise<void> {
+    const flushMessages = orBrokerDefault(
+      this.config.flushMessages,
+      this.options.flushIntervalMessages,
+    )
+    const flushMs = orBrokerDefault(this.config.flushMs, this.options.flushIntervalMs)
+    if (this.logEndOffset - this.syncStartedOffset >= flushMessages || flushMs <= 0) {
+      await this.groupCommit.sync()
+      return
+    }
+    // Timers cannot wait longer than 2^31-1 ms; a flush.ms beyond that (~25 days) means never.
+    if (flushMs <= TIMER_MAX_MS && this.flushTimer === null) {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = null
+        this.groupCommit
+          .sync()
+          .catch((error) => this.logger(`scheduled flush of ${this.name} failed: ${error}`))
+      }, flushMs)
+      this.flushTimer.unref?.()
+    }
+  }
+
+  /** One sync: every segment holding offsets past the recovery point, then the directory. */
+  private async syncToEnd(): Promise<void> {
+    const endOffset = this.logEndOffset
+    this.syncStartedOffset = endOffset
+    const dirDirty = this.dirDirty
+    this.dirDirty = false
+    const unflushed = this.segments.filter(
+      (segment) => segment.nextOffset > this.recoveryPoint || segment === this.activeSegment,
+    )
+    try {
+      for (const segment of unflushed) {
+        if (segment.isMarkedDeleted) continue
+        try {
+          await segment.flushLogAsync()
+        } catch (error) {
+          if (segment.isMarkedDeleted) continue // retention removed it meanwhile: nothing to keep
+          throw error
+        }
+        if (segment !== this.activeSegment && !segment.isMarkedDeleted) {
+          segment.offsetIndex.flush()
+          segment.timeIndex.flush()
+        }
+      }
+      if (dirDirty) fsyncDir(this.dir)
+    } catch (error) {
+      // After a failed fsync the page cache may have dropped the data (fsyncgate): stop here.
+      this.offlineError =
+        error instanceof StorageError
+          ? error
+          : new StorageError('KAFKA_STORAGE_ERROR', `flushing ${this.name} failed: ${error}`)
+      throw this.offlineError
+    }
+    if (endOffset > this.recoveryPoint) this.recoveryPoint = Math.min(endOffset, this.logEndOffset)
+  }
+
+  flush(): Promise<void> {
+    return this.groupCommit.sync()
+  }
+
+  read(opts: ReadOptions): ReadResult {
+    this.ensureOnline()
+    return readLog(this.segments, this.readView(), opts)
+  }
+
+  /**
+   * The first offset whose record has a timestamp ≥ timestampMs (ListOffsets by time); the
+   * exact record when its batch can be decoded here, else the batch's first offset.
+   */
+  offsetForTimestamp(timestampMs: number): { offset: number; timestampMs: number } | null {
+    this.ensureOnline()
+    return offsetForTimestamp(this.segments, this.readView(), timestampMs)
+  }
+
+  /** The greatest timestamp in the log and the (last) offset of its batch (ListOffsets -3). */
+  maxTimestamp(): { offset: number; timestampMs: number } | null {
+    return maxTimestamp(this.segments, this.readView())
+  }
+
+  private readView(): LogView {
+    return {
+      name: this.name,
+      logStartOffset: this.startOffset,
+      logEndOffset: this.logEndOffset,
+      highWatermark: this.highWatermark,
+    }
+  }
+
+  /** DeleteRecords: moves logStartOffset to `offset` and deletes segments wholly below it. */
+  async deleteRecordsBefore(offset: number): Promise<number> {
+    this.ensureWritable()
+    if (offset > this.highWatermark || offset < 0) {
+      throw new StorageError(
+        'OFFSET_OUT_OF_RANGE',
+        `cannot delete records before ${offset} of ${this.name}: the high watermark is ${this.highWatermark}`,
+      )
+    }
+    if (offset > this.startOffset) {
+      this.startOffset = offset
+      this.deleteOldSegments(
+        (_, next) => next !== undefined && next.baseOffset <= offset,
+        'log start offset',
+      )
+      this.options.onLogStartOffsetChange?.(this)
+    }
+    return this.startOffset
+  }
+
+  /**
+   * Deletes segments from the oldest while `predicate` holds (Kafka's deleteOldSegments). When
+   * every segment qualifies, a non-empty active segment is rolled first so it can go too; an
+   * empty active segment always stays. Returns the number of segments deleted.
+   */
+  deleteOldSegments(predicate: SegmentPredicate, reason: string): number {
+    let count = 0
+    while (count < this.segments.length) {
+      const segment = this.segments[count]!
+      const next = this.segments[count + 1]
+      if ((next === undefined && segment.sizeBytes === 0) || !predicate(segment, next)) break
+      if ((next?.baseOffset ?? this.logEndOffset) > this.highWatermark) break
+      count++
+    }
+    if (count === 0) return 0
+    if (count === this.segments.length) this.roll()
+    const deleted = this.segments.splice(0, count)
+    for (const segment of deleted) this.scheduleDelete(segment)
+    const newStart = Math.max(this.startOffset, this.segments[0]!.baseOffset)
+    if (newStart !== this.startOffset) {
+      this.startOffset = newStart
+      this.options.onLogStartOffsetChange?.(this)
+    }
+    this.logger(
+      `deleted ${count} segment(s) of ${this.name} (${reason}); log start offset ${this.startOffset}`,
+    )
+    return count
+  }
+
+  /** Removes every offset ≥ `offset` (a follower truncating to its leader). */
+  async truncateTo(offset: number): Promise<void> {
+    this.ensureWritable()
+    if (offset >= this.logEndOffset) return
+    if (offset <= this.segments[0]!.baseOffset || offset < this.startOffset) {
+      this.replaceAllSegments(offset)
+    } else {
+      let keep = this.segments.length
+      while (this.segments[keep - 1]!.baseOffset >= offset) keep--
+      const dropped = this.segments.splice(keep)
+      for (const segment of dropped) this.scheduleDelete(segment)
+      const active = this.activeSegment
+      if (dropped.length > 0) active.onBecomeActive(this.config.segmentIndexBytes)
+      active.truncateTo(offset)
+    }
+    const logEndOffset = this.logEndOffset
+    this.recoveryPoint = Math.min(this.recoveryPoint, logEndOffset)
+    this.syncStartedOffset = Math.min(this.syncStartedOffset, logEndOffset)
+    this.highWatermark = Math.min(this.highWatermark, logEndOffset)
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    if (this.flushTimer) clearTimeout(this.flushTimer)
+    this.flushTimer = null
+    if (this.offlineError === null) {
+      try {
+        await this.groupCommit.sync()
+      } catch (error) {
+        this.logger(`final flush of ${this.name} failed: ${error}`)
+      }
+    }
+    for (const segment of this.segments) segment.close()
+    for (const [segment, timer] of this.pendingDeletes) {
+      clearTimeout(timer)
+      segment.removeFiles()
+    }
+    this.pendingDeletes.clear()
+  }
+
+  /** Whether close() found every byte flushed (the recovery point reached the end). */
+  get isFullyFlushed(): boolean {
+    return this.recoveryPoint >= this.logEndOffset
+  }
+
+  get name(): string {
+    return `${this.topic}-${this.partition}`
+  }
+
+  private get activeSegment(): LogSegment {
+    return this.segments[this.segments.length - 1]!
+  }
+
+  private newSegment(baseOffset: number): LogSegment {
+    this.dirDirty = true
+    return LogSegment.open({
+      dir: this.dir,
+      baseOffset,
+      maxIndexBytes: this.config.segmentIndexBytes,
+      indexIntervalBytes: this.config.indexIntervalBytes,
+      active: true,
+      create: true,
+    })
+  }
+
+  private replaceAllSegments(baseOffset: number): void {
+    const old = this.segments
+    this.segments = []
+    for (const segment of old) this.scheduleDelete(segment)
+    this.segments.push(this.newSegment(baseOffset))
+    this.startOffset = baseOffset
+    this.recoveryPoint = baseOffset
+    this.highWatermark = baseOffset
+  }
+
+  /** Kafka's async delete: rename to .deleted now, close and unlink after file.delete.delay.ms. */
+  private scheduleDelete(segment: LogSegment): void {
+    segment.markDeleted()
+    const timer = setTimeout(
+      () => {
+        this.pendingDeletes.delete(segment)
+        segment.removeFiles()
+      },
+      Math.min(this.config.fileDeleteDelayMs, TIMER_MAX_MS),
+    )
+    timer.unref?.()
+    this.pendingDeletes.set(segment, timer)
+  }
+
+  private ensureOnline(): void {
+    if (this.offlineError !== null) throw this.offlineError
+    if (this.closed) throw new StorageError('KAFKA_STORAGE_ERROR', `${this.name} is closed`)
+  }
+
+  private ensureWritable(): void {
+    this.ensureOnline()
+  }
+
+  /** After a failed append: if the file could not be cut back to a batch boundary, go offline. */
+  private checkStillWhole(segment: LogSegment): void {
+    let fileBytes = -1
+    try {
+      fileBytes = native.fileSize(segment.logFd)
+    } catch {
+      // fall through: unknown size counts as damaged
+    }
+    if (fileBytes !== segment.sizeBytes) {
+      this.offlineError = new StorageError(
+        'KAFKA_STORAGE_ERROR',
+        `${this.name} is offline: ${segment.logPath} is ${fileBytes} bytes, expected ${segment.sizeBytes}; restart to recover`,
+      )
+    }
+  }
+}

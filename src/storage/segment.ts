@@ -1,0 +1,496 @@
+// LogSegment (Kafka's LogSegment): one `.log` file of record batches plus its offset and time
+// indexes, all named by the segment's base offset (20 digits, zero-padded).
+//
+// The .log holds v2 record batches byte for byte as produced, with the assigned baseOffset (and
+// leader epoch) patched in; nothing else, no header, so Kafka's DumpLogSegments reads it. Batches
+// are appended whole with one pwritev; a failed or short write is cut back off with ftruncate so
+// the file always ends on a batch boundary while the process lives. A crash can still leave a
+// torn last batch (the kernel wrote part of it): recovery validates batches past the recovery
+// point and truncates at the first bad one (see recover()).
+//
+// Reads translate an offset to a position through the offset index (floor entry), then walk the
+// 61-byte batch headers from there, read in 8 KiB chunks (about two index intervals) into one shared scratch buffer, so a
+// lookup allocates nothing per batch. A read that starts inside a batch returns that whole batch.
+
+import { renameSync, rmSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import * as native from '../native.ts'
+import {
+  BATCH_HEADER_BYTES,
+  BATCH_LENGTH_MIN,
+  LOG_OVERHEAD_BYTES,
+  BatchCursor,
+  batchBaseOffset,
+  batchLastOffset,
+  batchLength,
+  batchMaxTimestamp,
+  validateBatch,
+} from '../protocol/record-batch.ts'
+import type { FileSlice } from './file-slice.ts'
+import { headerAt, invalidateScratch, preadFully, scratch } from './header-scan.ts'
+import { OffsetIndex } from './offset-index.ts'
+import { StorageError, errnoOf } from './storage-error.ts'
+import { TimeIndex } from './time-index.ts'
+
+export const LOG_SUFFIX = '.log'
+export const INDEX_SUFFIX = '.index'
+export const TIME_INDEX_SUFFIX = '.timeindex'
+export const DELETED_SUFFIX = '.deleted'
+
+export function segmentFileName(baseOffset: number, suffix: string): string {
+  return String(baseOffset).padStart(20, '0') + suffix
+}
+
+/** What a header scan found: the batch that satisfied it. Reused, never allocated per lookup. */
+export interface FoundBatch {
+  position: number
+  sizeBytes: number
+  baseOffset: number
+  lastOffset: number
+  maxTimestampMs: number
+}
+
+export interface SegmentOpenOptions {
+  dir: string
+  baseOffset: number
+  /** segment.index.bytes for the active segment's preallocated indexes. */
+  maxIndexBytes: number
+  indexIntervalBytes: number
+  /** The segment takes appends: its indexes are mapped at full size. */
+  active: boolean
+  /** Create empty files (a new segment); otherwise the .log must exist. */
+  create: boolean
+}
+
+export class LogSegment {
+  readonly baseOffset: number
+  readonly offsetIndex: OffsetIndex
+  readonly timeIndex: TimeIndex
+  readonly logFd: number
+  logPath: string
+  /** Bytes in the .log. */
+  sizeBytes: number
+  /** Last offset + 1, or the base offset while empty. */
+  nextOffset: number
+  maxTimestampMs = -1
+  offsetOfMaxTimestamp = -1
+  /** The first batch's max timestamp, which segment.ms counts from (Kafka's rollingBasedTimestamp). */
+  rollingBasedTimestampMs = -1
+  readonly createdMs = Date.now()
+  /** Bytes at the end that do not form a whole batch (found by the tail scan on open). */
+  tornTailBytes = 0
+  readonly found: FoundBatch = {
+    position: 0,
+    sizeBytes: 0,
+    baseOffset: 0,
+    lastOffset: 0,
+    maxTimestampMs: 0,
+  }
+  private bytesSinceLastIndexEntry = 0
+  private indexIntervalBytes: number
+  private deleted = false
+  private markedDeleted = false
+
+  private constructor(opts: SegmentOpenOptions, logFd: number) {
+    this.baseOffset = opts.baseOffset
+    this.logFd = logFd
+    this.logPath = join(opts.dir, segmentFileName(opts.baseOffset, LOG_SUFFIX))
+    this.indexIntervalBytes = opts.indexIntervalBytes
+    const indexOpts = { maxIndexBytes: opts.maxIndexBytes, writable: opts.active }
+    const indexPath = join(opts.dir, segmentFileName(opts.baseOffset, INDEX_SUFFIX))
+    const timeIndexPath = join(opts.dir, segmentFileName(opts.baseOffset, TIME_INDEX_SUFFIX))
+    this.offsetIndex = new OffsetIndex(indexPath, opts.baseOffset, indexOpts)
+    try {
+      this.timeIndex = new TimeIndex(timeIndexPath, opts.baseOffset, indexOpts)
+    } catch (error) {
+      this.offsetIndex.release()
+      throw error
+    }
+    this.sizeBytes = native.fileSize(logFd)
+    this.nextOffset = opts.baseOffset
+    if (opts.create) {
+      // A new segment never inherits entries from stale index files of the same name.
+      if (this.offsetIndex.entries > 0) this.offsetIndex.reset()
+      if (this.timeIndex.entries > 0) this.timeIndex.reset()
+    }
+  }
+
+  static open(opts: SegmentOpenOptions): LogSegment {
+    const path = join(opts.dir, segmentFileName(opts.baseOffset, LOG_SUFFIX))
+    const fd = wrapIo(`opening ${path}`, () =>
+      native.openFile(path, { write: true, create: opts.create, truncate: opts.create }),
+    )
+    let segment: LogSegment
+    try {
+      segment = new LogSegment(opts, fd)
+    } catch (error) {
+      native.closeFile(fd)
+      throw storageErrorFrom(`opening the indexes of ${path}`, error)
+    }
+    segment.loadTail()
+    return segment
+  }
+
+  setIndexIntervalBytes(indexIntervalBytes: number): void {
+    this.indexIntervalBytes = indexIntervalBytes
+  }
+
+  /** What segment.ms counts from: the first batch's timestamp, else the segment's creation. */
+  get rollingBasedTimeMs(): number {
+    return this.rollingBasedTimestampMs >= 0 ? this.rollingBasedTimestampMs : this.createdMs
+  }
+
+  /** The newest timestamp in the segment for retention.ms; the file's mtime if it has none. */
+  largestTimestampMs(): number {
+    if (this.maxTimestampMs >= 0) return this.maxTimestampMs
+    try {
+      return statSync(this.logPath).mtimeMs
+    } catch {
+      return this.createdMs
+    }
+  }
+
+  /**
+   * Appends batches that are validated and carry their offsets already, in one pwritev. On any
+   * failure the file is cut back to its previous end and KAFKA_STORAGE_ERROR is thrown.
+   */
+  append(records: Uint8Array): void {
+    const startPosition = this.sizeBytes
+    let written: number
+    try {
+      written = native.pwritev(this.logFd, [records], startPosition)
+    } catch (error) {
+      this.cutBack(startPosition)
+      throw storageErrorFrom(`appending ${records.length} bytes to ${this.logPath}`, error)
+    }
+    if (written !== records.length) {
+      this.cutBack(startPosition)
+      throw new StorageError(
+        'KAFKA_STORAGE_ERROR',
+        `short write to ${this.logPath}: ${written} of ${records.length} bytes at ${startPosition}`,
+      )
+    }
+    const cursor = new BatchCursor(records)
+    while (cursor.next()) this.indexBatch(records, cursor.position, startPosition + cursor.position)
+    this.sizeBytes = startPosition + records.length
+  }
+
+  /** Updates the max timestamp, next offset and sparse indexes for a batch now in the file. */
+  private indexBatch(buf: Uint8Array, at: number, position: number): void {
+    const lastOffset = batchLastOffset(buf, at)
+    const maxTimestampMs = batchMaxTimestamp(buf, at)
+    if (position === 0) this.rollingBasedTimestampMs = maxTimestampMs
+    if (maxTimestampMs > this.maxTimestampMs) {
+      this.maxTimestampMs = maxTimestampMs
+      this.offsetOfMaxTimestamp = lastOffset
+    }
+    if (this.bytesSinceLastIndexEntry > this.indexIntervalBytes) {
+      // A full index only makes lookups scan further; the log rolls before the next append.
+      if (!this.offsetIndex.isFull && !this.timeIndex.isFull) {
+        this.offsetIndex.append(lastOffset, position)
+        this.timeIndex.maybeAppend(this.maxTimestampMs, this.offsetOfMaxTimestamp, { final: false })
+      }
+      this.bytesSinceLastIndexEntry = 0
+    }
+    this.bytesSinceLastIndexEntry += batchLength(buf, at) + LOG_OVERHEAD_BYTES
+    this.nextOffset = lastOffset + 1
+  }
+
+  /**
+   * Position of the first batch whose lastOffset ≥ targetOffset, at or after startPosition, or -1
+   * when there is none. Fills `this.found` with that batch.
+   */
+  translateOffset(targetOffset: number, startPosition = 0): number {
+    let position = Math.max(startPosition, this.offsetIndex.lookupPosition(targetOffset))
+    invalidateScratch()
+    while (position < this.sizeBytes) {
+      const at = headerAt(this.logFd, position, this.sizeBytes)
+      if (at < 0) return -1
+      const size = this.checkedSize(at, position)
+      if (batchLastOffset(scratch, at) >= targetOffset) return this.foundAt(at, position, size)
+      position += size
+    }
+    return -1
+  }
+
+  /**
+   * The first batch with maxTimestamp ≥ timestampMs holding an offset ≥ startingOffset (Kafka's
+   * findOffsetByTimestamp); -1 when none. Fills `this.found`.
+   */
+  findByTimestamp(timestampMs: number, startingOffset: number): number {
+    const indexedOffset = Math.max(this.timeIndex.lookupOffset(timestampMs), startingOffset)
+    let position = this.offsetIndex.lookupPosition(indexedOffset)
+    invalidateScratch()
+    while (position < this.sizeBytes) {
+      const at = headerAt(this.logFd, position, this.sizeBytes)
+      if (at < 0) return -1
+      const size = this.checkedSize(at, position)
+      if (
+        batchMaxTimestamp(scratch, at) >= timestampMs &&
+        batchLastOffset(scratch, at) >= startingOffset
+      ) {
+        return this.foundAt(at, position, size)
+      }
+      position += size
+    }
+    return -1
+  }
+
+  /**
+   * The slice to send for a fetch from startOffset (Kafka's LogSegment.read): from the batch
+   * holding startOffset up to maxPosition, at most maxBytes, or the whole first batch if
+   * minOneBatch. Like Kafka, the end may cut a batch; clients drop a partial last batch.
+   */
+  read(opts: {
+    startOffset: number
+    maxBytes: number
+    maxPosition: number
+    minOneBatch: boolean
+  }): FileSlice | null {
+    const position = this.translateOffset(opts.startOffset)
+    if (position < 0) return null
+    const limitBytes = opts.minOneBatch
+      ? Math.max(opts.maxBytes, this.found.sizeBytes)
+      : opts.maxBytes
+    const sizeBytes = Math.min(Math.min(opts.maxPosition, this.sizeBytes) - position, limitBytes)
+    return { fd: this.logFd, position, sizeBytes: Math.max(0, sizeBytes) }
+  }
+
+  /** Removes the batch holding `offset` and everything after; returns the bytes removed. */
+  truncateTo(offset: number): number {
+    const position = this.translateOffset(offset)
+    if (position < 0) return 0
+    const removedBytes = this.sizeBytes - position
+    this.offsetIndex.truncateTo(offset)
+    this.timeIndex.truncateTo(offset)
+    wrapIo(`truncating ${this.logPath} to ${position}`, () =>
+      native.ftruncate(this.logFd, position),
+    )
+    this.sizeBytes = position
+    this.loadTail()
+    return removedBytes
+  }
+
+  /**
+   * Re-validates every batch (length, magic, CRC32C, increasing offsets), rebuilds both indexes
+   * from them, and truncates the file at the first bad batch. Returns the bytes truncated.
+   */
+  recover(opts: { maxIndexBytes: number }): number {
+    this.offsetIndex.resize(opts.maxIndexBytes)
+    this.timeIndex.resize(opts.maxIndexBytes)
+    this.offsetIndex.reset()
+    this.timeIndex.reset()
+    this.resetTail()
+    let position = 0
+    let buffer = recoveryBuffer
+    let bufferPosition = 0
+    let bufferBytes = 0
+    while (position < this.sizeBytes) {
+      const remaining = this.sizeBytes - position
+      if (position + LOG_OVERHEAD_BYTES > bufferPosition + bufferBytes) {
+        bufferPosition = position
+        bufferBytes = preadFully(
+          this.logFd,
+          buffer.subarray(0, Math.min(buffer.length, remaining)),
+          position,
+        )
+      }
+      let at = position - bufferPosition
+      if (bufferBytes - at < LOG_OVERHEAD_BYTES) break
+      const size = batchLength(buffer, at) + LOG_OVERHEAD_BYTES
+      if (size - LOG_OVERHEAD_BYTES < BATCH_LENGTH_MIN || size > remaining) break
+      if (at + size > bufferBytes) {
+        if (size > buffer.length) buffer = new Uint8Array(size) // bounded by the file's size
+        bufferPosition = position
+        bufferBytes = preadFully(
+          this.logFd,
+          buffer.subarray(0, Math.min(buffer.length, remaining)),
+          position,
+        )
+        at = 0
+      }
+      if (validateBatch(buffer, at, bufferBytes - at) !== size) break
+      if (batchBaseOffset(buffer, at) < this.nextOffset) break
+      if (batchLastOffset(buffer, at) - this.baseOffset > 0x7fffffff) break
+      this.indexBatch(buffer, at, position)
+      position += size
+    }
+    const truncatedBytes = this.sizeBytes - position
+    if (truncatedBytes > 0) {
+      wrapIo(`truncating ${this.logPath} to ${position}`, () =>
+        native.ftruncate(this.logFd, position),
+      )
+      this.sizeBytes = position
+    }
+    this.tornTailBytes = 0
+    return truncatedBytes
+  }
+
+  /** The segment stops taking appends: record its final max timestamp, trim the indexes. */
+  onBecomeInactive(): void {
+    this.timeIndex.maybeAppend(this.maxTimestampMs, this.offsetOfMaxTimestamp, { final: true })
+    this.offsetIndex.trimToValidSize()
+    this.timeIndex.trimToValidSize()
+  }
+
+  /** The segment takes appends again (after a truncation into it): full-size indexes. */
+  onBecomeActive(maxIndexBytes: number): void {
+    this.offsetIndex.resize(maxIndexBytes)
+    this.timeIndex.resize(maxIndexBytes)
+  }
+
+  /** fdatasync of the .log and msync of the indexes. */
+  flush(): void {
+    wrapIo(`flushing ${this.logPath}`, () => native.fdatasync(this.logFd))
+    this.offsetIndex.flush()
+    this.timeIndex.flush()
+  }
+
+  async flushLogAsync(): Promise<void> {
+    try {
+      await native.fdatasyncAsync(this.logFd)
+    } catch (error) {
+      throw storageErrorFrom(`flushing ${this.logPath}`, error)
+    }
+  }
+
+  close(): void {
+    if (this.deleted) return
+    this.offsetIndex.close()
+    this.timeIndex.close()
+    native.closeFile(this.logFd)
+  }
+
+  /** Renames the files to `*.deleted` (Kafka's async delete); removeFiles() finishes later. */
+  markDeleted(): void {
+    this.markedDeleted = true
+    this.logPath = renamedOrSame(this.logPath, this.logPath + DELETED_SUFFIX)
+    this.offsetIndex.path = renamedOrSame(
+      this.offsetIndex.path,
+      this.offsetIndex.path + DELETED_SUFFIX,
+    )
+    this.timeIndex.path = renamedOrSame(this.timeIndex.path, this.timeIndex.path + DELETED_SUFFIX)
+  }
+
+  /** Renamed to .deleted (its files may still be open until removeFiles). */
+  get isMarkedDeleted(): boolean {
+    return this.markedDeleted
+  }
+
+  /** Closes the descriptors and unlinks the files (after any sendfile using them is done). */
+  removeFiles(): void {
+    if (this.deleted) return
+    this.deleted = true
+    this.offsetIndex.release()
+    this.timeIndex.release()
+    native.closeFile(this.logFd)
+    for (const path of [this.logPath, this.offsetIndex.path, this.timeIndex.path]) {
+      rmSync(path, { force: true })
+    }
+  }
+
+  /** Index damage a rebuild should repair, or null. */
+  checkIndexes(): string | null {
+    return this.offsetIndex.check(this.sizeBytes) ?? this.timeIndex.check(this.nextOffset)
+  }
+
+  /**
+   * Finds nextOffset, the max timestamp and bytes since the last index entry by scanning the
+   * headers after the last offset index entry (Kafka's readNextOffset). Stops at a torn tail.
+   */
+  private loadTail(): void {
+    this.resetTail()
+    this.maxTimestampMs = this.timeIndex.lastTimestamp
+    this.offsetOfMaxTimestamp = this.timeIndex.entries > 0 ? this.timeIndex.lastOffset : -1
+    invalidateScratch()
+    const first = headerAt(this.logFd, 0, this.sizeBytes)
+    if (first >= 0) this.rollingBasedTimestampMs = batchMaxTimestamp(scratch, first)
+    const slot = this.offsetIndex.entries - 1
+    let position = slot >= 0 ? this.offsetIndex.positionAt(slot) : 0
+    if (position >= this.sizeBytes) position = 0 // a damaged index; recovery rebuilds it
+    while (position < this.sizeBytes) {
+      const at = headerAt(this.logFd, position, this.sizeBytes)
+      const size = at < 0 ? 0 : batchLength(scratch, at) + LOG_OVERHEAD_BYTES
+      if (at < 0 || size < BATCH_HEADER_BYTES || position + size > this.sizeBytes) break
+      const lastOffset = batchLastOffset(scratch, at)
+      const maxTimestampMs = batchMaxTimestamp(scratch, at)
+      if (maxTimestampMs > this.maxTimestampMs) {
+        this.maxTimestampMs = maxTimestampMs
+        this.offsetOfMaxTimestamp = lastOffset
+      }
+      this.bytesSinceLastIndexEntry += size
+      this.nextOffset = lastOffset + 1
+      position += size
+    }
+    this.tornTailBytes = this.sizeBytes - position
+  }
+
+  private resetTail(): void {
+    this.nextOffset = this.baseOffset
+    this.maxTimestampMs = -1
+    this.offsetOfMaxTimestamp = -1
+    this.rollingBasedTimestampMs = -1
+    this.bytesSinceLastIndexEntry = 0
+  }
+
+  private checkedSize(at: number, position: number): number {
+    const size = batchLength(scratch, at) + LOG_OVERHEAD_BYTES
+    if (size < BATCH_HEADER_BYTES) {
+      throw new StorageError(
+        'CORRUPT_MESSAGE',
+        `${this.logPath}: batch at position ${position} has length ${size - LOG_OVERHEAD_BYTES}`,
+      )
+    }
+    return size
+  }
+
+  private foundAt(at: number, position: number, size: number): number {
+    const found = this.found
+    found.position = position
+    found.sizeBytes = size
+    found.baseOffset = batchBaseOffset(scratch, at)
+    found.lastOffset = batchLastOffset(scratch, at)
+    found.maxTimestampMs = batchMaxTimestamp(scratch, at)
+    return position
+  }
+
+  private cutBack(position: number): void {
+    try {
+      native.ftruncate(this.logFd, position)
+    } catch {
+      // The disk refuses even this; the caller marks the log offline (KAFKA_STORAGE_ERROR).
+    }
+  }
+}
+
+// Recovery reads batches in 1 MiB chunks; a larger batch gets its own buffer for the moment.
+const recoveryBuffer = new Uint8Array(1024 * 1024)
+
+export function storageErrorFrom(what: string, error: unknown): StorageError {
+  if (error instanceof StorageError) return error
+  const errno = errnoOf(error)
+  const reason =
+    errno === 'ENOSPC'
+      ? 'the disk is full'
+      : errno === 'EROFS'
+        ? 'the disk is read-only'
+        : (errno ?? String(error))
+  return new StorageError('KAFKA_STORAGE_ERROR', `${what} failed: ${reason}`, { cause: error })
+}
+
+function renamedOrSame(path: string, newPath: string): string {
+  try {
+    renameSync(path, newPath)
+    return newPath
+  } catch {
+    return path // already gone; removeFiles() tolerates that
+  }
+}
+
+function wrapIo<T>(what: string, io: () => T): T {
+  try {
+    return io()
+  } catch (error) {
+    throw storageErrorFrom(what, error)
+  }
+}

@@ -1,0 +1,75 @@
+// Shared helpers for the storage tests: temp dirs that remove themselves, small configs, and
+// batches built with the real encoder.
+
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { buildRecordBatch } from '../../src/protocol/record-batch.ts'
+import { defaultLogConfig, type LogConfig } from '../../src/storage/log-config.ts'
+
+const dirs: string[] = []
+
+export function makeTempDir(prefix = 'sluice-storage-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  dirs.push(dir)
+  return dir
+}
+
+export function removeTempDirs(): void {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+}
+
+export function smallConfig(overrides: Partial<LogConfig> = {}): LogConfig {
+  return {
+    ...defaultLogConfig,
+    segmentBytes: 64 * 1024,
+    segmentIndexBytes: 4096,
+    indexIntervalBytes: 256,
+    fileDeleteDelayMs: 0,
+    ...overrides,
+  }
+}
+
+/** A batch of `count` records whose values are `valueBytes` bytes of a byte derived from `seed`. */
+export function makeBatch(opts: {
+  count: number
+  valueBytes?: number
+  seed?: number
+  timestampMs?: number
+}): Uint8Array {
+  const valueBytes = opts.valueBytes ?? 16
+  const seed = opts.seed ?? 1
+  const records = []
+  for (let i = 0; i < opts.count; i++) {
+    records.push({
+      key: new TextEncoder().encode(`k${seed}-${i}`),
+      value: new Uint8Array(valueBytes).fill((seed + i) & 0xff),
+      timestampMs: (opts.timestampMs ?? 1_700_000_000_000) + i,
+    })
+  }
+  return buildRecordBatch({ records })
+}
+
+export function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0))
+  let at = 0
+  for (const part of parts) {
+    out.set(part, at)
+    at += part.length
+  }
+  return out
+}
+
+/** Reads the bytes of every slice of a ReadResult back from disk. */
+export function readSlices(
+  slices: { fd: number; position: number; sizeBytes: number }[],
+): Uint8Array {
+  const { pread } = require('../../src/native.ts') as typeof import('../../src/native.ts')
+  const parts = slices.map((slice) => {
+    const out = new Uint8Array(slice.sizeBytes)
+    const n = pread(slice.fd, out, slice.position)
+    if (n !== slice.sizeBytes) throw new Error(`short read ${n} of ${slice.sizeBytes}`)
+    return out
+  })
+  return concat(parts)
+}

@@ -1,0 +1,94 @@
+// Proves loadSegments' decisions on real files: a corrupt batch in a middle segment truncates
+// there and drops every later segment; a torn tail is cut even when the start looks clean; a
+// damaged index (entries out of order) is rebuilt after a clean stop; leftovers of interrupted
+// deletes and orphan indexes are removed.
+
+import { afterEach, expect, test } from 'bun:test'
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { batchBaseOffset } from '../../src/protocol/record-batch.ts'
+import { PartitionLog } from '../../src/storage/partition-log.ts'
+import { makeBatch, makeTempDir, readSlices, removeTempDirs, smallConfig } from './helpers.ts'
+
+afterEach(removeTempDirs)
+
+const config = smallConfig({ segmentBytes: 2048 })
+const name = (baseOffset: number, suffix: string) =>
+  `${String(baseOffset).padStart(20, '0')}${suffix}`
+
+async function filled(dir: string): Promise<number[]> {
+  const log = open(dir, { clean: true, recoveryPoint: 0 })
+  for (let i = 0; i < 30; i++) await log.append(makeBatch({ count: 2, valueBytes: 100, seed: i }))
+  const bases = log.segmentBaseOffsets()
+  await log.close()
+  return bases
+}
+
+function open(dir: string, opts: { clean: boolean; recoveryPoint: number }, lines: string[] = []) {
+  return PartitionLog.open({
+    topic: 'r',
+    partition: 0,
+    dir,
+    config,
+    recoveryPoint: opts.recoveryPoint,
+    logStartOffset: 0,
+    hadCleanShutdown: opts.clean,
+    logger: (line) => lines.push(line),
+  })
+}
+
+test('a corrupt batch in a middle segment truncates there and drops the later segments', async () => {
+  const dir = makeTempDir()
+  const bases = await filled(dir)
+  expect(bases.length).toBeGreaterThan(3)
+  const victim = join(dir, name(bases[1]!, '.log'))
+  const bytes = readFileSync(victim)
+  bytes[bytes.length - 20]! ^= 0xff // inside the segment's last batch
+  writeFileSync(victim, bytes)
+  const lines: string[] = []
+  const log = open(dir, { clean: false, recoveryPoint: 0 }, lines)
+  expect(log.segmentBaseOffsets()).toEqual([bases[0]!, bases[1]!])
+  expect(log.logEndOffset).toBe(bases[2]! - 2)
+  expect(readdirSync(dir).filter((file) => file.endsWith('.log')).length).toBe(2)
+  expect(lines.some((line) => line.includes('follows a corrupt batch'))).toBe(true)
+  expect((await log.append(makeBatch({ count: 1 }))).baseOffset).toBe(bases[2]! - 2)
+  await log.close()
+})
+
+test('a torn tail is cut even when the stop looked clean', async () => {
+  const dir = makeTempDir()
+  const bases = await filled(dir)
+  const active = join(dir, name(bases.at(-1)!, '.log'))
+  writeFileSync(
+    active,
+    Buffer.concat([readFileSync(active), Buffer.from(makeBatch({ count: 1 }).subarray(0, 30))]),
+  )
+  const log = open(dir, { clean: true, recoveryPoint: 60 })
+  expect(log.logEndOffset).toBe(60)
+  expect(log.recoveredSegments).toBe(1)
+  await log.close()
+})
+
+test('a damaged index is rebuilt after a clean stop; leftovers are removed', async () => {
+  const dir = makeTempDir()
+  const bases = await filled(dir)
+  const index = join(dir, name(bases[0]!, '.index'))
+  const entries = new DataView(new ArrayBuffer(16))
+  entries.setInt32(0, 9)
+  entries.setInt32(4, 900)
+  entries.setInt32(8, 3)
+  entries.setInt32(12, 300)
+  writeFileSync(index, new Uint8Array(entries.buffer))
+  writeFileSync(join(dir, name(bases[0]!, '.log.deleted')), 'old')
+  writeFileSync(join(dir, name(999, '.index')), 'orphan')
+  const lines: string[] = []
+  const log = open(dir, { clean: true, recoveryPoint: 60 }, lines)
+  expect(lines.some((line) => line.includes('does not increase'))).toBe(true)
+  expect(existsSync(join(dir, name(bases[0]!, '.log.deleted')))).toBe(false)
+  expect(existsSync(join(dir, name(999, '.index')))).toBe(false)
+  for (const offset of [0, 5, bases[1]! - 1]) {
+    const read = log.read({ fetchOffset: offset, maxBytes: 1, minOneBatch: true })
+    expect(batchBaseOffset(readSlices(read.slices), 0)).toBe(offset - (offset % 2))
+  }
+  await log.close()
+})
