@@ -1,0 +1,348 @@
+//! File I/O for log segments: open, positional vectored writes and reads, fdatasync (also on a
+//! worker thread for group commit), ftruncate, fallocate and the file size.
+//!
+//! Every call takes an explicit position: the kernel's file offset is never used and O_APPEND
+//! never set, so the log decides where bytes land and a retry cannot duplicate them.
+
+use crate::js::{self, JsError, JsResult};
+use crate::mapping;
+use crate::napi::*;
+use crate::sys::{self, SysError};
+use std::ffi::c_void;
+use std::mem::ManuallyDrop;
+use std::os::fd::FromRawFd;
+use std::ptr::null_mut;
+
+fn fd_target(fd: i32) -> String {
+    format!("fd {fd}")
+}
+
+/// Retries a call that failed with EINTR; returns the errno of any other failure.
+fn retrying<T: PartialOrd + Default>(mut call: impl FnMut() -> T) -> Result<T, i32> {
+    loop {
+        let result = call();
+        if result >= T::default() {
+            return Ok(result);
+        }
+        let errno = sys::last_errno();
+        if errno != sys::EINTR {
+            return Err(errno);
+        }
+    }
+}
+
+pub unsafe fn open_file(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
+    let [path_value, options_value] = js::args::<2>(env, info)?;
+    let path = js::string(env, path_value, "path")?;
+    let options = js::object(env, options_value, "options")?;
+    let write = js::bool_property(env, options, "write", false)?;
+    let create = js::bool_property(env, options, "create", false)?;
+    let truncate = js::bool_property(env, options, "truncate", false)?;
+    if truncate && !write {
+        return Err(JsError::Type("options.truncate needs options.write".into()));
+    }
+    let mut flags = sys::O_CLOEXEC | if write { sys::O_RDWR } else { sys::O_RDONLY };
+    if create {
+        flags |= sys::O_CREAT;
+    }
+    if truncate {
+        flags |= sys::O_TRUNC;
+    }
+    let c_path = js::cstr(&path);
+    let mode: u32 = 0o644;
+    let fd = retrying(|| sys::open(c_path.as_ptr(), flags, mode))
+        .map_err(|errno| JsError::Sys(SysError::new("open", path.clone(), errno)))?;
+    js::double(env, fd as f64)
+}
+
+pub unsafe fn close_file(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
+    let [fd_value] = js::args::<1>(env, info)?;
+    let fd = js::fd(env, fd_value, "fd")?;
+    // close() is not retried on EINTR: on Linux the descriptor is released regardless.
+    if sys::close(fd) != 0 {
+        let errno = sys::last_errno();
+        if errno != sys::EINTR {
+            return Err(JsError::Sys(SysError::new("close", fd_target(fd), errno)));
+        }
+    }
+    js::undefined(env)
+}
+
+/// Writes every buffer, in order, starting at `position`; loops over short writes.
+pub unsafe fn pwritev(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
+    let [fd_value, buffers_value, position_value] = js::args::<3>(env, info)?;
+    let fd = js::fd(env, fd_value, "fd")?;
+    let position = js::position(env, position_value, "position")?;
+    let mut is_array = false;
+    js::check(
+        napi_is_array(env, buffers_value, &mut is_array),
+        "napi_is_array",
+    )?;
+    if !is_array {
+        return Err(JsError::Type(
+            "buffers must be an array of Uint8Array".into(),
+        ));
+    }
+    let mut count = 0u32;
+    js::check(
+        napi_get_array_length(env, buffers_value, &mut count),
+        "napi_get_array_length",
+    )?;
+    let mut iovecs = Vec::with_capacity(count as usize);
+    let mut total = 0usize;
+    for index in 0..count {
+        let mut element = null_mut();
+        js::check(
+            napi_get_element(env, buffers_value, index, &mut element),
+            "napi_get_element",
+        )?;
+        let (data, length) = js::bytes(env, element, &format!("buffers[{index}]"))?;
+        if length > 0 {
+            iovecs.push(sys::iovec {
+                iov_base: data as *const c_void,
+                iov_len: length,
+            });
+            total += length;
+        }
+    }
+    if position as f64 + total as f64 > js::MAX_SAFE_INTEGER {
+        return Err(JsError::Range(format!(
+            "position {position} + {total} bytes is too large"
+        )));
+    }
+    write_all(fd, &mut iovecs, position)?;
+    js::double(env, total as f64)
+}
+
+unsafe fn write_all(fd: i32, iovecs: &mut [sys::iovec], mut position: i64) -> JsResult<()> {
+    let mut first = 0usize;
+    while first < iovecs.len() {
+        let batch = &iovecs[first..(first + sys::IOV_MAX).min(iovecs.len())];
+        let written = retrying(|| sys::pwritev(fd, batch.as_ptr(), batch.len() as i32, position))
+            .map_err(|errno| JsError::Sys(SysError::new("pwritev", fd_target(fd), errno)))?
+            as usize;
+        if written == 0 {
+            // A regular file never accepts zero bytes of a non-empty write; do not spin.
+            return Err(JsError::Sys(SysError::new("pwritev", fd_target(fd), 5)));
+        }
+        position += written as i64;
+        let mut left = written;
+        while left > 0 {
+            let iov = &mut iovecs[first];
+            if left >= iov.iov_len {
+                left -= iov.iov_len;
+                first += 1;
+            } else {
+                iov.iov_base = (iov.iov_base as *const u8).add(left) as *const c_void;
+                iov.iov_len -= left;
+                left = 0;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Fills `target` from `position`, stopping early only at end of file.
+pub unsafe fn pread(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
+    let [fd_value, target_value, position_value] = js::args::<3>(env, info)?;
+    let fd = js::fd(env, fd_value, "fd")?;
+    let (data, length) = js::bytes(env, target_value, "target")?;
+    let position = js::position(env, position_value, "position")?;
+    let mut done = 0usize;
+    while done < length {
+        let read = retrying(|| {
+            sys::pread(
+                fd,
+                data.add(done) as *mut c_void,
+                length - done,
+                position + done as i64,
+            )
+        })
+        .map_err(|errno| JsError::Sys(SysError::new("pread", fd_target(fd), errno)))?;
+        if read == 0 {
+            break;
+        }
+        done += read as usize;
+    }
+    js::double(env, done as f64)
+}
+
+fn sync_data(fd: i32) -> Result<(), i32> {
+    retrying(|| unsafe { sys::fdatasync(fd) }).map(|_| ())
+}
+
+pub unsafe fn fdatasync(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
+    let [fd_value] = js::args::<1>(env, info)?;
+    let fd = js::fd(env, fd_value, "fd")?;
+    sync_data(fd)
+        .map_err(|errno| JsError::Sys(SysError::new("fdatasync", fd_target(fd), errno)))?;
+    js::undefined(env)
+}
+
+/// State of one fdatasync running on the host's worker pool.
+struct SyncWork {
+    /// What the caller passed, for the error message.
+    fd: i32,
+    /// A duplicate, so closing `fd` meanwhile cannot make us sync an unrelated file.
+    dup_fd: i32,
+    errno: i32,
+    deferred: napi_deferred,
+    work: napi_async_work,
+}
+
+pub unsafe fn fdatasync_async(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
+    let [fd_value] = js::args::<1>(env, info)?;
+    let fd = js::fd(env, fd_value, "fd")?;
+    let mut deferred = null_mut();
+    let mut promise = null_mut();
+    js::check(
+        napi_create_promise(env, &mut deferred, &mut promise),
+        "napi_create_promise",
+    )?;
+    let dup_fd = match retrying(|| sys::fcntl(fd, sys::F_DUPFD_CLOEXEC, 0)) {
+        Ok(dup_fd) => dup_fd,
+        Err(errno) => {
+            // A failed system call rejects the promise, as it would from the worker thread.
+            let error = JsError::Sys(SysError::new("fdatasync", fd_target(fd), errno));
+            if let Some(value) = js::error_value(env, &error) {
+                napi_reject_deferred(env, deferred, value);
+            }
+            return Ok(promise);
+        }
+    };
+    let state = Box::into_raw(Box::new(SyncWork {
+        fd,
+        dup_fd,
+        errno: 0,
+        deferred,
+        work: null_mut(),
+    }));
+    let name = js::js_string(env, "sluice.fdatasync")?;
+    let created = napi_create_async_work(
+        env,
+        null_mut(),
+        name,
+        Some(sync_execute),
+        Some(sync_complete),
+        state as *mut c_void,
+        &mut (*state).work,
+    );
+    if created != NAPI_OK || napi_queue_async_work(env, (*state).work) != NAPI_OK {
+        let state = Box::from_raw(state);
+        sys::close(state.dup_fd);
+        return Err(JsError::Napi("napi_create_async_work"));
+    }
+    Ok(promise)
+}
+
+unsafe extern "C" fn sync_execute(_env: napi_env, data: *mut c_void) {
+    let state = &mut *(data as *mut SyncWork);
+    state.errno = sync_data(state.dup_fd).err().unwrap_or(0);
+}
+
+unsafe extern "C" fn sync_complete(env: napi_env, _status: napi_status, data: *mut c_void) {
+    let state = Box::from_raw(data as *mut SyncWork);
+    sys::close(state.dup_fd);
+    napi_delete_async_work(env, state.work);
+    if state.errno == 0 {
+        if let Ok(undefined) = js::undefined(env) {
+            napi_resolve_deferred(env, state.deferred, undefined);
+        }
+        return;
+    }
+    let error = JsError::Sys(SysError::new("fdatasync", fd_target(state.fd), state.errno));
+    if let Some(value) = js::error_value(env, &error) {
+        napi_reject_deferred(env, state.deferred, value);
+    }
+}
+
+/// Sets the file size. Refuses to cut into a live mmap of the same file: touching a mapped
+/// page past the end of file raises SIGBUS, which would kill the process.
+pub unsafe fn ftruncate(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
+    let [fd_value, size_value] = js::args::<2>(env, info)?;
+    let fd = js::fd(env, fd_value, "fd")?;
+    let size = js::position(env, size_value, "sizeBytes")?;
+    if mapping::any_live() {
+        let identity = stat(fd)?.identity;
+        if let Some(mapped) = mapping::longest_of(identity).filter(|&length| length as i64 > size) {
+            let mut error = SysError::new("ftruncate", fd_target(fd), sys::EBUSY);
+            error.detail = Some(format!(
+                "a live mmap of {mapped} bytes covers this file; munmap it before truncating to {size}"
+            ));
+            return Err(JsError::Sys(error));
+        }
+    }
+    retrying(|| sys::ftruncate(fd, size))
+        .map_err(|errno| JsError::Sys(SysError::new("ftruncate", fd_target(fd), errno)))?;
+    js::undefined(env)
+}
+
+/// Reserves blocks for [position, position + size) and extends the file to cover it.
+/// Filesystems without fallocate (EOPNOTSUPP: tmpfs before 3.5, some FUSE) get ftruncate, which
+/// extends the size but reserves nothing.
+pub unsafe fn fallocate(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
+    let [fd_value, position_value, size_value] = js::args::<3>(env, info)?;
+    let fd = js::fd(env, fd_value, "fd")?;
+    let position = js::position(env, position_value, "position")?;
+    let size = js::position(env, size_value, "sizeBytes")?;
+    if size == 0 {
+        return Err(JsError::Range("sizeBytes must be greater than 0".into()));
+    }
+    if position as f64 + size as f64 > js::MAX_SAFE_INTEGER {
+        return Err(JsError::Range(format!(
+            "position {position} + sizeBytes {size} is too large"
+        )));
+    }
+    match retrying(|| sys::fallocate(fd, 0, position, size)) {
+        Ok(_) => {}
+        Err(sys::EOPNOTSUPP) => {
+            let end = position + size;
+            if size_of(fd)? < end {
+                retrying(|| sys::ftruncate(fd, end)).map_err(|errno| {
+                    JsError::Sys(SysError::new("ftruncate", fd_target(fd), errno))
+                })?;
+            }
+        }
+        Err(errno) => {
+            return Err(JsError::Sys(SysError::new(
+                "fallocate",
+                fd_target(fd),
+                errno,
+            )))
+        }
+    }
+    js::undefined(env)
+}
+
+/// What fstat says about a descriptor: the size, and the file's identity (device, inode).
+pub struct Stat {
+    pub size: i64,
+    pub identity: (u64, u64),
+}
+
+pub fn stat(fd: i32) -> JsResult<Stat> {
+    use std::os::unix::fs::MetadataExt;
+    // std's metadata() is fstat/statx on the descriptor; ManuallyDrop keeps it open.
+    let file = ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(fd) });
+    match file.metadata() {
+        Ok(metadata) => Ok(Stat {
+            size: metadata.len() as i64,
+            identity: (metadata.dev(), metadata.ino()),
+        }),
+        Err(error) => Err(JsError::Sys(SysError::new(
+            "fstat",
+            fd_target(fd),
+            error.raw_os_error().unwrap_or(sys::EINVAL),
+        ))),
+    }
+}
+
+pub fn size_of(fd: i32) -> JsResult<i64> {
+    Ok(stat(fd)?.size)
+}
+
+pub unsafe fn file_size(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
+    let [fd_value] = js::args::<1>(env, info)?;
+    let fd = js::fd(env, fd_value, "fd")?;
+    js::double(env, size_of(fd)? as f64)
+}

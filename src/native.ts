@@ -1,0 +1,203 @@
+// The only importer of the Rust addon (native/sluice.node): typed wrappers over file I/O for
+// segments, mmap'd indexes, sendfile and CRC32C, so the rest of Sluice never touches the
+// untyped module. Importing this file loads the addon; if it is missing or does not load, the
+// import throws one line that says what to run.
+//
+// Contract shared by every function:
+// * Failed system calls throw an Error whose message names the call, the errno name and the
+//   descriptor or path (`pwritev fd 12: ENOSPC (No space left on device)`), with `.code`
+//   (errno name), `.errno` (number) and `.syscall`. See `isNativeError`.
+// * Bad arguments (negative sizes, ranges outside a buffer, wrong types) throw TypeError or
+//   RangeError; nothing a caller passes can crash the process.
+// * Positions and sizes are byte counts as plain numbers below 2^53.
+//
+// sendfile and Bun sockets: sendfile writes to the kernel socket directly, behind Bun's back.
+// Bun's `socket.write` returns how many bytes the kernel took (in Bun 1.4.4 it does not keep
+// the rest; the caller retries from the `drain` handler), so before sendfile every earlier
+// write must have gone in full; and until the returned promise settles nothing else may be
+// written to that socket, or the bytes interleave. Closing the socket meanwhile is safe: the
+// transfer works on a duplicate descriptor and then fails (EPIPE/ECONNRESET) or finishes.
+// Once the peer has closed, Bun sets `socket.fd` to -1; `socketFd` refuses it.
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+
+export interface OpenOptions {
+  write: boolean
+  create: boolean
+  truncate?: boolean
+}
+
+export interface MmapOptions {
+  write: boolean
+}
+
+export interface SendfileOptions {
+  /** Fail with ETIMEDOUT if the whole transfer has not gone by then. Default 30000. */
+  timeoutMs?: number
+}
+
+/** The error thrown (or rejected) for a failed system call. */
+export interface NativeError extends Error {
+  code: string
+  errno: number
+  syscall: string
+}
+
+interface Addon {
+  openFile(path: string, opts: OpenOptions): number
+  closeFile(fd: number): void
+  pwritev(fd: number, buffers: Uint8Array[], position: number): number
+  pread(fd: number, target: Uint8Array, position: number): number
+  fdatasync(fd: number): void
+  fdatasyncAsync(fd: number): Promise<void>
+  ftruncate(fd: number, sizeBytes: number): void
+  fallocate(fd: number, position: number, sizeBytes: number): void
+  fileSize(fd: number): number
+  mmap(fd: number, sizeBytes: number, opts: MmapOptions): ArrayBuffer
+  munmap(mapping: ArrayBuffer): void
+  msync(mapping: ArrayBuffer): void
+  sendfile(
+    socketFd: number,
+    fileFd: number,
+    position: number,
+    count: number,
+    opts?: SendfileOptions,
+  ): Promise<number>
+  crc32c(data: Uint8Array, start?: number, end?: number, seed?: number): number
+  crc32cTable(data: Uint8Array, start?: number, end?: number, seed?: number): number
+  crc32cImplementation(): 'sse4.2' | 'table'
+}
+
+export const addonPath = fileURLToPath(new URL('../native/sluice.node', import.meta.url))
+
+function load(): Addon {
+  const hint = "run 'npm run build:native' (needs Rust)"
+  if (!existsSync(addonPath)) {
+    throw new Error(`sluice: native addon not found at ${addonPath}; ${hint}`)
+  }
+  try {
+    return createRequire(import.meta.url)(addonPath) as Addon
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
+    throw new Error(`sluice: native addon at ${addonPath} failed to load: ${reason}; ${hint}`)
+  }
+}
+
+const addon = load()
+
+export function isNativeError(error: unknown): error is NativeError {
+  return error instanceof Error && typeof (error as NativeError).errno === 'number'
+}
+
+/** Opens with O_CLOEXEC (O_RDWR when writing, else O_RDONLY); O_APPEND is never used. */
+export function openFile(path: string, opts: OpenOptions): number {
+  return addon.openFile(path, opts)
+}
+
+export function closeFile(fd: number): void {
+  addon.closeFile(fd)
+}
+
+/** Writes all buffers in order from `position` (looping over short writes); returns the bytes. */
+export function pwritev(fd: number, buffers: Uint8Array[], position: number): number {
+  return addon.pwritev(fd, buffers, position)
+}
+
+/** Fills `target` from `position`; fewer bytes (0 at or past the end) only at end of file. */
+export function pread(fd: number, target: Uint8Array, position: number): number {
+  return addon.pread(fd, target, position)
+}
+
+export function fdatasync(fd: number): void {
+  addon.fdatasync(fd)
+}
+
+/** fdatasync on a worker thread, so the event loop keeps serving while the disk syncs. */
+export function fdatasyncAsync(fd: number): Promise<void> {
+  return addon.fdatasyncAsync(fd)
+}
+
+/** Sets the size; throws EBUSY rather than cut under a live mmap of the file (munmap first). */
+export function ftruncate(fd: number, sizeBytes: number): void {
+  addon.ftruncate(fd, sizeBytes)
+}
+
+/** Reserves [position, position + sizeBytes); where unsupported, extends with ftruncate. */
+export function fallocate(fd: number, position: number, sizeBytes: number): void {
+  addon.fallocate(fd, position, sizeBytes)
+}
+
+export function fileSize(fd: number): number {
+  return addon.fileSize(fd)
+}
+
+/**
+ * A MAP_SHARED mapping of the file's first `sizeBytes`, as an ArrayBuffer over it. The file
+ * must already be that long (RangeError otherwise): a mapped page past the end of file raises
+ * SIGBUS when touched.
+ */
+export function mmap(fd: number, sizeBytes: number, opts: MmapOptions): ArrayBuffer {
+  return addon.mmap(fd, sizeBytes, opts)
+}
+
+/** Unmaps and detaches the buffer (later reads see length 0); a second call throws EINVAL. */
+export function munmap(mapping: ArrayBuffer): void {
+  addon.munmap(mapping)
+}
+
+/** Writes the mapping's dirty pages to the file and waits (MS_SYNC). */
+export function msync(mapping: ArrayBuffer): void {
+  addon.msync(mapping)
+}
+
+/**
+ * Sends `count` bytes of the file from `position` to the socket; resolves with `count` once
+ * all went. Rejects with EPIPE/ECONNRESET/EBADF, ENODATA if the file ends first, ETIMEDOUT
+ * if the peer stops reading. Read the header comment about Bun's write buffer first.
+ */
+export function sendfile(
+  socketFd: number,
+  fileFd: number,
+  position: number,
+  count: number,
+  opts?: SendfileOptions,
+): Promise<number> {
+  return addon.sendfile(socketFd, fileFd, position, count, opts)
+}
+
+/**
+ * The kernel descriptor of a Bun TCP socket (`socket.fd`, present at runtime in Bun 1.4.4 but
+ * missing from bun-types). Throws if the socket has none, e.g. after it closed.
+ */
+export function socketFd(socket: object): number {
+  const fd = (socket as { fd?: unknown }).fd
+  if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) {
+    throw new Error(`sluice: socket has no usable file descriptor (fd = ${String(fd)})`)
+  }
+  return fd
+}
+
+/**
+ * CRC32C (Castagnoli) of data[start, end); `seed` continues a previous result. Unsigned.
+ * Absent arguments are not forwarded: each one the addon inspects costs a Node-API call, which
+ * matters for the small batches a producer sends.
+ */
+export function crc32c(data: Uint8Array, start?: number, end?: number, seed?: number): number {
+  if (start === undefined && end === undefined && seed === undefined) return addon.crc32c(data)
+  if (seed === undefined) {
+    return end === undefined ? addon.crc32c(data, start) : addon.crc32c(data, start, end)
+  }
+  return addon.crc32c(data, start, end, seed)
+}
+
+/** The portable table implementation, for tests and benchmarks to compare against. */
+export function crc32cTable(data: Uint8Array, start?: number, end?: number, seed?: number): number {
+  return addon.crc32cTable(data, start, end, seed)
+}
+
+const implementation = addon.crc32cImplementation()
+
+export function crc32cImplementation(): 'sse4.2' | 'table' {
+  return implementation
+}
