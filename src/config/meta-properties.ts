@@ -1,0 +1,74 @@
+// `<log.dir>/meta.properties`: the identity of the data in a log directory, as Kafka (KRaft)
+// keeps it: `version=1`, `cluster.id`, `node.id`, `directory.id`. Kafka refuses to start on an
+// unformatted directory (`kafka-storage.sh format` writes this file); Sluice writes it on first
+// start instead, with a fresh cluster id unless `cluster.id` is configured, and afterwards refuses
+// to start if the configured node.id or cluster.id disagrees with what the directory holds, since
+// that means the wrong data directory.
+//
+// Ids are Kafka's Uuid text form: 16 random bytes in URL-safe base64 without padding (22 chars).
+
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import { parseProperties } from './properties.ts'
+import { ConfigError } from './types.ts'
+
+export interface MetaProperties {
+  clusterId: string
+  nodeId: number
+  directoryId: string
+  /** True when this call wrote the file (a new log directory). */
+  created: boolean
+}
+
+export function randomKafkaUuid(): string {
+  return randomBytes(16).toString('base64url')
+}
+
+export function ensureMetaProperties(opts: {
+  logDir: string
+  nodeId: number
+  /** The configured cluster.id, or null to take the stored one (or generate one). */
+  clusterId: string | null
+}): MetaProperties {
+  const path = join(opts.logDir, 'meta.properties')
+  if (existsSync(path)) {
+    const stored = parseProperties(readFileSync(path, 'utf8'))
+    const clusterId = stored.get('cluster.id')
+    const nodeId = Number(stored.get('node.id') ?? stored.get('broker.id'))
+    if (!clusterId || !Number.isInteger(nodeId)) {
+      throw new ConfigError(`${path} has no cluster.id or node.id: fix or remove it`)
+    }
+    if (nodeId !== opts.nodeId) {
+      throw new ConfigError(
+        `${path} belongs to node.id ${nodeId}, but this broker is node.id ${opts.nodeId}: wrong log.dirs?`,
+      )
+    }
+    if (opts.clusterId !== null && opts.clusterId !== clusterId) {
+      throw new ConfigError(
+        `${path} belongs to cluster ${clusterId}, but cluster.id is ${opts.clusterId}: wrong log.dirs?`,
+      )
+    }
+    const directoryId = stored.get('directory.id') ?? ''
+    return { clusterId, nodeId, directoryId, created: false }
+  }
+  mkdirSync(opts.logDir, { recursive: true })
+  const meta = {
+    clusterId: opts.clusterId ?? randomKafkaUuid(),
+    nodeId: opts.nodeId,
+    directoryId: randomKafkaUuid(),
+  }
+  const text = [
+    '#',
+    `#${new Date().toUTCString()}`,
+    `cluster.id=${meta.clusterId}`,
+    `directory.id=${meta.directoryId}`,
+    `node.id=${meta.nodeId}`,
+    'version=1',
+    '',
+  ].join('\n')
+  const temporary = `${path}.tmp`
+  writeFileSync(temporary, text, { flush: true })
+  renameSync(temporary, path)
+  return { ...meta, created: true }
+}

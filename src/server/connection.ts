@@ -1,0 +1,236 @@
+// One client connection: frames in, responses out, strictly in request order.
+//
+// Kafka clients pipeline requests and match responses by order as much as by correlation id, so
+// each request takes a slot in `slots` when it arrives and its response is written only when
+// every earlier slot has been written. Handlers may finish out of order (a long-polling fetch
+// before a quick metadata request); the later response waits in its slot.
+//
+// Limits a peer cannot pass (each pauses reading; nothing is refused):
+// * `maxInFlightRequests` (default 100) requests dispatched and not yet written. Kafka bounds
+//   `queued.max.requests` (500) broker-wide and reads one request per connection at a time
+//   (it mutes the channel); 100 keeps pipelining clients fast and memory per connection bounded.
+// * `maxUnsentBytes` (default 8 MiB) of responses queued for a peer that does not read.
+// While paused, frames already received wait in the FrameReader and the socket is not read, so
+// TCP flow control pushes back on the client.
+
+import type { Socket } from 'bun'
+import { FrameReader } from './frame-reader.ts'
+import { ResponseWriter, type Chunk } from './response-writer.ts'
+import type { FileIo } from './file-io.ts'
+
+/** What the codec produces: the whole response including its size prefix and header. */
+export interface OutgoingResponse {
+  chunks: Chunk[]
+  sizeBytes: number
+}
+
+/** `undefined`: no response (acks=0). `{ close }`: close the connection, with the log reason. */
+export type DispatchOutcome = OutgoingResponse | undefined | { close: string }
+
+export type Dispatch = (
+  frame: Uint8Array,
+  peer: { connectionId: number; remoteAddress: string },
+) => DispatchOutcome | Promise<DispatchOutcome>
+
+export interface ConnectionLimits {
+  maxFrameBytes: number
+  maxInFlightRequests: number
+  maxUnsentBytes: number
+  sendfileThresholdBytes: number
+}
+
+const halfCloseTimeoutMs = 5000
+
+interface Slot {
+  done: boolean
+  outcome: DispatchOutcome
+}
+
+export class Connection {
+  readonly remoteAddress: string
+  lastActivityMs = Date.now()
+  private readonly reader: FrameReader
+  private readonly writer: ResponseWriter
+  private readonly slots: Slot[] = []
+  private paused = false
+  /** Set once the connection is ending: no more frames are read or dispatched. */
+  private ending = false
+  private closed = false
+  private readingFrames = false
+  private readonly idleWaiters: (() => void)[] = []
+
+  constructor(
+    readonly id: number,
+    private readonly socket: Socket<unknown>,
+    private readonly options: {
+      dispatch: Dispatch
+      limits: ConnectionLimits
+      io: FileIo
+      log(line: string): void
+      onClosed(connection: Connection): void
+    },
+  ) {
+    this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`
+    this.reader = new FrameReader(options.limits.maxFrameBytes)
+    this.writer = new ResponseWriter({
+      socket,
+      io: options.io,
+      sendfileThresholdBytes: options.limits.sendfileThresholdBytes,
+      onProgress: () => this.afterProgress(),
+      onFatal: (reason) => this.abort(reason),
+    })
+  }
+
+  /** No request in progress and nothing left to send. */
+  get idle(): boolean {
+    return this.slots.length === 0 && this.writer.idle
+  }
+
+  /** Requests are being handled (a long-polling fetch counts): never closed as idle then. */
+  get handlingRequests(): boolean {
+    return this.slots.length > 0
+  }
+
+  onData(chunk: Uint8Array): void {
+    if (this.ending) return
+    this.lastActivityMs = Date.now()
+    this.reader.push(chunk)
+    this.readFrames()
+  }
+
+  onDrain(): void {
+    this.writer.flush()
+    this.afterProgress()
+  }
+
+  onClose(): void {
+    if (this.closed) return
+    this.closed = true
+    this.ending = true
+    this.writer.discard()
+    this.slots.length = 0
+    this.resolveIdleWaiters()
+    this.options.onClosed(this)
+  }
+
+  /** Stops reading, lets requests already received finish and their responses go out, then ends. */
+  endGracefully(): Promise<void> {
+    this.ending = true
+    this.setPaused(true)
+    const done = new Promise<void>((resolve) => this.idleWaiters.push(resolve))
+    this.afterProgress()
+    return done
+  }
+
+  /** Closes now, dropping whatever is queued. */
+  abort(reason: string): void {
+    if (this.closed) return
+    this.options.log(`connection ${this.id} from ${this.remoteAddress} closed: ${reason}`)
+    this.ending = true
+    this.writer.discard()
+    this.socket.terminate()
+    this.onClose()
+  }
+
+  private readFrames(): void {
+    // A synchronous handler completes inside dispatchFrame and comes back here through
+    // afterProgress; the loop below is already running, so return rather than nest (thousands of
+    // pipelined requests in one chunk would otherwise nest as deep as their count).
+    if (this.readingFrames) return
+    this.readingFrames = true
+    try {
+      const { maxInFlightRequests, maxUnsentBytes } = this.options.limits
+      while (!this.ending) {
+        if (this.slots.length >= maxInFlightRequests || this.writer.unsentBytes >= maxUnsentBytes) {
+          return this.setPaused(true)
+        }
+        const frame = this.reader.next()
+        if (frame === null) break
+        if (!(frame instanceof Uint8Array)) return this.abort(frame.error)
+        this.dispatchFrame(frame)
+      }
+      this.setPaused(this.ending)
+    } finally {
+      this.readingFrames = false
+    }
+  }
+
+  private dispatchFrame(frame: Uint8Array): void {
+    const slot: Slot = { done: false, outcome: undefined }
+    this.slots.push(slot)
+    let outcome: DispatchOutcome | Promise<DispatchOutcome>
+    try {
+      outcome = this.options.dispatch(frame, {
+        connectionId: this.id,
+        remoteAddress: this.remoteAddress,
+      })
+    } catch (error) {
+      outcome = { close: `dispatch threw: ${(error as Error).stack ?? String(error)}` }
+    }
+    if (outcome instanceof Promise) {
+      outcome.then(
+        (value) => this.complete(slot, value),
+        (error: Error) =>
+          this.complete(slot, { close: `dispatch threw: ${error?.stack ?? error}` }),
+      )
+    } else {
+      this.complete(slot, outcome)
+    }
+  }
+
+  private complete(slot: Slot, outcome: DispatchOutcome): void {
+    if (this.closed) return
+    slot.done = true
+    slot.outcome = outcome
+    if (this.slots[0] !== slot) return // an earlier response is still being prepared
+    this.writeReadySlots()
+  }
+
+  /** Moves every finished slot at the head of the queue to the writer, in order. */
+  private writeReadySlots(): void {
+    while (this.slots.length > 0 && this.slots[0]!.done) {
+      const { outcome } = this.slots.shift()!
+      if (outcome === undefined) continue
+      if ('close' in outcome) {
+        this.options.log(
+          `connection ${this.id} from ${this.remoteAddress} closed: ${outcome.close}`,
+        )
+        this.ending = true
+        this.slots.length = 0
+        break
+      }
+      this.writer.enqueue(outcome.chunks)
+    }
+    this.writer.flush()
+    this.afterProgress()
+  }
+
+  /** After a write or a completed request: resume reading, or finish ending. */
+  private afterProgress(): void {
+    if (this.closed) return
+    if (this.ending) {
+      if (this.idle) {
+        // FIN after the last response; a peer that never closes its side is cut after a while,
+        // so that a half-closed socket cannot hold a descriptor forever.
+        this.socket.end()
+        const socket = this.socket
+        setTimeout(() => socket.terminate(), halfCloseTimeoutMs).unref()
+        this.onClose()
+      }
+      return
+    }
+    this.lastActivityMs = Date.now()
+    this.readFrames()
+  }
+
+  private setPaused(paused: boolean): void {
+    if (paused === this.paused || this.closed) return
+    this.paused = paused
+    if (paused) this.socket.pause()
+    else this.socket.resume()
+  }
+
+  private resolveIdleWaiters(): void {
+    for (const resolve of this.idleWaiters.splice(0)) resolve()
+  }
+}

@@ -1,0 +1,81 @@
+// From a request frame to a response: decode the header, find the handler, check the version,
+// decode the body, call the handler, encode its answer. What happens to bad input follows
+// Kafka's SocketServer/KafkaApis:
+// * a frame too short for a header, an unknown API key, a header or body that does not decode:
+//   the connection is closed (with a log line naming the connection and the problem);
+// * an ApiVersions version above ours: answered at v0 with UNSUPPORTED_VERSION and the full
+//   key list (KIP-511), so that a newer client can retry with a version we speak;
+// * any other API at a version outside the handler's range: closed, as Kafka does (its request
+//   parsing fails with UnsupportedVersionException and the channel is closed);
+// * a handler that throws (a bug of ours, by the Handler contract): its stack is logged and that
+//   connection alone is closed;
+// * `undefined` from a handler: no response (Produce with acks=0).
+
+import type { Broker } from '../broker.ts'
+import type { Handler, RequestContext } from '../handlers/handler.ts'
+import { unsupportedApiVersionsResponse } from '../handlers/18-api-versions.ts'
+import { decodeRequest, decodeRequestHeader, encodeResponse } from '../protocol/index.ts'
+import type { Dispatch, DispatchOutcome } from './connection.ts'
+
+const API_VERSIONS_KEY = 18
+const FIXED_HEADER_BYTES = 8 // apiKey int16, apiVersion int16, correlationId int32
+
+export function createDispatch(options: {
+  handlers: readonly Handler[]
+  broker: Broker
+}): Dispatch {
+  const byApiKey = new Map(options.handlers.map((h) => [h.apiKey, h]))
+  const { broker, handlers } = options
+
+  return (frame, peer) => {
+    if (frame.byteLength < FIXED_HEADER_BYTES) {
+      return { close: `frame of ${frame.byteLength} bytes is shorter than a request header` }
+    }
+    const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength)
+    const apiKey = view.getInt16(0)
+    const apiVersion = view.getInt16(2)
+    const correlationId = view.getInt32(4)
+    const handler = byApiKey.get(apiKey)
+    if (!handler) return { close: `unknown API key ${apiKey} (version ${apiVersion})` }
+    if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
+      if (apiKey === API_VERSIONS_KEY) {
+        return encodeResponse(apiKey, 0, correlationId, unsupportedApiVersionsResponse(handlers))
+      }
+      return {
+        close: `unsupported version ${apiVersion} of API key ${apiKey} (we serve ${handler.minVersion}-${handler.maxVersion})`,
+      }
+    }
+    let ctx: RequestContext
+    let request: unknown
+    try {
+      const { header, bodyOffset } = decodeRequestHeader(frame)
+      ctx = { header, broker, connectionId: peer.connectionId, remoteAddress: peer.remoteAddress }
+      request = decodeRequest(apiKey, apiVersion, frame, bodyOffset)
+    } catch (error) {
+      return {
+        close: `malformed request (API key ${apiKey} v${apiVersion}): ${(error as Error).message}`,
+      }
+    }
+    const handlerFailed = (error: unknown): DispatchOutcome => ({
+      close: `handler for API key ${apiKey} v${apiVersion} threw: ${(error as Error)?.stack ?? String(error)}`,
+    })
+    const respond = (body: unknown): DispatchOutcome => {
+      if (body === undefined) return undefined
+      try {
+        return encodeResponse(apiKey, apiVersion, correlationId, body)
+      } catch (error) {
+        return {
+          close: `response to API key ${apiKey} v${apiVersion} does not encode: ${(error as Error)?.stack ?? String(error)}`,
+        }
+      }
+    }
+    let result: unknown
+    try {
+      result = handler.handle(request, ctx)
+    } catch (error) {
+      return handlerFailed(error)
+    }
+    if (result instanceof Promise) return result.then(respond, handlerFailed)
+    return respond(result)
+  }
+}

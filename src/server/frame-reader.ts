@@ -1,0 +1,108 @@
+// Splits a connection's byte stream into Kafka request frames (a 4-byte big-endian size, then
+// that many bytes). Owns the only buffering of incoming bytes.
+//
+// Why pull-based: the connection stops taking frames when it has too many requests in flight, but
+// one TCP read can carry hundreds of pipelined requests. `push` only keeps the chunk; `next` cuts
+// frames one at a time, so unread frames stay here (bounded: the socket is paused meanwhile).
+//
+// A frame that arrived within one chunk is handed out as a view of it (the common case for small
+// requests). A frame spread over chunks is copied once, into a buffer allocated at the frame's
+// final size, and only after the size has been checked against `socket.request.max.bytes`
+// (Kafka's NetworkReceive does the same), so a peer cannot make us allocate more than that.
+
+export type FrameResult = Uint8Array | { error: string } | null
+
+export class FrameReader {
+  private readonly chunks: Uint8Array[] = []
+  private chunkHead = 0
+  /** Position in chunks[chunkHead] of the first byte not yet consumed. */
+  private chunkPosition = 0
+  private bufferedBytes = 0
+  private readonly sizePrefix = new Uint8Array(4)
+  private sizePrefixBytes = 0
+  private frame: Uint8Array | null = null
+  private frameFilledBytes = 0
+
+  constructor(private readonly maxFrameBytes: number) {}
+
+  /** Bytes received and not yet handed out as part of a complete frame. */
+  get pendingBytes(): number {
+    return this.bufferedBytes + this.sizePrefixBytes + this.frameFilledBytes
+  }
+
+  push(chunk: Uint8Array): void {
+    if (chunk.byteLength === 0) return
+    this.chunks.push(chunk)
+    this.bufferedBytes += chunk.byteLength
+  }
+
+  /** The next complete frame (without its size prefix), null if more bytes are needed. */
+  next(): FrameResult {
+    if (this.frame === null) {
+      this.sizePrefixBytes += this.take(this.sizePrefix, this.sizePrefixBytes)
+      if (this.sizePrefixBytes < 4) return null
+      this.sizePrefixBytes = 0
+      const view = new DataView(this.sizePrefix.buffer)
+      const sizeBytes = view.getInt32(0)
+      if (sizeBytes < 0) return { error: `negative frame size ${sizeBytes}` }
+      if (sizeBytes > this.maxFrameBytes) {
+        return {
+          error: `frame size ${sizeBytes} exceeds socket.request.max.bytes ${this.maxFrameBytes}`,
+        }
+      }
+      const head = this.chunks[this.chunkHead]
+      if (head !== undefined && head.byteLength - this.chunkPosition >= sizeBytes) {
+        // The whole frame is in one received chunk: hand out a view, no copy. Bun gives each
+        // `data` event a fresh buffer, so the view stays valid while a handler holds it.
+        const frame = head.subarray(this.chunkPosition, this.chunkPosition + sizeBytes)
+        this.advance(sizeBytes)
+        return frame
+      }
+      this.frame = new Uint8Array(sizeBytes)
+      this.frameFilledBytes = 0
+    }
+    this.frameFilledBytes += this.take(this.frame, this.frameFilledBytes)
+    if (this.frameFilledBytes < this.frame.byteLength) return null
+    const frame = this.frame
+    this.frame = null
+    this.frameFilledBytes = 0
+    return frame
+  }
+
+  /** Copies buffered bytes into target[targetPosition..]; returns how many were copied. */
+  private take(target: Uint8Array, targetPosition: number): number {
+    let copiedBytes = 0
+    while (
+      targetPosition + copiedBytes < target.byteLength &&
+      this.chunkHead < this.chunks.length
+    ) {
+      const chunk = this.chunks[this.chunkHead]!
+      const wantedBytes = target.byteLength - targetPosition - copiedBytes
+      const n = Math.min(wantedBytes, chunk.byteLength - this.chunkPosition)
+      target.set(
+        chunk.subarray(this.chunkPosition, this.chunkPosition + n),
+        targetPosition + copiedBytes,
+      )
+      copiedBytes += n
+      this.advance(n)
+    }
+    return copiedBytes
+  }
+
+  /** Consumes n bytes of the head chunk (n never passes its end). */
+  private advance(n: number): void {
+    this.chunkPosition += n
+    this.bufferedBytes -= n
+    if (this.chunkPosition === this.chunks[this.chunkHead]!.byteLength) {
+      this.chunkHead++
+      this.chunkPosition = 0
+    }
+    if (this.chunkHead === this.chunks.length) {
+      this.chunks.length = 0
+      this.chunkHead = 0
+    } else if (this.chunkHead > 64) {
+      this.chunks.splice(0, this.chunkHead)
+      this.chunkHead = 0
+    }
+  }
+}

@@ -1,0 +1,60 @@
+// The Kafka server: a listener whose frames go through dispatch to the handlers, with the limits
+// taken from the broker's config (socket.request.max.bytes, connections.max.idle.ms and the
+// sluice.* connection and sendfile settings). The only code that calls Bun networking is in
+// this folder; the broker calls `startServer` once per listener.
+
+import type { Broker } from '../broker.ts'
+import type { Handler } from '../handlers/handler.ts'
+import { createDispatch } from './dispatch.ts'
+import { listen, type ListenerLimits, type RunningListener } from './listener.ts'
+
+export type { RunningListener } from './listener.ts'
+
+export interface RunningServer {
+  host: string
+  port: number
+  close(opts: { graceful: boolean }): Promise<void>
+}
+
+/** Server limits from the broker config (absent keys keep the listener's defaults). */
+export function limitsFromConfig(config: Broker['config'] | undefined): Partial<ListenerLimits> {
+  if (!config) return {}
+  const limits: Partial<ListenerLimits> = {
+    maxFrameBytes: config['socket.request.max.bytes'],
+    idleMs: config['connections.max.idle.ms'],
+    maxConnections: config['max.connections'],
+    maxConnectionsPerIp: config['max.connections.per.ip'],
+    maxInFlightRequests: config['sluice.connection.max.in.flight.requests'],
+    maxUnsentBytes: config['sluice.connection.max.unsent.bytes'],
+    sendfileThresholdBytes: config['sluice.sendfile.enabled']
+      ? config['sluice.sendfile.threshold.bytes']
+      : Infinity,
+  }
+  for (const key of Object.keys(limits) as (keyof ListenerLimits)[]) {
+    if (limits[key] === undefined) delete limits[key]
+  }
+  return limits
+}
+
+export async function startServer(options: {
+  broker: Broker
+  handlers: readonly Handler[]
+  host: string
+  port: number
+  /** Overrides of the limits taken from the config (tests). */
+  limits?: Partial<ListenerLimits>
+}): Promise<RunningServer> {
+  const { broker } = options
+  const listener: RunningListener = await listen({
+    host: options.host,
+    port: options.port,
+    dispatch: createDispatch({ handlers: options.handlers, broker }),
+    limits: { ...limitsFromConfig(broker.config), ...options.limits },
+    log: (line) => broker.log(line),
+  })
+  return {
+    host: listener.host,
+    port: listener.port,
+    close: (opts) => listener.close(opts),
+  }
+}

@@ -1,0 +1,164 @@
+// The TCP listener: accepts connections with Bun.listen, hands each socket event to its
+// Connection, closes idle connections, and stops gracefully. It knows nothing of Kafka's
+// messages: what a frame means is the `dispatch` function's business (dispatch.ts), which lets
+// the framing and ordering tests run with a fake dispatch.
+
+import type { Socket, TCPSocketListener, TCPSocketListenOptions } from 'bun'
+import { Connection, type ConnectionLimits, type Dispatch } from './connection.ts'
+import { loadFileIo, type FileIo } from './file-io.ts'
+
+export interface ListenerLimits extends ConnectionLimits {
+  /**
+   * connections.max.idle.ms: a connection with no request being handled and no byte read or
+   * written for this long is closed, also when a peer that stopped reading leaves responses
+   * unsent (as Kafka's Selector expires connections by last activity).
+   */
+  idleMs: number
+  /** max.connections and max.connections.per.ip: further connections are closed at once. */
+  maxConnections: number
+  maxConnectionsPerIp: number
+  /** How long a graceful close waits for in-flight requests before cutting connections. */
+  gracefulCloseTimeoutMs: number
+}
+
+export const defaultListenerLimits: ListenerLimits = {
+  maxFrameBytes: 104_857_600,
+  maxInFlightRequests: 100,
+  maxUnsentBytes: 8 * 1024 * 1024,
+  sendfileThresholdBytes: 64 * 1024,
+  idleMs: 600_000,
+  maxConnections: 2_147_483_647,
+  maxConnectionsPerIp: 2_147_483_647,
+  gracefulCloseTimeoutMs: 10_000,
+}
+
+export interface RunningListener {
+  host: string
+  port: number
+  /** Connections open now (for tests and logs). */
+  readonly connectionCount: number
+  close(opts: { graceful: boolean }): Promise<void>
+}
+
+export async function listen(options: {
+  host: string
+  port: number
+  dispatch: Dispatch
+  limits?: Partial<ListenerLimits>
+  log(line: string): void
+  /** For tests: the file I/O to use instead of the addon's. */
+  io?: FileIo
+}): Promise<RunningListener> {
+  const limits: ListenerLimits = { ...defaultListenerLimits, ...options.limits }
+  let io = options.io
+  if (!io) {
+    const loaded = await loadFileIo()
+    io = loaded.io
+    if (loaded.problem && limits.sendfileThresholdBytes !== Infinity) {
+      options.log(`sendfile unavailable, fetch responses are copied: ${loaded.problem}`)
+    }
+  }
+  const connections = new Set<Connection>()
+  const connectionsPerIp = new Map<string, number>()
+  let nextConnectionId = 1
+  const log = options.log
+
+  const server = listenOrExplain<{ connection: Connection | null }>({
+    hostname: options.host,
+    port: options.port,
+    data: { connection: null },
+    socket: {
+      open(socket) {
+        const ip = socket.remoteAddress
+        const fromIp = connectionsPerIp.get(ip) ?? 0
+        if (connections.size >= limits.maxConnections || fromIp >= limits.maxConnectionsPerIp) {
+          const which =
+            connections.size >= limits.maxConnections ? 'max.connections' : 'max.connections.per.ip'
+          log(
+            `refused a connection from ${ip}:${socket.remotePort}: ${which} reached (${connections.size} open, ${fromIp} from ${ip})`,
+          )
+          socket.terminate()
+          return
+        }
+        connectionsPerIp.set(ip, fromIp + 1)
+        const connection = new Connection(nextConnectionId++, socket as Socket<unknown>, {
+          dispatch: options.dispatch,
+          limits,
+          io: io!,
+          log,
+          onClosed: (c) => {
+            connections.delete(c)
+            const left = (connectionsPerIp.get(ip) ?? 1) - 1
+            if (left > 0) connectionsPerIp.set(ip, left)
+            else connectionsPerIp.delete(ip)
+          },
+        })
+        socket.data = { connection }
+        connections.add(connection)
+      },
+      data(socket, chunk) {
+        socket.data.connection?.onData(chunk)
+      },
+      drain(socket) {
+        socket.data.connection?.onDrain()
+      },
+      close(socket) {
+        socket.data.connection?.onClose()
+      },
+      error(socket, error) {
+        log(`connection ${socket.data.connection?.id} socket error: ${error.message}`)
+      },
+    },
+  })
+
+  const idleSweep = setInterval(
+    () => {
+      const nowMs = Date.now()
+      for (const connection of connections) {
+        if (!connection.handlingRequests && nowMs - connection.lastActivityMs > limits.idleMs) {
+          connection.abort(`idle for more than connections.max.idle.ms ${limits.idleMs}`)
+        }
+      }
+    },
+    Math.max(10, Math.min(limits.idleMs / 4, 10_000)),
+  )
+
+  return {
+    host: server.hostname,
+    port: server.port,
+    get connectionCount() {
+      return connections.size
+    },
+    async close({ graceful }) {
+      clearInterval(idleSweep)
+      server.stop(false) // stop accepting; open connections are ours to end
+      if (graceful) {
+        const all = Promise.all([...connections].map((c) => c.endGracefully()))
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const timedOut = new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), limits.gracefulCloseTimeoutMs)
+        })
+        const result = await Promise.race([all.then(() => 'done' as const), timedOut])
+        clearTimeout(timer)
+        if (result === 'timeout') {
+          log(
+            `graceful close: ${connections.size} connections still busy after ${limits.gracefulCloseTimeoutMs} ms, cutting them`,
+          )
+        }
+      }
+      for (const connection of [...connections]) connection.abort('server closing')
+      server.stop(true)
+    },
+  }
+}
+
+/** Bun.listen, with its error turned into one line that names the address. */
+function listenOrExplain<Data>(options: TCPSocketListenOptions<Data>): TCPSocketListener<Data> {
+  try {
+    return Bun.listen<Data>(options)
+  } catch (error) {
+    const { hostname, port } = options
+    const code = (error as { code?: string }).code
+    throw new Error(`cannot listen on ${hostname}:${port}: ${code ?? (error as Error).message}`)
+  }
+}

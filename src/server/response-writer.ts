@@ -1,0 +1,214 @@
+// The outgoing side of one connection: a queue of response chunks (byte arrays and file slices)
+// written in order, with partial writes kept for the socket's `drain`.
+//
+// Bun's `socket.write` takes what the kernel accepts and returns that count; it buffers nothing
+// beyond its cork buffer, so the remainder stays here and is retried on `drain`.
+//
+// A file slice of at least `sendfileThresholdBytes` goes out with the addon's sendfile (no copy
+// through user space). Bytes must reach the socket in order, so before it starts every earlier
+// chunk must be fully accepted, Bun's cork buffer flushed (socket.flush, then leave the current
+// callback), and nothing else is written on this socket until it resolves. Smaller slices (and
+// every slice when sendfile is off) are pread into a buffer of at most `copyChunkBytes` and written
+// like any other bytes. Both paths produce the same bytes; test/server/file-slice.test.ts checks.
+//
+// Small chunks in a row (pipelined small responses, a fetch's header bytes and small slices) are
+// gathered into one buffer of up to `coalesceBytes` and written with one call: a syscall costs
+// more than copying a few KiB.
+
+import type { Socket } from 'bun'
+import { isFileSlice, type FileSlice } from '../storage/file-slice.ts'
+import type { FileIo } from './file-io.ts'
+
+export type Chunk = Uint8Array | FileSlice
+
+export interface ResponseWriterOptions {
+  socket: Socket<unknown>
+  io: FileIo
+  /** Slices at least this large use sendfile; Infinity turns sendfile off. */
+  sendfileThresholdBytes: number
+  /** Called when the queue has shrunk (to resume reading) or a write failed (to close). */
+  onProgress(): void
+  onFatal(reason: string): void
+}
+
+const copyChunkBytes = 1024 * 1024
+const coalesceBytes = 64 * 1024
+
+export class ResponseWriter {
+  /** Chunks not yet started, from queue[queueHead] on (a head index: shift() is O(n)). */
+  private readonly queue: (Chunk | undefined)[] = []
+  private queueHead = 0
+  /** Bytes being written now, and how many of them the socket has taken. */
+  private current: Uint8Array | null = null
+  private currentWrittenBytes = 0
+  private sendfileInProgress = false
+  private failed = false
+  unsentBytes = 0
+
+  constructor(private readonly options: ResponseWriterOptions) {}
+
+  get idle(): boolean {
+    return this.queueHead === this.queue.length && this.current === null && !this.sendfileInProgress
+  }
+
+  enqueue(chunks: readonly Chunk[]): void {
+    for (const chunk of chunks) {
+      const sizeBytes = isFileSlice(chunk) ? chunk.sizeBytes : chunk.byteLength
+      if (sizeBytes === 0) continue
+      this.queue.push(chunk)
+      this.unsentBytes += sizeBytes
+    }
+  }
+
+  /** Writes as much as the socket takes now; call again on `drain`. */
+  flush(): void {
+    const { socket } = this.options
+    while (!this.sendfileInProgress && !this.failed) {
+      if (this.current !== null) {
+        const remainingBytes = this.current.byteLength - this.currentWrittenBytes
+        const n = socket.write(this.current, this.currentWrittenBytes, remainingBytes)
+        if (n < 0) return this.fail('socket closed while writing a response')
+        this.currentWrittenBytes += n
+        this.unsentBytes -= n
+        if (n < remainingBytes) return // the rest on drain
+        this.current = null
+        this.currentWrittenBytes = 0
+        continue
+      }
+      if (this.queueHead === this.queue.length) return
+      const head = this.queue[this.queueHead]!
+      if (isFileSlice(head) && this.goesBySendfile(head)) return this.startSendfile(head)
+      if (!this.takeNextBytes()) return
+    }
+  }
+
+  private goesBySendfile(slice: FileSlice): boolean {
+    return slice.sizeBytes >= this.options.sendfileThresholdBytes && !!this.options.io.sendfile
+  }
+
+  /**
+   * Makes `current` from the head of the queue: a run of small chunks gathered into one buffer,
+   * a large byte array as it is, or the first `copyChunkBytes` of a large slice.
+   */
+  private takeNextBytes(): boolean {
+    const run: Chunk[] = []
+    let runBytes = 0
+    for (let i = this.queueHead; i < this.queue.length; i++) {
+      const chunk = this.queue[i]!
+      const sizeBytes = isFileSlice(chunk) ? chunk.sizeBytes : chunk.byteLength
+      if (
+        runBytes + sizeBytes > coalesceBytes ||
+        (isFileSlice(chunk) && this.goesBySendfile(chunk))
+      )
+        break
+      run.push(chunk)
+      runBytes += sizeBytes
+    }
+    if (run.length === 0) {
+      const head = this.queue[this.queueHead]!
+      if (!isFileSlice(head)) {
+        this.popHead()
+        this.current = head
+        return true
+      }
+      const buffer = new Uint8Array(Math.min(head.sizeBytes, copyChunkBytes))
+      if (!this.readSlice(head, buffer)) return false
+      const restBytes = head.sizeBytes - buffer.byteLength
+      if (restBytes > 0) {
+        const position = head.position + buffer.byteLength
+        this.queue[this.queueHead] = { fd: head.fd, position, sizeBytes: restBytes }
+      } else this.popHead()
+      this.current = buffer
+      return true
+    }
+    if (run.length === 1 && !isFileSlice(run[0]!)) {
+      this.popHead()
+      this.current = run[0]!
+      return true
+    }
+    const buffer = new Uint8Array(runBytes)
+    let position = 0
+    for (const chunk of run) {
+      if (isFileSlice(chunk)) {
+        if (!this.readSlice(chunk, buffer.subarray(position, position + chunk.sizeBytes)))
+          return false
+        position += chunk.sizeBytes
+      } else {
+        buffer.set(chunk, position)
+        position += chunk.byteLength
+      }
+      this.popHead()
+    }
+    this.current = buffer
+    return true
+  }
+
+  /** Reads a slice's first target.byteLength bytes into target; a short read is fatal. */
+  private readSlice(slice: FileSlice, target: Uint8Array): boolean {
+    const readBytes = this.options.io.pread(slice.fd, target, slice.position)
+    if (readBytes === target.byteLength) return true
+    this.fail(
+      `short read of a file slice: ${readBytes} of ${target.byteLength} bytes at position ${slice.position}`,
+    )
+    return false
+  }
+
+  private popHead(): void {
+    this.queue[this.queueHead++] = undefined
+    if (this.queueHead === this.queue.length) {
+      this.queue.length = 0
+      this.queueHead = 0
+    } else if (this.queueHead >= 1024 && this.queueHead * 2 >= this.queue.length) {
+      this.queue.splice(0, this.queueHead)
+      this.queueHead = 0
+    }
+  }
+
+  private startSendfile(slice: FileSlice): void {
+    const { socket, io } = this.options
+    this.sendfileInProgress = true
+    socket.flush()
+    // Leave the current socket callback first: Bun flushes its cork buffer when it returns.
+    setImmediate(() => {
+      const fd = (socket as unknown as { fd?: number }).fd
+      if (this.failed || typeof fd !== 'number' || fd < 0) {
+        this.sendfileInProgress = false
+        return this.fail('socket closed before sendfile')
+      }
+      io.sendfile!(fd, slice.fd, slice.position, slice.sizeBytes).then(
+        (sentBytes) => {
+          this.sendfileInProgress = false
+          if (this.failed) return // discarded meanwhile: the connection is gone
+          if (sentBytes !== slice.sizeBytes) {
+            return this.fail(
+              `sendfile sent ${sentBytes} of ${slice.sizeBytes} bytes at position ${slice.position}`,
+            )
+          }
+          this.popHead()
+          this.unsentBytes -= slice.sizeBytes
+          this.flush()
+          this.options.onProgress()
+        },
+        (error: Error) => {
+          this.sendfileInProgress = false
+          this.fail(`sendfile failed: ${error.message}`)
+        },
+      )
+    })
+  }
+
+  private fail(reason: string): void {
+    if (this.failed) return
+    this.discard()
+    this.options.onFatal(reason)
+  }
+
+  /** Drops everything queued (the socket is gone). */
+  discard(): void {
+    this.failed = true
+    this.queue.length = 0
+    this.queueHead = 0
+    this.current = null
+    this.unsentBytes = 0
+  }
+}

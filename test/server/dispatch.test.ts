@@ -1,0 +1,165 @@
+// Proves dispatch's answers to good and bad requests over a real server and the real codec:
+// ApiVersions at every version lists exactly the handlers given; a version above ours is answered
+// at v0 with UNSUPPORTED_VERSION and the full list; an unknown key, an unsupported version of
+// another API, a malformed body and a throwing handler close only the offending connection; a
+// handler's `undefined` sends nothing yet keeps later responses in order.
+
+import { afterEach, expect, test } from 'bun:test'
+import { startServer, type RunningServer } from '../../src/server/index.ts'
+import { createApiVersionsHandler } from '../../src/handlers/18-api-versions.ts'
+import type { Handler } from '../../src/handlers/handler.ts'
+import { decodeResponse, encodeRequest } from '../../src/protocol/index.ts'
+import { ErrorCode } from '../../src/protocol/errors.ts'
+import { concat, connectRaw, fakeBroker, sizePrefixed, sleep } from './helpers.ts'
+
+const logLines: string[] = []
+let server: RunningServer | null = null
+
+afterEach(async () => {
+  await server?.close({ graceful: false })
+  server = null
+  logLines.length = 0
+})
+
+/** Metadata (key 3) stand-in: a topic named "throw" throws, "slow" waits, "quiet" answers nothing. */
+const fakeMetadata: Handler = {
+  apiKey: 3,
+  minVersion: 1,
+  maxVersion: 12,
+  async handle(request: { topics: { name: string }[] | null }) {
+    const name = request.topics?.[0]?.name
+    if (name === 'throw') throw new Error('fake metadata bug')
+    if (name === 'slow') await sleep(50)
+    if (name === 'quiet') return undefined
+    if (name === 'unencodable') return { brokers: 'not a list', topics: 7 }
+    return { brokers: [], clusterId: 'c', controllerId: 0, topics: [] }
+  },
+}
+
+const handlers: Handler[] = [fakeMetadata]
+handlers.push(createApiVersionsHandler(() => handlers))
+
+async function start() {
+  server = await startServer({ broker: fakeBroker(logLines), handlers, host: '127.0.0.1', port: 0 })
+  return server
+}
+
+const header = (apiKey: number, apiVersion: number, correlationId: number) => ({
+  apiKey,
+  apiVersion,
+  correlationId,
+  clientId: 'dispatch-test',
+})
+
+function apiVersionsRequest(version: number, correlationId: number): Uint8Array {
+  const body = { clientSoftwareName: 'sluice-test', clientSoftwareVersion: '1.0' }
+  return encodeRequest(18, version, header(18, version, correlationId), body)
+}
+
+function metadataRequest(version: number, correlationId: number, topic: string): Uint8Array {
+  const body = { topics: [{ name: topic, topicId: '00000000-0000-0000-0000-000000000000' }] }
+  return encodeRequest(3, version, header(3, version, correlationId), body)
+}
+
+test('ApiVersions v0-v4 lists exactly the handlers given', async () => {
+  const { port } = await start()
+  const client = await connectRaw(port)
+  for (let version = 0; version <= 4; version++) {
+    client.send(apiVersionsRequest(version, 100 + version))
+    const { correlationId, body } = decodeResponse(18, version, await client.nextFrame())
+    expect(correlationId).toBe(100 + version)
+    expect(body.errorCode).toBe(ErrorCode.NONE)
+    expect(body.apiKeys).toEqual([
+      { apiKey: 3, minVersion: 1, maxVersion: 12 },
+      { apiKey: 18, minVersion: 0, maxVersion: 4 },
+    ])
+  }
+})
+
+test('ApiVersions above our maximum: v0 answer with UNSUPPORTED_VERSION and the full list', async () => {
+  const { port } = await start()
+  const client = await connectRaw(port)
+  // A v7 request as a future client would send it: header v2 with tagged fields, unknown body.
+  const frame = new Uint8Array([0, 18, 0, 7, 0, 0, 0, 42, 0, 3, 0x61, 0x62, 0x63, 0, 9, 9, 9])
+  client.send(sizePrefixed(frame))
+  const { correlationId, body } = decodeResponse(18, 0, await client.nextFrame())
+  expect(correlationId).toBe(42)
+  expect(body.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION)
+  expect(body.apiKeys.map((k: { apiKey: number }) => k.apiKey)).toEqual([3, 18])
+  client.send(apiVersionsRequest(3, 43)) // the connection stays usable
+  expect(decodeResponse(18, 3, await client.nextFrame()).body.errorCode).toBe(ErrorCode.NONE)
+})
+
+test('ApiVersions v3 with an invalid client software name is INVALID_REQUEST', async () => {
+  const { port } = await start()
+  const client = await connectRaw(port)
+  const body = { clientSoftwareName: '-bad name-', clientSoftwareVersion: '1' }
+  client.send(encodeRequest(18, 3, header(18, 3, 5), body))
+  const response = decodeResponse(18, 3, await client.nextFrame()).body
+  expect(response.errorCode).toBe(ErrorCode.INVALID_REQUEST)
+  expect(response.apiKeys).toEqual([])
+})
+
+test('an unknown key, an unsupported version and a malformed body each close that connection', async () => {
+  const { port } = await start()
+  const unknownKey = await connectRaw(port)
+  unknownKey.send(sizePrefixed(new Uint8Array([0x03, 0xe7, 0, 0, 0, 0, 0, 1, 0xff, 0xff])))
+  const oldMetadata = await connectRaw(port)
+  oldMetadata.send(sizePrefixed(new Uint8Array([0, 3, 0, 0, 0, 0, 0, 1, 0xff, 0xff, 0, 0, 0, 0])))
+  const malformed = await connectRaw(port)
+  const good = apiVersionsRequest(3, 7)
+  malformed.send(sizePrefixed(good.subarray(4, good.byteLength - 3))) // body cut short
+  await Promise.all([unknownKey.closed, oldMetadata.closed, malformed.closed])
+  expect(logLines.some((l) => l.includes('unknown API key 999'))).toBe(true)
+  expect(logLines.some((l) => l.includes('unsupported version 0 of API key 3'))).toBe(true)
+  expect(logLines.some((l) => l.includes('malformed request (API key 18 v3)'))).toBe(true)
+  const other = await connectRaw(port)
+  other.send(apiVersionsRequest(2, 8))
+  expect(decodeResponse(18, 2, await other.nextFrame()).correlationId).toBe(8)
+})
+
+test('a throwing handler closes its connection after earlier responses; others carry on', async () => {
+  const { port } = await start()
+  const client = await connectRaw(port)
+  const bystander = await connectRaw(port)
+  client.send(
+    concat([
+      metadataRequest(9, 1, 'slow'),
+      metadataRequest(9, 2, 'throw'),
+      apiVersionsRequest(0, 3),
+    ]),
+  )
+  expect(decodeResponse(3, 9, await client.nextFrame()).correlationId).toBe(1)
+  await client.closed
+  expect(logLines.some((l) => l.includes('fake metadata bug') && l.includes('at '))).toBe(true)
+  bystander.send(apiVersionsRequest(1, 4))
+  expect(decodeResponse(18, 1, await bystander.nextFrame()).correlationId).toBe(4)
+})
+
+test('a response the codec cannot encode is a bug: logged with its stack, connection closed', async () => {
+  const { port } = await start()
+  const client = await connectRaw(port)
+  client.send(metadataRequest(12, 1, 'unencodable'))
+  await client.closed
+  expect(
+    logLines.some(
+      (l) => l.includes('response to API key 3 v12 does not encode') && l.includes('at '),
+    ),
+  ).toBe(true)
+})
+
+test('no response for undefined, later responses still in order', async () => {
+  const { port } = await start()
+  const client = await connectRaw(port)
+  client.send(
+    concat([
+      metadataRequest(12, 1, 'slow'),
+      metadataRequest(12, 2, 'quiet'),
+      metadataRequest(1, 3, 'x'),
+      apiVersionsRequest(4, 4),
+    ]),
+  )
+  expect(decodeResponse(3, 12, await client.nextFrame()).correlationId).toBe(1)
+  expect(decodeResponse(3, 1, await client.nextFrame()).correlationId).toBe(3)
+  expect(decodeResponse(18, 4, await client.nextFrame()).correlationId).toBe(4)
+})

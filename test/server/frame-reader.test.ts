@@ -1,0 +1,47 @@
+// Proves the FrameReader cuts any chunking of a byte stream into the same frames: random frames
+// (empty to 200 KiB) are concatenated, split at random points, pushed, and read back in order,
+// with frames handed out before later chunks arrive left intact; sizes beyond the limit or
+// negative are reported without allocation.
+
+import { expect, test } from 'bun:test'
+import { FrameReader } from '../../src/server/frame-reader.ts'
+import { concat, sizePrefixed } from './helpers.ts'
+
+function randomFrame(seed: number): Uint8Array {
+  const sizes = [0, 1, 3, 4, 100, 4096, 65_536, 200_000]
+  const frame = new Uint8Array(sizes[seed % sizes.length]! + (seed % 7))
+  for (let i = 0; i < frame.byteLength; i++) frame[i] = (i * 31 + seed) & 0xff
+  return frame
+}
+
+test('any chunking of a stream yields the same frames, in order', () => {
+  for (let round = 0; round < 30; round++) {
+    const frames = Array.from({ length: 40 }, (_, i) => randomFrame(round * 40 + i))
+    const stream = concat(frames.map(sizePrefixed))
+    const reader = new FrameReader(1 << 20)
+    const out: Uint8Array[] = []
+    let position = 0
+    while (position < stream.byteLength) {
+      const n = 1 + Math.floor(Math.random() * (round % 2 === 0 ? 10 : 300_000))
+      // Fresh buffers, as Bun gives each `data` event.
+      reader.push(stream.slice(position, position + n))
+      position += n
+      for (let f = reader.next(); f !== null; f = reader.next()) {
+        if (!(f instanceof Uint8Array)) throw new Error(f.error)
+        out.push(f)
+      }
+    }
+    expect(out.length).toBe(frames.length)
+    out.forEach((f, i) => expect(Buffer.from(f).equals(Buffer.from(frames[i]!))).toBe(true))
+    expect(reader.pendingBytes).toBe(0)
+  }
+})
+
+test('sizes over the limit or negative are errors', () => {
+  const reader = new FrameReader(1000)
+  reader.push(new Uint8Array([0, 0, 3, 0xe9]))
+  expect(reader.next()).toEqual({ error: 'frame size 1001 exceeds socket.request.max.bytes 1000' })
+  const negative = new FrameReader(1000)
+  negative.push(new Uint8Array([0x80, 0, 0, 0]))
+  expect(negative.next()).toEqual({ error: 'negative frame size -2147483648' })
+})
