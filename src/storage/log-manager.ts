@@ -124,6 +124,7 @@ export class LogManager {
     this.logDirOf.delete(log)
     const deletedDir = join(logDir, `${key}.${randomUUID().replaceAll('-', '')}-delete`)
     renameSync(log.dir, deletedDir)
+    log.markDeleted(deletedDir)
     fsyncDir(logDir)
     const remove = () => {
       this.pendingDirDeletes.delete(deletedDir)

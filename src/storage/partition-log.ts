@@ -89,7 +89,9 @@ type SegmentPredicate = (segment: LogSegment, next: LogSegment | undefined) => b
 export class PartitionLog {
   readonly topic: string
   readonly partition: number
-  readonly dir: string
+  /** The partition's directory; it moves once, when the partition is deleted (renamed *-delete). */
+  dir: string
+  private deleted = false
   config: LogConfig
   highWatermark: number
   recoveryPoint: number
@@ -462,7 +464,7 @@ export class PartitionLog {
     this.closed = true
     if (this.flushTimer) clearTimeout(this.flushTimer)
     this.flushTimer = null
-    if (this.offlineError === null) {
+    if (this.offlineError === null && !this.deleted) {
       try {
         await this.groupCommit.sync()
       } catch (error) {
@@ -475,6 +477,16 @@ export class PartitionLog {
       segment.removeFiles()
     }
     this.pendingDeletes.clear()
+  }
+
+  /**
+   * The partition was deleted and its directory renamed to `dir` (LogManager.delete). Its files
+   * stay open until file.delete.delay.ms so that fetches already holding slices can finish, but
+   * nothing is flushed any more: the data is going away.
+   */
+  markDeleted(dir: string): void {
+    this.dir = dir
+    this.deleted = true
   }
 
   /** Whether close() found every byte flushed (the recovery point reached the end). */

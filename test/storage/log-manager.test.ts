@@ -111,6 +111,24 @@ describe('LogManager', () => {
     await manager.close()
   })
 
+  test('a deleted partition still waiting for its delay is not flushed at close', async () => {
+    // The directory was renamed *-delete; flushing it would fsync a path that is gone.
+    const logDir = makeTempDir()
+    const lines: string[] = []
+    const manager = await LogManager.open({
+      logDirs: [logDir],
+      defaults: smallConfig({ fileDeleteDelayMs: 60_000, flushMessages: 1 }),
+      retentionCheckIntervalMs: 60_000,
+      logger: (line) => lines.push(line),
+    })
+    await fill(manager, 'doomed', 0, 3)
+    await manager.delete('doomed', 0)
+    await manager.close()
+    expect(lines.filter((line) => line.includes('failed'))).toEqual([])
+    expect(readdirSync(logDir).filter((name) => name.endsWith('-delete'))).toEqual([])
+    expect(existsSync(join(logDir, CLEAN_SHUTDOWN_MARKER))).toBe(true)
+  })
+
   test('spreads new logs over several log dirs', async () => {
     const dirs = [makeTempDir(), makeTempDir()]
     const manager = await open(dirs)
