@@ -83,7 +83,14 @@ export abstract class MappedIndex {
   /** Forgets every entry (before a rebuild). */
   reset(): void {
     this.entries = 0
-    if (this.mapping) new Uint8Array(this.mapping).fill(0)
+    if (!this.mapping) return
+    // Truncating to zero and back gives zeros without touching every page of a 10 MiB mapping
+    // (filling it made recovering an empty partition cost ~25 ms).
+    const sizeBytes = this.fileBytes
+    this.unmap()
+    native.ftruncate(this.fd, 0)
+    native.ftruncate(this.fd, sizeBytes)
+    this.map(sizeBytes)
   }
 
   flush(): void {
@@ -139,8 +146,12 @@ export abstract class MappedIndex {
   }
 
   private countEntries(): number {
-    // Slot 0 may legitimately be all zeros; later slots never are, so empties form a suffix.
-    if (this.maxEntries <= 1 || !this.isEmptySlot(this.maxEntries - 1)) return this.maxEntries
+    // Empty slots are all zeros and form a suffix. An all-zero slot 0 is empty too: the offset
+    // index never holds position 0 (the first batch is never indexed) and a time index entry at
+    // timestamp 0 is not worth keeping, while counting it would make every preallocated, unused
+    // index left by a crash look damaged.
+    if (this.maxEntries === 0 || this.isEmptySlot(0)) return 0
+    if (this.maxEntries === 1 || !this.isEmptySlot(this.maxEntries - 1)) return this.maxEntries
     let low = 1
     let high = this.maxEntries - 1
     while (low < high) {

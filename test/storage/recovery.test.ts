@@ -4,7 +4,7 @@
 // deletes and orphan indexes are removed.
 
 import { afterEach, expect, test } from 'bun:test'
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { batchBaseOffset } from '../../src/protocol/record-batch.ts'
 import { PartitionLog } from '../../src/storage/partition-log.ts'
@@ -91,4 +91,23 @@ test('a damaged index is rebuilt after a clean stop; leftovers are removed', asy
     expect(batchBaseOffset(readSlices(read.slices), 0)).toBe(offset - (offset % 2))
   }
   await log.close()
+})
+
+test('an empty, still preallocated index left by a crash is not taken for a damaged one', async () => {
+  // A crash leaves the active segment's indexes at segment.index.bytes of zeros. Counting the
+  // zero slot 0 as an entry made every such index "damaged" and rebuilt at each unclean start.
+  const dir = makeTempDir()
+  const first = open(dir, { clean: true, recoveryPoint: 0 })
+  const files = readdirSync(dir).sort()
+  expect(files).toEqual([name(0, '.index'), name(0, '.log'), name(0, '.timeindex')])
+  // Copy the files while they are open and untrimmed, as a SIGKILL would leave them.
+  const crashed = makeTempDir()
+  for (const file of files) copyFileSync(join(dir, file), join(crashed, file))
+  await first.close()
+  const lines: string[] = []
+  const again = open(crashed, { clean: false, recoveryPoint: 0 }, lines)
+  expect(lines.filter((line) => line.includes('does not'))).toEqual([])
+  await again.append(makeBatch({ count: 1, seed: 1 }))
+  expect(again.logEndOffset).toBe(1)
+  await again.close()
 })
