@@ -119,7 +119,7 @@ export async function startBroker(
     `sluice: node ${nodeId} of cluster ${meta.clusterId} listening on ` +
       `PLAINTEXT://${server.host}:${server.port} (advertised ${advertised.host}:${advertised.port}); ` +
       `${topics.names().length} topics, ${partitions} partitions in ${dir}` +
-      `${logs.wasCleanShutdown ? '' : `, ${logs.recoveredPartitions} recovered after an unclean stop`}; ` +
+      `${logs.wasCleanShutdown ? '' : `, ${logs.revalidatedPartitions} re-validated after an unclean stop`}; ` +
       `started in ${(performance.now() - startedAtMs).toFixed(0)} ms`,
   )
 

@@ -43,6 +43,7 @@ export interface LogManagerOptions {
 
 export class LogManager {
   private readonly logs = new Map<string, PartitionLog>()
+  private revalidated = 0
   private readonly logDirOf = new Map<PartitionLog, string>()
   private readonly pendingDirDeletes = new Map<
     string,
@@ -74,6 +75,11 @@ export class LogManager {
   /** Partition logs loaded from disk at open. */
   get recoveredPartitions(): number {
     return this.loadedPartitions
+  }
+
+  /** Partitions whose segments past the recovery point were re-validated at open. */
+  get revalidatedPartitions(): number {
+    return this.revalidated
   }
 
   /** Every log dir held the clean-shutdown marker (or held no partitions). */
@@ -211,9 +217,7 @@ export class LogManager {
         logStartOffset: logStartOffsets.get(key) ?? 0,
         clean: clean && recoveryPoints.has(key),
       })
-      if (log.recoveredSegments > 0) {
-        this.logger(`recovered ${log.name}: ${log.recoveredSegments} segment(s) re-validated`)
-      }
+      if (log.recoveredSegments > 0) this.revalidated++
       this.logs.set(key, log)
       this.logDirOf.set(log, logDir)
       partitions++

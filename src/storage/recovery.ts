@@ -75,10 +75,14 @@ export function loadSegments(opts: LoadOptions): LoadResult {
     const truncatedBytes = segment.recover({ maxIndexBytes: opts.maxIndexBytes })
     if (!last) segment.onBecomeInactive()
     result.truncatedBytes += truncatedBytes
-    opts.logger(
-      `recovered segment ${segment.logPath}: ${damage ?? 'unflushed'}; ` +
-        `${segment.nextOffset - baseOffset} offsets valid, ${truncatedBytes} bytes truncated`,
-    )
+    // An empty or intact unflushed segment is the common case after a crash; say only what
+    // recovery had to change, so that 50 empty __consumer_offsets partitions stay quiet.
+    if (damage !== null || truncatedBytes > 0) {
+      opts.logger(
+        `recovered segment ${segment.logPath}: ${damage ?? 'unflushed'}; ` +
+          `${segment.nextOffset - baseOffset} offsets valid, ${truncatedBytes} bytes truncated`,
+      )
+    }
     if (truncatedBytes > 0 && !last) {
       dropLaterSegments(opts, baseOffsets.slice(i + 1))
       segment.onBecomeActive(opts.maxIndexBytes)
