@@ -131,8 +131,11 @@ export async function startBroker(
       if (stopping) return
       stopping = true
       log('sluice: stopping: finishing in-flight requests')
+      // Groups first: a JoinGroup held for a rebalance may wait rebalance.timeout.ms (300 s for
+      // Java and librdkafka consumers); closing the coordinator answers it NOT_COORDINATOR so
+      // the graceful close of the server does not wait for it.
+      await groups.close()
       await server.close({ graceful: true })
-      groups.close()
       await producers.close()
       await logs.close()
       log('sluice: stopped cleanly')
