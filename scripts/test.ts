@@ -48,7 +48,8 @@ for await (const chunk of proc.stderr) {
   tail = (tail + text).slice(-4096)
 }
 const exitCode = await proc.exited
-const count = (word: string) => Number(tail.match(new RegExp(`^\\s*(\\d+) ${word}$`, 'm'))?.[1] ?? 0)
+const count = (word: string) =>
+  Number(tail.match(new RegExp(`^\\s*(\\d+) ${word}$`, 'm'))?.[1] ?? 0)
 passed += count('pass')
 failed += count('fail')
 skipped += count('skip') + count('todo')
