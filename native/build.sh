@@ -28,8 +28,11 @@ fail() {
 if [ -x "$napi" ] && command -v node >/dev/null 2>&1; then
   out="$here/target/napi-out"
   rm -rf "$out"
-  (cd "$here" && "$napi" build --release --no-js --package-json-path "$root/package.json" \
-    --output-dir "$out") >"$log" 2>&1 || fail
+  mkdir -p "$out"
+  # @napi-rs/cli 2.x: it reads the binary name from package.json's "napi" field and writes
+  # <name>.node into the destination directory; it generates no JS or .d.ts for us.
+  (cd "$here" && "$napi" build --release --config ../package.json --cargo-cwd . \
+    --dts target/napi.d.ts "$out") >"$log" 2>&1 || fail
   built="$(ls -t "$out"/*.node 2>/dev/null | head -n 1)"
 else
   cargo build --release --manifest-path "$here/Cargo.toml" >"$log" 2>&1 || fail
