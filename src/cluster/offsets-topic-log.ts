@@ -1,7 +1,9 @@
 // The group coordinator's durable store (its OffsetLog) on the partitions of `__consumer_offsets`.
 //
-// `open` makes sure the internal topic exists with Kafka's settings for it (compacted, 100 MiB
-// segments: offsets.topic.segment.bytes) and offsets.topic.num.partitions partitions. Each append
+// The internal topic is created on the first write, as Kafka creates it when a group first needs
+// it, so a fresh broker lists no topics and does not open 50 partitions it may never use. It gets
+// Kafka's settings for it (compacted, 100 MiB segments: offsets.topic.segment.bytes) and
+// offsets.topic.num.partitions partitions. Until it exists every partition replays empty. Each append
 // is one uncompressed v2 batch of the coordinator's records, written at leader epoch 0; fetches
 // waiting on the partition are woken like after a produce. `readAll` replays a partition from its
 // logStartOffset to its end, reading 1 MiB of whole batches at a time and skipping control batches.
@@ -30,22 +32,39 @@ export const offsetsTopicConfigs = {
 const readChunkBytes = 1024 * 1024
 
 export class OffsetsTopicLog implements OffsetLog {
-  private constructor(private readonly logs: LogManager) {}
+  private created: Promise<void> | null = null
+
+  private constructor(
+    private readonly logs: LogManager,
+    private readonly topics: TopicRegistry,
+    private readonly partitions: number,
+  ) {}
 
   static async open(options: {
     topics: TopicRegistry
     logs: LogManager
     partitions: number
   }): Promise<OffsetsTopicLog> {
-    await options.topics.ensureInternalTopic(
-      offsetsTopicName,
-      options.partitions,
-      offsetsTopicConfigs,
-    )
-    return new OffsetsTopicLog(options.logs)
+    return new OffsetsTopicLog(options.logs, options.topics, options.partitions)
+  }
+
+  /** Creates the topic once; concurrent first writers share the one creation. */
+  private ensureTopic(): Promise<void> {
+    if (this.topics.get(offsetsTopicName)) return Promise.resolve()
+    this.created ??= this.topics
+      .ensureInternalTopic(offsetsTopicName, this.partitions, offsetsTopicConfigs)
+      .then(
+        () => undefined,
+        (error) => {
+          this.created = null
+          throw error
+        },
+      )
+    return this.created
   }
 
   async append(partition: number, records: OffsetLogRecord[]): Promise<void> {
+    await this.ensureTopic()
     const log = this.partitionLog(partition)
     const batch = buildRecordBatch({
       records: records.map((record) => ({ key: record.key, value: record.value })),
@@ -55,6 +74,7 @@ export class OffsetsTopicLog implements OffsetLog {
   }
 
   async *readAll(partition: number): AsyncIterable<OffsetLogRecord> {
+    if (!this.topics.get(offsetsTopicName)) return // not created yet: nothing was ever written
     const log = this.partitionLog(partition)
     let fetchOffset = log.logStartOffset
     const endOffset = log.logEndOffset
@@ -90,10 +110,7 @@ export class OffsetsTopicLog implements OffsetLog {
 
   private partitionLog(partition: number): PartitionLog {
     const log = this.logs.get(offsetsTopicName, partition)
-    if (!log)
-      throw new Error(
-        `${offsetsTopicName}-${partition} has no log: was OffsetsTopicLog.open awaited?`,
-      )
+    if (!log) throw new Error(`${offsetsTopicName}-${partition} has no log: was the topic created?`)
     return log
   }
 }

@@ -165,7 +165,9 @@ export class TopicRegistry {
       this.index(topic)
       this.persist()
       await this.createLogs(topic, 0)
-      this.options.log?.(`Created topic ${topic.name} with ${topic.partitions} partitions`)
+      this.options.log?.(
+        `Created topic ${topic.name} with ${topic.partitions} partition${topic.partitions === 1 ? '' : 's'}`,
+      )
       return topic
     })
   }
