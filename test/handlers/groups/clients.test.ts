@@ -1,14 +1,20 @@
 // Proves issue 4's consumer-group scenarios with real clients against a real broker process:
 // confluent-kafka (librdkafka) groups that balance, leave, lose a SIGKILLed member, rebalance
 // cooperatively and keep a static member's partitions across its restart; kafka-python groups
-// and its admin client; kcat -G; KafkaJS with round-robin; a KIP-848 group with
+// and its admin client; kcat -G; KafkaJS with round-robin and range; a KIP-848 group with
 // @platformatic/kafka; and committed offsets that survive a broker SIGKILL and restart.
 // Each Python step is a small program (clients/groups_suite.py) that fails with its reason.
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { join } from 'node:path'
 import { Consumer, stringDeserializers } from '@platformatic/kafka'
-import { Kafka, PartitionAssigners, logLevel } from 'kafkajs'
+import {
+  AssignerProtocol,
+  Kafka,
+  PartitionAssigners,
+  logLevel,
+  type PartitionAssigner,
+} from 'kafkajs'
 import {
   hasCommand,
   python,
@@ -20,6 +26,50 @@ import {
 setDefaultTimeout(60_000)
 
 const script = join(import.meta.dir, 'clients/groups_suite.py')
+
+/**
+ * Kafka's range assignment as a KafkaJS custom assigner (KafkaJS ships only round-robin): per
+ * topic, the sorted members each take a contiguous run of partitions, the first ones one more
+ * when the count does not divide. The broker only picks the protocol and carries the bytes.
+ */
+const rangeAssigner: PartitionAssigner = ({ cluster }) => ({
+  name: 'range',
+  version: 0,
+  protocol: ({ topics }) => ({
+    name: 'range',
+    metadata: AssignerProtocol.MemberMetadata.encode({
+      version: 0,
+      topics,
+      userData: Buffer.alloc(0),
+    }),
+  }),
+  async assign({ members, topics }) {
+    const memberIds = members.map((m) => m.memberId).sort()
+    const plan = new Map<string, Record<string, number[]>>(memberIds.map((id) => [id, {}]))
+    for (const topic of topics) {
+      const partitions = cluster
+        .findTopicPartitionMetadata(topic)
+        .map((p) => p.partitionId)
+        .sort((a, b) => a - b)
+      const each = Math.floor(partitions.length / memberIds.length)
+      const extra = partitions.length % memberIds.length
+      let next = 0
+      memberIds.forEach((id, i) => {
+        const count = each + (i < extra ? 1 : 0)
+        plan.get(id)![topic] = partitions.slice(next, next + count)
+        next += count
+      })
+    }
+    return memberIds.map((memberId) => ({
+      memberId,
+      memberAssignment: AssignerProtocol.MemberAssignment.encode({
+        version: 0,
+        assignment: plan.get(memberId)!,
+        userData: Buffer.alloc(0),
+      }),
+    }))
+  },
+})
 const hasConfluent = await hasCommand([python, '-c', 'import confluent_kafka, kafka'])
 const hasKcat = await hasCommand(['kcat', '-V'])
 
@@ -80,16 +130,18 @@ describe('consumer groups with real clients', () => {
     expect(stdout.trim().split('\n').length).toBe(30)
   })
 
-  test('KafkaJS groups with the round-robin assigner', async () => {
+  test('KafkaJS groups with the round-robin and range assigners', async () => {
     const topic = await step('topic')
     const kafka = new Kafka({
       brokers: [broker.bootstrap],
       clientId: 'kjs',
       logLevel: logLevel.NOTHING,
     })
-    // KafkaJS ships only the round-robin assigner (its range assigner is not built in).
-    for (const assigner of [PartitionAssigners.roundRobin]) {
-      const groupId = `kjs-${assigner.name}-${topic}`
+    for (const [name, assigner] of [
+      ['roundrobin', PartitionAssigners.roundRobin],
+      ['range', rangeAssigner],
+    ] as const) {
+      const groupId = `kjs-${name}-${topic}`
       const seen = new Map<number, number>()
       const consumers = [0, 1].map(() =>
         kafka.consumer({
@@ -126,6 +178,19 @@ describe('consumer groups with real clients', () => {
       for (const c of consumers) await c.disconnect()
       expect([...seen.entries()].sort()).toEqual([0, 1, 2, 3, 4, 5].map((p) => [p, 5]))
       expect(described.members.length).toBe(2)
+      expect(described.protocol).toBe(name === 'roundrobin' ? 'RoundRobinAssigner' : 'range')
+      if (name === 'range') {
+        const owned = described.members
+          .map(
+            (m) => AssignerProtocol.MemberAssignment.decode(m.memberAssignment)!.assignment[topic]!,
+          )
+          .map((partitions) => [...partitions].sort((a, b) => a - b))
+          .sort((a, b) => a[0]! - b[0]!)
+        expect(owned).toEqual([
+          [0, 1, 2],
+          [3, 4, 5],
+        ])
+      }
     }
   })
 
