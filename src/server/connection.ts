@@ -40,6 +40,12 @@ export interface ConnectionLimits {
 }
 
 const halfCloseTimeoutMs = 5000
+const PRODUCE_API_KEY = 0
+
+/** Whether the frame's request header names Produce (apiKey is its first int16). */
+function isProduceFrame(frame: Uint8Array): boolean {
+  return frame.byteLength >= 2 && ((frame[0]! << 8) | frame[1]!) === PRODUCE_API_KEY
+}
 
 interface Slot {
   done: boolean
@@ -147,7 +153,9 @@ export class Connection {
         const frame = this.reader.next()
         if (frame === null) break
         if (!(frame instanceof Uint8Array)) return this.abort(frame.error)
-        this.dispatchFrame(frame)
+        this.dispatchFrame(frame, {
+          recyclable: this.reader.lastFrameAssembled && isProduceFrame(frame),
+        })
       }
       this.setPaused(this.ending)
     } finally {
@@ -155,7 +163,12 @@ export class Connection {
     }
   }
 
-  private dispatchFrame(frame: Uint8Array): void {
+  /**
+   * `recyclable`: the frame's buffer goes back to the reader once its handler has finished
+   * without closing the connection (Produce only: its handler keeps no view of the request once
+   * the batch is written, while other handlers may keep byte fields, e.g. group metadata).
+   */
+  private dispatchFrame(frame: Uint8Array, { recyclable }: { recyclable: boolean }): void {
     const slot: Slot = { done: false, outcome: undefined }
     this.slots.push(slot)
     let outcome: DispatchOutcome | Promise<DispatchOutcome>
@@ -169,13 +182,26 @@ export class Connection {
     }
     if (outcome instanceof Promise) {
       outcome.then(
-        (value) => this.complete(slot, value),
+        (value) => {
+          if (recyclable) this.recycle(frame, value)
+          this.complete(slot, value)
+        },
         (error: Error) =>
           this.complete(slot, { close: `dispatch threw: ${error?.stack ?? error}` }),
       )
     } else {
+      if (recyclable) this.recycle(frame, outcome)
       this.complete(slot, outcome)
     }
+  }
+
+  /**
+   * A handler that failed may have left work running on the frame (Promise.all rejects at the
+   * first failure), so only a frame whose handler completed normally is reused.
+   */
+  private recycle(frame: Uint8Array, outcome: DispatchOutcome): void {
+    if (this.closed || (outcome !== undefined && 'close' in outcome)) return
+    this.reader.recycle(frame)
   }
 
   private complete(slot: Slot, outcome: DispatchOutcome): void {

@@ -6,11 +6,25 @@
 // frames one at a time, so unread frames stay here (bounded: the socket is paused meanwhile).
 //
 // A frame that arrived within one chunk is handed out as a view of it (the common case for small
-// requests). A frame spread over chunks is copied once, into a buffer allocated at the frame's
-// final size, and only after the size has been checked against `socket.request.max.bytes`
-// (Kafka's NetworkReceive does the same), so a peer cannot make us allocate more than that.
+// requests). A frame spread over chunks is copied once, into a buffer of the frame's final size
+// (its capacity rounded up to 64 KiB), allocated only after the size has been checked against
+// `socket.request.max.bytes` (Kafka's NetworkReceive does the same), so a peer cannot make us
+// allocate more than that.
+//
+// Large Produce requests (librdkafka sends ~1 MB) always span chunks (Bun reads 512 KiB at most).
+// A fresh buffer per frame cost more than the copy itself: the kernel zero-fills and faults in
+// every page of it (in a 1 KiB-record produce run, about a tenth of the broker's CPU).
+// So the connection hands a frame back with `recycle` once its handler is finished with it, and
+// the next frame that spans chunks is assembled into it. Only the connection knows when a
+// handler is done with a frame (and that it kept no view of it); the reader only keeps a few.
 
 export type FrameResult = Uint8Array | { error: string } | null
+
+/** Spare frame buffers kept per connection, and their bytes at most. */
+const sparesMax = 4
+const spareBytesMax = 16 * 1024 * 1024
+/** Assembly buffers are rounded up to this, so that frames of nearby sizes share them. */
+const frameCapacityStepBytes = 64 * 1024
 
 export class FrameReader {
   private readonly chunks: Uint8Array[] = []
@@ -22,6 +36,10 @@ export class FrameReader {
   private sizePrefixBytes = 0
   private frame: Uint8Array | null = null
   private frameFilledBytes = 0
+  private readonly spares: Uint8Array[] = []
+  private spareBytes = 0
+  /** Whether the last frame `next` returned was assembled here (so it may be recycled). */
+  lastFrameAssembled = false
 
   constructor(private readonly maxFrameBytes: number) {}
 
@@ -56,9 +74,10 @@ export class FrameReader {
         // `data` event a fresh buffer, so the view stays valid while a handler holds it.
         const frame = head.subarray(this.chunkPosition, this.chunkPosition + sizeBytes)
         this.advance(sizeBytes)
+        this.lastFrameAssembled = false
         return frame
       }
-      this.frame = new Uint8Array(sizeBytes)
+      this.frame = this.assemblyBuffer(sizeBytes)
       this.frameFilledBytes = 0
     }
     this.frameFilledBytes += this.take(this.frame, this.frameFilledBytes)
@@ -66,7 +85,33 @@ export class FrameReader {
     const frame = this.frame
     this.frame = null
     this.frameFilledBytes = 0
+    this.lastFrameAssembled = true
     return frame
+  }
+
+  /**
+   * Gives back a frame this reader assembled (`lastFrameAssembled` was true when it was returned)
+   * once nothing holds a view of it any more; its buffer may be handed out again by `next`.
+   */
+  recycle(frame: Uint8Array): void {
+    const whole = new Uint8Array(frame.buffer)
+    if (this.spares.length >= sparesMax || this.spareBytes + whole.byteLength > spareBytesMax)
+      return
+    this.spares.push(whole)
+    this.spareBytes += whole.byteLength
+  }
+
+  /** A buffer of exactly sizeBytes: a view of a spare one if one is large enough, else new. */
+  private assemblyBuffer(sizeBytes: number): Uint8Array {
+    for (let i = 0; i < this.spares.length; i++) {
+      const spare = this.spares[i]!
+      if (spare.byteLength < sizeBytes) continue
+      this.spares.splice(i, 1)
+      this.spareBytes -= spare.byteLength
+      return spare.subarray(0, sizeBytes)
+    }
+    const capacityBytes = Math.ceil(sizeBytes / frameCapacityStepBytes) * frameCapacityStepBytes
+    return new Uint8Array(capacityBytes).subarray(0, sizeBytes)
   }
 
   /** Copies buffered bytes into target[targetPosition..]; returns how many were copied. */

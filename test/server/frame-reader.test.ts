@@ -1,7 +1,8 @@
 // Proves the FrameReader cuts any chunking of a byte stream into the same frames: random frames
 // (empty to 200 KiB) are concatenated, split at random points, pushed, and read back in order,
 // with frames handed out before later chunks arrive left intact; sizes beyond the limit or
-// negative are reported without allocation.
+// negative are reported without allocation. A frame handed back with `recycle` lends its buffer
+// to the next frame that spans chunks, and only then.
 
 import { expect, test } from 'bun:test'
 import { FrameReader } from '../../src/server/frame-reader.ts'
@@ -44,4 +45,36 @@ test('sizes over the limit or negative are errors', () => {
   const negative = new FrameReader(1000)
   negative.push(new Uint8Array([0x80, 0, 0, 0]))
   expect(negative.next()).toEqual({ error: 'negative frame size -2147483648' })
+})
+
+test('a recycled frame buffer is reused for the next frame spanning chunks, with its bytes', () => {
+  const reader = new FrameReader(1 << 20)
+  const frames = [300_000, 200_000, 250_000].map((sizeBytes, i) =>
+    new Uint8Array(sizeBytes).fill(i + 1),
+  )
+  const stream = concat(frames.map(sizePrefixed))
+  const cut = (from: number, to: number) => reader.push(stream.slice(from, to))
+  cut(0, 100_000)
+  cut(100_000, 400_000)
+  const first = reader.next() as Uint8Array
+  expect(reader.lastFrameAssembled).toBe(true)
+  expect(first.every((b) => b === 1)).toBe(true)
+  // Not recycled: the second frame gets its own buffer and the first keeps its bytes.
+  cut(400_000, 500_008)
+  const second = reader.next() as Uint8Array
+  expect(second.buffer).not.toBe(first.buffer)
+  expect(first.every((b) => b === 1)).toBe(true)
+  expect(second.every((b) => b === 2)).toBe(true)
+  reader.recycle(first)
+  cut(500_008, 600_000)
+  cut(600_000, stream.byteLength)
+  const third = reader.next() as Uint8Array
+  expect(third.buffer).toBe(first.buffer)
+  expect(third.byteLength).toBe(250_000)
+  expect(third.every((b) => b === 3)).toBe(true)
+  expect(second.every((b) => b === 2)).toBe(true)
+  // A frame within one chunk is a view of that chunk, never one to recycle.
+  reader.push(sizePrefixed(new Uint8Array(10)))
+  expect((reader.next() as Uint8Array).byteLength).toBe(10)
+  expect(reader.lastFrameAssembled).toBe(false)
 })

@@ -104,6 +104,34 @@ test('frames split across many writes, byte by byte, are reassembled', async () 
   expect(correlationIdOf(await client.nextFrame())).toBe(8)
 })
 
+test('large Produce-shaped frames split across writes stay intact while their handlers run', async () => {
+  // Frames whose first int16 is 0 look like Produce to the connection, whose buffers it reuses
+  // once a handler is done: a handler still running must never see its bytes change.
+  const { port } = await start(async (frame) => {
+    const correlationId = correlationIdOf(frame)
+    const expected = frame[frame.byteLength - 1]!
+    await sleep(1 + (correlationId % 3) * 5)
+    const intact = frame.subarray(4).every((b) => b === expected)
+    return fakeResponse(correlationId, new Uint8Array([intact ? 1 : 0, expected]))
+  })
+  const client = await connectRaw(port)
+  const count = 12
+  const bytes = concat(
+    Array.from({ length: count }, (_, i) =>
+      fakeRequest(i, new Uint8Array(200_000 + i * 1000).fill(i + 1)),
+    ),
+  )
+  for (let i = 0; i < bytes.byteLength; i += 150_000) {
+    client.send(bytes.subarray(i, i + 150_000))
+    await sleep(1)
+  }
+  for (let i = 0; i < count; i++) {
+    const response = await client.nextFrame()
+    expect(correlationIdOf(response)).toBe(i)
+    expect([...response.subarray(4)]).toEqual([1, i + 1])
+  }
+})
+
 test('in-flight requests per connection stay within the bound', async () => {
   let inFlight = 0
   let maxSeen = 0
