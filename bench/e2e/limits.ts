@@ -1,0 +1,127 @@
+// The machine's own limits, measured in the same run as the broker so every figure can be given
+// as a ratio to them: loopback TCP bandwidth (iperf3, client and server on 127.0.0.1) and
+// sequential write bandwidth to the disk the log lives on (dd with conv=fdatasync, so the page
+// cache does not flatter it). Also the description of the machine for the report.
+import { readFileSync, rmSync } from 'node:fs'
+import { cpus, release } from 'node:os'
+import { join } from 'node:path'
+import { freePort, runCommand } from './proc.ts'
+
+export interface MachineInfo {
+  cpuCount: number
+  cpuModel: string
+  kernel: string
+  date: string
+}
+
+export interface Limits {
+  loopbackMbPerSec: number | undefined
+  diskWriteMbPerSec: number | undefined
+  notes: string[]
+}
+
+export function machineInfo(): MachineInfo {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8')
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown'
+  return {
+    cpuCount: cpus().length,
+    cpuModel: model.trim(),
+    kernel: release(),
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+  }
+}
+
+/** Loopback TCP throughput in MB/s (10^6 bytes), from iperf3's receiver-side sum. */
+export async function measureLoopback(options: { seconds: number }): Promise<number> {
+  const port = await freePort()
+  const server = Bun.spawn(
+    ['iperf3', '--server', '--one-off', '--bind', '127.0.0.1', '--port', String(port)],
+    {
+      stdout: 'ignore',
+      stderr: 'ignore',
+    },
+  )
+  try {
+    let lastError = ''
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const client = await runCommand(
+        [
+          'iperf3',
+          '--client',
+          '127.0.0.1',
+          '--port',
+          String(port),
+          '--time',
+          String(options.seconds),
+          '--json',
+        ],
+        { timeoutMs: (options.seconds + 10) * 1000 },
+      )
+      // Until the server listens, the client fails, with exit 0 on some versions: read the JSON.
+      const report = parseIperfJson(client.stdout)
+      const bitsPerSecond = report?.end?.sum_received?.bits_per_second
+      if (bitsPerSecond !== undefined) return bitsPerSecond / 8 / 1e6
+      lastError = report?.error ?? client.stderr.trim()
+      await Bun.sleep(100) // the server may not be listening yet
+    }
+    throw new Error(`iperf3 client never measured: ${lastError}`)
+  } finally {
+    server.kill('SIGKILL')
+    await server.exited
+  }
+}
+
+interface IperfReport {
+  error?: string
+  end?: { sum_received?: { bits_per_second?: number } }
+}
+
+function parseIperfJson(stdout: string): IperfReport | undefined {
+  try {
+    return JSON.parse(stdout) as IperfReport
+  } catch {
+    return undefined
+  }
+}
+
+/** Sequential write throughput in MB/s to `dir`, flushed to the device before dd reports. */
+export async function measureDiskWrite(options: { dir: string; sizeMb: number }): Promise<number> {
+  const path = join(options.dir, 'dd-probe.bin')
+  try {
+    const started = performance.now()
+    const result = await runCommand(
+      ['dd', 'if=/dev/zero', `of=${path}`, 'bs=1M', `count=${options.sizeMb}`, 'conv=fdatasync'],
+      { timeoutMs: 180_000 },
+    )
+    const elapsedSeconds = (performance.now() - started) / 1000
+    if (result.exitCode !== 0) throw new Error(`dd failed: ${result.stderr.trim()}`)
+    // dd's own figure excludes its start-up; prefer it, and fall back to our wall clock.
+    const match = /^(\d+) bytes .* copied, ([\d.]+) s/m.exec(result.stderr)
+    const bytes = match ? Number(match[1]) : options.sizeMb * 2 ** 20
+    const seconds = match ? Number(match[2]) : elapsedSeconds
+    return bytes / seconds / 1e6
+  } finally {
+    rmSync(path, { force: true })
+  }
+}
+
+/** Both limits; a tool that is missing or fails leaves its figure undefined and says why. */
+export async function measureLimits(options: { dir: string; quick: boolean }): Promise<Limits> {
+  const notes: string[] = []
+  let loopbackMbPerSec: number | undefined
+  let diskWriteMbPerSec: number | undefined
+  try {
+    loopbackMbPerSec = await measureLoopback({ seconds: options.quick ? 1 : 5 })
+  } catch (error) {
+    notes.push(`iperf3: ${(error as Error).message}`)
+  }
+  try {
+    diskWriteMbPerSec = await measureDiskWrite({
+      dir: options.dir,
+      sizeMb: options.quick ? 256 : 1024,
+    })
+  } catch (error) {
+    notes.push(`dd: ${(error as Error).message}`)
+  }
+  return { loopbackMbPerSec, diskWriteMbPerSec, notes }
+}

@@ -1,0 +1,80 @@
+// Typed access to bench/e2e/loadgen, the librdkafka load generator written in C (loadgen.c):
+// builds it, runs one mode with a time bound, and parses the single JSON line it prints.
+import { join } from 'node:path'
+import { runCommand } from './proc.ts'
+
+export const loadgenDir = import.meta.dir
+export const loadgenPath = join(loadgenDir, 'loadgen')
+
+export interface ProduceResult {
+  mode: 'produce'
+  topic: string
+  partitions: number
+  recordBytes: number
+  acks: string
+  compression: string
+  records: number
+  bytes: number
+  seconds: number
+  recordsPerSec: number
+  mbPerSec: number
+  errors: number
+  firstError: string
+}
+
+export interface ConsumeResult {
+  mode: 'consume'
+  records: number
+  bytes: number
+  seconds: number
+  firstRecordMs: number
+  recordsPerSec: number
+  mbPerSec: number
+  errors: number
+  reachedEnd: boolean
+}
+
+export interface LatencyResult {
+  mode: 'latency'
+  rate: number
+  sent: number
+  received: number
+  lost: number
+  achievedRate: number
+  sendLagMaxUs: number
+  meanUs: number
+  p50Us: number
+  p90Us: number
+  p99Us: number
+  p999Us: number
+  maxUs: number
+}
+
+export interface CreateResult {
+  mode: 'create'
+  topic: string
+  partitions: number
+  outcome: 'created' | 'exists' | 'auto'
+}
+
+/** Builds the load generator if its sources are newer; throws with build.sh's words if it cannot. */
+export async function buildLoadgen(): Promise<void> {
+  const result = await runCommand(['bash', join(loadgenDir, 'build.sh')], { timeoutMs: 120_000 })
+  if (result.exitCode !== 0)
+    throw new Error(`bench/e2e/build.sh failed (exit ${result.exitCode}): ${result.stderr.trim()}`)
+}
+
+/** Runs `loadgen <args>` and returns its JSON report; throws when it prints none. */
+export async function runLoadgen<T>(args: string[], options: { timeoutMs: number }): Promise<T> {
+  const result = await runCommand([loadgenPath, ...args], { timeoutMs: options.timeoutMs })
+  const line = result.stdout.trim().split('\n').at(-1) ?? ''
+  if (!line.startsWith('{')) {
+    const why = result.timedOut
+      ? `timed out after ${options.timeoutMs} ms`
+      : `exit ${result.exitCode}`
+    throw new Error(
+      `loadgen ${args.join(' ')}: ${why}, no report. stderr: ${result.stderr.trim().slice(-800)}`,
+    )
+  }
+  return JSON.parse(line) as T
+}

@@ -1,0 +1,92 @@
+// Process helpers of the end-to-end benchmark: bounded child commands, free ports, and what
+// /proc says about a process (CPU seconds, resident memory). The harness measures the broker
+// from outside, the way an operator would, so it reads /proc rather than asking the broker.
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+
+export interface CommandResult {
+  exitCode: number
+  stdout: string
+  stderr: string
+  timedOut: boolean
+}
+
+/** Runs a command to completion, killing it after `timeoutMs`. Never throws on a non-zero exit. */
+export async function runCommand(
+  argv: string[],
+  options: { timeoutMs: number; cwd?: string },
+): Promise<CommandResult> {
+  const child = Bun.spawn(argv, {
+    cwd: options.cwd,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    stdin: 'ignore',
+  })
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    child.kill('SIGKILL')
+  }, options.timeoutMs)
+  const [stdout, stderr, exitCode] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ])
+  clearTimeout(timer)
+  return { exitCode, stdout, stderr, timedOut }
+}
+
+/** A port that was free a moment ago on 127.0.0.1 (the broker is told to listen on it). */
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      if (address === null || typeof address === 'string') throw new Error('no port from listen(0)')
+      server.close(() => resolve(address.port))
+    })
+  })
+}
+
+/** User plus system CPU seconds the process has used (fields 14 and 15 of /proc/<pid>/stat). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // The command name in field 2 may hold spaces; fields after its closing parenthesis do not.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const ticksPerSecond = 100 // USER_HZ, 100 on every Linux ABI Bun runs on
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond
+}
+
+/** Resident set size in bytes (VmRSS of /proc/<pid>/status), or 0 once the process is gone. */
+export function rssBytes(pid: number): number {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return match ? Number(match[1]) * 1024 : 0
+  } catch {
+    return 0
+  }
+}
+
+/** Samples a process's RSS every `intervalMs` until stopped; returns the peak seen. */
+export function sampleRssPeak(pid: number, intervalMs = 200): { stop: () => number } {
+  let peakBytes = rssBytes(pid)
+  const timer = setInterval(() => {
+    peakBytes = Math.max(peakBytes, rssBytes(pid))
+  }, intervalMs)
+  return {
+    stop: () => {
+      clearInterval(timer)
+      return Math.max(peakBytes, rssBytes(pid))
+    },
+  }
+}
+
+const started = performance.now()
+
+/** Progress on stderr, prefixed with the time since the run began. */
+export function progress(message: string): void {
+  const seconds = Math.floor((performance.now() - started) / 1000)
+  const stamp = `${String(Math.floor(seconds / 60)).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}`
+  process.stderr.write(`[${stamp}] ${message}\n`)
+}

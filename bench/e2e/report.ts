@@ -1,0 +1,204 @@
+// Writes the end-to-end results as Markdown: bench/e2e/last-run.md, and the same section spliced
+// into bench/RESULTS.md between <!-- e2e:begin --> and <!-- e2e:end -->. The rest of
+// RESULTS.md belongs to other benchmarks and is left byte for byte as it was.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import type { Limits, MachineInfo } from './limits.ts'
+import { describeProduce, type ConsumeRow, type LatencyRow, type ProduceRow } from './scenarios.ts'
+
+export interface StartupFigures {
+  startupMs: number[]
+  rssIdleBytes?: number
+  error?: string
+}
+
+export interface RunResults {
+  machine: MachineInfo
+  quick: boolean
+  targetName: string
+  targetNote?: string
+  limits: Limits
+  produce?: ProduceRow[]
+  consume?: ConsumeRow[]
+  latency?: LatencyRow[]
+  startup?: StartupFigures
+  rssPeakProduceBytes?: number
+  rssPeakConsumeBytes?: number
+  notes: string[]
+}
+
+const beginMarker = '<!-- e2e:begin -->'
+const endMarker = '<!-- e2e:end -->'
+
+const fixed = (value: number | undefined, digits = 1) =>
+  value === undefined ? '-' : value.toFixed(digits)
+const ratio = (value: number | undefined, limit: number | undefined) =>
+  value === undefined || !limit ? '-' : `${(value / limit).toFixed(2)}×`
+const mb = (bytes: number | undefined) =>
+  bytes === undefined || bytes === 0 ? '-' : (bytes / 1e6).toFixed(1)
+const ms = (us: number | undefined) => (us === undefined ? '-' : (us / 1000).toFixed(3))
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+
+export function renderMarkdown(results: RunResults, options: { plotsPrefix: string }): string {
+  const { machine, limits } = results
+  const lines = [
+    `Run ${machine.date}${results.quick ? ' (quick: shorter runs, fewer configurations)' : ''}, broker under test: ${results.targetName}${results.targetNote ? ` (${results.targetNote})` : ''}.`,
+    `Machine: ${machine.cpuCount} CPUs, ${machine.cpuModel}, Linux ${machine.kernel}.`,
+    `Limits measured in this run: loopback TCP ${fixed(limits.loopbackMbPerSec)} MB/s (iperf3 on 127.0.0.1), ` +
+      `sequential write ${fixed(limits.diskWriteMbPerSec)} MB/s (dd bs=1M conv=fdatasync). ` +
+      'MB is 10^6 bytes of record payload; the client is bench/e2e/loadgen (librdkafka 2.0.2). ' +
+      'The mock cluster runs inside the loadgen process, so its figure is also a floor for what the client alone can send.',
+    '',
+    ...targetsTable(results),
+    ...produceTable(results),
+    ...consumeTable(results),
+    ...latencyTable(results),
+    ...startupTable(results),
+    ...(results.produce
+      ? [`![Produce throughput by configuration](${options.plotsPrefix}produce.svg)`]
+      : []),
+    ...(results.latency?.some((r) => r.result)
+      ? [`![Latency percentiles per rate](${options.plotsPrefix}latency.svg)`]
+      : []),
+    '',
+  ]
+  const failures = (results.produce ?? []).flatMap((row) => [
+    ...(row.brokerError
+      ? [`produce ${describeProduce(row.config)} on ${results.targetName}: ${row.brokerError}`]
+      : []),
+    ...(row.mockError
+      ? [`produce ${describeProduce(row.config)} on the mock: ${row.mockError}`]
+      : []),
+  ])
+  const notes = [...limits.notes, ...results.notes, ...failures]
+  if (notes.length) lines.push('Notes:', '', ...notes.map((note) => `- ${note}`), '')
+  return `${lines.join('\n').trimEnd()}\n`
+}
+
+function targetsTable(results: RunResults): string[] {
+  const reference = results.produce?.find(
+    (r) =>
+      r.config.recordBytes === 1024 &&
+      r.config.acks === '1' &&
+      r.config.partitions === 1 &&
+      r.config.compression === 'none',
+  )
+  const single = results.consume?.find((r) => r.sendfile === 'on' && r.consumers === 1)
+  const at10k = results.latency?.find((r) => r.target === 'broker' && r.rate === 10_000)?.result
+  const startupMs = results.startup?.startupMs.length
+    ? median(results.startup.startupMs)
+    : undefined
+  const idleMb =
+    results.startup?.rssIdleBytes === undefined ? undefined : results.startup.rssIdleBytes / 1e6
+  const loopback = results.limits.loopbackMbPerSec
+  const met = (ok: boolean | undefined) => (ok === undefined ? '-' : ok ? 'yes' : '**no**')
+  const both = <T>(a: T | undefined, b: T | undefined, f: (a: T, b: T) => boolean) =>
+    a === undefined || b === undefined ? undefined : f(a, b)
+  return [
+    '| Goal (issue 5) | Measured | Met |',
+    '|---|---|---|',
+    `| Produce 1 KiB, acks=1, 1 partition: at least the mock cluster | ${fixed(reference?.broker?.mbPerSec)} MB/s vs mock ${fixed(reference?.mock?.mbPerSec)} MB/s | ${met(both(reference?.broker?.mbPerSec, reference?.mock?.mbPerSec, (a, b) => a >= b))} |`,
+    `| Consume, one consumer: at least 50% of loopback TCP | ${fixed(single?.mbPerSec)} MB/s = ${ratio(single?.mbPerSec, loopback)} loopback | ${met(both(single?.mbPerSec, loopback, (a, b) => a >= 0.5 * b))} |`,
+    `| Latency at 10k records/s: p99 < 1 ms, p99.9 < 5 ms | p99 ${ms(at10k?.p99Us)} ms, p99.9 ${ms(at10k?.p999Us)} ms | ${met(at10k && at10k.lost === 0 ? at10k.p99Us < 1000 && at10k.p999Us < 5000 : at10k ? false : undefined)} |`,
+    `| Start-up to first ApiVersions answer < 50 ms | ${fixed(startupMs)} ms | ${met(startupMs === undefined ? undefined : startupMs < 50)} |`,
+    `| Resident memory idle < 60 MB | ${fixed(idleMb)} MB | ${met(idleMb === undefined ? undefined : idleMb < 60)} |`,
+    '',
+  ]
+}
+
+function produceTable(results: RunResults): string[] {
+  if (!results.produce) return []
+  const { loopbackMbPerSec: loopback, diskWriteMbPerSec: disk } = results.limits
+  const lines = [
+    '### Produce',
+    '',
+    `| Configuration | ${results.targetName} MB/s | ${results.targetName} records/s | Broker CPU s/GB | Mock MB/s | × mock | × loopback | × disk |`,
+    '|---|--:|--:|--:|--:|--:|--:|--:|',
+  ]
+  for (const row of results.produce) {
+    const b = row.broker?.mbPerSec
+    lines.push(
+      `| ${describeProduce(row.config)}${partitionsNote(row)} | ${row.broker ? fixed(b) : row.brokerError ? 'failed' : '-'} | ${fixed(row.broker?.recordsPerSec, 0)} | ${fixed(row.brokerCpuSecondsPerGb, 2)} | ${row.mock ? fixed(row.mock.mbPerSec) : 'failed'} | ${ratio(b, row.mock?.mbPerSec)} | ${ratio(b, loopback)} | ${ratio(b, disk)} |`,
+    )
+  }
+  return [...lines, '']
+}
+
+/** A broker without CreateTopics auto-creates topics with num.partitions; say so in the row. */
+function partitionsNote(row: ProduceRow): string {
+  const actual = row.broker?.partitions
+  return actual !== undefined && actual !== row.config.partitions ? ` (topic got ${actual})` : ''
+}
+
+function consumeTable(results: RunResults): string[] {
+  if (!results.consume) return []
+  const lines = [
+    '### Consume (1 KiB records, one partition, from the page cache)',
+    '',
+    '| sendfile | Consumers | MB/s, all consumers | × loopback | Broker CPU s per GB sent |',
+    '|---|--:|--:|--:|--:|',
+  ]
+  for (const row of results.consume)
+    lines.push(
+      `| ${row.sendfile} | ${row.consumers} | ${row.error ? `failed: ${row.error}` : fixed(row.mbPerSec)} | ${ratio(row.mbPerSec, results.limits.loopbackMbPerSec)} | ${fixed(row.cpuSecondsPerGb, 2)} |`,
+    )
+  return [...lines, '']
+}
+
+function latencyTable(results: RunResults): string[] {
+  if (!results.latency?.length) return []
+  const lines = [
+    '### End-to-end latency (1 KiB records, acks=1, one partition; from the intended send time)',
+    '',
+    '| Target | Rate, records/s | p50 ms | p99 ms | p99.9 ms | max ms | lost |',
+    '|---|--:|--:|--:|--:|--:|--:|',
+  ]
+  if (results.latency.some((row) => row.target === 'mock'))
+    lines.splice(
+      1,
+      0,
+      "The mock cluster parks a Fetch for its whole MaxWait (the consumer's fetch.wait.max.ms, 100 ms)" +
+        ' even when records arrive, so its latencies show that wait, not a floor for brokers.',
+      '',
+    )
+  for (const row of results.latency) {
+    const r = row.result
+    const name = row.target === 'mock' ? 'mock' : results.targetName
+    lines.push(
+      r
+        ? `| ${name} | ${row.rate} | ${ms(r.p50Us)} | ${ms(r.p99Us)} | ${ms(r.p999Us)} | ${ms(r.maxUs)} | ${r.lost} |`
+        : `| ${name} | ${row.rate} | failed: ${row.error} | | | | |`,
+    )
+  }
+  return [...lines, '']
+}
+
+function startupTable(results: RunResults): string[] {
+  const s = results.startup
+  if (!s && results.rssPeakProduceBytes === undefined) return []
+  return [
+    '### Start-up and memory',
+    '',
+    '| Start-up ms (median; all runs) | RSS idle MB | RSS peak, produce MB | RSS peak, consume MB |',
+    '|--:|--:|--:|--:|',
+    `| ${s?.error ? `failed: ${s.error}` : s?.startupMs.length ? `${fixed(median(s.startupMs))} (${s.startupMs.map((v) => v.toFixed(0)).join(', ')})` : '-'} | ${mb(s?.rssIdleBytes)} | ${mb(results.rssPeakProduceBytes)} | ${mb(results.rssPeakConsumeBytes)} |`,
+    '',
+  ]
+}
+
+/** Replaces the text between the e2e markers, creating the file or the section if absent. */
+export function spliceIntoResults(path: string, section: string): void {
+  const block = `${beginMarker}\n${section.trimEnd()}\n${endMarker}`
+  if (!existsSync(path)) {
+    writeFileSync(path, `# Sluice benchmark results\n\n## End-to-end\n\n${block}\n`)
+    return
+  }
+  const text = readFileSync(path, 'utf8')
+  const begin = text.indexOf(beginMarker)
+  const end = text.indexOf(endMarker)
+  if (begin === -1 || end === -1 || end < begin) {
+    writeFileSync(path, `${text.trimEnd()}\n\n## End-to-end\n\n${block}\n`)
+    return
+  }
+  writeFileSync(path, text.slice(0, begin) + block + text.slice(end + endMarker.length))
+}

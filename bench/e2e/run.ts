@@ -1,0 +1,296 @@
+// `npm run bench`: the end-to-end benchmark of issue 5. Starts the broker as a real process,
+// drives it with bench/e2e/loadgen (C on librdkafka), measures the machine's own limits in the
+// same run, and writes bench/e2e/last-run.md, bench/e2e/last-run.json, SVG plots in
+// bench/e2e/plots/, and the "End-to-end" section of bench/RESULTS.md. Progress goes to stderr.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import {
+  sendfileOffOverride,
+  sluiceCliPath,
+  startMock,
+  startSluice,
+  type BrokerProcess,
+} from './broker.ts'
+import { machineInfo, measureLimits } from './limits.ts'
+import { buildLoadgen, loadgenDir, loadgenPath } from './loadgen.ts'
+import { writePlots } from './plots.ts'
+import { progress, rssBytes, sampleRssPeak } from './proc.ts'
+import {
+  renderMarkdown,
+  spliceIntoResults,
+  type RunResults,
+  type StartupFigures,
+} from './report.ts'
+import {
+  fillConsumeTopic,
+  runConsume,
+  runLatency,
+  runProduceMatrix,
+  type ConsumeRow,
+  type ScenarioOptions,
+} from './scenarios.ts'
+
+const usage = `usage: bun bench/e2e/run.ts [--quick] [--only produce,consume,latency,startup] [--against sluice|mock] [--splice|--no-splice]
+
+  --quick         about a minute: fewer configurations, shorter runs (does not touch RESULTS.md
+                  unless --splice is given)
+  --only LIST     run only these scenarios (comma-separated); the machine's limits always run
+  --against mock  drive librdkafka's mock cluster (loadgen mock) instead of Sluice, to check the
+                  harness itself; never touches RESULTS.md
+  --render-only   rewrite last-run.md, the plots (and with --splice, RESULTS.md) from
+                  bench/e2e/last-run.json without measuring anything
+  --cpu-prof DIR  run the measured brokers under Bun's --cpu-prof (and --cpu-prof-md), writing
+                  profiles to DIR when they stop (start-up runs are not profiled)
+  --help          this text
+
+Results: bench/e2e/last-run.md, bench/e2e/last-run.json, bench/e2e/plots/*.svg and the
+End-to-end section of bench/RESULTS.md (between <!-- e2e:begin --> and <!-- e2e:end -->).`
+
+const scenarioNames = ['produce', 'consume', 'latency', 'startup'] as const
+type ScenarioName = (typeof scenarioNames)[number]
+
+const repo = join(loadgenDir, '../..')
+
+function parseFlags() {
+  const { values } = parseArgs({
+    args: Bun.argv.slice(2),
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      against: { type: 'string', default: 'sluice' },
+      splice: { type: 'boolean' },
+      'no-splice': { type: 'boolean' },
+      'render-only': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  })
+  if (values.help) {
+    console.log(usage)
+    process.exit(0)
+  }
+  const only = (values.only?.split(',') ?? [...scenarioNames]).map((s) => s.trim())
+  const unknown = only.filter((s) => !(scenarioNames as readonly string[]).includes(s))
+  if (unknown.length || (values.against !== 'sluice' && values.against !== 'mock')) {
+    console.error(
+      `run.ts: unknown ${unknown.length ? `scenario ${unknown.join(',')}` : `target ${values.against}`}\n\n${usage}`,
+    )
+    process.exit(64)
+  }
+  const against = values.against as 'sluice' | 'mock'
+  const splice = values['render-only']
+    ? values.splice === true
+    : against === 'sluice' && !values['no-splice'] && (values.splice ?? !values.quick)
+  return {
+    quick: values.quick!,
+    only: new Set(only as ScenarioName[]),
+    against,
+    splice,
+    renderOnly: values['render-only']!,
+    cpuProfDir: values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']),
+  }
+}
+
+type Flags = ReturnType<typeof parseFlags>
+
+function brokerStarter(flags: Flags, workDir: string) {
+  let starts = 0
+  return async (options: {
+    logDir: string
+    overrides?: Record<string, string>
+    /** Profile this broker with Bun's --cpu-prof when the run asked for it. */
+    profile?: boolean
+  }): Promise<BrokerProcess> => {
+    const logPath = join(workDir, `broker-${++starts}.log`)
+    if (flags.against === 'mock') return await startMock({ loadgen: loadgenPath, logPath })
+    return await startSluice({
+      repo,
+      logDir: options.logDir,
+      overrides: options.overrides ?? {},
+      logPath,
+      bunFlags:
+        options.profile && flags.cpuProfDir
+          ? ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${flags.cpuProfDir}`]
+          : [],
+    })
+  }
+}
+
+async function measureStartup(
+  start: ReturnType<typeof brokerStarter>,
+  workDir: string,
+  quick: boolean,
+): Promise<StartupFigures> {
+  const figures: StartupFigures = { startupMs: [] }
+  try {
+    for (let i = 0; i < (quick ? 2 : 5); i++) {
+      const broker = await start({ logDir: join(workDir, `startup-${i}`) })
+      figures.startupMs.push(broker.startupMs)
+      if (i === 0) {
+        await Bun.sleep(1000) // let start-up garbage be collected before calling it idle
+        figures.rssIdleBytes = rssBytes(broker.pid)
+      }
+      await broker.stop()
+    }
+    progress(
+      `startup: ${figures.startupMs.map((v) => v.toFixed(1)).join(', ')} ms; idle RSS ${((figures.rssIdleBytes ?? 0) / 1e6).toFixed(1)} MB`,
+    )
+  } catch (error) {
+    figures.error = (error as Error).message.split('\n')[0]
+    progress(`startup failed: ${figures.error}`)
+  }
+  return figures
+}
+
+/** The long-lived broker; when it cannot start, the run goes on with the mock and the limits. */
+async function startMainBroker(
+  start: ReturnType<typeof brokerStarter>,
+  logDir: string,
+  results: RunResults,
+): Promise<BrokerProcess | undefined> {
+  mkdirSync(logDir, { recursive: true })
+  try {
+    const broker = await start({ logDir, profile: true })
+    progress(`${broker.name} listening on ${broker.bootstrap} (pid ${broker.pid})`)
+    return broker
+  } catch (error) {
+    results.targetNote = `not run: it did not start`
+    results.notes.push(
+      `The broker did not start, so only the mock cluster and the limits ran: ${(error as Error).message}`,
+    )
+    progress(`the broker did not start: ${(error as Error).message.trim()}`)
+    return undefined
+  }
+}
+
+async function consumeScenario(
+  broker: BrokerProcess,
+  restart: (overrides: Record<string, string>) => Promise<BrokerProcess>,
+  options: ScenarioOptions,
+  results: RunResults,
+): Promise<BrokerProcess> {
+  const topic = `bench-c-${options.runId}`
+  const records = await fillConsumeTopic(broker, topic, options)
+  progress(`consume: ${records} records of 1 KiB written to ${topic}`)
+  const rows: ConsumeRow[] = []
+  const off = sendfileOffOverride(repo)
+  let peakBytes = 0
+  for (const sendfile of ['on', 'off'] as const) {
+    if (sendfile === 'off') {
+      if (!off || broker.name === 'mock') {
+        results.notes.push('sendfile off: skipped, the broker has no sluice.sendfile.* config')
+        break
+      }
+      await broker.stop()
+      broker = await restart(off) // same log dir: the data is still in the page cache
+    }
+    const sampler = sampleRssPeak(broker.pid)
+    for (const consumers of [1, 4]) {
+      const row = await runConsume(broker, { topic, records, consumers, sendfile })
+      rows.push(row)
+      progress(
+        `consume sendfile ${sendfile}, ${consumers} consumer(s): ${row.error ?? `${row.mbPerSec!.toFixed(1)} MB/s, ${row.cpuSecondsPerGb!.toFixed(2)} CPU s/GB`}`,
+      )
+    }
+    peakBytes = Math.max(peakBytes, sampler.stop())
+    if (sendfile === 'off') {
+      await broker.stop()
+      broker = await restart({}) // later scenarios measure the default configuration
+    }
+  }
+  results.consume = rows
+  results.rssPeakConsumeBytes = peakBytes
+  return broker
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags()
+  if (flags.renderOnly) {
+    const saved = readFileSync(join(loadgenDir, 'last-run.json'), 'utf8')
+    return writeOutputs(JSON.parse(saved) as RunResults, flags)
+  }
+  const options: ScenarioOptions = { quick: flags.quick, runId: Date.now().toString(36) }
+  const workDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'))
+  const logDir = join(workDir, 'log')
+  const results: RunResults = {
+    machine: machineInfo(),
+    quick: flags.quick,
+    targetName: flags.against === 'mock' ? 'mock (harness check)' : 'Sluice',
+    limits: { loopbackMbPerSec: undefined, diskWriteMbPerSec: undefined, notes: [] },
+    notes: [],
+  }
+  let broker: BrokerProcess | undefined
+  try {
+    progress('building bench/e2e/loadgen')
+    await buildLoadgen()
+    progress(`measuring the machine's limits (iperf3, dd) in ${workDir}`)
+    results.limits = await measureLimits({ dir: workDir, quick: flags.quick })
+    progress(
+      `limits: loopback ${results.limits.loopbackMbPerSec?.toFixed(0)} MB/s, disk write ${results.limits.diskWriteMbPerSec?.toFixed(0)} MB/s`,
+    )
+
+    let start: ReturnType<typeof brokerStarter> | undefined = brokerStarter(flags, workDir)
+    if (flags.against === 'sluice' && !existsSync(sluiceCliPath(repo))) {
+      results.targetNote = 'not run: src/cli.ts does not exist yet'
+      results.notes.push(
+        'Sluice was not measured: src/cli.ts is missing. Only the mock cluster and the limits ran.',
+      )
+      progress('src/cli.ts is missing: measuring only the mock cluster and the machine')
+      start = undefined
+    }
+    if (start && flags.only.has('startup'))
+      results.startup = await measureStartup(start, workDir, flags.quick)
+    if (start) broker = await startMainBroker(start, logDir, results)
+    if (flags.only.has('produce')) {
+      const produced = await runProduceMatrix(broker, options)
+      results.produce = produced.rows
+      results.rssPeakProduceBytes = broker ? produced.rssPeakBytes : undefined
+    }
+    if (broker && start && flags.only.has('consume')) {
+      const restart = (overrides: Record<string, string>) =>
+        start!({ logDir, overrides, profile: true })
+      broker = await consumeScenario(broker, restart, options, results)
+    }
+    if (flags.only.has('latency')) {
+      const durationMs = flags.quick ? 3000 : 10_000
+      const rates = flags.quick ? [1000, 10_000] : [1000, 10_000, 50_000]
+      results.latency = broker
+        ? await runLatency({ broker }, { ...options, rates, durationMs })
+        : []
+      // The mock is a reference, not a target: its fetch path is not built for latency.
+      if (!flags.quick)
+        results.latency.push(
+          ...(await runLatency(
+            { mock: true },
+            { ...options, rates: [1000, 10_000], durationMs: 3000 },
+          )),
+        )
+    }
+  } catch (error) {
+    results.notes.push(`The run stopped early: ${(error as Error).message.split('\n')[0]}`)
+    progress(`run stopped early: ${(error as Error).message}`)
+    process.exitCode = 1
+  } finally {
+    await broker?.stop()
+    rmSync(workDir, { recursive: true, force: true })
+  }
+  writeOutputs(results, flags)
+}
+
+function writeOutputs(results: RunResults, flags: Flags): void {
+  writeFileSync(join(loadgenDir, 'last-run.json'), `${JSON.stringify(results, null, 2)}\n`)
+  writeFileSync(join(loadgenDir, 'last-run.md'), renderMarkdown(results, { plotsPrefix: 'plots/' }))
+  const plots = writePlots(results, join(loadgenDir, 'plots'))
+  if (flags.splice)
+    spliceIntoResults(
+      join(repo, 'bench/RESULTS.md'),
+      renderMarkdown(results, { plotsPrefix: 'e2e/plots/' }),
+    )
+  progress(
+    `wrote bench/e2e/last-run.md${plots.length ? `, ${plots.length} plot(s)` : ''}${flags.splice ? ' and bench/RESULTS.md' : ''}`,
+  )
+}
+
+await main()

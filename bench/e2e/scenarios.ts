@@ -1,0 +1,262 @@
+// The workloads of the end-to-end benchmark (issue 5): produce throughput over a matrix of
+// configurations, against the broker and against librdkafka's in-process mock cluster; consume
+// throughput with sendfile on and off and 1 or 4 consumers, with the broker's CPU per GB sent;
+// end-to-end latency at fixed rates. Each scenario catches its own failures and records them, so
+// one broken configuration costs one row of the table and not the whole run.
+import type { BrokerProcess } from './broker.ts'
+import {
+  runLoadgen,
+  type ConsumeResult,
+  type CreateResult,
+  type LatencyResult,
+  type ProduceResult,
+} from './loadgen.ts'
+import { cpuSeconds, progress, sampleRssPeak } from './proc.ts'
+
+export interface ProduceConfig {
+  recordBytes: number
+  acks: '0' | '1' | 'all'
+  partitions: number
+  compression: 'none' | 'lz4'
+}
+
+export interface ProduceRow {
+  config: ProduceConfig
+  broker?: ProduceResult
+  brokerError?: string
+  /** The broker's user+system CPU seconds per 10^9 payload bytes received. */
+  brokerCpuSecondsPerGb?: number
+  mock?: ProduceResult
+  mockError?: string
+}
+
+export interface ConsumeRow {
+  sendfile: 'on' | 'off'
+  consumers: number
+  records?: number
+  bytes?: number
+  /** Total MB/s over all consumers (each reads the whole topic). */
+  mbPerSec?: number
+  cpuSecondsPerGb?: number
+  error?: string
+}
+
+export interface LatencyRow {
+  target: 'broker' | 'mock'
+  rate: number
+  result?: LatencyResult
+  error?: string
+}
+
+export interface ScenarioOptions {
+  quick: boolean
+  runId: string
+}
+
+const errorText = (error: unknown) =>
+  (error instanceof Error ? error.message : String(error)).split('\n')[0]!
+
+export function produceMatrix(quick: boolean): ProduceConfig[] {
+  if (quick)
+    return [
+      { recordBytes: 1024, acks: '1', partitions: 1, compression: 'none' },
+      { recordBytes: 100, acks: '1', partitions: 1, compression: 'none' },
+      { recordBytes: 1024, acks: 'all', partitions: 8, compression: 'lz4' },
+    ]
+  const configs: ProduceConfig[] = []
+  for (const recordBytes of [100, 1024])
+    for (const acks of ['0', '1', 'all'] as const)
+      for (const partitions of [1, 8])
+        for (const compression of ['none', 'lz4'] as const)
+          configs.push({ recordBytes, acks, partitions, compression })
+  return configs
+}
+
+export const describeProduce = (c: ProduceConfig) =>
+  `${c.recordBytes === 1024 ? '1 KiB' : `${c.recordBytes} B`} acks=${c.acks} p=${c.partitions} ${c.compression}`
+
+/** Bytes one produce run may write, so a fast target cannot fill the disk or the mock's memory. */
+const produceCapBytes = 1e9
+
+function produceArgs(config: ProduceConfig, options: ScenarioOptions): string[] {
+  const durationMs = options.quick ? 1500 : 3000
+  return [
+    '--size',
+    String(config.recordBytes),
+    '--acks',
+    config.acks,
+    '--compression',
+    config.compression,
+    '--duration-ms',
+    String(durationMs),
+    '--count',
+    String(Math.floor(produceCapBytes / config.recordBytes)),
+  ]
+}
+
+export async function createTopic(
+  broker: BrokerProcess,
+  topic: string,
+  partitions: number,
+): Promise<CreateResult | undefined> {
+  // librdkafka's mock never answers CreateTopics; it creates topics on first use instead.
+  if (broker.name === 'mock') return undefined
+  return await runLoadgen<CreateResult>(
+    ['create', '-b', broker.bootstrap, '-t', topic, '-p', String(partitions)],
+    {
+      timeoutMs: 60_000,
+    },
+  )
+}
+
+export async function runProduceMatrix(
+  broker: BrokerProcess | undefined,
+  options: ScenarioOptions,
+): Promise<{ rows: ProduceRow[]; rssPeakBytes: number }> {
+  const configs = produceMatrix(options.quick)
+  const rows: ProduceRow[] = []
+  const sampler = broker ? sampleRssPeak(broker.pid) : undefined
+  for (const [index, config] of configs.entries()) {
+    const topic = `bench-p-${config.recordBytes}-${config.acks}-${config.partitions}-${config.compression}-${options.runId}`
+    const args = produceArgs(config, options)
+    const row: ProduceRow = { config }
+    if (broker) {
+      try {
+        await createTopic(broker, topic, config.partitions)
+        const cpuBefore = cpuSeconds(broker.pid)
+        row.broker = await runLoadgen<ProduceResult>(
+          ['produce', '-b', broker.bootstrap, '-t', topic, ...args],
+          { timeoutMs: 120_000 },
+        )
+        row.brokerCpuSecondsPerGb = (cpuSeconds(broker.pid) - cpuBefore) / (row.broker.bytes / 1e9)
+      } catch (error) {
+        row.brokerError = errorText(error)
+      }
+    }
+    try {
+      row.mock = await runLoadgen<ProduceResult>(
+        ['produce', '--mock', '-t', topic, '-p', String(config.partitions), ...args],
+        {
+          timeoutMs: 120_000,
+        },
+      )
+    } catch (error) {
+      row.mockError = errorText(error)
+    }
+    const figure = (r?: ProduceResult, e?: string) =>
+      r ? `${r.mbPerSec.toFixed(1)} MB/s` : e ? 'failed' : '-'
+    progress(
+      `produce ${index + 1}/${configs.length} ${describeProduce(config)}: ${broker?.name ?? 'broker'} ${figure(row.broker, row.brokerError)}, mock ${figure(row.mock, row.mockError)}`,
+    )
+    rows.push(row)
+  }
+  return { rows, rssPeakBytes: sampler?.stop() ?? 0 }
+}
+
+/** Fills a one-partition topic for the consume runs; returns how many records it holds. */
+export async function fillConsumeTopic(
+  broker: BrokerProcess,
+  topic: string,
+  options: ScenarioOptions,
+): Promise<number> {
+  const records = options.quick ? 65_536 : 524_288 // 64 MiB or 512 MiB of 1 KiB records
+  await createTopic(broker, topic, 1)
+  const result = await runLoadgen<ProduceResult>(
+    [
+      'produce',
+      '-b',
+      broker.bootstrap,
+      '-t',
+      topic,
+      '--size',
+      '1024',
+      '--acks',
+      '1',
+      '--count',
+      String(records),
+    ],
+    { timeoutMs: 300_000 },
+  )
+  if (result.records !== records)
+    throw new Error(
+      `filling ${topic}: ${result.records} of ${records} records delivered (${result.firstError})`,
+    )
+  return records
+}
+
+/** Runs `consumers` consumers at once over the whole topic, measuring the broker's CPU meanwhile. */
+export async function runConsume(
+  broker: BrokerProcess,
+  options: { topic: string; records: number; consumers: number; sendfile: 'on' | 'off' },
+): Promise<ConsumeRow> {
+  const row: ConsumeRow = { sendfile: options.sendfile, consumers: options.consumers }
+  try {
+    const cpuBefore = cpuSeconds(broker.pid)
+    const args = [
+      'consume',
+      '-b',
+      broker.bootstrap,
+      '-t',
+      options.topic,
+      '--count',
+      String(options.records),
+      '--idle-ms',
+      '5000',
+    ]
+    const runs = Array.from({ length: options.consumers }, () =>
+      runLoadgen<ConsumeResult>(args, { timeoutMs: 180_000 }),
+    )
+    const results = await Promise.all(runs)
+    const cpuUsed = cpuSeconds(broker.pid) - cpuBefore
+    const incomplete = results.find((r) => r.records !== options.records)
+    if (incomplete)
+      throw new Error(`a consumer got ${incomplete.records} of ${options.records} records`)
+    row.records = results.reduce((sum, r) => sum + r.records, 0)
+    row.bytes = results.reduce((sum, r) => sum + r.bytes, 0)
+    row.mbPerSec = row.bytes / Math.max(...results.map((r) => r.seconds)) / 1e6
+    row.cpuSecondsPerGb = cpuUsed / (row.bytes / 1e9)
+  } catch (error) {
+    row.error = errorText(error)
+  }
+  return row
+}
+
+export async function runLatency(
+  target: { broker: BrokerProcess } | { mock: true },
+  options: ScenarioOptions & { rates: number[]; durationMs: number },
+): Promise<LatencyRow[]> {
+  const rows: LatencyRow[] = []
+  for (const rate of options.rates) {
+    const topic = `bench-l-${rate}-${options.runId}`
+    const name = 'broker' in target ? target.broker.name : 'mock'
+    const row: LatencyRow = { target: 'broker' in target ? 'broker' : 'mock', rate }
+    try {
+      const where = 'broker' in target ? ['-b', target.broker.bootstrap] : ['--mock', '-p', '1']
+      if ('broker' in target) await createTopic(target.broker, topic, 1)
+      const args = [
+        'latency',
+        ...where,
+        '-t',
+        topic,
+        '--rate',
+        String(rate),
+        '--duration-ms',
+        String(options.durationMs),
+        '--size',
+        '1024',
+        '--acks',
+        '1',
+      ]
+      row.result = await runLoadgen<LatencyResult>(args, { timeoutMs: options.durationMs + 60_000 })
+      const r = row.result
+      progress(
+        `latency ${name} ${rate}/s: p50 ${r.p50Us.toFixed(0)} us, p99 ${r.p99Us.toFixed(0)} us, p99.9 ${r.p999Us.toFixed(0)} us, max ${r.maxUs.toFixed(0)} us${r.lost ? `, ${r.lost} lost` : ''}`,
+      )
+    } catch (error) {
+      row.error = errorText(error)
+      progress(`latency ${name} ${rate}/s failed: ${row.error}`)
+    }
+    rows.push(row)
+  }
+  return rows
+}
