@@ -2,50 +2,32 @@
 // config overrides. It is the one place that creates and deletes partition logs, so the image and
 // the log directories agree.
 //
-// Persistence: `__sluice_metadata.json` in the first log dir, replaced atomically after every
-// change (temp file, fsync, rename). A change is written to the image before the logs are touched:
-// a crash after creating a topic's entry leaves missing logs that `open` creates; a deletion is
-// recorded as pending, and `open` finishes it. Log directories that no entry names (a lost image,
-// a copied directory) are adopted under a fresh topic id rather than deleted: data is never
-// removed on a guess.
+// The image file, its recovery rules and orphan adoption are in topic-image.ts; the checks of a
+// peer's requests in topic-validation.ts; TopicInfo and TopicError in topic-info.ts.
 //
 // Where it differs from Kafka: there is no controller quorum, and one broker holds every replica,
 // so a replication factor above 1 is refused (INVALID_REPLICATION_FACTOR).
 
 import { join } from 'node:path'
-import { resolveLogConfig, validateTopicConfig, type BrokerConfig } from '../config.ts'
+import { resolveLogConfig, type BrokerConfig } from '../config.ts'
 import { ErrorCode } from '../protocol/errors.ts'
 import type { LogConfig } from '../storage/log-config.ts'
 import type { LogManager } from '../storage/log-manager.ts'
-import { readFileIfExists, writeFileAtomic } from './atomic-file.ts'
-import { collisionKey, internalTopicNames, topicNameError } from './topic-names.ts'
+import {
+  configForFromImage,
+  metadataFileName,
+  orphanTopics,
+  readImage,
+  writeImage,
+} from './topic-image.ts'
+import { newTopicId, TopicError, type TopicInfo } from './topic-info.ts'
+import { collisionKey, internalTopicNames } from './topic-names.ts'
+import { checkPartitionCount, validateConfigs, validateCreateRequest } from './topic-validation.ts'
 
-export const metadataFileName = '__sluice_metadata.json'
-/** The leader epoch of every partition: one broker has led each since its creation. */
-export const leaderEpoch = 0
-/** A peer chooses partition counts: bound them so one request cannot create millions of files. */
-export const partitionsMax = 10_000
-
-export interface TopicInfo {
-  readonly name: string
-  /** The topic id as a canonical UUID string (8-4-4-4-12 hex). */
-  readonly topicId: string
-  readonly partitions: number
-  /** The topic's own config overrides (Kafka names); broker defaults apply to the rest. */
-  readonly configs: Readonly<Record<string, string>>
-  readonly internal: boolean
-}
-
-/** A client's mistake about topics, carried to the handler as an error code and a message. */
-export class TopicError extends Error {
-  override name = 'TopicError'
-  constructor(
-    readonly errorCode: number,
-    message: string,
-  ) {
-    super(message)
-  }
-}
+// Re-exported so that importers keep one place to import topics from.
+export { metadataFileName } from './topic-image.ts'
+export { leaderEpoch, newTopicId, TopicError, type TopicInfo } from './topic-info.ts'
+export { partitionsMax } from './topic-validation.ts'
 
 export interface TopicRegistryOptions {
   /** The first log dir, which holds the image. */
@@ -53,13 +35,6 @@ export interface TopicRegistryOptions {
   logs: LogManager
   config: BrokerConfig
   log?: (line: string) => void
-}
-
-interface ImageFile {
-  version: 1
-  topics: TopicInfo[]
-  /** Topics whose entry is gone but whose logs may still be on disk. */
-  pendingDeletes: string[]
 }
 
 export class TopicRegistry {
@@ -86,13 +61,7 @@ export class TopicRegistry {
     dir: string
     config: BrokerConfig
   }): (topic: string, partition: number) => LogConfig {
-    const text = readFileIfExists(join(options.dir, metadataFileName))
-    const overrides = new Map<string, Record<string, string>>()
-    if (text !== null) {
-      for (const topic of (JSON.parse(text) as ImageFile).topics)
-        overrides.set(topic.name, { ...topic.configs })
-    }
-    return (topic) => resolveLogConfig(overrides.get(topic) ?? {}, options.config)
+    return configForFromImage(options)
   }
 
   get(name: string): TopicInfo | undefined {
@@ -127,23 +96,10 @@ export class TopicRegistry {
 
   /** Checks a create without doing it; throws TopicError with Kafka's error code. */
   validateCreate(request: { name: string; partitions: number; configs?: Record<string, string> }) {
-    const nameError = topicNameError(request.name)
-    if (nameError) throw new TopicError(ErrorCode.INVALID_TOPIC_EXCEPTION, nameError)
-    if (this.topicsByName.has(request.name)) {
-      throw new TopicError(
-        ErrorCode.TOPIC_ALREADY_EXISTS,
-        `Topic '${request.name}' already exists.`,
-      )
-    }
-    const collidesWith = this.byCollisionKey.get(collisionKey(request.name))
-    if (collidesWith !== undefined) {
-      throw new TopicError(
-        ErrorCode.INVALID_TOPIC_EXCEPTION,
-        `Topic '${request.name}' collides with existing topic: ${collidesWith}`,
-      )
-    }
-    checkPartitionCount(request.partitions)
-    validateConfigs(request.configs ?? {})
+    validateCreateRequest(request, {
+      has: (name) => this.topicsByName.has(name),
+      collidingWith: (key) => this.byCollisionKey.get(key),
+    })
   }
 
   create(request: {
@@ -298,22 +254,16 @@ export class TopicRegistry {
   }
 
   private persist(): void {
-    const image: ImageFile = {
-      version: 1,
+    writeImage(this.imagePath, {
       topics: [...this.topicsByName.values()],
       pendingDeletes: this.pendingDeletes,
-    }
-    writeFileAtomic(this.imagePath, JSON.stringify(image, null, 1) + '\n')
+    })
   }
 
   /** Reads the image, finishes pending deletes, creates missing logs, adopts orphan logs. */
   private async load(): Promise<void> {
-    const text = readFileIfExists(this.imagePath)
-    if (text !== null) {
-      const image = JSON.parse(text) as ImageFile
-      if (image.version !== 1) {
-        throw new Error(`${this.imagePath}: unknown metadata image version ${image.version}`)
-      }
+    const image = readImage(this.imagePath)
+    if (image !== null) {
       for (const topic of image.topics) this.index(topic)
       this.pendingDeletes = image.pendingDeletes ?? []
     }
@@ -332,62 +282,11 @@ export class TopicRegistry {
   }
 
   private adoptOrphanLogs(): void {
-    const orphanPartitions = new Map<string, number>()
-    for (const log of this.options.logs.all()) {
-      const known = this.topicsByName.get(log.topic)
-      if (known && log.partition < known.partitions) continue
-      const count = Math.max(orphanPartitions.get(log.topic) ?? 0, log.partition + 1)
-      orphanPartitions.set(log.topic, count)
-    }
-    for (const [name, partitions] of orphanPartitions) {
-      const known = this.topicsByName.get(name)
-      const topic: TopicInfo = known
-        ? { ...known, partitions }
-        : {
-            name,
-            topicId: newTopicId(),
-            partitions,
-            configs: {},
-            internal: internalTopicNames.has(name),
-          }
+    for (const topic of orphanTopics(this.options.logs, (name) => this.topicsByName.get(name))) {
       this.index(topic)
       this.options.log?.(
-        `Adopted log directories of ${name} (${partitions} partitions) into the metadata image`,
+        `Adopted log directories of ${topic.name} (${topic.partitions} partitions) into the metadata image`,
       )
     }
-  }
-}
-
-function checkPartitionCount(partitions: number): void {
-  if (!Number.isInteger(partitions) || partitions < 1) {
-    throw new TopicError(
-      ErrorCode.INVALID_PARTITIONS,
-      `Number of partitions must be larger than 0, got ${partitions}.`,
-    )
-  }
-  if (partitions > partitionsMax) {
-    throw new TopicError(
-      ErrorCode.INVALID_PARTITIONS,
-      `Number of partitions ${partitions} is above this broker's limit of ${partitionsMax}.`,
-    )
-  }
-}
-
-function validateConfigs(configs: Record<string, string>): void {
-  for (const [name, value] of Object.entries(configs)) {
-    const problem = validateTopicConfig(name, value)
-    if (problem !== null) throw new TopicError(ErrorCode.INVALID_CONFIG, problem)
-  }
-}
-
-/**
- * A random topic id. Kafka also refuses ids whose base64 form starts with '-' (first byte
- * 0xf8-0xfb), which its command-line tools would read as an option; we follow it.
- */
-export function newTopicId(): string {
-  for (;;) {
-    const id = crypto.randomUUID()
-    const firstByte = parseInt(id.slice(0, 2), 16)
-    if (firstByte >> 2 !== 62) return id
   }
 }

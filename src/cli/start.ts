@@ -1,0 +1,78 @@
+// `sluice start [server.properties] [--override key=value]...`, in the manner of
+// kafka-server-start.sh. SIGINT/SIGTERM stop the broker cleanly (stop accepting, finish in-flight
+// requests, flush, clean-stop marker) and exit 0; a second signal exits at once with 1.
+
+import { loadBrokerConfig, type BrokerConfig } from '../config.ts'
+import { UsageError } from './usage.ts'
+
+export const startHelp = `Usage: sluice start [server.properties] [--override key=value]...
+
+Runs a broker. Configuration uses Kafka's broker config names and defaults, read from a
+server.properties file (Java properties syntax) and then from --override flags, which win.
+
+Options:
+  --override key=value   set one broker config (repeatable), e.g. --override num.partitions=3
+  -h, --help             show this help
+
+Sluice's defaults that differ from Kafka's:
+  listeners=PLAINTEXT://127.0.0.1:9092   (Kafka: PLAINTEXT://:9092; loopback for safety)
+  log.dir=./data                         (Kafka: /tmp/kafka-logs)
+  node.id=0                              (Kafka: required)
+
+Stop with Ctrl-C or SIGTERM: in-flight requests finish and the log is flushed.`
+
+export interface StartArgs {
+  file?: string
+  overrides: Record<string, string>
+}
+
+/** Parses `start`'s arguments; throws UsageError for anything it does not know. */
+export function parseStartArgs(args: readonly string[]): StartArgs | 'help' {
+  const parsed: StartArgs = { overrides: {} }
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (arg === '-h' || arg === '--help') return 'help'
+    if (arg === '--override' || arg.startsWith('--override=')) {
+      const pair = arg === '--override' ? args[++i] : arg.slice('--override='.length)
+      if (pair === undefined) throw new UsageError(`--override needs key=value`)
+      const equals = pair.indexOf('=')
+      if (equals <= 0) throw new UsageError(`--override '${pair}': expected key=value`)
+      parsed.overrides[pair.slice(0, equals).trim()] = pair.slice(equals + 1)
+      continue
+    }
+    if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}' for 'start'`)
+    if (parsed.file !== undefined) {
+      throw new UsageError(`'start' takes one properties file, got '${parsed.file}' and '${arg}'`)
+    }
+    parsed.file = arg
+  }
+  return parsed
+}
+type StartBroker = (config: BrokerConfig) => Promise<{ stop(): Promise<void> }>
+
+export async function start(args: StartArgs): Promise<void> {
+  const config = loadBrokerConfig(args)
+  // Imported here, not at the top, so that --help and usage errors work without the broker.
+  const brokerModule = (await import('../broker.ts')) as { startBroker?: StartBroker }
+  if (typeof brokerModule.startBroker !== 'function') {
+    throw new Error('this build has no broker yet (src/broker.ts exports no startBroker)')
+  }
+  const broker = await brokerModule.startBroker(config)
+  let stopping = false
+  const onSignal = (signal: string) => {
+    if (stopping) {
+      console.error(`sluice: ${signal} again, exiting without a clean stop`)
+      process.exit(1)
+    }
+    stopping = true
+    broker.stop().then(
+      () => process.exit(0),
+      (error: Error) => {
+        console.error(`sluice: stop failed: ${error.message}`)
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGINT', () => onSignal('SIGINT'))
+  process.on('SIGTERM', () => onSignal('SIGTERM'))
+}

@@ -1,0 +1,91 @@
+// The metadata image file: `__sluice_metadata.json` in the first log dir.
+//
+// Persistence: `__sluice_metadata.json` in the first log dir, replaced atomically after every
+// change (temp file, fsync, rename). A change is written to the image before the logs are touched:
+// a crash after creating a topic's entry leaves missing logs that `open` creates; a deletion is
+// recorded as pending, and `open` finishes it. Log directories that no entry names (a lost image,
+// a copied directory) are adopted under a fresh topic id rather than deleted: data is never
+// removed on a guess.
+
+import { join } from 'node:path'
+import { resolveLogConfig, type BrokerConfig } from '../config.ts'
+import type { LogConfig } from '../storage/log-config.ts'
+import type { LogManager } from '../storage/log-manager.ts'
+import { readFileIfExists, writeFileAtomic } from './atomic-file.ts'
+import { newTopicId, type TopicInfo } from './topic-info.ts'
+import { internalTopicNames } from './topic-names.ts'
+
+export const metadataFileName = '__sluice_metadata.json'
+
+export interface ImageFile {
+  version: 1
+  topics: TopicInfo[]
+  /** Topics whose entry is gone but whose logs may still be on disk. */
+  pendingDeletes: string[]
+}
+
+/** The image at `path`, or none; an image of an unknown version fails loudly. */
+export function readImage(path: string): ImageFile | null {
+  const text = readFileIfExists(path)
+  if (text === null) return null
+  const image = JSON.parse(text) as ImageFile
+  if (image.version !== 1) {
+    throw new Error(`${path}: unknown metadata image version ${image.version}`)
+  }
+  return image
+}
+
+/** Replaces the image atomically (temp file, fsync, rename). */
+export function writeImage(
+  path: string,
+  contents: { topics: TopicInfo[]; pendingDeletes: string[] },
+): void {
+  const image: ImageFile = { version: 1, ...contents }
+  writeFileAtomic(path, JSON.stringify(image, null, 1) + '\n')
+}
+
+/**
+ * For LogManager.open's `configFor`: each topic's LogConfig read from the image on disk, so that
+ * logs open with their topic's settings before the registry itself is opened over them.
+ */
+export function configForFromImage(options: {
+  dir: string
+  config: BrokerConfig
+}): (topic: string, partition: number) => LogConfig {
+  const text = readFileIfExists(join(options.dir, metadataFileName))
+  const overrides = new Map<string, Record<string, string>>()
+  if (text !== null) {
+    for (const topic of (JSON.parse(text) as ImageFile).topics)
+      overrides.set(topic.name, { ...topic.configs })
+  }
+  return (topic) => resolveLogConfig(overrides.get(topic) ?? {}, options.config)
+}
+
+/**
+ * The topics to adopt for log directories that no entry names, or that lie beyond a known topic's
+ * partition count: a known topic grows to cover them, an unknown one gets a fresh topic id.
+ */
+export function orphanTopics(
+  logs: LogManager,
+  known: (name: string) => TopicInfo | undefined,
+): TopicInfo[] {
+  const orphanPartitions = new Map<string, number>()
+  for (const log of logs.all()) {
+    const topic = known(log.topic)
+    if (topic && log.partition < topic.partitions) continue
+    const count = Math.max(orphanPartitions.get(log.topic) ?? 0, log.partition + 1)
+    orphanPartitions.set(log.topic, count)
+  }
+  return [...orphanPartitions].map(([name, partitions]): TopicInfo => {
+    const topic = known(name)
+    return topic
+      ? { ...topic, partitions }
+      : {
+          name,
+          topicId: newTopicId(),
+          partitions,
+          configs: {},
+          internal: internalTopicNames.has(name),
+        }
+  })
+}

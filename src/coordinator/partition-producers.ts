@@ -1,0 +1,150 @@
+// The idempotent-producer state of one partition: for each producer id, its current epoch and the
+// metadata of its last five batches (Kafka's ProducerStateEntry, NUM_BATCHES_TO_RETAIN = 5).
+//
+// A batch is checked BEFORE it is appended and recorded AFTER, under the partition's lock (see
+// ProducerStateManager.withPartitionLock), so that checks and appends happen in the same order.
+// The rules are Kafka 3.x's (ProducerAppendInfo.checkProducerEpoch / checkSequence, KIP-360):
+// * a batch equal (epoch, first and last sequence) to one of the last five is a duplicate: it is
+//   answered with the original offsets and not written again;
+// * an older epoch is INVALID_PRODUCER_EPOCH;
+// * a newer epoch must start at sequence 0, else OUT_OF_ORDER_SEQUENCE_NUMBER;
+// * with the same epoch the first sequence must follow the last one (wrapping at 2^31-1);
+// * a producer the partition does not know (new, or its records deleted) may start anywhere.
+
+import {
+  batchBaseSequence,
+  batchLastOffsetDelta,
+  batchProducerEpoch,
+  batchProducerId,
+} from '../protocol/record-batch.ts'
+
+export const batchesRetained = 5
+/** A peer chooses producer ids: keep at most this many per partition, forgetting the least used. */
+export const producersPerPartitionMax = 5000
+const int32Max = 0x7fffffff
+
+export interface ProducerBatch {
+  producerId: number
+  producerEpoch: number
+  baseSequence: number
+  lastOffsetDelta: number
+}
+
+/** The producer fields of the batch at byte 0 of `records`. */
+export function readProducerBatch(records: Uint8Array): ProducerBatch {
+  return {
+    producerId: batchProducerId(records, 0),
+    producerEpoch: batchProducerEpoch(records, 0),
+    baseSequence: batchBaseSequence(records, 0),
+    lastOffsetDelta: batchLastOffsetDelta(records, 0),
+  }
+}
+
+export interface BatchMetadata {
+  firstSeq: number
+  lastSeq: number
+  baseOffset: number
+  lastOffset: number
+  logAppendTimeMs: number
+}
+
+export interface ProducerEntry {
+  producerEpoch: number
+  /** Oldest first, at most `batchesRetained`. */
+  batches: BatchMetadata[]
+}
+
+export type SequenceCheck =
+  | { kind: 'append' }
+  | { kind: 'duplicate'; batch: BatchMetadata }
+  | {
+      kind: 'error'
+      errorName: 'INVALID_PRODUCER_EPOCH' | 'OUT_OF_ORDER_SEQUENCE_NUMBER'
+      message: string
+    }
+
+/** Kafka's DefaultRecordBatch.incrementSequence: sequences wrap from 2^31-1 to 0. */
+export function lastSequenceOf(batch: { baseSequence: number; lastOffsetDelta: number }): number {
+  const { baseSequence, lastOffsetDelta } = batch
+  if (baseSequence > int32Max - lastOffsetDelta)
+    return baseSequence - (int32Max - lastOffsetDelta) - 1
+  return baseSequence + lastOffsetDelta
+}
+
+export class PartitionProducers {
+  /** Insertion order is recency order: an entry is re-inserted when used. */
+  readonly producers = new Map<number, ProducerEntry>()
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+  ) {}
+
+  check(batch: ProducerBatch): SequenceCheck {
+    const entry = this.producers.get(batch.producerId)
+    if (!entry) return { kind: 'append' }
+    const lastSeq = lastSequenceOf(batch)
+    if (batch.producerEpoch === entry.producerEpoch) {
+      const duplicate = entry.batches.find(
+        (b) => b.firstSeq === batch.baseSequence && b.lastSeq === lastSeq,
+      )
+      if (duplicate) return { kind: 'duplicate', batch: duplicate }
+    }
+    if (batch.producerEpoch < entry.producerEpoch) {
+      return {
+        kind: 'error',
+        errorName: 'INVALID_PRODUCER_EPOCH',
+        message: `Epoch of producer ${batch.producerId} at ${this.topic}-${this.partition} is ${batch.producerEpoch}, which is smaller than the last seen epoch ${entry.producerEpoch}`,
+      }
+    }
+    if (batch.producerEpoch > entry.producerEpoch) {
+      if (batch.baseSequence === 0) return { kind: 'append' }
+      return {
+        kind: 'error',
+        errorName: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+        message: `Invalid sequence number for new epoch of producer ${batch.producerId} at ${this.topic}-${this.partition}: ${batch.producerEpoch} (request epoch), ${batch.baseSequence} (seq. number), ${entry.producerEpoch} (current producer epoch)`,
+      }
+    }
+    const last = entry.batches.at(-1)
+    if (!last || inSequence(last.lastSeq, batch.baseSequence)) return { kind: 'append' }
+    return {
+      kind: 'error',
+      errorName: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+      message: `Out of order sequence number for producer ${batch.producerId} at ${this.topic}-${this.partition}: ${batch.baseSequence} (incoming seq. number), ${last.lastSeq} (current end sequence number)`,
+    }
+  }
+
+  /** Records an appended batch (also used when rebuilding from the log's batch headers). */
+  record(batch: ProducerBatch, appended: { baseOffset: number; logAppendTimeMs: number }): void {
+    let entry = this.producers.get(batch.producerId)
+    if (entry) this.producers.delete(batch.producerId)
+    if (!entry || batch.producerEpoch !== entry.producerEpoch) {
+      entry = { producerEpoch: batch.producerEpoch, batches: [] }
+    }
+    entry.batches.push({
+      firstSeq: batch.baseSequence,
+      lastSeq: lastSequenceOf(batch),
+      baseOffset: appended.baseOffset,
+      lastOffset: appended.baseOffset + batch.lastOffsetDelta,
+      logAppendTimeMs: appended.logAppendTimeMs,
+    })
+    if (entry.batches.length > batchesRetained) entry.batches.shift()
+    this.producers.set(batch.producerId, entry)
+    if (this.producers.size > producersPerPartitionMax) {
+      const leastRecent = this.producers.keys().next().value as number
+      this.producers.delete(leastRecent)
+    }
+  }
+
+  /** Forgets batches whose records DeleteRecords or retention removed. */
+  truncateBefore(logStartOffset: number): void {
+    for (const [producerId, entry] of this.producers) {
+      entry.batches = entry.batches.filter((b) => b.lastOffset >= logStartOffset)
+      if (entry.batches.length === 0) this.producers.delete(producerId)
+    }
+  }
+}
+
+function inSequence(lastSeq: number, nextSeq: number): boolean {
+  return nextSeq === lastSeq + 1 || (nextSeq === 0 && lastSeq === int32Max)
+}
