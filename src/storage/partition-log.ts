@@ -108,6 +108,7 @@ export class PartitionLog {
   private dirDirty = false
   private offlineError: StorageError | null = null
   private readonly pendingDeletes = new Map<LogSegment, ReturnType<typeof setTimeout>>()
+  private readonly removals = new Set<Promise<void>>()
   private closed = false
 
   private constructor(opts: PartitionLogOptions) {
@@ -474,9 +475,11 @@ export class PartitionLog {
     for (const segment of this.segments) segment.close()
     for (const [segment, timer] of this.pendingDeletes) {
       clearTimeout(timer)
-      segment.removeFiles()
+      this.removeSegmentFiles(segment)
     }
     this.pendingDeletes.clear()
+    // The owner may remove the directory next: no unlink of ours may still be running then.
+    await Promise.all(this.removals)
   }
 
   /**
@@ -530,12 +533,18 @@ export class PartitionLog {
     const timer = setTimeout(
       () => {
         this.pendingDeletes.delete(segment)
-        segment.removeFiles()
+        this.removeSegmentFiles(segment)
       },
       Math.min(this.config.fileDeleteDelayMs, TIMER_MAX_MS),
     )
     timer.unref?.()
     this.pendingDeletes.set(segment, timer)
+  }
+
+  /** Unlinks off the event loop; close() waits for the removals still running. */
+  private removeSegmentFiles(segment: LogSegment): void {
+    const removal = segment.removeFiles().finally(() => this.removals.delete(removal))
+    this.removals.add(removal)
   }
 
   private ensureOnline(): void {

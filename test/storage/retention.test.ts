@@ -94,4 +94,19 @@ describe('retention', () => {
     expect(existsSync(`${dir}/00000000000000000120.log`)).toBe(true)
     await log.close()
   })
+
+  test('segments deleted with file.delete.delay.ms 0 leave no .deleted files once closed', async () => {
+    const dir = makeTempDir()
+    const log = await filledLog(smallConfig({ segmentBytes: 2048, fileDeleteDelayMs: 0 }), dir)
+    const deletedSegments = log.segmentCount - 1
+    await log.deleteRecordsBefore(log.logEndOffset)
+    expect(log.segmentCount).toBe(1)
+    expect(readdirSync(dir).filter((name) => name.endsWith('.log.deleted')).length).toBe(
+      deletedSegments,
+    )
+    await new Promise((resolve) => setTimeout(resolve, 0)) // the delete timers fire: unlinks start
+    await log.close()
+    expect(readdirSync(dir).filter((name) => name.endsWith('.deleted'))).toEqual([])
+    expect(readdirSync(dir).filter((name) => name.endsWith('.log')).length).toBe(1)
+  })
 })

@@ -1,10 +1,10 @@
 // Proves LogSegment on real files: appends are indexed sparsely, offsets translate to the batch
 // that holds them (also from inside a batch), reads honour maxBytes/maxPosition/minOneBatch,
 // timestamps find their batch, truncation and reopening restore the same state, and recovery
-// rebuilds indexes and cuts a corrupt tail.
+// rebuilds indexes and cuts a corrupt tail, and deletion renames then unlinks the files.
 
 import { afterEach, describe, expect, test } from 'bun:test'
-import { appendFileSync, statSync, truncateSync } from 'node:fs'
+import { appendFileSync, readdirSync, statSync, truncateSync } from 'node:fs'
 import { patchBaseOffset } from '../../src/protocol/record-batch.ts'
 import { LogSegment } from '../../src/storage/segment.ts'
 import { makeBatch, makeTempDir, readSlices, removeTempDirs } from './helpers.ts'
@@ -35,6 +35,22 @@ function fill(segment: LogSegment): number[] {
 }
 
 describe('LogSegment', () => {
+  test('markDeleted renames to .deleted; removeFiles resolves once the files are unlinked', async () => {
+    const dir = makeTempDir()
+    const segment = openSegment(dir)
+    fill(segment)
+    segment.markDeleted()
+    expect(readdirSync(dir).sort()).toEqual([
+      '00000000000000001000.index.deleted',
+      '00000000000000001000.log.deleted',
+      '00000000000000001000.timeindex.deleted',
+    ])
+    const removal = segment.removeFiles()
+    await expect(segment.removeFiles()).resolves.toBeUndefined() // a second call is a no-op
+    await removal
+    expect(readdirSync(dir)).toEqual([])
+  })
+
   test('append indexes sparsely and translates offsets, including from inside a batch', () => {
     const segment = openSegment(makeTempDir())
     const positions = fill(segment)
