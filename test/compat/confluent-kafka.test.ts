@@ -8,10 +8,10 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { join } from 'node:path'
 import {
+  expectPythonStep,
   hasCommand,
   logProblems,
   python,
-  run,
   spawnInteractive,
   startBroker,
   type BrokerProcess,
@@ -34,13 +34,7 @@ describe.skipIf(!present)('confluent-kafka (librdkafka)', () => {
     broker?.cleanup()
   })
 
-  const step = async (name: string) => {
-    const { stdout, stderr, exitCode } = await run([python, script, broker.bootstrap, name], {
-      timeoutMs: 40_000,
-    })
-    if (exitCode !== 0) console.error(stderr, '\nbroker output:\n', broker.output().slice(-3000))
-    expect(stdout.trim()).toBe(`ok ${name}`)
-  }
+  const step = (name: string) => expectPythonStep({ script, broker, name })
 
   const steps = [
     ...['topics', 'roundtrip', 'compression', 'large', 'offsets-for-times'],

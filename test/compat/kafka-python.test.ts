@@ -6,10 +6,10 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { join } from 'node:path'
 import {
+  expectPythonStep,
   hasCommand,
   logProblems,
   python,
-  run,
   spawnInteractive,
   startBroker,
   type BrokerProcess,
@@ -32,16 +32,7 @@ describe.skipIf(!present)('kafka-python', () => {
     broker?.cleanup()
   })
 
-  const step = async (name: string, ...args: string[]) => {
-    const { stdout, stderr, exitCode } = await run(
-      [python, script, broker.bootstrap, name, ...args],
-      {
-        timeoutMs: 40_000,
-      },
-    )
-    if (exitCode !== 0) console.error(stderr, '\nbroker output:\n', broker.output().slice(-3000))
-    expect(stdout.trim()).toBe(`ok ${name}`)
-  }
+  const step = (name: string, ...args: string[]) => expectPythonStep({ script, broker, name, args })
 
   const steps = ['roundtrip', 'compression', 'large', 'offsets', 'configs', 'delete-recreate']
   for (const name of steps) test(name, () => step(name))

@@ -5,6 +5,7 @@
 // here is also killed when the test process exits, so a failed test cannot leave one running.
 // Also: run() and spawnInteractive() for client programs, logProblems() for the broker's log.
 // SLUICE_TEST_BROKER_LOG=<file> appends every broker's output to that file.
+import { expect } from 'bun:test'
 import { spawn, type Subprocess } from 'bun'
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -203,4 +204,23 @@ export function spawnInteractive(
 /** The broker's log lines that report a failure: a clean run of a test file has none. */
 export function logProblems(output: string): string[] {
   return output.split('\n').filter((line) => /fail|error|exception|unhandled|panic/i.test(line))
+}
+
+/**
+ * Runs one step of a Python client suite (test/compat/clients/*.py: it prints `ok <step>` or
+ * exits non-zero with the reason) and expects it to pass; on failure prints the step's stderr
+ * and the broker's recent log so the reason is in the test output.
+ */
+export async function expectPythonStep(opts: {
+  script: string
+  broker: BrokerProcess
+  name: string
+  args?: string[]
+}): Promise<void> {
+  const { stdout, stderr, exitCode } = await run(
+    [python, opts.script, opts.broker.bootstrap, opts.name, ...(opts.args ?? [])],
+    { timeoutMs: 40_000 },
+  )
+  if (exitCode !== 0) console.error(stderr, '\nbroker output:\n', opts.broker.output().slice(-3000))
+  expect(stdout.trim()).toBe(`ok ${opts.name}`)
 }
