@@ -66,7 +66,9 @@ export async function main(argv: readonly string[]): Promise<number | 'running'>
   }
 }
 
+// No top-level await: the start-up bundle (scripts/bundle.ts) is CommonJS with bytecode.
 if (import.meta.main) {
-  const outcome = await main(process.argv.slice(2))
-  if (outcome !== 'running') process.exit(outcome)
+  void main(process.argv.slice(2)).then((outcome) => {
+    if (outcome !== 'running') process.exit(outcome)
+  })
 }

@@ -19,8 +19,7 @@
 // transfer works on a duplicate descriptor and then fails (EPIPE/ECONNRESET) or finishes.
 // Once the peer has closed, Bun sets `socket.fd` to -1; `socketFd` refuses it.
 import { existsSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { fileURLToPath } from 'node:url'
+import { dirname, join } from 'node:path'
 
 export interface OpenOptions {
   write: boolean
@@ -69,7 +68,14 @@ interface Addon {
   crc32cImplementation(): 'sse4.2' | 'table'
 }
 
-export const addonPath = fileURLToPath(new URL('../native/sluice.node', import.meta.url))
+// native/ sits beside src/ and beside dist/, where the start-up bundle lives. The bundler turns
+// import.meta.dir into the path it had at build time, so a bundle whose checkout has moved since
+// finds the addon from its own entry point instead.
+const addonCandidates = [
+  join(import.meta.dir, '../native/sluice.node'),
+  join(dirname(Bun.main), '../native/sluice.node'),
+]
+export const addonPath = addonCandidates.find((path) => existsSync(path)) ?? addonCandidates[0]!
 
 function load(): Addon {
   const hint = "run 'npm run build:native' (needs Rust)"
@@ -77,7 +83,7 @@ function load(): Addon {
     throw new Error(`sluice: native addon not found at ${addonPath}; ${hint}`)
   }
   try {
-    return createRequire(import.meta.url)(addonPath) as Addon
+    return require(addonPath) as Addon
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
     throw new Error(`sluice: native addon at ${addonPath} failed to load: ${reason}; ${hint}`)

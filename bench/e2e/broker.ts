@@ -2,7 +2,7 @@
 // harness, or while the CLI is missing) librdkafka's mock cluster served by `loadgen mock`.
 // Start-up time is measured from spawn to the first ApiVersions answer, with a tiny client that
 // speaks just enough of the protocol: ApiVersions v0 needs no flexible versions and no body.
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { freePort } from './proc.ts'
@@ -36,8 +36,14 @@ export function sendfileOffOverride(repo: string): Record<string, string> | unde
   return undefined
 }
 
+/** What bin/sluice would run: the start-up bundle while it is newer than every source file. */
 export function sluiceCliPath(repo: string): string {
-  return join(repo, 'src/cli.ts')
+  const bundle = join(repo, 'dist/cli.js')
+  if (!existsSync(bundle)) return join(repo, 'src/cli.ts')
+  const bundledMs = statSync(bundle).mtimeMs
+  const sources = readdirSync(join(repo, 'src'), { recursive: true, encoding: 'utf8' })
+  const stale = sources.some((file) => statSync(join(repo, 'src', file)).mtimeMs > bundledMs)
+  return stale ? join(repo, 'src/cli.ts') : bundle
 }
 
 export async function startSluice(options: SluiceOptions): Promise<BrokerProcess> {

@@ -4,7 +4,7 @@
 // bench/e2e/plots/, and the "End-to-end" section of bench/RESULTS.md. Progress goes to stderr.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import {
   sendfileOffOverride,
@@ -37,6 +37,7 @@ const usage = `usage: bun bench/e2e/run.ts [--quick] [--only produce,consume,lat
   --quick         about a minute: fewer configurations, shorter runs (does not touch RESULTS.md
                   unless --splice is given)
   --only LIST     run only these scenarios (comma-separated); the machine's limits always run
+                  (a partial run does not touch RESULTS.md unless --splice is given)
   --against mock  drive librdkafka's mock cluster (loadgen mock) instead of Sluice, to check the
                   harness itself; never touches RESULTS.md
   --render-only   rewrite last-run.md, the plots (and with --splice, RESULTS.md) from
@@ -82,7 +83,9 @@ function parseFlags() {
   const against = values.against as 'sluice' | 'mock'
   const splice = values['render-only']
     ? values.splice === true
-    : against === 'sluice' && !values['no-splice'] && (values.splice ?? !values.quick)
+    : against === 'sluice' &&
+      !values['no-splice'] &&
+      (values.splice ?? !(values.quick || values.only))
   return {
     quick: values.quick!,
     only: new Set(only as ScenarioName[]),
@@ -122,6 +125,8 @@ async function measureStartup(
   start: ReturnType<typeof brokerStarter>,
   workDir: string,
   quick: boolean,
+  /** What Bun runs, for the progress line; absent for the mock. */
+  entry?: string,
 ): Promise<StartupFigures> {
   const figures: StartupFigures = { startupMs: [] }
   try {
@@ -135,7 +140,7 @@ async function measureStartup(
       await broker.stop()
     }
     progress(
-      `startup: ${figures.startupMs.map((v) => v.toFixed(1)).join(', ')} ms; idle RSS ${((figures.rssIdleBytes ?? 0) / 1e6).toFixed(1)} MB`,
+      `startup${entry ? ` (${entry})` : ''}: ${figures.startupMs.map((v) => v.toFixed(1)).join(', ')} ms; idle RSS ${((figures.rssIdleBytes ?? 0) / 1e6).toFixed(1)} MB`,
     )
   } catch (error) {
     figures.error = (error as Error).message.split('\n')[0]
@@ -241,7 +246,12 @@ async function main(): Promise<void> {
       start = undefined
     }
     if (start && flags.only.has('startup'))
-      results.startup = await measureStartup(start, workDir, flags.quick)
+      results.startup = await measureStartup(
+        start,
+        workDir,
+        flags.quick,
+        flags.against === 'sluice' ? relative(repo, sluiceCliPath(repo)) : undefined,
+      )
     if (start) broker = await startMainBroker(start, logDir, results)
     if (flags.only.has('produce')) {
       const produced = await runProduceMatrix(broker, options)

@@ -8,7 +8,6 @@
 // Ids are Kafka's Uuid text form: 16 random bytes in URL-safe base64 without padding (22 chars).
 
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { parseProperties } from './properties.ts'
 import { ConfigError } from './types.ts'
@@ -22,7 +21,7 @@ export interface MetaProperties {
 }
 
 export function randomKafkaUuid(): string {
-  return randomBytes(16).toString('base64url')
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url')
 }
 
 export function ensureMetaProperties(opts: {

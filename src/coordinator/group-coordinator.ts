@@ -11,7 +11,6 @@
 // `__consumer_offsets` (the partition still follows Kafka's hash so the log dir matches Kafka's).
 // The request logic lives in classic/, consumer/, offset-ops.ts and admin-ops.ts.
 
-import { randomUUID } from 'node:crypto'
 import { ErrorCode } from '../protocol/errors.ts'
 import {
   ClassicGroup,
@@ -114,14 +113,14 @@ export class GroupCoordinator {
       clock: this.clock,
       config: this.config,
       storeGroup: (group) => this.storeGroup(group),
-      newMemberId: (prefix) => `${prefix}-${randomUUID()}`,
+      newMemberId: (prefix) => `${prefix}-${crypto.randomUUID()}`,
       log: this.log,
     }
     this.consumerContext = {
       clock: this.clock,
       config: this.config,
       topics: this.topics,
-      newMemberId: () => randomUUID(),
+      newMemberId: () => crypto.randomUUID(),
       log: this.log,
     }
   }

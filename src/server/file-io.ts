@@ -1,9 +1,10 @@
-// How the server reads file slices for responses: the native addon's sendfile and pread when the
-// addon is built, Node's fs for the copy path when it is not (so the server and its tests run
-// before the addon exists). Loaded once, lazily, because src/native.ts throws when the addon is
-// missing and a broker without it must still serve (copy path only, with one log line).
+// How the server reads file slices for responses: the native addon's sendfile and pread, or
+// Node's fs for the copy path in tests that compare the two. The import is static (the log needs
+// the addon anyway), so the start-up bundle includes it: a computed dynamic import was not
+// bundled and turned sendfile off in the bundle.
 
 import { readSync } from 'node:fs'
+import { pread, sendfile } from '../native.ts'
 
 export interface FileIo {
   /** Absent when the addon is not loaded: every slice then goes by the copy path. */
@@ -24,22 +25,5 @@ function preadWithFs(fd: number, target: Uint8Array, position: number): number {
 
 export const fsFileIo: FileIo = { pread: preadWithFs }
 
-let loaded: Promise<{ io: FileIo; problem: string | null }> | null = null
-
-/** The addon's sendfile/pread, or the fs fallback with the reason the addon is not used. */
-export function loadFileIo(): Promise<{ io: FileIo; problem: string | null }> {
-  loaded ??= (async () => {
-    try {
-      // A computed specifier so that the typecheck does not depend on the addon's wrapper.
-      const specifier = '../native.ts'
-      const native = await import(specifier)
-      if (typeof native.sendfile !== 'function' || typeof native.pread !== 'function') {
-        return { io: fsFileIo, problem: 'src/native.ts exports no sendfile/pread' }
-      }
-      return { io: { sendfile: native.sendfile, pread: native.pread }, problem: null }
-    } catch (error) {
-      return { io: fsFileIo, problem: (error as Error).message.split('\n')[0] ?? 'unknown' }
-    }
-  })()
-  return loaded
-}
+/** The addon's sendfile and pread: what a running broker uses. */
+export const nativeFileIo: FileIo = { sendfile, pread }

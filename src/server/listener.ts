@@ -5,7 +5,7 @@
 
 import type { Socket, TCPSocketListener, TCPSocketListenOptions } from 'bun'
 import { Connection, type ConnectionLimits, type Dispatch } from './connection.ts'
-import { loadFileIo, type FileIo } from './file-io.ts'
+import { nativeFileIo, type FileIo } from './file-io.ts'
 
 export interface ListenerLimits extends ConnectionLimits {
   /**
@@ -50,14 +50,7 @@ export async function listen(options: {
   io?: FileIo
 }): Promise<RunningListener> {
   const limits: ListenerLimits = { ...defaultListenerLimits, ...options.limits }
-  let io = options.io
-  if (!io) {
-    const loaded = await loadFileIo()
-    io = loaded.io
-    if (loaded.problem && limits.sendfileThresholdBytes !== Infinity) {
-      options.log(`sendfile unavailable, fetch responses are copied: ${loaded.problem}`)
-    }
-  }
+  const io = options.io ?? nativeFileIo
   const connections = new Set<Connection>()
   const connectionsPerIp = new Map<string, number>()
   let nextConnectionId = 1

@@ -8,7 +8,6 @@
 // A deleted partition's dir is renamed to `<topic>-<partition>.<id>-delete` at once (so its name
 // is free) and removed after file.delete.delay.ms, giving in-flight reads time to finish.
 
-import { randomUUID } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
@@ -128,7 +127,7 @@ export class LogManager {
     this.logs.delete(key)
     const logDir = this.logDirOf.get(log)!
     this.logDirOf.delete(log)
-    const deletedDir = join(logDir, `${key}.${randomUUID().replaceAll('-', '')}-delete`)
+    const deletedDir = join(logDir, `${key}.${crypto.randomUUID().replaceAll('-', '')}-delete`)
     renameSync(log.dir, deletedDir)
     log.markDeleted(deletedDir)
     fsyncDir(logDir)

@@ -45,6 +45,8 @@ export interface StartOptions {
   timeoutMs?: number
   /** What earlier processes on this log dir printed (set by restart()). */
   earlierOutput?: string
+  /** The script Bun runs; src/cli.ts unless a test runs the start-up bundle. */
+  entry?: string
 }
 
 export async function startBroker(opts: StartOptions = {}): Promise<BrokerProcess> {
@@ -56,7 +58,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<BrokerProces
     ...opts.overrides,
   }
   const args = Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])
-  const proc = spawn([process.execPath, join(repoRoot, 'src/cli.ts'), 'start', ...args], {
+  const proc = spawn([process.execPath, opts.entry ?? join(repoRoot, 'src/cli.ts'), 'start', ...args], {
     cwd: repoRoot,
     stdout: 'pipe',
     stderr: 'pipe',

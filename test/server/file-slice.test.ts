@@ -9,7 +9,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { listen, type RunningListener } from '../../src/server/listener.ts'
-import { fsFileIo, loadFileIo, type FileIo } from '../../src/server/file-io.ts'
+import { fsFileIo, nativeFileIo, type FileIo } from '../../src/server/file-io.ts'
 import type { FileSlice } from '../../src/storage/file-slice.ts'
 import { concat, connectRaw, correlationIdOf, fakeRequest, sleep, waitFor } from './helpers.ts'
 
@@ -108,24 +108,19 @@ test('copy path (fs pread) gives the file bytes in order', async () => {
   await checkAll(port, { pauseClient: false })
 })
 
-const { io: nativeIo, problem } = await loadFileIo()
-const withAddon = nativeIo.sendfile ? test : test.todo
-if (problem) console.log(`native addon not loaded (${problem}): sendfile tests pending`)
+const nativeIo = nativeFileIo
 
-withAddon('copy path (native pread) gives the same bytes', async () => {
+test('copy path (native pread) gives the same bytes', async () => {
   const { port } = await startWith(nativeIo, Infinity)
   await checkAll(port, { pauseClient: false })
 })
 
-withAddon(
-  'sendfile path (threshold 64 KiB) gives the same bytes, with a stalled reader',
-  async () => {
-    const { port } = await startWith(nativeIo, 64 * 1024)
-    await checkAll(port, { pauseClient: true })
-  },
-)
+test('sendfile path (threshold 64 KiB) gives the same bytes, with a stalled reader', async () => {
+  const { port } = await startWith(nativeIo, 64 * 1024)
+  await checkAll(port, { pauseClient: true })
+})
 
-withAddon('sendfile for every slice (threshold 0), many pipelined requests', async () => {
+test('sendfile for every slice (threshold 0), many pipelined requests', async () => {
   const { port } = await startWith(nativeIo, 0)
   const client = await connectRaw(port)
   const requests = Array.from({ length: 200 }, (_, i) => sliceRequest(i, [[i * 997, 5000 + i]]))
@@ -148,7 +143,7 @@ test('a slice past the end of the file closes the connection instead of sending 
   expect(client.receivedBytes()).toBeLessThan(104)
 })
 
-withAddon('a client that goes away during a sendfile costs only its own connection', async () => {
+test('a client that goes away during a sendfile costs only its own connection', async () => {
   const logLines: string[] = []
   let dispatched = 0
   running = await listen({
