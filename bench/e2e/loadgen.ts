@@ -41,6 +41,9 @@ export interface LatencyResult {
   received: number
   lost: number
   achievedRate: number
+  /** How late the producer sent, records counting from their intended time (absent before). */
+  sendLagP99Us?: number
+  sendLagP999Us?: number
   sendLagMaxUs: number
   meanUs: number
   p50Us: number
