@@ -165,7 +165,7 @@ function latencyTable(results: RunResults): string[] {
   ]
   if (results.latency.some((row) => row.target === 'mock'))
     lines.splice(
-      1,
+      2,
       0,
       "The mock cluster parks a Fetch for its whole MaxWait (the consumer's fetch.wait.max.ms, 100 ms)" +
         ' even when records arrive, so its latencies show that wait, not a floor for brokers.',
