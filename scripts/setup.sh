@@ -53,7 +53,7 @@ fi
 #    ApiVersions answer comes after ~37 ms instead of ~80. bin/sluice falls back to src/cli.ts
 #    whenever a file in src/ is newer, so an edited tree never runs stale code.
 if [ ! -f dist/cli.js ] || [ -n "$(find src package-lock.json -newer dist/cli.js 2>/dev/null | head -n 1)" ]; then
-  say "bundling src/ for a fast start (dist/cli.js)"
+  step "bundling src/ for a fast start (dist/cli.js)"
   bash scripts/bundle.sh dist
 else
   say "start-up bundle up to date"

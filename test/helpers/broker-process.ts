@@ -58,11 +58,14 @@ export async function startBroker(opts: StartOptions = {}): Promise<BrokerProces
     ...opts.overrides,
   }
   const args = Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])
-  const proc = spawn([process.execPath, opts.entry ?? join(repoRoot, 'src/cli.ts'), 'start', ...args], {
-    cwd: repoRoot,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  })
+  const proc = spawn(
+    [process.execPath, opts.entry ?? join(repoRoot, 'src/cli.ts'), 'start', ...args],
+    {
+      cwd: repoRoot,
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+  )
   live.add(proc)
   let text = ''
   const decoder = new TextDecoder()
