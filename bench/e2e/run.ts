@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { spawnSync } from 'bun'
 import {
   sendfileOffOverride,
   sluiceCliPath,
@@ -119,6 +120,22 @@ function brokerStarter(flags: Flags, workDir: string) {
           : [],
     })
   }
+}
+
+/**
+ * Waits for the kernel to write back what earlier scenarios left dirty (the produce matrix leaves
+ * gigabytes), so that a scenario measures itself rather than the flusher threads and the disk
+ * still busy with the one before it.
+ */
+function settleWriteback(): void {
+  const dirtyKb = Number(
+    /^Dirty:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0,
+  )
+  const startMs = performance.now()
+  spawnSync(['sync'])
+  progress(
+    `wrote back ${(dirtyKb / 1024).toFixed(0)} MiB of dirty pages before the next scenario (${((performance.now() - startMs) / 1000).toFixed(1)} s)`,
+  )
 }
 
 async function measureStartup(
@@ -259,11 +276,13 @@ async function main(): Promise<void> {
       results.rssPeakProduceBytes = broker ? produced.rssPeakBytes : undefined
     }
     if (broker && start && flags.only.has('consume')) {
+      settleWriteback()
       const restart = (overrides: Record<string, string>) =>
         start!({ logDir, overrides, profile: true })
       broker = await consumeScenario(broker, restart, options, results)
     }
     if (flags.only.has('latency')) {
+      settleWriteback()
       const durationMs = flags.quick ? 3000 : 10_000
       const rates = flags.quick ? [1000, 10_000] : [1000, 10_000, 50_000]
       results.latency = broker

@@ -17,6 +17,8 @@ import {
   partitionKey,
   readOffsetCheckpoint,
   writeOffsetCheckpoint,
+  writeOffsetCheckpointAsync,
+  type CheckpointEntry,
 } from './checkpoint.ts'
 import type { LogConfig } from './log-config.ts'
 import { PartitionLog } from './partition-log.ts'
@@ -49,6 +51,7 @@ export class LogManager {
     { log: PartitionLog; timer: ReturnType<typeof setTimeout> }
   >()
   private readonly timers: ReturnType<typeof setInterval>[] = []
+  private checkpointing: Promise<void> | null = null
   private readonly logger: (line: string) => void
   private closed = false
   private readonly checkpointsDue = new Set<string>()
@@ -151,7 +154,7 @@ export class LogManager {
         this.logger(`retention of ${log.name} failed: ${error}`)
       }
     }
-    if (deleted > 0) this.writeAllCheckpoints()
+    if (deleted > 0) this.checkpointInBackground()
     return deleted
   }
 
@@ -160,10 +163,35 @@ export class LogManager {
     for (const logDir of this.opts.logDirs) this.writeCheckpoints(logDir)
   }
 
+  /**
+   * The same, off the event loop (see checkpoint.ts); at most one runs at a time, and one asked
+   * for meanwhile is skipped: the next tick writes newer offsets anyway. Resolves when written.
+   */
+  checkpointInBackground(): Promise<void> {
+    this.checkpointing ??= (async () => {
+      for (const logDir of this.opts.logDirs) {
+        const { recoveryPoints, logStartOffsets } = this.checkpointEntries(logDir)
+        try {
+          await writeOffsetCheckpointAsync(join(logDir, RECOVERY_POINT_CHECKPOINT), recoveryPoints)
+          await writeOffsetCheckpointAsync(
+            join(logDir, LOG_START_OFFSET_CHECKPOINT),
+            logStartOffsets,
+          )
+        } catch (error) {
+          this.logger(`writing the checkpoints of ${logDir} failed: ${error}`)
+        }
+      }
+    })().finally(() => {
+      this.checkpointing = null
+    })
+    return this.checkpointing
+  }
+
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
     for (const timer of this.timers) clearInterval(timer)
+    await this.checkpointing // its .tmp files are the ones the final checkpoint writes
     let allFlushed = true
     for (const log of this.logs.values()) {
       await log.close()
@@ -275,8 +303,21 @@ export class LogManager {
   }
 
   private writeCheckpoints(logDir: string): void {
-    const recoveryPoints = []
-    const logStartOffsets = []
+    const { recoveryPoints, logStartOffsets } = this.checkpointEntries(logDir)
+    try {
+      writeOffsetCheckpoint(join(logDir, RECOVERY_POINT_CHECKPOINT), recoveryPoints)
+      writeOffsetCheckpoint(join(logDir, LOG_START_OFFSET_CHECKPOINT), logStartOffsets)
+    } catch (error) {
+      this.logger(`writing the checkpoints of ${logDir} failed: ${error}`)
+    }
+  }
+
+  private checkpointEntries(logDir: string): {
+    recoveryPoints: CheckpointEntry[]
+    logStartOffsets: CheckpointEntry[]
+  } {
+    const recoveryPoints: CheckpointEntry[] = []
+    const logStartOffsets: CheckpointEntry[] = []
     for (const [log, dir] of this.logDirOf) {
       if (dir !== logDir) continue
       recoveryPoints.push({ topic: log.topic, partition: log.partition, offset: log.recoveryPoint })
@@ -286,12 +327,7 @@ export class LogManager {
         offset: log.logStartOffset,
       })
     }
-    try {
-      writeOffsetCheckpoint(join(logDir, RECOVERY_POINT_CHECKPOINT), recoveryPoints)
-      writeOffsetCheckpoint(join(logDir, LOG_START_OFFSET_CHECKPOINT), logStartOffsets)
-    } catch (error) {
-      this.logger(`writing the checkpoints of ${logDir} failed: ${error}`)
-    }
+    return { recoveryPoints, logStartOffsets }
   }
 
   private leastLoadedLogDir(): string {
@@ -307,7 +343,10 @@ export class LogManager {
       () => this.enforceRetention(),
       Math.min(Math.max(1, this.opts.retentionCheckIntervalMs), 2 ** 31 - 1),
     )
-    const checkpoints = setInterval(() => this.writeAllCheckpoints(), CHECKPOINT_INTERVAL_MS)
+    const checkpoints = setInterval(
+      () => void this.checkpointInBackground(),
+      CHECKPOINT_INTERVAL_MS,
+    )
     retention.unref?.()
     checkpoints.unref?.()
     this.timers.push(retention, checkpoints)

@@ -20,7 +20,7 @@ import {
   patchPartitionLeaderEpoch,
   validateBatch,
 } from '../protocol/record-batch.ts'
-import { fsyncDir } from './checkpoint.ts'
+import { fsyncDirAsync } from './checkpoint.ts'
 import { GroupCommit } from './flush.ts'
 import {
   type LogView,
@@ -346,7 +346,7 @@ export class PartitionLog {
           segment.timeIndex.flush()
         }
       }
-      if (dirDirty) fsyncDir(this.dir)
+      if (dirDirty) await fsyncDirAsync(this.dir)
     } catch (error) {
       // After a failed fsync the page cache may have dropped the data (fsyncgate): stop here.
       this.offlineError =

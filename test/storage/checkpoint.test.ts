@@ -4,7 +4,11 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { readOffsetCheckpoint, writeOffsetCheckpoint } from '../../src/storage/checkpoint.ts'
+import {
+  readOffsetCheckpoint,
+  writeOffsetCheckpoint,
+  writeOffsetCheckpointAsync,
+} from '../../src/storage/checkpoint.ts'
 import { makeTempDir, removeTempDirs } from './helpers.ts'
 
 afterEach(removeTempDirs)
@@ -26,6 +30,23 @@ describe('offset checkpoint files', () => {
     ])
     writeOffsetCheckpoint(path, [])
     expect(readFileSync(path, 'utf8')).toBe('0\n0\n')
+  })
+
+  test('the async writer gives the same file, replaced whole, and leaves the event loop free', async () => {
+    const path = join(makeTempDir(), 'recovery-point-offset-checkpoint')
+    const entries = [
+      { topic: 'orders', partition: 0, offset: 1200 },
+      { topic: 'my-topic.v2', partition: 11, offset: 2 ** 40 },
+    ]
+    let ticks = 0
+    const ticker = setInterval(() => ticks++, 0)
+    const written = writeOffsetCheckpointAsync(path, entries)
+    expect(existsSync(path)).toBe(false) // nothing happened synchronously
+    await written
+    clearInterval(ticker)
+    expect(ticks).toBeGreaterThan(0) // timers ran while it opened, wrote, synced and renamed
+    expect(readFileSync(path, 'utf8')).toBe(`0\n2\norders 0 1200\nmy-topic.v2 11 ${2 ** 40}\n`)
+    expect(existsSync(path + '.tmp')).toBe(false)
   })
 
   test('malformed files are refused', () => {

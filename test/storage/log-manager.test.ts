@@ -111,6 +111,20 @@ describe('LogManager', () => {
     await manager.close()
   })
 
+  test('periodic checkpoints run in the background; close waits for one in flight', async () => {
+    const logDir = makeTempDir()
+    const manager = await open([logDir])
+    await fill(manager, 'kept', 0, 3)
+    const first = manager.checkpointInBackground()
+    expect(manager.checkpointInBackground()).toBe(first) // one at a time
+    await manager.close() // must not race the background write for the .tmp file
+    await first
+    expect(readFileSync(join(logDir, 'recovery-point-offset-checkpoint'), 'utf8')).toBe(
+      '0\n1\nkept 0 9\n',
+    )
+    expect(readdirSync(logDir).filter((name) => name.endsWith('.tmp'))).toEqual([])
+  })
+
   test('a deleted partition still waiting for its delay is not flushed at close', async () => {
     // The directory was renamed *-delete; flushing it would fsync a path that is gone.
     const logDir = makeTempDir()
