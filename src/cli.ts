@@ -66,7 +66,7 @@ export async function main(argv: readonly string[]): Promise<number | 'running'>
   }
 }
 
-// No top-level await: the start-up bundle (scripts/bundle.ts) is CommonJS with bytecode.
+// No top-level await: the start-up bundle (scripts/bundle.sh) is CommonJS with bytecode.
 if (import.meta.main) {
   void main(process.argv.slice(2)).then((outcome) => {
     if (outcome !== 'running') process.exit(outcome)

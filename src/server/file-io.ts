@@ -7,7 +7,7 @@ import { readSync } from 'node:fs'
 import { pread, sendfile } from '../native.ts'
 
 export interface FileIo {
-  /** Absent when the addon is not loaded: every slice then goes by the copy path. */
+  /** Absent in fsFileIo: every slice then goes by the copy path. */
   sendfile?: (socketFd: number, fileFd: number, position: number, count: number) => Promise<number>
   /** Reads into all of target from position; returns the bytes read (fewer only at end of file). */
   pread: (fd: number, target: Uint8Array, position: number) => number

@@ -108,20 +108,18 @@ test('copy path (fs pread) gives the file bytes in order', async () => {
   await checkAll(port, { pauseClient: false })
 })
 
-const nativeIo = nativeFileIo
-
 test('copy path (native pread) gives the same bytes', async () => {
-  const { port } = await startWith(nativeIo, Infinity)
+  const { port } = await startWith(nativeFileIo, Infinity)
   await checkAll(port, { pauseClient: false })
 })
 
 test('sendfile path (threshold 64 KiB) gives the same bytes, with a stalled reader', async () => {
-  const { port } = await startWith(nativeIo, 64 * 1024)
+  const { port } = await startWith(nativeFileIo, 64 * 1024)
   await checkAll(port, { pauseClient: true })
 })
 
 test('sendfile for every slice (threshold 0), many pipelined requests', async () => {
-  const { port } = await startWith(nativeIo, 0)
+  const { port } = await startWith(nativeFileIo, 0)
   const client = await connectRaw(port)
   const requests = Array.from({ length: 200 }, (_, i) => sliceRequest(i, [[i * 997, 5000 + i]]))
   client.send(concat(requests))
@@ -149,7 +147,7 @@ test('a client that goes away during a sendfile costs only its own connection', 
   running = await listen({
     host: '127.0.0.1',
     port: 0,
-    io: nativeIo,
+    io: nativeFileIo,
     limits: { sendfileThresholdBytes: 64 * 1024 },
     log: (line) => logLines.push(line),
     dispatch(frame) {
