@@ -67,6 +67,7 @@ if [ "$clients" = 1 ]; then
   /usr/bin/python3 -c 'import kafka' 2>/dev/null || missing+=(python3-kafka)
   pkg-config --exists rdkafka 2>/dev/null || missing+=(librdkafka-dev pkg-config)
   command -v iperf3 >/dev/null 2>&1 || missing+=(iperf3)
+  command -v ss >/dev/null 2>&1 || missing+=(iproute2)
   if ((${#missing[@]})); then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       step "installing Debian packages: ${missing[*]}"

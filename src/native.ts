@@ -63,6 +63,8 @@ interface Addon {
     count: number,
     opts?: SendfileOptions,
   ): Promise<number>
+  setTcpCongestion(socketFd: number, name: string): void
+  tcpCongestion(socketFd: number): string
   crc32c(data: Uint8Array, start?: number, end?: number, seed?: number): number
   crc32cTable(data: Uint8Array, start?: number, end?: number, seed?: number): number
   crc32cImplementation(): 'sse4.2' | 'table'
@@ -182,6 +184,20 @@ export function socketFd(socket: object): number {
     throw new Error(`sluice: socket has no usable file descriptor (fd = ${String(fd)})`)
   }
   return fd
+}
+
+/**
+ * Sets one TCP connection's congestion control algorithm (TCP_CONGESTION), e.g. 'cubic'.
+ * Throws EPERM when the name is not in net.ipv4.tcp_allowed_congestion_control, ENOENT when
+ * the kernel does not know it.
+ */
+export function setTcpCongestion(socketFd: number, name: string): void {
+  addon.setTcpCongestion(socketFd, name)
+}
+
+/** The congestion control algorithm a TCP connection uses now. */
+export function tcpCongestion(socketFd: number): string {
+  return addon.tcpCongestion(socketFd)
 }
 
 /**

@@ -10,6 +10,7 @@ mod js;
 mod mapping;
 mod napi;
 mod sendfile;
+mod socket;
 mod sys;
 
 use js::{JsError, JsResult};
@@ -82,6 +83,8 @@ exports! {
     "munmap" => mapping::munmap,
     "msync" => mapping::msync,
     "sendfile" => sendfile::sendfile,
+    "setTcpCongestion" => socket::set_tcp_congestion,
+    "tcpCongestion" => socket::tcp_congestion,
     "crc32c" => crc32c::crc32c_js,
     "crc32cTable" => crc32c::crc32c_table_js,
     "crc32cImplementation" => crc32c::implementation_js,

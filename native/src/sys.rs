@@ -37,6 +37,9 @@ pub const POLLOUT: i16 = 0x4;
 pub const POLLNVAL: i16 = 0x20;
 
 pub const F_DUPFD_CLOEXEC: c_int = 1030;
+
+pub const IPPROTO_TCP: c_int = 6;
+pub const TCP_CONGESTION: c_int = 13;
 pub const EFD_CLOEXEC: c_int = 0o2000000;
 pub const EFD_NONBLOCK: c_int = 0o4000;
 
@@ -76,6 +79,20 @@ extern "C" {
     pub fn sendfile(out_fd: c_int, in_fd: c_int, offset: *mut off_t, count: usize) -> isize;
     pub fn poll(fds: *mut pollfd, nfds: c_long, timeout: c_int) -> c_int;
     pub fn eventfd(initval: c_uint, flags: c_int) -> c_int;
+    pub fn setsockopt(
+        fd: c_int,
+        level: c_int,
+        name: c_int,
+        value: *const c_void,
+        length: c_uint,
+    ) -> c_int;
+    pub fn getsockopt(
+        fd: c_int,
+        level: c_int,
+        name: c_int,
+        value: *mut c_void,
+        length: *mut c_uint,
+    ) -> c_int;
 }
 
 pub fn last_errno() -> i32 {

@@ -456,6 +456,11 @@ export const brokerConfigDefinitions = {
     default: 'true',
     doc: 'Send large fetch slices with sendfile(2); false always copies (for benchmarks).',
   },
+  'sluice.loopback.congestion.control': {
+    type: 'string',
+    default: 'cubic',
+    doc: "TCP congestion control for connections from this machine (127.0.0.0/8, ::1); empty keeps the system's default. BBR's pacing halves loopback fetch throughput.",
+  },
   'sluice.sendfile.threshold.bytes': {
     type: 'int',
     default: '65536',

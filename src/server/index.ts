@@ -50,6 +50,7 @@ export async function startServer(options: {
     port: options.port,
     dispatch: createDispatch({ handlers: options.handlers, broker }),
     limits: { ...limitsFromConfig(broker.config), ...options.limits },
+    loopbackCongestionControl: broker.config?.['sluice.loopback.congestion.control'] ?? '',
     log: (line) => broker.log(line),
   })
   return {

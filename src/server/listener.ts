@@ -6,6 +6,7 @@
 import type { Socket, TCPSocketListener, TCPSocketListenOptions } from 'bun'
 import { Connection, type ConnectionLimits, type Dispatch } from './connection.ts'
 import { nativeFileIo, type FileIo } from './file-io.ts'
+import { LoopbackCongestion } from './loopback-congestion.ts'
 
 export interface ListenerLimits extends ConnectionLimits {
   /**
@@ -45,6 +46,8 @@ export async function listen(options: {
   port: number
   dispatch: Dispatch
   limits?: Partial<ListenerLimits>
+  /** sluice.loopback.congestion.control; empty or absent keeps the system's default. */
+  loopbackCongestionControl?: string
   log(line: string): void
   /** For tests: the file I/O to use instead of the addon's. */
   io?: FileIo
@@ -55,6 +58,7 @@ export async function listen(options: {
   const connectionsPerIp = new Map<string, number>()
   let nextConnectionId = 1
   const log = options.log
+  const congestion = LoopbackCongestion.create(options.loopbackCongestionControl ?? '', log)
 
   const server = listenOrExplain<{ connection: Connection | null }>({
     hostname: options.host,
@@ -74,6 +78,7 @@ export async function listen(options: {
           return
         }
         connectionsPerIp.set(ip, fromIp + 1)
+        congestion?.onConnection(socket, ip)
         const connection = new Connection(nextConnectionId++, socket as Socket<unknown>, {
           dispatch: options.dispatch,
           limits,
@@ -103,6 +108,8 @@ export async function listen(options: {
       },
     },
   })
+
+  congestion?.onListening(server, options.host)
 
   const idleSweep = setInterval(
     () => {
