@@ -4,7 +4,7 @@
 // plotting dependency.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { RunResults } from './report.ts'
+import { clientLoopback, type RunResults } from './report.ts'
 import { describeProduce } from './scenarios.ts'
 
 interface Series {
@@ -177,7 +177,7 @@ export function writePlots(results: RunResults, dir: string): string[] {
         values: [r.broker?.mbPerSec, r.mock?.mbPerSec],
       })),
       markers: [
-        { label: 'loopback TCP', value: results.limits.loopbackMbPerSec },
+        { label: 'loopback TCP', value: clientLoopback(results.limits) },
         { label: 'disk write', value: results.limits.diskWriteMbPerSec },
       ],
     })

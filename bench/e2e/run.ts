@@ -15,6 +15,7 @@ import {
   type BrokerProcess,
 } from './broker.ts'
 import { machineInfo, measureLimits } from './limits.ts'
+import { brokerConfigDefinitions } from '../../src/config/broker-definitions.ts'
 import { buildLoadgen, loadgenDir, loadgenPath } from './loadgen.ts'
 import { writePlots } from './plots.ts'
 import { progress, rssBytes, sampleRssPeak } from './proc.ts'
@@ -227,6 +228,10 @@ async function consumeScenario(
   return broker
 }
 
+/** What Sluice's loopback connections use by default, for a like-for-like loopback limit. */
+const brokerLoopbackCongestion =
+  brokerConfigDefinitions['sluice.loopback.congestion.control'].default ?? ''
+
 async function main(): Promise<void> {
   const flags = parseFlags()
   if (flags.renderOnly) {
@@ -248,9 +253,19 @@ async function main(): Promise<void> {
     progress('building bench/e2e/loadgen')
     await buildLoadgen()
     progress(`measuring the machine's limits (iperf3, dd) in ${workDir}`)
-    results.limits = await measureLimits({ dir: workDir, quick: flags.quick })
+    results.limits = await measureLimits({
+      dir: workDir,
+      quick: flags.quick,
+      // The mock's connections keep the system's default; Sluice's loopback ones use its config.
+      loopbackCongestion: flags.against === 'mock' ? '' : brokerLoopbackCongestion,
+    })
+    const { limits } = results
+    const systemLoopback =
+      limits.loopbackSystemMbPerSec === undefined
+        ? ''
+        : ` (${limits.loopbackSystemMbPerSec.toFixed(0)} with the system's ${limits.systemCongestion})`
     progress(
-      `limits: loopback ${results.limits.loopbackMbPerSec?.toFixed(0)} MB/s, disk write ${results.limits.diskWriteMbPerSec?.toFixed(0)} MB/s`,
+      `limits: loopback ${limits.loopbackMbPerSec?.toFixed(0)} MB/s with ${limits.loopbackCongestion}${systemLoopback}, disk write ${limits.diskWriteMbPerSec?.toFixed(0)} MB/s`,
     )
 
     let start: ReturnType<typeof brokerStarter> | undefined = brokerStarter(flags, workDir)
