@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "loadgen.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -120,6 +121,59 @@ void fill_payload_pool(char *pool, size_t size) {
   }
 }
 
+/* Reads the CPU ticks (user + system) of each of this process's threads. */
+void read_thread_ticks(thread_ticks_t *out) {
+  out->count = 0;
+  DIR *tasks = opendir("/proc/self/task");
+  if (!tasks) return;
+  struct dirent *entry;
+  while ((entry = readdir(tasks)) && out->count < THREADS_MAX) {
+    if (entry->d_name[0] == '.') continue;
+    char path[300], stat[1024];
+    snprintf(path, sizeof(path), "/proc/self/task/%s/stat", entry->d_name);
+    FILE *f = fopen(path, "r");
+    if (!f) continue;
+    size_t n = fread(stat, 1, sizeof(stat) - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    /* Field 2 is "(comm)" and may hold spaces; utime and stime are fields 14 and 15. */
+    char *open = strchr(stat, '('), *close = strrchr(stat, ')');
+    unsigned long long utime = 0, stime = 0;
+    if (!open || !close || sscanf(close + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+                                  &utime, &stime) != 2)
+      continue;
+    int i = out->count++;
+    out->tid[i] = atoi(entry->d_name);
+    out->ticks[i] = utime + stime;
+    size_t len = (size_t)(close - open - 1);
+    if (len > sizeof(out->name[i]) - 1) len = sizeof(out->name[i]) - 1;
+    memcpy(out->name[i], open + 1, len);
+    out->name[i][len] = '\0';
+  }
+  closedir(tasks);
+}
+
+/* The busiest thread since `before` was read, as a share of one core over `seconds`. A client
+ * whose busiest thread is near 1.0 is the bottleneck itself: librdkafka parses every fetch
+ * response, and builds every produce request, on one thread per broker connection. */
+thread_cpu_t busiest_thread(const thread_ticks_t *before, double seconds) {
+  thread_cpu_t busiest = {.share = 0, .name = "?"};
+  static thread_ticks_t now;
+  read_thread_ticks(&now);
+  double ticks_per_second = (double)sysconf(_SC_CLK_TCK);
+  for (int i = 0; i < now.count && seconds > 0; i++) {
+    unsigned long long earlier = 0;
+    for (int j = 0; j < before->count; j++)
+      if (before->tid[j] == now.tid[i]) earlier = before->ticks[j];
+    double share = (double)(now.ticks[i] - earlier) / ticks_per_second / seconds;
+    if (share > busiest.share) {
+      busiest.share = share;
+      memcpy(busiest.name, now.name[i], sizeof(busiest.name));
+    }
+  }
+  return busiest;
+}
+
 /* ---- produce ---------------------------------------------------------------------------- */
 
 static long long delivered_records, delivered_bytes, delivery_errors;
@@ -162,6 +216,8 @@ static int run_produce(const options_t *o) {
   rd_kafka_t *rk = new_producer(o);
   int partitions = wait_for_partitions(rk, o->topic, 15000);
   rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, o->topic, NULL);
+  static thread_ticks_t ticks_at_start;
+  read_thread_ticks(&ticks_at_start);
   uint64_t start_ns = now_ns(), duration_ns = (uint64_t)o->duration_ms * 1000000ull;
   uint64_t next_progress_ns = start_ns + 1000000000ull;
   long long sent = 0;
@@ -187,14 +243,16 @@ static int run_produce(const options_t *o) {
   }
   rd_kafka_resp_err_t flush_err = rd_kafka_flush(rk, 60000);
   double seconds = (double)(now_ns() - start_ns) / 1e9;
+  thread_cpu_t busiest = busiest_thread(&ticks_at_start, seconds);
   printf("{\"mode\":\"produce\",\"topic\":\"%s\",\"partitions\":%d,\"recordBytes\":%d,"
          "\"acks\":\"%s\",\"compression\":\"%s\",\"sent\":%lld,\"records\":%lld,\"bytes\":%lld,"
          "\"seconds\":%.4f,\"recordsPerSec\":%.1f,\"mbPerSec\":%.3f,\"errors\":%lld,"
-         "\"firstError\":\"%s\",\"flushTimedOut\":%s}\n",
+         "\"firstError\":\"%s\",\"flushTimedOut\":%s,\"busiestThread\":\"%s\","
+         "\"busiestThreadShare\":%.3f}\n",
          o->topic, partitions, o->record_bytes, o->acks, o->compression, sent, delivered_records,
          delivered_bytes, seconds, (double)delivered_records / seconds,
          (double)delivered_bytes / seconds / 1e6, delivery_errors, first_delivery_error,
-         flush_err ? "true" : "false");
+         flush_err ? "true" : "false", busiest.name, busiest.share);
   rd_kafka_topic_destroy(rkt);
   rd_kafka_destroy(rk);
   return delivery_errors || flush_err ? 2 : 0;
@@ -223,6 +281,8 @@ static int run_consume(const options_t *o) {
   if (partitions > PARTITIONS_MAX) die("topic has %d partitions, at most %d supported", partitions, PARTITIONS_MAX);
   rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, o->topic, NULL);
   rd_kafka_queue_t *queue = rd_kafka_queue_new(rk);
+  static thread_ticks_t ticks_at_start;
+  read_thread_ticks(&ticks_at_start);
   uint64_t start_ns = now_ns(), first_ns = 0, last_ns = start_ns;
   for (int p = 0; p < partitions; p++)
     if (rd_kafka_consume_start_queue(rkt, p, RD_KAFKA_OFFSET_BEGINNING, queue))
@@ -257,12 +317,15 @@ static int run_consume(const options_t *o) {
   }
   double seconds = (double)(last_ns - start_ns) / 1e9;
   if (seconds <= 0) seconds = 1e-9;
+  thread_cpu_t busiest = busiest_thread(&ticks_at_start, (double)(now_ns() - start_ns) / 1e9);
   printf("{\"mode\":\"consume\",\"topic\":\"%s\",\"partitions\":%d,\"records\":%lld,"
          "\"bytes\":%lld,\"seconds\":%.4f,\"firstRecordMs\":%.2f,\"recordsPerSec\":%.1f,"
-         "\"mbPerSec\":%.3f,\"errors\":%lld,\"reachedEnd\":%s}\n",
+         "\"mbPerSec\":%.3f,\"errors\":%lld,\"reachedEnd\":%s,\"busiestThread\":\"%s\","
+         "\"busiestThreadShare\":%.3f}\n",
          o->topic, partitions, records, bytes, seconds,
          first_ns ? (double)(first_ns - start_ns) / 1e6 : -1.0, (double)records / seconds,
-         (double)bytes / seconds / 1e6, errors, eof_count == partitions ? "true" : "false");
+         (double)bytes / seconds / 1e6, errors, eof_count == partitions ? "true" : "false",
+         busiest.name, busiest.share);
   for (int p = 0; p < partitions; p++) rd_kafka_consume_stop(rkt, p);
   rd_kafka_queue_destroy(queue);
   rd_kafka_topic_destroy(rkt);

@@ -36,6 +36,20 @@ typedef struct {
   int extra_count;
 } options_t;
 
+enum { THREADS_MAX = 64 };
+
+typedef struct {
+  int count;
+  int tid[THREADS_MAX];
+  unsigned long long ticks[THREADS_MAX];
+  char name[THREADS_MAX][32];
+} thread_ticks_t;
+
+typedef struct {
+  double share; /* CPU seconds over wall seconds: 1.0 is a whole core */
+  char name[32];
+} thread_cpu_t;
+
 extern volatile sig_atomic_t stop_requested;
 
 uint64_t now_ns(void);
@@ -44,6 +58,8 @@ rd_kafka_conf_t *base_conf(const options_t *o);
 void conf_set(rd_kafka_conf_t *conf, const char *key, const char *value);
 int wait_for_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms);
 void fill_payload_pool(char *pool, size_t size);
+void read_thread_ticks(thread_ticks_t *out);
+thread_cpu_t busiest_thread(const thread_ticks_t *before, double seconds);
 
 int run_latency(const options_t *o);
 int run_hist_selftest(void);

@@ -20,6 +20,9 @@ export interface ProduceResult {
   mbPerSec: number
   errors: number
   firstError: string
+  /** The load generator's busiest thread, and its share of one core over the run. */
+  busiestThread?: string
+  busiestThreadShare?: number
 }
 
 export interface ConsumeResult {
@@ -32,6 +35,9 @@ export interface ConsumeResult {
   mbPerSec: number
   errors: number
   reachedEnd: boolean
+  /** The load generator's busiest thread, and its share of one core over the run. */
+  busiestThread?: string
+  busiestThreadShare?: number
 }
 
 export interface LatencyResult {

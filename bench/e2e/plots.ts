@@ -178,6 +178,7 @@ export function writePlots(results: RunResults, dir: string): string[] {
       })),
       markers: [
         { label: 'loopback TCP', value: clientLoopback(results.limits) },
+        { label: 'page cache, new data', value: results.limits.pageCacheWriteMbPerSec },
         { label: 'disk write', value: results.limits.diskWriteMbPerSec },
       ],
     })

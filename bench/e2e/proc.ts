@@ -58,6 +58,34 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond
 }
 
+/** The machine's CPU time so far, in ticks, from the first line of /proc/stat. */
+export interface MachineCpu {
+  busyTicks: number
+  stealTicks: number
+  totalTicks: number
+}
+
+export function machineCpu(): MachineCpu {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!
+  // cpu user nice system idle iowait irq softirq steal guest guest_nice; guest time is already
+  // counted in user, so it is left out of the total.
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line
+    .split(/\s+/)
+    .slice(1, 9)
+    .map(Number) as [number, number, number, number, number, number, number, number]
+  const busyTicks = user + nice + system + irq + softirq
+  return { busyTicks, stealTicks: steal, totalTicks: busyTicks + idle + iowait + steal }
+}
+
+/** Shares of all CPUs' time between two readings: busy (user, system, interrupts) and stolen. */
+export function machineCpuShares(before: MachineCpu, after: MachineCpu) {
+  const totalTicks = Math.max(1, after.totalTicks - before.totalTicks)
+  return {
+    busyShare: (after.busyTicks - before.busyTicks) / totalTicks,
+    stealShare: (after.stealTicks - before.stealTicks) / totalTicks,
+  }
+}
+
 /** Resident set size in bytes (VmRSS of /proc/<pid>/status), or 0 once the process is gone. */
 export function rssBytes(pid: number): number {
   try {

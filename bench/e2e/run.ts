@@ -188,15 +188,23 @@ async function startMainBroker(
   }
 }
 
+/** Record sizes of the consume runs: Kafka's usual 1 KiB, and 64 KiB, where the client's
+ * per-record work (librdkafka parses each record on one thread) no longer hides the broker's. */
+const consumeRecordBytes = [1024, 65_536] as const
+
 async function consumeScenario(
   broker: BrokerProcess,
   restart: (overrides: Record<string, string>) => Promise<BrokerProcess>,
   options: ScenarioOptions,
   results: RunResults,
 ): Promise<BrokerProcess> {
-  const topic = `bench-c-${options.runId}`
-  const records = await fillConsumeTopic(broker, topic, options)
-  progress(`consume: ${records} records of 1 KiB written to ${topic}`)
+  const topics = []
+  for (const recordBytes of consumeRecordBytes) {
+    const topic = `bench-c-${recordBytes}-${options.runId}`
+    const records = await fillConsumeTopic(broker, topic, { ...options, recordBytes })
+    progress(`consume: ${records} records of ${recordBytes} B written to ${topic}`)
+    topics.push({ topic, records, recordBytes })
+  }
   const rows: ConsumeRow[] = []
   const off = sendfileOffOverride(repo)
   let peakBytes = 0
@@ -210,13 +218,14 @@ async function consumeScenario(
       broker = await restart(off) // same log dir: the data is still in the page cache
     }
     const sampler = sampleRssPeak(broker.pid)
-    for (const consumers of [1, 4]) {
-      const row = await runConsume(broker, { topic, records, consumers, sendfile })
-      rows.push(row)
-      progress(
-        `consume sendfile ${sendfile}, ${consumers} consumer(s): ${row.error ?? `${row.mbPerSec!.toFixed(1)} MB/s, ${row.cpuSecondsPerGb!.toFixed(2)} CPU s/GB`}`,
-      )
-    }
+    for (const { topic, records, recordBytes } of topics)
+      for (const consumers of [1, 4]) {
+        const row = await runConsume(broker, { topic, records, recordBytes, consumers, sendfile })
+        rows.push(row)
+        progress(
+          `consume ${recordBytes} B records, sendfile ${sendfile}, ${consumers} consumer(s): ${row.error ?? `${row.mbPerSec!.toFixed(1)} MB/s, ${row.cpuSecondsPerGb!.toFixed(2)} CPU s/GB, client's busiest thread ${row.clientThread} ${((row.clientThreadShare ?? 0) * 100).toFixed(0)}%`}`,
+        )
+      }
     peakBytes = Math.max(peakBytes, sampler.stop())
     if (sendfile === 'off') {
       await broker.stop()
@@ -265,7 +274,7 @@ async function main(): Promise<void> {
         ? ''
         : ` (${limits.loopbackSystemMbPerSec.toFixed(0)} with the system's ${limits.systemCongestion})`
     progress(
-      `limits: loopback ${limits.loopbackMbPerSec?.toFixed(0)} MB/s with ${limits.loopbackCongestion}${systemLoopback}, disk write ${limits.diskWriteMbPerSec?.toFixed(0)} MB/s`,
+      `limits: loopback ${limits.loopbackMbPerSec?.toFixed(0)} MB/s with ${limits.loopbackCongestion}${systemLoopback}, page cache ${limits.pageCacheWriteMbPerSec?.toFixed(0)} MB/s, disk write ${limits.diskWriteMbPerSec?.toFixed(0)} MB/s`,
     )
 
     let start: ReturnType<typeof brokerStarter> | undefined = brokerStarter(flags, workDir)

@@ -11,7 +11,7 @@ import {
   type LatencyResult,
   type ProduceResult,
 } from './loadgen.ts'
-import { cpuSeconds, progress, sampleRssPeak } from './proc.ts'
+import { cpuSeconds, machineCpu, machineCpuShares, progress, sampleRssPeak } from './proc.ts'
 
 export interface ProduceConfig {
   recordBytes: number
@@ -33,11 +33,16 @@ export interface ProduceRow {
 export interface ConsumeRow {
   sendfile: 'on' | 'off'
   consumers: number
+  /** Payload bytes per record (1 KiB when absent: runs from before the column). */
+  recordBytes?: number
   records?: number
   bytes?: number
   /** Total MB/s over all consumers (each reads the whole topic). */
   mbPerSec?: number
   cpuSecondsPerGb?: number
+  /** The busiest load-generator thread over all consumers, as a share of one core. */
+  clientThreadShare?: number
+  clientThread?: string
   error?: string
 }
 
@@ -45,6 +50,11 @@ export interface LatencyRow {
   target: 'broker' | 'mock'
   rate: number
   result?: LatencyResult
+  /** The broker's CPU per record sent (user + system), in microseconds. */
+  brokerCpuUsPerRecord?: number
+  /** Shares of the machine's CPU time during the run: busy (every process), and stolen by the host. */
+  machineBusyShare?: number
+  machineStealShare?: number
   error?: string
 }
 
@@ -157,9 +167,10 @@ export async function runProduceMatrix(
 export async function fillConsumeTopic(
   broker: BrokerProcess,
   topic: string,
-  options: ScenarioOptions,
+  options: ScenarioOptions & { recordBytes: number },
 ): Promise<number> {
-  const records = options.quick ? 65_536 : 524_288 // 64 MiB or 512 MiB of 1 KiB records
+  const totalBytes = options.quick ? 64 * 2 ** 20 : 512 * 2 ** 20
+  const records = totalBytes / options.recordBytes
   await createTopic(broker, topic, 1)
   const result = await runLoadgen<ProduceResult>(
     [
@@ -169,7 +180,7 @@ export async function fillConsumeTopic(
       '-t',
       topic,
       '--size',
-      '1024',
+      String(options.recordBytes),
       '--acks',
       '1',
       '--count',
@@ -187,9 +198,19 @@ export async function fillConsumeTopic(
 /** Runs `consumers` consumers at once over the whole topic, measuring the broker's CPU meanwhile. */
 export async function runConsume(
   broker: BrokerProcess,
-  options: { topic: string; records: number; consumers: number; sendfile: 'on' | 'off' },
+  options: {
+    topic: string
+    records: number
+    recordBytes: number
+    consumers: number
+    sendfile: 'on' | 'off'
+  },
 ): Promise<ConsumeRow> {
-  const row: ConsumeRow = { sendfile: options.sendfile, consumers: options.consumers }
+  const row: ConsumeRow = {
+    sendfile: options.sendfile,
+    consumers: options.consumers,
+    recordBytes: options.recordBytes,
+  }
   try {
     const cpuBefore = cpuSeconds(broker.pid)
     const args = [
@@ -215,6 +236,11 @@ export async function runConsume(
     row.bytes = results.reduce((sum, r) => sum + r.bytes, 0)
     row.mbPerSec = row.bytes / Math.max(...results.map((r) => r.seconds)) / 1e6
     row.cpuSecondsPerGb = cpuUsed / (row.bytes / 1e9)
+    const busiest = results.reduce((a, b) =>
+      (b.busiestThreadShare ?? 0) > (a.busiestThreadShare ?? 0) ? b : a,
+    )
+    row.clientThreadShare = busiest.busiestThreadShare
+    row.clientThread = busiest.busiestThread
   } catch (error) {
     row.error = errorText(error)
   }
@@ -247,10 +273,18 @@ export async function runLatency(
         '--acks',
         '1',
       ]
+      const cpuBefore = 'broker' in target ? cpuSeconds(target.broker.pid) : 0
+      const machineBefore = machineCpu()
       row.result = await runLoadgen<LatencyResult>(args, { timeoutMs: options.durationMs + 60_000 })
+      const shares = machineCpuShares(machineBefore, machineCpu())
+      row.machineBusyShare = shares.busyShare
+      row.machineStealShare = shares.stealShare
+      if ('broker' in target)
+        row.brokerCpuUsPerRecord =
+          ((cpuSeconds(target.broker.pid) - cpuBefore) * 1e6) / Math.max(1, row.result.sent)
       const r = row.result
       progress(
-        `latency ${name} ${rate}/s: p50 ${r.p50Us.toFixed(0)} us, p99 ${r.p99Us.toFixed(0)} us, p99.9 ${r.p999Us.toFixed(0)} us, max ${r.maxUs.toFixed(0)} us${r.lost ? `, ${r.lost} lost` : ''}`,
+        `latency ${name} ${rate}/s: p50 ${r.p50Us.toFixed(0)} us, p99 ${r.p99Us.toFixed(0)} us, p99.9 ${r.p999Us.toFixed(0)} us, max ${r.maxUs.toFixed(0)} us${r.lost ? `, ${r.lost} lost` : ''}; machine ${(100 * shares.busyShare).toFixed(0)}% busy`,
       )
     } catch (error) {
       row.error = errorText(error)

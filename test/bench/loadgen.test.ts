@@ -1,7 +1,9 @@
 // Proves the end-to-end harness works, not how fast anything is: it builds bench/e2e/loadgen with
 // bench/e2e/build.sh and runs a two-second produce against librdkafka's in-process mock cluster,
-// expecting a JSON report with records delivered and no errors. It also checks the latency
-// histogram against exactly known percentiles and that latency mode round-trips every record. Skipped when librdkafka-dev is missing.
+// expecting a JSON report with records delivered and no errors, and the CPU share of its busiest
+// thread (read from /proc/self/task: a thread that produced for two seconds used some). It also
+// checks the latency histogram against exactly known percentiles and that latency mode
+// round-trips every record. Skipped when librdkafka-dev is missing.
 import { describe, expect, test } from 'bun:test'
 import { spawnSync } from 'node:child_process'
 import {
@@ -38,6 +40,9 @@ describe.skipIf(librdkafkaMissing)('bench/e2e/loadgen', () => {
     expect(result.errors).toBe(0)
     expect(result.records).toBeGreaterThan(0)
     expect(result.bytes).toBe(result.records * 100)
+    expect(result.busiestThread).toMatch(/\S/)
+    expect(result.busiestThreadShare!).toBeGreaterThan(0.05)
+    expect(result.busiestThreadShare!).toBeLessThan(1.5)
   })
 
   test('the latency histogram reports percentiles within 0.1% of the exact values', async () => {

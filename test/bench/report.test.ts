@@ -1,11 +1,14 @@
 // Proves the end-to-end harness rewrites only its own section of bench/RESULTS.md: it splices a
 // section into a real file that is absent, that lacks the markers, and that already holds an
-// earlier section between other benchmarks' text, and reads the file back each time; and that
-// consume ratios are given against loopback measured with the broker's congestion control.
+// earlier section between other benchmarks' text, and reads the file back each time; that
+// consume ratios are given against loopback measured with the broker's congestion control; and
+// that the columns which say where a bottleneck is (the page cache's own speed, the client's
+// busiest thread, the machine's load during latency runs) are rendered from their figures.
 import { afterAll, expect, test } from 'bun:test'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { ProduceResult } from '../../bench/e2e/loadgen.ts'
 import { renderMarkdown, spliceIntoResults, type RunResults } from '../../bench/e2e/report.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-report-'))
@@ -49,7 +52,17 @@ test('consume ratios use the loopback figure of the broker’s congestion contro
       diskWriteMbPerSec: 1000,
       notes: [],
     },
-    consume: [{ sendfile: 'on', consumers: 1, mbPerSec: 1200, cpuSecondsPerGb: 0.25 }],
+    consume: [
+      {
+        sendfile: 'on',
+        consumers: 1,
+        recordBytes: 1024,
+        mbPerSec: 1200,
+        cpuSecondsPerGb: 0.25,
+        clientThreadShare: 0.97,
+        clientThread: 'rdk:broker0',
+      },
+    ],
     notes: [],
   }
   const text = renderMarkdown(results, { plotsPrefix: '' })
@@ -58,7 +71,66 @@ test('consume ratios use the loopback figure of the broker’s congestion contro
   )
   expect(text).toContain('| 1200.0 MB/s = 0.30× loopback (cubic) | **no** |')
   expect(text).toContain(
-    '| sendfile | Consumers | MB/s, all consumers | × loopback (cubic) | × loopback (bbr) | Broker CPU s per GB sent |',
+    "| Records | sendfile | Consumers | MB/s, all consumers | × loopback (cubic) | × loopback (bbr) | Broker CPU s per GB sent | Client's busiest thread |",
   )
-  expect(text).toContain('| on | 1 | 1200.0 | 0.30× | 0.75× | 0.25 |')
+  expect(text).toContain('| 1 KiB | on | 1 | 1200.0 | 0.30× | 0.75× | 0.25 | 97% (rdk:broker0) |')
+})
+
+test('produce rows are given against the page cache’s own speed; latency rows show the machine’s load', () => {
+  const results: RunResults = {
+    machine: { cpuCount: 2, cpuModel: 'test cpu', kernel: '6.0', date: '2026-12-04T00:00:00Z' },
+    quick: true,
+    targetName: 'Sluice',
+    limits: {
+      loopbackMbPerSec: 4000,
+      diskWriteMbPerSec: 1000,
+      pageCacheWriteMbPerSec: 400,
+      notes: [],
+    },
+    produce: [
+      {
+        config: { recordBytes: 1024, acks: '1', partitions: 1, compression: 'none' },
+        broker: { mbPerSec: 300, recordsPerSec: 292968 } as ProduceResult,
+        brokerCpuSecondsPerGb: 3.5,
+        mock: { mbPerSec: 1200 } as ProduceResult,
+      },
+    ],
+    latency: [
+      {
+        target: 'broker',
+        rate: 10_000,
+        result: {
+          mode: 'latency',
+          rate: 10_000,
+          sent: 100_000,
+          received: 100_000,
+          lost: 0,
+          achievedRate: 10_000,
+          sendLagP99Us: 900,
+          sendLagP999Us: 2000,
+          sendLagMaxUs: 3000,
+          meanUs: 400,
+          p50Us: 300,
+          p90Us: 500,
+          p99Us: 2500,
+          p999Us: 6000,
+          maxUs: 9000,
+        },
+        brokerCpuUsPerRecord: 61.4,
+        machineBusyShare: 0.75,
+        machineStealShare: 0.05,
+      },
+    ],
+    notes: [],
+  }
+  const text = renderMarkdown(results, { plotsPrefix: '' })
+  expect(text).toContain(
+    'new data into the page cache 400.0 MB/s (dd bs=1M to a new file, no sync)',
+  )
+  expect(text).toContain(
+    '| 1 KiB acks=1 p=1 none | 300.0 | 292968 | 3.50 | 1200.0 | 0.25× | 0.07× | 0.75× | 0.30× |',
+  )
+  expect(text).toContain(
+    '| Sluice | 10000 | 0.300 | 2.500 | 6.000 | 9.000 | 0 | 0.900 / 2.000 / 3.000 | 61 | 75% (5%) |',
+  )
 })
