@@ -5,7 +5,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="$here/loadgen"
-sources=("$here/loadgen.c" "$here/latency.c")
+sources=("$here/loadgen.c" "$here/latency.c" "$here/wakeup.c")
 headers=("$here/loadgen.h" "$here/hist.h")
 
 if ! pkg-config --exists rdkafka; then

@@ -101,13 +101,6 @@ static rd_kafka_t *start_producer(const options_t *o) {
   return rk;
 }
 
-static void sleep_until(uint64_t deadline_ns) {
-  struct timespec ts = {.tv_sec = (time_t)(deadline_ns / 1000000000ull),
-                        .tv_nsec = (long)(deadline_ns % 1000000000ull)};
-  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL)) {
-  }
-}
-
 /* Sends `total` records on schedule; returns how many were handed to librdkafka. */
 static long long produce_on_schedule(const options_t *o, rd_kafka_t *rk, int partitions,
                                      long long total, uint64_t start_ns, hist_t *lag) {

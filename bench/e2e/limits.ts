@@ -2,7 +2,9 @@
 // as a ratio to them: loopback TCP bandwidth (iperf3, client and server on 127.0.0.1), sequential
 // write bandwidth to the disk the log lives on (dd with conv=fdatasync, so the page cache does not
 // flatter it), and how fast new data goes into the page cache at all (dd to a new file, no sync).
-// Also the description of the machine for the report.
+// Also how promptly the idle machine wakes a sleeping thread (loadgen wakeup: a timer's
+// lateness and a two-thread pipe round trip), the floor under every latency of the run, and the
+// description of the machine for the report.
 //
 // The page-cache figure is the one a broker that appends new data meets first. On a VM that hands
 // free memory back to its host (virtio-balloon free page reporting, as on the machine of
@@ -18,6 +20,7 @@
 import { readFileSync, rmSync } from 'node:fs'
 import { cpus, release } from 'node:os'
 import { join } from 'node:path'
+import { runLoadgen, type WakeupResult } from './loadgen.ts'
 import { freePort, runCommand } from './proc.ts'
 
 export interface MachineInfo {
@@ -37,6 +40,13 @@ export interface Limits {
   diskWriteMbPerSec: number | undefined
   /** dd to a new file without a sync: the page cache's own speed for new data. */
   pageCacheWriteMbPerSec?: number
+  /**
+   * The same after the produce matrix, which the measured broker's appends met: the pages a VM
+   * had warm at the start are used up by then (see above).
+   */
+  pageCacheWriteAfterProduceMbPerSec?: number
+  /** Wake-up latency of the idle machine, at 1000 wake-ups per second. */
+  wakeup?: WakeupResult
   notes: string[]
 }
 
@@ -155,6 +165,9 @@ export async function measureWrite(options: {
   }
 }
 
+/** How much the page-cache and disk probes write. */
+export const pageCacheProbeMb = (quick: boolean) => (quick ? 256 : 1024)
+
 /**
  * All the limits; a tool that is missing or fails leaves its figure undefined and says why.
  * `loopbackCongestion` is the algorithm of the broker's loopback connections ('' for the
@@ -181,14 +194,24 @@ export async function measureLimits(options: {
   } catch (error) {
     notes.push(`iperf3: ${(error as Error).message}`)
   }
-  const sizeMb = options.quick ? 256 : 1024
+  const sizeMb = pageCacheProbeMb(options.quick)
   try {
     pageCacheWriteMbPerSec = await measureWrite({ dir: options.dir, sizeMb, sync: false })
     diskWriteMbPerSec = await measureWrite({ dir: options.dir, sizeMb, sync: true })
   } catch (error) {
     notes.push(`dd: ${(error as Error).message}`)
   }
+  let wakeup: WakeupResult | undefined
+  try {
+    wakeup = await runLoadgen<WakeupResult>(
+      ['wakeup', '--rate', '1000', '--duration-ms', String(seconds * 1000)],
+      { timeoutMs: 60_000 },
+    )
+  } catch (error) {
+    notes.push(`loadgen wakeup: ${(error as Error).message}`)
+  }
   return {
+    wakeup,
     loopbackMbPerSec,
     loopbackCongestion: congestion,
     loopbackSystemMbPerSec,

@@ -1,5 +1,6 @@
 /*
- * Sluice's load generator: produce, consume, create and mock modes (latency lives in latency.c).
+ * Sluice's load generator: produce, consume, create and mock modes (latency lives in latency.c,
+ * and wakeup, the machine's own wake-up latency, in wakeup.c).
  *
  * Written against librdkafka in the manner of its rdkafka_performance example, so the end-to-end
  * benchmark (bench/e2e/run.ts) measures the broker and not the client. Each run prints one JSON
@@ -33,6 +34,14 @@ uint64_t now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Sleeps until CLOCK_MONOTONIC reads deadline_ns, across signals. */
+void sleep_until(uint64_t deadline_ns) {
+  struct timespec ts = {.tv_sec = (time_t)(deadline_ns / 1000000000ull),
+                        .tv_nsec = (long)(deadline_ns % 1000000000ull)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL)) {
+  }
 }
 
 void die(const char *fmt, ...) {
@@ -416,7 +425,7 @@ static int run_mock(void) {
 
 static void usage(void) {
   fprintf(stderr,
-          "usage: loadgen <produce|consume|latency|create|mock|histtest> [options]\n"
+          "usage: loadgen <produce|consume|latency|wakeup|create|mock|histtest> [options]\n"
           "  -b, --brokers HOST:PORT   bootstrap servers (default 127.0.0.1:9092)\n"
           "  -t, --topic NAME          topic (default sluice-bench)\n"
           "  -p, --partitions N        partitions for create and for --mock topics\n"
@@ -429,7 +438,8 @@ static void usage(void) {
           "      --batch-bytes N       producer batch.size\n"
           "      --batch-records N     producer batch.num.messages\n"
           "  -i, --idle-ms MS          consume: stop after this long without records (default 5000)\n"
-          "  -r, --rate N              latency: records per second (default 1000)\n"
+          "  -r, --rate N              latency: records per second; wakeup: wake-ups per second\n"
+          "                            (default 1000)\n"
           "      --fetch-wait-max-ms N consumer fetch.wait.max.ms (default 100)\n"
           "  -m, --mock                run against an in-process librdkafka mock cluster\n"
           "  -P, --progress            progress on stderr every second\n"
@@ -493,6 +503,7 @@ int main(int argc, char **argv) {
   if (!strcmp(o.mode, "produce")) rc = run_produce(&o);
   else if (!strcmp(o.mode, "consume")) rc = run_consume(&o);
   else if (!strcmp(o.mode, "latency")) rc = run_latency(&o);
+  else if (!strcmp(o.mode, "wakeup")) rc = run_wakeup(&o);
   else if (!strcmp(o.mode, "create")) rc = run_create(&o);
   else if (!strcmp(o.mode, "mock")) rc = run_mock();
   else if (!strcmp(o.mode, "histtest")) rc = run_hist_selftest();

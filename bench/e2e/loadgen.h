@@ -53,6 +53,7 @@ typedef struct {
 extern volatile sig_atomic_t stop_requested;
 
 uint64_t now_ns(void);
+void sleep_until(uint64_t deadline_ns);
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 rd_kafka_conf_t *base_conf(const options_t *o);
 void conf_set(rd_kafka_conf_t *conf, const char *key, const char *value);
@@ -62,6 +63,7 @@ void read_thread_ticks(thread_ticks_t *out);
 thread_cpu_t busiest_thread(const thread_ticks_t *before, double seconds);
 
 int run_latency(const options_t *o);
+int run_wakeup(const options_t *o);
 int run_hist_selftest(void);
 
 #endif

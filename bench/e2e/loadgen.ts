@@ -59,6 +59,21 @@ export interface LatencyResult {
   maxUs: number
 }
 
+/** The machine's own wake-up latency, with no broker or client involved (wakeup.c). */
+export interface WakeupResult {
+  mode: 'wakeup'
+  rate: number
+  events: number
+  timerLateP50Us: number
+  timerLateP99Us: number
+  timerLateP999Us: number
+  timerLateMaxUs: number
+  pingPongP50Us: number
+  pingPongP99Us: number
+  pingPongP999Us: number
+  pingPongMaxUs: number
+}
+
 export interface CreateResult {
   mode: 'create'
   topic: string

@@ -178,7 +178,12 @@ export function writePlots(results: RunResults, dir: string): string[] {
       })),
       markers: [
         { label: 'loopback TCP', value: clientLoopback(results.limits) },
-        { label: 'page cache, new data', value: results.limits.pageCacheWriteMbPerSec },
+        {
+          label: 'page cache, new data',
+          value:
+            results.limits.pageCacheWriteAfterProduceMbPerSec ??
+            results.limits.pageCacheWriteMbPerSec,
+        },
         { label: 'disk write', value: results.limits.diskWriteMbPerSec },
       ],
     })

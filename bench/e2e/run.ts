@@ -14,7 +14,7 @@ import {
   startSluice,
   type BrokerProcess,
 } from './broker.ts'
-import { machineInfo, measureLimits } from './limits.ts'
+import { machineInfo, measureLimits, measureWrite, pageCacheProbeMb } from './limits.ts'
 import { brokerConfigDefinitions } from '../../src/config/broker-definitions.ts'
 import { buildLoadgen, loadgenDir, loadgenPath } from './loadgen.ts'
 import { writePlots } from './plots.ts'
@@ -167,6 +167,21 @@ async function measureStartup(
   return figures
 }
 
+/** The page cache's speed for new data once the produce matrix has used up any warm memory. */
+async function measurePageCacheAfterProduce(workDir: string, results: RunResults): Promise<void> {
+  try {
+    const mbPerSec = await measureWrite({
+      dir: workDir,
+      sizeMb: pageCacheProbeMb(results.quick),
+      sync: false,
+    })
+    results.limits.pageCacheWriteAfterProduceMbPerSec = mbPerSec
+    progress(`page cache after the produce matrix: ${mbPerSec.toFixed(0)} MB/s`)
+  } catch (error) {
+    results.limits.notes.push(`dd after the produce matrix: ${(error as Error).message}`)
+  }
+}
+
 /** The long-lived broker; when it cannot start, the run goes on with the mock and the limits. */
 async function startMainBroker(
   start: ReturnType<typeof brokerStarter>,
@@ -298,6 +313,7 @@ async function main(): Promise<void> {
       const produced = await runProduceMatrix(broker, options)
       results.produce = produced.rows
       results.rssPeakProduceBytes = broker ? produced.rssPeakBytes : undefined
+      await measurePageCacheAfterProduce(workDir, results)
     }
     if (broker && start && flags.only.has('consume')) {
       settleWriteback()

@@ -2,8 +2,9 @@
 // bench/e2e/build.sh and runs a two-second produce against librdkafka's in-process mock cluster,
 // expecting a JSON report with records delivered and no errors, and the CPU share of its busiest
 // thread (read from /proc/self/task: a thread that produced for two seconds used some). It also
-// checks the latency histogram against exactly known percentiles and that latency mode
-// round-trips every record. Skipped when librdkafka-dev is missing.
+// checks the latency histogram against exactly known percentiles, that latency mode round-trips
+// every record, and that wakeup mode measures as many timer wake-ups and pipe round trips as it
+// was asked for. Skipped when librdkafka-dev is missing.
 import { describe, expect, test } from 'bun:test'
 import { spawnSync } from 'node:child_process'
 import {
@@ -11,6 +12,7 @@ import {
   runLoadgen,
   type LatencyResult,
   type ProduceResult,
+  type WakeupResult,
 } from '../../bench/e2e/loadgen.ts'
 
 const librdkafkaMissing = spawnSync('pkg-config', ['--exists', 'rdkafka']).status !== 0
@@ -72,5 +74,19 @@ describe.skipIf(librdkafkaMissing)('bench/e2e/loadgen', () => {
     expect(result.lost).toBe(0)
     expect(result.p50Us).toBeGreaterThan(0)
     expect(result.maxUs).toBeGreaterThanOrEqual(result.p999Us)
+  })
+
+  test('wakeup mode reports timer lateness and pipe round trips of the machine itself', async () => {
+    await buildLoadgen()
+    const result = await runLoadgen<WakeupResult>(
+      ['wakeup', '--rate', '500', '--duration-ms', '400'],
+      { timeoutMs: 30_000 },
+    )
+    expect(result.events).toBe(200)
+    // A round trip is two system calls and two wake-ups: more than nothing, and ordered.
+    expect(result.pingPongP50Us).toBeGreaterThan(0)
+    expect(result.pingPongP99Us).toBeGreaterThanOrEqual(result.pingPongP50Us)
+    expect(result.pingPongMaxUs).toBeGreaterThanOrEqual(result.pingPongP999Us)
+    expect(result.timerLateMaxUs).toBeGreaterThanOrEqual(result.timerLateP99Us)
   })
 })

@@ -3,7 +3,8 @@
 // earlier section between other benchmarks' text, and reads the file back each time; that
 // consume ratios are given against loopback measured with the broker's congestion control; and
 // that the columns which say where a bottleneck is (the page cache's own speed, the client's
-// busiest thread, the machine's load during latency runs) are rendered from their figures.
+// busiest thread, the machine's load during latency runs, the idle machine's wake-up latency) are
+// rendered from their figures.
 import { afterAll, expect, test } from 'bun:test'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -76,7 +77,7 @@ test('consume ratios use the loopback figure of the broker’s congestion contro
   expect(text).toContain('| 1 KiB | on | 1 | 1200.0 | 0.30× | 0.75× | 0.25 | 97% (rdk:broker0) |')
 })
 
-test('produce rows are given against the page cache’s own speed; latency rows show the machine’s load', () => {
+test('produce rows are given against the page cache’s speed after the matrix; latency rows show the machine’s load', () => {
   const results: RunResults = {
     machine: { cpuCount: 2, cpuModel: 'test cpu', kernel: '6.0', date: '2026-12-04T00:00:00Z' },
     quick: true,
@@ -84,7 +85,21 @@ test('produce rows are given against the page cache’s own speed; latency rows 
     limits: {
       loopbackMbPerSec: 4000,
       diskWriteMbPerSec: 1000,
-      pageCacheWriteMbPerSec: 400,
+      pageCacheWriteMbPerSec: 3000,
+      pageCacheWriteAfterProduceMbPerSec: 400,
+      wakeup: {
+        mode: 'wakeup',
+        rate: 1000,
+        events: 5000,
+        timerLateP50Us: 56,
+        timerLateP99Us: 128,
+        timerLateP999Us: 908,
+        timerLateMaxUs: 3798,
+        pingPongP50Us: 12,
+        pingPongP99Us: 22,
+        pingPongP999Us: 77,
+        pingPongMaxUs: 265,
+      },
       notes: [],
     },
     produce: [
@@ -125,10 +140,13 @@ test('produce rows are given against the page cache’s own speed; latency rows 
   }
   const text = renderMarkdown(results, { plotsPrefix: '' })
   expect(text).toContain(
-    'new data into the page cache 400.0 MB/s (dd bs=1M to a new file, no sync)',
+    'new data into the page cache 3000.0 MB/s at the start and 400.0 MB/s after the produce matrix (dd bs=1M to a new file, no sync)',
   )
   expect(text).toContain(
     '| 1 KiB acks=1 p=1 none | 300.0 | 292968 | 3.50 | 1200.0 | 0.25× | 0.07× | 0.75× | 0.30× |',
+  )
+  expect(text).toContain(
+    'idle, this machine wakes a thread from a timer late by p99 0.128 / p99.9 0.908 / max 3.798 ms and passes a byte between two threads and back in p99 0.022 / max 0.265 ms (loadgen wakeup, 1000 per second)',
   )
   expect(text).toContain(
     '| Sluice | 10000 | 0.300 | 2.500 | 6.000 | 9.000 | 0 | 0.900 / 2.000 / 3.000 | 61 | 75% (5%) |',
