@@ -70,7 +70,7 @@ test('consume ratios use the loopback figure of the broker’s congestion contro
   expect(text).toContain(
     "loopback TCP 4000.0 MB/s (iperf3 on 127.0.0.1, cubic as the broker's loopback connections use; 1600.0 MB/s with the system's default bbr)",
   )
-  expect(text).toContain('| 1200.0 MB/s = 0.30× loopback (cubic) | **no** |')
+  expect(text).toContain('| 1 KiB records: 1200.0 MB/s = 0.30× loopback (cubic) | **no** |')
   expect(text).toContain(
     "| Records | sendfile | Consumers | MB/s, all consumers | × loopback (cubic) | × loopback (bbr) | Broker CPU s per GB sent | Client's busiest thread |",
   )
@@ -150,5 +150,26 @@ test('produce rows are given against the page cache’s speed after the matrix; 
   )
   expect(text).toContain(
     '| Sluice | 10000 | 0.300 | 2.500 | 6.000 | 9.000 | 0 | 0.900 / 2.000 / 3.000 | 61 | 75% (5%) |',
+  )
+})
+
+test('the consume goal says which record size meets it when the sizes disagree', () => {
+  const row = (recordBytes: number, mbPerSec: number) => ({
+    sendfile: 'on' as const,
+    consumers: 1,
+    recordBytes,
+    mbPerSec,
+    cpuSecondsPerGb: 0.2,
+  })
+  const results: RunResults = {
+    machine: { cpuCount: 2, cpuModel: 'test cpu', kernel: '6.0', date: '2026-12-04T00:00:00Z' },
+    quick: true,
+    targetName: 'Sluice',
+    limits: { loopbackMbPerSec: 4000, diskWriteMbPerSec: 1000, notes: [] },
+    consume: [row(1024, 1200), row(65_536, 2400)],
+    notes: [],
+  }
+  expect(renderMarkdown(results, { plotsPrefix: '' })).toContain(
+    '| 1 KiB records: 1200.0 MB/s = 0.30× loopback; 64 KiB records: 2400.0 MB/s = 0.60× | yes with 64 KiB records, **no** with 1 KiB |',
   )
 })
