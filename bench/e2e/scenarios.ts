@@ -1,8 +1,9 @@
 // The workloads of the end-to-end benchmark (issue 5): produce throughput over a matrix of
 // configurations, against the broker and against librdkafka's in-process mock cluster; consume
-// throughput with sendfile on and off and 1 or 4 consumers, with the broker's CPU per GB sent;
-// end-to-end latency at fixed rates. Each scenario catches its own failures and records them, so
-// one broken configuration costs one row of the table and not the whole run.
+// throughput of a given record size with sendfile on and off and 1 or 4 consumers, with the
+// broker's CPU per GB sent and the busiest client thread; end-to-end latency at fixed rates, with
+// the broker's CPU per record and the machine's load. Each scenario catches its own failures and
+// records them, so one broken configuration costs one row of the table and not the whole run.
 import type { BrokerProcess } from './broker.ts'
 import {
   runLoadgen,
