@@ -38,13 +38,20 @@ describe('offset checkpoint files', () => {
       { topic: 'orders', partition: 0, offset: 1200 },
       { topic: 'my-topic.v2', partition: 11, offset: 2 ** 40 },
     ]
+    // Counts event-loop turns with setImmediate (a 0 ms interval waits at least 1 ms, and a fast
+    // disk finishes the whole write sooner, which made this test flaky).
     let ticks = 0
-    const ticker = setInterval(() => ticks++, 0)
+    let ticking = true
+    const tick = () => {
+      ticks++
+      if (ticking) setImmediate(tick)
+    }
+    setImmediate(tick)
     const written = writeOffsetCheckpointAsync(path, entries)
     expect(existsSync(path)).toBe(false) // nothing happened synchronously
     await written
-    clearInterval(ticker)
-    expect(ticks).toBeGreaterThan(0) // timers ran while it opened, wrote, synced and renamed
+    ticking = false
+    expect(ticks).toBeGreaterThan(0) // the loop turned while it opened, wrote, synced and renamed
     expect(readFileSync(path, 'utf8')).toBe(`0\n2\norders 0 1200\nmy-topic.v2 11 ${2 ** 40}\n`)
     expect(existsSync(path + '.tmp')).toBe(false)
   })
