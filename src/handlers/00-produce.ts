@@ -45,18 +45,22 @@ export const produce: Handler<ProduceRequest, ProduceResponse> = {
         : validAcks
           ? null
           : ErrorCode.INVALID_REQUIRED_ACKS
-    const responses = await Promise.all(
-      request.topicData.map(async (topic) => ({
-        name: topic.name,
-        partitionResponses: await Promise.all(
-          topic.partitionData.map((partition) =>
-            refusal !== null
-              ? failed(partition.index, refusal, null)
-              : producePartition(ctx, topic.name, partition.index, partition.records),
-          ),
-        ),
-      })),
-    )
+    // Every partition's append starts at once and is awaited together: one Promise.all per
+    // request rather than one per topic and an async closure each (garbage on every request).
+    const pending: (ProduceResponsePartition | Promise<ProduceResponsePartition>)[] = []
+    for (const topic of request.topicData)
+      for (const partition of topic.partitionData)
+        pending.push(
+          refusal !== null
+            ? failed(partition.index, refusal, null)
+            : producePartition(ctx, topic.name, partition.index, partition.records),
+        )
+    const results = await Promise.all(pending)
+    let next = 0
+    const responses = request.topicData.map((topic) => ({
+      name: topic.name,
+      partitionResponses: topic.partitionData.map(() => results[next++]!),
+    }))
     // acks=0: the client reads no answer, whatever happened (Kafka closes the connection on
     // errors instead; a client that cares about errors does not use acks=0).
     if (request.acks === 0) return undefined

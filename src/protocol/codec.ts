@@ -141,7 +141,9 @@ function generateRead(
   })
   body += `  const o = { ${props.join(', ')} }\n`
   if (tagged) {
-    const path = JSON.stringify(tagged.parentPath)
+    // The path names the field in error messages; built here once, not per decoded struct.
+    const { parentPath } = tagged
+    const path = JSON.stringify(parentPath ? `${parentPath}.<tagged fields>` : '<tagged fields>')
     body += `  ${ref(readTaggedFields)}(r, o, ${ref(tagged.byTag)}, ${path})\n`
   }
   body += '  return o\n'
@@ -185,9 +187,9 @@ function readTaggedFields(
   r: Reader,
   obj: Record<string, unknown>,
   byTag: Map<number, TaggedSlot>,
-  parentPath: string,
+  taggedFieldsPath: string,
 ): void {
-  r.field = parentPath ? `${parentPath}.<tagged fields>` : '<tagged fields>'
+  r.field = taggedFieldsPath
   const count = r.unsignedVarint()
   // Each tagged field takes at least two bytes (its tag and its size).
   if (count * 2 > r.remaining)

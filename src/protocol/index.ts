@@ -52,6 +52,14 @@ function specFor(apiKey: number, apiVersion: number) {
   return spec
 }
 
+/** `Produce v9 request`, for error messages: built once per API and version, not per request. */
+const requestContexts = new Map<number, string[]>()
+function requestContext(spec: { apiKey: number; name: string }, apiVersion: number): string {
+  let byVersion = requestContexts.get(spec.apiKey)
+  if (!byVersion) requestContexts.set(spec.apiKey, (byVersion = []))
+  return (byVersion[apiVersion] ??= `${spec.name} v${apiVersion} request`)
+}
+
 /** Decodes a request body; throws ProtocolError if malformed or not served at this version. */
 export function decodeRequest(
   apiKey: number,
@@ -61,7 +69,7 @@ export function decodeRequest(
 ): any {
   const spec = specFor(apiKey, apiVersion)
   const r = new Reader(frame, bodyOffset)
-  r.context = `${spec.name} v${apiVersion} request`
+  r.context = requestContext(spec, apiVersion)
   return compileMessage(spec.request, apiVersion).decode(r)
 }
 

@@ -54,6 +54,8 @@ interface Slot {
 
 export class Connection {
   readonly remoteAddress: string
+  /** What dispatch is told of the peer: one object per connection, not one per request. */
+  private readonly peer: { connectionId: number; remoteAddress: string }
   lastActivityMs = Date.now()
   private readonly reader: FrameReader
   private readonly writer: ResponseWriter
@@ -77,6 +79,7 @@ export class Connection {
     },
   ) {
     this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`
+    this.peer = Object.freeze({ connectionId: id, remoteAddress: this.remoteAddress })
     this.reader = new FrameReader(options.limits.maxFrameBytes)
     this.writer = new ResponseWriter({
       socket,
@@ -173,10 +176,7 @@ export class Connection {
     this.slots.push(slot)
     let outcome: DispatchOutcome | Promise<DispatchOutcome>
     try {
-      outcome = this.options.dispatch(frame, {
-        connectionId: this.id,
-        remoteAddress: this.remoteAddress,
-      })
+      outcome = this.options.dispatch(frame, this.peer)
     } catch (error) {
       outcome = { close: `dispatch threw: ${(error as Error).stack ?? String(error)}` }
     }

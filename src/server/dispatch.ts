@@ -15,6 +15,7 @@ import type { Broker } from '../broker.ts'
 import type { Handler, RequestContext } from '../handlers/handler.ts'
 import { unsupportedApiVersionsResponse } from '../handlers/18-api-versions.ts'
 import { decodeRequest, decodeRequestHeader, encodeResponse } from '../protocol/index.ts'
+import { readInt16, readInt32 } from '../protocol/record-batch.ts'
 import type { Dispatch, DispatchOutcome } from './connection.ts'
 
 const API_VERSIONS_KEY = 18
@@ -31,10 +32,9 @@ export function createDispatch(options: {
     if (frame.byteLength < FIXED_HEADER_BYTES) {
       return { close: `frame of ${frame.byteLength} bytes is shorter than a request header` }
     }
-    const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength)
-    const apiKey = view.getInt16(0)
-    const apiVersion = view.getInt16(2)
-    const correlationId = view.getInt32(4)
+    const apiKey = readInt16(frame, 0)
+    const apiVersion = readInt16(frame, 2)
+    const correlationId = readInt32(frame, 4)
     const handler = byApiKey.get(apiKey)
     if (!handler) return { close: `unknown API key ${apiKey} (version ${apiVersion})` }
     if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {

@@ -18,6 +18,8 @@
 // the next frame that spans chunks is assembled into it. Only the connection knows when a
 // handler is done with a frame (and that it kept no view of it); the reader only keeps a few.
 
+import { readInt32 } from '../protocol/record-batch.ts'
+
 export type FrameResult = Uint8Array | { error: string } | null
 
 /** Spare frame buffers kept per connection, and their bytes at most. */
@@ -60,8 +62,7 @@ export class FrameReader {
       this.sizePrefixBytes += this.take(this.sizePrefix, this.sizePrefixBytes)
       if (this.sizePrefixBytes < 4) return null
       this.sizePrefixBytes = 0
-      const view = new DataView(this.sizePrefix.buffer)
-      const sizeBytes = view.getInt32(0)
+      const sizeBytes = readInt32(this.sizePrefix, 0)
       if (sizeBytes < 0) return { error: `negative frame size ${sizeBytes}` }
       if (sizeBytes > this.maxFrameBytes) {
         return {

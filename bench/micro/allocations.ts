@@ -1,0 +1,179 @@
+// JavaScript objects the broker allocates per request on the hot path: a Produce of one 1 KiB
+// record (acks=1) followed by a Fetch that reads it back, the round trip a low-latency consumer
+// makes per record. Every such object is young-generation garbage, and at 10k records/s the
+// collector's pauses come from them (bench/RESULTS.md). Counted, not timed, so the figure is
+// the same on a busy machine: the broker runs in this process with its real listener, a raw
+// socket sends the requests one at a time, and JavaScriptCore's object counts (bun:jsc
+// heapStats) are read before and after a round of requests. A round during which a collection
+// ran (the count went down) is discarded and taken again.
+//
+// Not a mitata file (it measures counts, not time), so `npm run bench:micro` does not run it:
+// `bun bench/micro/allocations.ts [--rounds N] [--requests N]`.
+import { heapStats } from 'bun:jsc'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { startBroker } from '../../src/broker.ts'
+import { loadBrokerConfig } from '../../src/config.ts'
+import { encodeRequest } from '../../src/protocol/index.ts'
+import { buildRecordBatch, readInt32 } from '../../src/protocol/record-batch.ts'
+
+const { values } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: {
+    rounds: { type: 'string', default: '12' },
+    requests: { type: 'string', default: '200' },
+    help: { type: 'boolean', default: false },
+  },
+})
+if (values.help) {
+  console.log('usage: bun bench/micro/allocations.ts [--rounds N] [--requests N]')
+  process.exit(0)
+}
+const rounds = Number(values.rounds)
+const requestsPerRound = Number(values.requests)
+
+const dir = mkdtempSync(join(tmpdir(), 'sluice-allocations-'))
+const running = await startBroker(
+  loadBrokerConfig({
+    overrides: { 'log.dirs': dir, listeners: 'PLAINTEXT://127.0.0.1:0', 'num.partitions': '1' },
+  }),
+  { log: () => {} },
+)
+
+// One connection; each request waits for its response, as a client with one in flight would.
+let pending: ((frame: Uint8Array) => void) | null = null
+const empty = new Uint8Array(0)
+let buffered: Uint8Array = empty
+const socket = await Bun.connect({
+  hostname: running.host,
+  port: running.port,
+  socket: {
+    // Kept lean (a response usually arrives in one chunk), as its garbage is counted too.
+    data(_socket, received) {
+      let chunk: Uint8Array = received
+      if (buffered.length > 0) {
+        const joined = new Uint8Array(buffered.length + chunk.length)
+        joined.set(buffered)
+        joined.set(chunk, buffered.length)
+        chunk = joined
+      }
+      const sizeBytes = readInt32(chunk, 0)
+      if (chunk.length < 4 + sizeBytes) {
+        buffered = chunk
+        return
+      }
+      buffered = empty
+      const resolve = pending
+      pending = null
+      resolve?.(chunk)
+    },
+  },
+})
+const roundTrip = (request: Uint8Array) =>
+  new Promise<Uint8Array>((resolve) => {
+    pending = resolve
+    socket.write(request)
+  })
+
+const topic = 'allocations'
+const value = new Uint8Array(1024).fill(0x61)
+let correlationId = 0
+const header = (apiKey: number, apiVersion: number) => ({
+  apiKey,
+  apiVersion,
+  correlationId: ++correlationId,
+  clientId: 'allocations-bench',
+})
+const produce = () =>
+  encodeRequest(0, 9, header(0, 9), {
+    transactionalId: null,
+    acks: 1,
+    timeoutMs: 30_000,
+    topicData: [
+      {
+        name: topic,
+        partitionData: [
+          { index: 0, records: buildRecordBatch({ records: [{ key: null, value }] }) },
+        ],
+      },
+    ],
+  })
+const fetch = (fetchOffset: number) =>
+  encodeRequest(1, 12, header(1, 12), {
+    replicaId: -1,
+    maxWaitMs: 0,
+    minBytes: 1,
+    maxBytes: 52_428_800,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [
+      {
+        topic,
+        partitions: [
+          {
+            partition: 0,
+            currentLeaderEpoch: -1,
+            fetchOffset,
+            lastFetchedEpoch: -1,
+            logStartOffset: -1,
+            partitionMaxBytes: 1_048_576,
+          },
+        ],
+      },
+    ],
+    forgottenTopicsData: [],
+    rackId: '',
+  })
+
+// The requests are encoded up front, so that the client's own garbage stays out of the counts.
+let offset = 0
+const round = () => {
+  const requests: Uint8Array[] = []
+  for (let i = 0; i < requestsPerRound; i++) requests.push(produce(), fetch(offset++))
+  return requests
+}
+// objectTypeCounts walks every cell, including those allocated since the last collection.
+const objectCounts = () => heapStats().objectTypeCounts as Record<string, number>
+const total = (counts: Record<string, number>) => {
+  let count = 0
+  for (const n of Object.values(counts)) count += n
+  return count
+}
+
+await roundTrip(produce()) // auto-creates the topic
+offset = 1
+for (const request of round()) await roundTrip(request) // warm up the JIT
+
+const perRequest: number[] = []
+let byType: [string, number][] = []
+for (let attempt = 0; perRequest.length < rounds && attempt < rounds * 10; attempt++) {
+  const requests = round()
+  Bun.gc(true)
+  const before = objectCounts()
+  for (const request of requests) await roundTrip(request)
+  const after = objectCounts()
+  if (total(after) <= total(before)) continue
+  perRequest.push((total(after) - total(before)) / requests.length)
+  byType = Object.keys(after).map((type) => [
+    type,
+    (after[type]! - (before[type] ?? 0)) / requests.length,
+  ])
+}
+socket.end()
+await running.stop()
+rmSync(dir, { recursive: true, force: true })
+
+if (perRequest.length === 0) {
+  console.error('allocations: a collection ran during every round; try fewer --requests')
+  process.exit(1)
+}
+perRequest.sort((a, b) => a - b)
+const median = perRequest[Math.floor(perRequest.length / 2)]!
+for (const [type, perRequest] of byType.sort((a, b) => b[1] - a[1]).slice(0, 12))
+  console.log(`${perRequest.toFixed(1).padStart(7)}  ${type}`)
+console.log(
+  `objects allocated per request (Produce of one 1 KiB record, then a Fetch of it), median of ${perRequest.length} rounds of ${requestsPerRound * 2}: ${median.toFixed(1)} (range ${perRequest[0]!.toFixed(1)}-${perRequest.at(-1)!.toFixed(1)})`,
+)
