@@ -2,7 +2,8 @@
 // slices go by sendfile or are read and written: a fake dispatch answers each request with a
 // header followed by slices of a real temp file (small, at the threshold, several MiB, several in
 // one response), pipelined, and the client compares every response with the file's bytes. The
-// sendfile run also makes the client stop reading for a while so that sendfile meets EAGAIN.
+// sendfile run also makes the client stop reading for a while so that sendfile meets EAGAIN, and
+// a copy run stalls two readers at once, whose partly written responses share a scratch buffer.
 
 import { afterAll, afterEach, beforeAll, expect, test } from 'bun:test'
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
@@ -111,6 +112,36 @@ test('copy path (fs pread) gives the file bytes in order', async () => {
 test('copy path (native pread) gives the same bytes', async () => {
   const { port } = await startWith(nativeFileIo, Infinity)
   await checkAll(port, { pauseClient: false })
+})
+
+test('copy path with two stalled readers: a partly written response keeps its own bytes', async () => {
+  // Copied bytes go through one scratch buffer shared by all connections. Both readers stall with
+  // 7 MB asked for, more than loopback's socket buffers hold, so each connection's write is taken
+  // in part and waits for drain while the other fills the scratch buffer with different bytes;
+  // each must still receive exactly its own slices.
+  const { port } = await startWith(nativeFileIo, Infinity)
+  const clients = [await connectRaw(port), await connectRaw(port)]
+  const slicesOf = (c: number): [number, number][] => [
+    [c * 1_000_003, 3_000_000],
+    [c * 500_009 + 5, 4_000_000],
+    [c * 17, 60_000],
+  ]
+  for (const [c, client] of clients.entries()) {
+    client.pause()
+    client.send(concat([0, 1, 2].map((i) => sliceRequest(i, [slicesOf(c)[i]!]))))
+  }
+  await sleep(200)
+  for (const [c, client] of clients.entries()) {
+    client.resume()
+    for (let i = 0; i < 3; i++) {
+      const frame = await client.nextFrame()
+      expect(correlationIdOf(frame)).toBe(i)
+      const [position, sizeBytes] = slicesOf(c)[i]!
+      const expected = content.subarray(position, position + sizeBytes)
+      expect(Buffer.from(frame.subarray(4)).equals(Buffer.from(expected))).toBe(true)
+    }
+    client.end()
+  }
 })
 
 test('sendfile path (threshold 64 KiB) gives the same bytes, with a stalled reader', async () => {
