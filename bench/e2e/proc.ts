@@ -49,13 +49,26 @@ export async function freePort(): Promise<number> {
   })
 }
 
-/** User plus system CPU seconds the process has used (fields 14 and 15 of /proc/<pid>/stat). */
-export function cpuSeconds(pid: number): number {
+/** Fields 3 onwards of /proc/<pid>/stat (fields[0] is field 3, the state). */
+function statFields(pid: number): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   // The command name in field 2 may hold spaces; fields after its closing parenthesis do not.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+}
+
+/** User plus system CPU seconds the process has used (fields 14 and 15 of /proc/<pid>/stat). */
+export function cpuSeconds(pid: number): number {
+  const fields = statFields(pid)
   const ticksPerSecond = 100 // USER_HZ, 100 on every Linux ABI Bun runs on
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond
+}
+
+/**
+ * Major page faults so far (field 12): each waited for the disk, e.g. for a page of the log, an
+ * index or the runtime's own code that the kernel had dropped from memory.
+ */
+export function majorFaults(pid: number): number {
+  return Number(statFields(pid)[9])
 }
 
 /** The machine's CPU time so far, in ticks, from the first line of /proc/stat. */

@@ -224,6 +224,8 @@ function sendLag(r: NonNullable<LatencyRow['result']>): string {
 
 function latencyTable(results: RunResults): string[] {
   if (!results.latency?.length) return []
+  // Runs from before the column have no fault counts: the column is left out for them.
+  const faults = results.latency.some((row) => row.brokerMajorFaults !== undefined)
   const lines = [
     '### End-to-end latency (1 KiB records, acks=1, one partition; from the intended send time)',
     '',
@@ -231,10 +233,14 @@ function latencyTable(results: RunResults): string[] {
     'overslept, a thread descheduled): every record counts that lateness as latency, so it is the',
     'floor this machine puts under the figures, whatever the broker does. "Machine busy" is the',
     "share of all CPUs' time used by every process during the load generator's run; in brackets,",
-    'the share the host took from this machine (steal).',
+    'the share the host took from this machine (steal).' +
+      (faults
+        ? " A major fault is a page of the broker (log, index, the runtime's code) that the" +
+          ' kernel had dropped and read back from disk, the broker waiting meanwhile.'
+        : ''),
     '',
-    '| Target | Rate, records/s | p50 ms | p99 ms | p99.9 ms | max ms | lost | client send lag p99 / p99.9 / max ms | Broker CPU µs per record | Machine busy (steal) |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    `| Target | Rate, records/s | p50 ms | p99 ms | p99.9 ms | max ms | lost | client send lag p99 / p99.9 / max ms | Broker CPU µs per record | Machine busy (steal) |${faults ? ' Broker major faults |' : ''}`,
+    `|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|${faults ? '--:|' : ''}`,
   ]
   if (results.latency.some((row) => row.target === 'mock'))
     lines.splice(
@@ -249,8 +255,8 @@ function latencyTable(results: RunResults): string[] {
     const name = row.target === 'mock' ? 'mock' : results.targetName
     lines.push(
       r
-        ? `| ${name} | ${row.rate} | ${ms(r.p50Us)} | ${ms(r.p99Us)} | ${ms(r.p999Us)} | ${ms(r.maxUs)} | ${r.lost} | ${sendLag(r)} | ${fixed(row.brokerCpuUsPerRecord, 0)} | ${row.machineBusyShare === undefined ? '-' : `${percent(row.machineBusyShare)} (${percent(row.machineStealShare)})`} |`
-        : `| ${name} | ${row.rate} | failed: ${row.error} | | | | | | | |`,
+        ? `| ${name} | ${row.rate} | ${ms(r.p50Us)} | ${ms(r.p99Us)} | ${ms(r.p999Us)} | ${ms(r.maxUs)} | ${r.lost} | ${sendLag(r)} | ${fixed(row.brokerCpuUsPerRecord, 0)} | ${row.machineBusyShare === undefined ? '-' : `${percent(row.machineBusyShare)} (${percent(row.machineStealShare)})`} |${faults ? ` ${row.brokerMajorFaults ?? '-'} |` : ''}`
+        : `| ${name} | ${row.rate} | failed: ${row.error} | | | | | | | |${faults ? ' |' : ''}`,
     )
   }
   return [...lines, '']

@@ -12,7 +12,14 @@ import {
   type LatencyResult,
   type ProduceResult,
 } from './loadgen.ts'
-import { cpuSeconds, machineCpu, machineCpuShares, progress, sampleRssPeak } from './proc.ts'
+import {
+  cpuSeconds,
+  machineCpu,
+  machineCpuShares,
+  majorFaults,
+  progress,
+  sampleRssPeak,
+} from './proc.ts'
 
 export interface ProduceConfig {
   recordBytes: number
@@ -56,6 +63,8 @@ export interface LatencyRow {
   /** Shares of the machine's CPU time during the run: busy (every process), and stolen by the host. */
   machineBusyShare?: number
   machineStealShare?: number
+  /** The broker's major page faults during the run: each one waited for the disk. */
+  brokerMajorFaults?: number
   error?: string
 }
 
@@ -275,14 +284,17 @@ export async function runLatency(
         '1',
       ]
       const cpuBefore = 'broker' in target ? cpuSeconds(target.broker.pid) : 0
+      const faultsBefore = 'broker' in target ? majorFaults(target.broker.pid) : 0
       const machineBefore = machineCpu()
       row.result = await runLoadgen<LatencyResult>(args, { timeoutMs: options.durationMs + 60_000 })
       const shares = machineCpuShares(machineBefore, machineCpu())
       row.machineBusyShare = shares.busyShare
       row.machineStealShare = shares.stealShare
-      if ('broker' in target)
+      if ('broker' in target) {
         row.brokerCpuUsPerRecord =
           ((cpuSeconds(target.broker.pid) - cpuBefore) * 1e6) / Math.max(1, row.result.sent)
+        row.brokerMajorFaults = majorFaults(target.broker.pid) - faultsBefore
+      }
       const r = row.result
       progress(
         `latency ${name} ${rate}/s: p50 ${r.p50Us.toFixed(0)} us, p99 ${r.p99Us.toFixed(0)} us, p99.9 ${r.p999Us.toFixed(0)} us, max ${r.maxUs.toFixed(0)} us${r.lost ? `, ${r.lost} lost` : ''}; machine ${(100 * shares.busyShare).toFixed(0)}% busy`,

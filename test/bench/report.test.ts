@@ -3,8 +3,8 @@
 // earlier section between other benchmarks' text, and reads the file back each time; that
 // consume ratios are given against loopback measured with the broker's congestion control; and
 // that the columns which say where a bottleneck is (the page cache's own speed, the client's
-// busiest thread, the machine's load during latency runs, the idle machine's wake-up latency) are
-// rendered from their figures.
+// busiest thread, the machine's load and the broker's major faults during latency runs, the idle
+// machine's wake-up latency) are rendered from their figures.
 import { afterAll, expect, test } from 'bun:test'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -134,6 +134,7 @@ test('produce rows are given against the page cache’s speed after the matrix; 
         brokerCpuUsPerRecord: 61.4,
         machineBusyShare: 0.75,
         machineStealShare: 0.05,
+        brokerMajorFaults: 3,
       },
     ],
     notes: [],
@@ -149,7 +150,7 @@ test('produce rows are given against the page cache’s speed after the matrix; 
     'idle, this machine wakes a thread from a timer late by p99 0.128 / p99.9 0.908 / max 3.798 ms and passes a byte between two threads and back in p99 0.022 / max 0.265 ms (loadgen wakeup, 1000 per second)',
   )
   expect(text).toContain(
-    '| Sluice | 10000 | 0.300 | 2.500 | 6.000 | 9.000 | 0 | 0.900 / 2.000 / 3.000 | 61 | 75% (5%) |',
+    '| Sluice | 10000 | 0.300 | 2.500 | 6.000 | 9.000 | 0 | 0.900 / 2.000 / 3.000 | 61 | 75% (5%) | 3 |',
   )
 })
 
