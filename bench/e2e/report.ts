@@ -203,7 +203,7 @@ function consumeTable(results: RunResults): string[] {
   ]
   for (const row of results.consume)
     lines.push(
-      `| ${recordSize(row.recordBytes)} | ${row.sendfile} | ${row.consumers} | ${row.error ? `failed: ${row.error}` : fixed(row.mbPerSec)} | ${ratio(row.mbPerSec, loopbackMbPerSec)} |${withSystem ? ` ${ratio(row.mbPerSec, loopbackSystemMbPerSec)} |` : ''} ${fixed(row.cpuSecondsPerGb, 2)} | ${row.clientThreadShare === undefined ? '-' : `${(100 * row.clientThreadShare).toFixed(0)}% (${row.clientThread})`} |`,
+      `| ${recordSize(row.recordBytes)} | ${row.sendfile} | ${row.consumers} | ${row.error ? `failed: ${row.error}` : fixed(row.mbPerSec)} | ${ratio(row.mbPerSec, loopbackMbPerSec)} |${withSystem ? ` ${ratio(row.mbPerSec, loopbackSystemMbPerSec)} |` : ''} ${fixed(row.cpuSecondsPerGb, 2)} | ${row.clientThreadShare === undefined ? '-' : `${percent(row.clientThreadShare)} (${row.clientThread})`} |`,
     )
   return [...lines, '']
 }

@@ -48,6 +48,11 @@ function scratchBytes(sizeBytes: number): Uint8Array {
   return scratch.subarray(0, sizeBytes)
 }
 
+/** Whether `bytes` is a view of the scratch buffer, valid only until the current call returns. */
+function isScratch(bytes: Uint8Array): boolean {
+  return scratch !== null && bytes.buffer === scratch.buffer
+}
+
 export class ResponseWriter {
   /** Chunks not yet started, from queue[queueHead] on (a head index: shift() is O(n)). */
   private readonly queue: (Chunk | undefined)[] = []
@@ -55,8 +60,6 @@ export class ResponseWriter {
   /** Bytes being written now, and how many of them the socket has taken. */
   private current: Uint8Array | null = null
   private currentWrittenBytes = 0
-  /** `current` is a view of the shared scratch buffer, valid only until this call returns. */
-  private currentIsScratch = false
   private sendfileInProgress = false
   private failed = false
   unsentBytes = 0
@@ -88,16 +91,14 @@ export class ResponseWriter {
         this.unsentBytes -= n
         if (n < remainingBytes) {
           // The rest goes on drain, after other connections have used the scratch buffer.
-          if (this.currentIsScratch) {
+          if (isScratch(this.current)) {
             this.current = this.current.slice(this.currentWrittenBytes)
             this.currentWrittenBytes = 0
-            this.currentIsScratch = false
           }
           return
         }
         this.current = null
         this.currentWrittenBytes = 0
-        this.currentIsScratch = false
         continue
       }
       if (this.queueHead === this.queue.length) return
@@ -144,7 +145,6 @@ export class ResponseWriter {
         this.queue[this.queueHead] = { fd: head.fd, position, sizeBytes: restBytes }
       } else this.popHead()
       this.current = buffer
-      this.currentIsScratch = true
       return true
     }
     if (run.length === 1 && !isFileSlice(run[0]!)) {
@@ -166,7 +166,6 @@ export class ResponseWriter {
       this.popHead()
     }
     this.current = buffer
-    this.currentIsScratch = true
     return true
   }
 
@@ -236,7 +235,6 @@ export class ResponseWriter {
     this.queue.length = 0
     this.queueHead = 0
     this.current = null
-    this.currentIsScratch = false
     this.unsentBytes = 0
   }
 }

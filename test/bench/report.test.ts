@@ -12,6 +12,12 @@ import { join } from 'node:path'
 import type { ProduceResult } from '../../bench/e2e/loadgen.ts'
 import { renderMarkdown, spliceIntoResults, type RunResults } from '../../bench/e2e/report.ts'
 
+/** A quick run on a test machine, with the parts a test cares about. */
+function runResults(parts: Pick<RunResults, 'limits'> & Partial<RunResults>): RunResults {
+  const machine = { cpuCount: 2, cpuModel: 'test cpu', kernel: '6.0', date: '2026-12-04T00:00:00Z' }
+  return { machine, quick: true, targetName: 'Sluice', notes: [], ...parts }
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-report-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
@@ -41,10 +47,7 @@ test('replaces only the text between the markers', () => {
 })
 
 test('consume ratios use the loopback figure of the broker’s congestion control, and show the system’s', () => {
-  const results: RunResults = {
-    machine: { cpuCount: 2, cpuModel: 'test cpu', kernel: '6.0', date: '2026-11-22T00:00:00Z' },
-    quick: true,
-    targetName: 'Sluice',
+  const results = runResults({
     limits: {
       loopbackMbPerSec: 4000,
       loopbackCongestion: 'cubic',
@@ -64,8 +67,7 @@ test('consume ratios use the loopback figure of the broker’s congestion contro
         clientThread: 'rdk:broker0',
       },
     ],
-    notes: [],
-  }
+  })
   const text = renderMarkdown(results, { plotsPrefix: '' })
   expect(text).toContain(
     "loopback TCP 4000.0 MB/s (iperf3 on 127.0.0.1, cubic as the broker's loopback connections use; 1600.0 MB/s with the system's default bbr)",
@@ -78,10 +80,7 @@ test('consume ratios use the loopback figure of the broker’s congestion contro
 })
 
 test('produce rows are given against the page cache’s speed after the matrix; latency rows show the machine’s load', () => {
-  const results: RunResults = {
-    machine: { cpuCount: 2, cpuModel: 'test cpu', kernel: '6.0', date: '2026-12-04T00:00:00Z' },
-    quick: true,
-    targetName: 'Sluice',
+  const results = runResults({
     limits: {
       loopbackMbPerSec: 4000,
       diskWriteMbPerSec: 1000,
@@ -137,8 +136,7 @@ test('produce rows are given against the page cache’s speed after the matrix; 
         brokerMajorFaults: 3,
       },
     ],
-    notes: [],
-  }
+  })
   const text = renderMarkdown(results, { plotsPrefix: '' })
   expect(text).toContain(
     'new data into the page cache 3000.0 MB/s at the start and 400.0 MB/s after the produce matrix (dd bs=1M to a new file, no sync)',
@@ -162,14 +160,10 @@ test('the consume goal says which record size meets it when the sizes disagree',
     mbPerSec,
     cpuSecondsPerGb: 0.2,
   })
-  const results: RunResults = {
-    machine: { cpuCount: 2, cpuModel: 'test cpu', kernel: '6.0', date: '2026-12-04T00:00:00Z' },
-    quick: true,
-    targetName: 'Sluice',
+  const results = runResults({
     limits: { loopbackMbPerSec: 4000, diskWriteMbPerSec: 1000, notes: [] },
     consume: [row(1024, 1200), row(65_536, 2400)],
-    notes: [],
-  }
+  })
   expect(renderMarkdown(results, { plotsPrefix: '' })).toContain(
     '| 1 KiB records: 1200.0 MB/s = 0.30× loopback; 64 KiB records: 2400.0 MB/s = 0.60× | yes with 64 KiB records, **no** with 1 KiB |',
   )
