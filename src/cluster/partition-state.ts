@@ -1,0 +1,64 @@
+// The seam between cluster metadata and replication. The controller decides, per partition, who
+// the replicas are, who leads, in which leader epoch, and which replicas are in sync (Kafka's
+// PartitionRegistration / LeaderAndIsr); replication acts on those decisions and asks for ISR
+// changes through `alterIsr` (Kafka's AlterPartition). Two implementations: the single-node image
+// (this broker leads every partition, alone in its ISR) and the etcd image of cluster mode.
+// Handlers and storage depend on this interface only, never on which implementation runs.
+
+/** One partition's replica assignment and leadership, as the controller last decided it. */
+export interface PartitionAssignment {
+  readonly topic: string
+  readonly partition: number
+  /** Every replica's node id, the preferred leader first. */
+  readonly replicas: readonly number[]
+  /** The in-sync replicas, the leader among them; never empty while the partition has a leader. */
+  readonly isr: readonly number[]
+  /** The leading node's id, or -1 while the partition is offline. */
+  readonly leader: number
+  /** Bumped by the controller on every change of leader (KIP-101's epoch). */
+  readonly leaderEpoch: number
+  /** Bumped on every change of this record; the token of every compare-and-set. */
+  readonly partitionEpoch: number
+}
+
+/** A live broker as clients and followers reach it. */
+export interface BrokerEndpoint {
+  readonly nodeId: number
+  readonly host: string
+  readonly port: number
+  readonly rack: string | null
+}
+
+/** The leader's request to change a partition's ISR (Kafka's AlterPartition). */
+export interface AlterIsrRequest {
+  readonly topic: string
+  readonly partition: number
+  /** The epoch the requesting leader leads in; a deposed leader's request is refused. */
+  readonly leaderEpoch: number
+  /** The partitionEpoch the leader last saw; a request made on stale state is refused. */
+  readonly expectedPartitionEpoch: number
+  readonly isr: readonly number[]
+}
+
+/** What replication and the handlers need to know of the cluster. */
+export interface ClusterMetadataView {
+  /** This broker's node.id. */
+  readonly nodeId: number
+  /** The brokers whose registration is live, this one included. */
+  liveBrokers(): readonly BrokerEndpoint[]
+  broker(nodeId: number): BrokerEndpoint | undefined
+  assignment(topic: string, partition: number): PartitionAssignment | undefined
+  /** Every assignment that names this broker among its replicas. */
+  localAssignments(): Iterable<PartitionAssignment>
+  /**
+   * Calls `listener` with the assignments that changed, after each change of the image (the
+   * current assignments once at subscription). Returns the unsubscribe function.
+   */
+  onChange(listener: (changed: readonly PartitionAssignment[]) => void): () => void
+  /**
+   * Applies an ISR change only if the stored partitionEpoch still equals
+   * `expectedPartitionEpoch` and `leaderEpoch` is still current. Resolves to the new assignment,
+   * or to null when the request was stale (the newer state then arrives through onChange).
+   */
+  alterIsr(request: AlterIsrRequest): Promise<PartitionAssignment | null>
+}
