@@ -31,10 +31,15 @@ if (filters.length === 0) {
   await check('format (prettier --check)', [bin('prettier'), '--check', '--log-level=warn', root])
 }
 
+// Bun 1.4.4 does not apply bunfig.toml's `[test] timeout`: its default per-test timeout (5 s)
+// holds unless `--timeout` is given, and tests that pass in 2 s alone took 11 s on a loaded
+// machine. Integration tests still name their own generous timeout (`test(name, fn, ms)`).
+const TEST_TIMEOUT_MS = 120_000
+
 // bun test prints its per-test lines and its totals (" 12 pass", " 0 fail") on stderr; pass
 // them through and read the totals.
 process.stderr.write('test: bun test\n')
-const proc = spawn([process.execPath, 'test', ...filters], {
+const proc = spawn([process.execPath, 'test', `--timeout=${TEST_TIMEOUT_MS}`, ...filters], {
   cwd: root,
   stdout: 'inherit',
   stderr: 'pipe',
