@@ -70,7 +70,11 @@ function checkpointText(entries: Iterable<CheckpointEntry>): string {
 }
 
 export function writeOffsetCheckpoint(path: string, entries: Iterable<CheckpointEntry>): void {
-  const text = checkpointText(entries)
+  writeTextFileAtomic(path, checkpointText(entries))
+}
+
+/** Replaces `path` with `text` so that a crash leaves the old or the new file whole. */
+export function writeTextFileAtomic(path: string, text: string): void {
   const tmpPath = path + '.tmp'
   const fd = openSync(tmpPath, 'w')
   try {

@@ -1,7 +1,11 @@
 // PartitionLog (Kafka's UnifiedLog/LocalLog): the segments of one topic-partition and the offsets
 // that describe them: logStartOffset (first offset a fetch may ask for), logEndOffset (next offset
-// to assign), highWatermark (single node: the log end offset after each append), recoveryPoint
-// (everything below it is fsynced; recovery starts there).
+// to assign), highWatermark (single node: the log end offset after each append; a replicated
+// partition's is set by replication, cluster/replication), recoveryPoint (everything below it is
+// fsynced; recovery starts there). `epochs` is the partition's leader-epoch-checkpoint.
+//
+// Leaders append with `append` (offsets assigned here, their leader epoch stamped); followers
+// with `appendAsFollower`, which keeps the leader's batches byte for byte.
 //
 // Appends validate every batch before writing anything, assign offsets by patching baseOffset in
 // place, roll the active segment when it is full or old, and write all batches in one pwritev.
@@ -12,8 +16,11 @@ import * as native from '../native.ts'
 import {
   type BatchErrorKind,
   BatchCursor,
+  batchBaseOffset,
+  batchLastOffset,
   batchLastOffsetDelta,
   batchMaxTimestamp,
+  batchPartitionLeaderEpoch,
   batchRecordsCount,
   patchBaseOffset,
   patchLogAppendTime,
@@ -22,6 +29,7 @@ import {
 } from '../protocol/record-batch.ts'
 import { fsyncDirAsync } from './checkpoint.ts'
 import { GroupCommit } from './flush.ts'
+import { LeaderEpochCache } from './leader-epoch-cache.ts'
 import {
   type LogView,
   type ReadOptions,
@@ -94,6 +102,12 @@ export class PartitionLog {
   private deleted = false
   config: LogConfig
   highWatermark: number
+  /**
+   * True on a single node, where the leader is the whole ISR: every append moves the high
+   * watermark to the log end. Replication clears it and moves the high watermark itself.
+   */
+  highWatermarkFollowsLogEnd = true
+  readonly epochs: LeaderEpochCache
   recoveryPoint: number
   /** Segments recovered batch by batch when the log was opened. */
   readonly recoveredSegments: number
@@ -144,6 +158,8 @@ export class PartitionLog {
     }
     this.syncStartedOffset = this.recoveryPoint
     this.highWatermark = this.logEndOffset
+    this.epochs = LeaderEpochCache.open(opts.dir)
+    this.epochs.truncateFromEnd(this.logEndOffset)
   }
 
   /** Opens (and if needed recovers) the log in `opts.dir`, which must exist. */
@@ -208,14 +224,61 @@ export class PartitionLog {
       patchBaseOffset(records, at, nextOffset)
       if (opts.leaderEpoch !== undefined) patchPartitionLeaderEpoch(records, at, opts.leaderEpoch)
       if (logAppendTime) patchLogAppendTime(records, at, logAppendTimeMs)
+      this.epochs.assign(batchPartitionLeaderEpoch(records, at), nextOffset)
       nextOffset += batchLastOffsetDelta(records, at) + 1
     }
     const lastOffset = nextOffset - 1
-    this.maybeRoll({
-      messagesBytes: records.length,
+    this.writeBatches(records, {
       maxTimestampMs: logAppendTime ? logAppendTimeMs : maxTimestampMs,
       lastOffset,
     })
+    await this.afterAppend()
+    return { baseOffset, lastOffset, logAppendTimeMs, logStartOffset: this.startOffset }
+  }
+
+  /**
+   * A follower's append (Kafka's appendAsFollower): the leader's batches as they are, offsets and
+   * epochs included, so that replicas' files are byte-identical. The first batch must start at
+   * the log end offset; batches wholly below it (a fetch that raced a truncation) are skipped.
+   * Returns the new log end offset.
+   */
+  async appendAsFollower(records: Uint8Array): Promise<number> {
+    this.ensureWritable()
+    let at = 0
+    while (at < records.length && batchLastOffset(records, at) < this.logEndOffset) {
+      const size = validateBatch(records, at, records.length - at)
+      if (typeof size === 'string') break // reported below, with the offsets
+      at += size
+    }
+    const batches = at === 0 ? records : records.subarray(at)
+    if (batches.length === 0) return this.logEndOffset
+    let maxTimestampMs = -1
+    let expectedOffset = this.logEndOffset
+    for (let position = 0; position < batches.length;) {
+      const size = validateBatch(batches, position, batches.length - position)
+      const baseOffset = batchBaseOffset(batches, position)
+      if (typeof size === 'string' || baseOffset !== expectedOffset) {
+        throw new StorageError(
+          'CORRUPT_MESSAGE',
+          `replicated batch for ${this.name} at offset ${baseOffset} (expected ${expectedOffset}) is invalid: ${typeof size === 'string' ? batchErrorText[size] : 'offsets are not contiguous'}`,
+        )
+      }
+      this.epochs.assign(batchPartitionLeaderEpoch(batches, position), baseOffset)
+      maxTimestampMs = Math.max(maxTimestampMs, batchMaxTimestamp(batches, position))
+      expectedOffset = batchLastOffset(batches, position) + 1
+      position += size
+    }
+    this.writeBatches(batches, { maxTimestampMs, lastOffset: expectedOffset - 1 })
+    await this.afterAppend()
+    return this.logEndOffset
+  }
+
+  /** Rolls if needed and writes validated batches to the active segment. */
+  private writeBatches(
+    records: Uint8Array,
+    batch: { maxTimestampMs: number; lastOffset: number },
+  ): void {
+    this.maybeRoll({ messagesBytes: records.length, ...batch })
     const active = this.activeSegment
     try {
       active.append(records)
@@ -223,9 +286,12 @@ export class PartitionLog {
       this.checkStillWhole(active)
       throw error
     }
-    this.highWatermark = this.logEndOffset
-    await this.afterAppend()
-    return { baseOffset, lastOffset, logAppendTimeMs, logStartOffset: this.startOffset }
+    if (this.highWatermarkFollowsLogEnd) this.highWatermark = this.logEndOffset
+  }
+
+  /** Sets the high watermark (replication), within [logStartOffset, logEndOffset]. */
+  updateHighWatermark(offset: number): void {
+    this.highWatermark = Math.max(this.startOffset, Math.min(offset, this.logEndOffset))
   }
 
   /** Checks every batch before anything is written; returns the greatest maxTimestamp. */
@@ -458,6 +524,7 @@ export class PartitionLog {
     this.recoveryPoint = Math.min(this.recoveryPoint, logEndOffset)
     this.syncStartedOffset = Math.min(this.syncStartedOffset, logEndOffset)
     this.highWatermark = Math.min(this.highWatermark, logEndOffset)
+    this.epochs.truncateFromEnd(logEndOffset)
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,146 @@
+// LeaderEpochFileCache (Kafka's, KIP-101): for one partition, the first offset written in each
+// leader epoch, kept in the partition directory as `leader-epoch-checkpoint`:
+//   0                      version
+//   2                      number of entries
+//   0 0                    epoch startOffset, one per line, epochs and offsets increasing
+//   3 1200
+// The log adds an entry when it appends a batch whose partitionLeaderEpoch is above the latest
+// (a leader stamps its epoch, a follower copies the leader's), and drops entries when it is
+// truncated. A follower asks the leader where one of its epochs ends (OffsetForLeaderEpoch) and
+// truncates there, so replicas never diverge (KIP-279's rules are in cluster/replication).
+//
+// The file is rewritten whole (temp file, fsync, rename, directory fsync) on each change; changes
+// come with a change of leader, never per record. A crash between the checkpoint and the append it
+// announced leaves an entry at or past the log end, which `truncateFromEnd(logEndOffset)` at open
+// removes.
+
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { writeTextFileAtomic } from './checkpoint.ts'
+import { StorageError } from './storage-error.ts'
+
+export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint'
+/** Kafka's UNDEFINED_EPOCH and UNDEFINED_EPOCH_OFFSET. */
+export const UNDEFINED_EPOCH = -1
+export const UNDEFINED_EPOCH_OFFSET = -1
+/** A bound on what a damaged or hostile file can make us allocate. */
+const ENTRIES_MAX = 1_000_000
+
+export interface EpochEntry {
+  readonly epoch: number
+  readonly startOffset: number
+}
+
+export class LeaderEpochCache {
+  private entries: EpochEntry[]
+
+  private constructor(
+    private readonly path: string | null,
+    entries: EpochEntry[],
+  ) {
+    this.entries = entries
+  }
+
+  /** Loads `<dir>/leader-epoch-checkpoint` (empty when absent). Throws when malformed. */
+  static open(dir: string): LeaderEpochCache {
+    const path = join(dir, LEADER_EPOCH_CHECKPOINT)
+    return new LeaderEpochCache(path, existsSync(path) ? parse(path) : [])
+  }
+
+  /** A cache with no file, for models and tests. */
+  static inMemory(entries: EpochEntry[] = []): LeaderEpochCache {
+    return new LeaderEpochCache(null, [...entries])
+  }
+
+  get latestEpoch(): number {
+    return this.entries.at(-1)?.epoch ?? UNDEFINED_EPOCH
+  }
+
+  all(): readonly EpochEntry[] {
+    return this.entries
+  }
+
+  /**
+   * Records that `epoch` starts at `startOffset`, unless the latest entry already has this epoch
+   * (Kafka's assign). Entries it contradicts — an epoch not below it or an offset not below its
+   * start — are removed first, as Kafka does; a leader with no writes in its epoch is replaced
+   * by the next one that starts at the same offset.
+   */
+  assign(epoch: number, startOffset: number): void {
+    if (epoch < 0) return // batches from before KIP-101 carry -1: they name no epoch
+    const latest = this.entries.at(-1)
+    if (latest && latest.epoch === epoch) return
+    this.entries = this.entries.filter((e) => e.epoch < epoch && e.startOffset < startOffset)
+    this.entries.push({ epoch, startOffset })
+    this.write()
+  }
+
+  /**
+   * Kafka's endOffsetFor: the largest epoch ≤ `requestedEpoch` this log knows and the offset
+   * where it ends (the next epoch's start, or `logEndOffset` for the latest); an epoch below
+   * every known one ends where the first known one starts; one above them all is undefined.
+   */
+  endOffsetFor(requestedEpoch: number, logEndOffset: number): { epoch: number; endOffset: number } {
+    const undefinedAnswer = { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET }
+    if (requestedEpoch === UNDEFINED_EPOCH) return undefinedAnswer
+    if (requestedEpoch === this.latestEpoch)
+      return { epoch: requestedEpoch, endOffset: logEndOffset }
+    const higher = this.entries.findIndex((e) => e.epoch > requestedEpoch)
+    if (higher < 0) return undefinedAnswer
+    const floor = this.entries[higher - 1]
+    return {
+      epoch: floor ? floor.epoch : requestedEpoch,
+      endOffset: this.entries[higher]!.startOffset,
+    }
+  }
+
+  /** Removes the entries of epochs starting at or after `endOffset` (the log was truncated). */
+  truncateFromEnd(endOffset: number): void {
+    const kept = this.entries.filter((e) => e.startOffset < endOffset)
+    if (kept.length === this.entries.length) return
+    this.entries = kept
+    this.write()
+  }
+
+  /** Forgets every entry (the log was replaced wholesale). */
+  clear(): void {
+    if (this.entries.length === 0) return
+    this.entries = []
+    this.write()
+  }
+
+  private write(): void {
+    if (this.path === null) return
+    const lines = this.entries.map((e) => `${e.epoch} ${e.startOffset}\n`).join('')
+    writeTextFileAtomic(this.path, `0\n${this.entries.length}\n${lines}`)
+  }
+}
+
+function parse(path: string): EpochEntry[] {
+  const lines = readFileSync(path, 'utf8').split('\n')
+  if (lines.at(-1) === '') lines.pop()
+  const malformed = (why: string) =>
+    new StorageError(
+      'KAFKA_STORAGE_ERROR',
+      `${path} is malformed (${why}); remove it and restart to rebuild leadership history from the leader`,
+    )
+  if (lines[0] !== '0') throw malformed(`version line is ${JSON.stringify(lines[0])}, expected 0`)
+  const count = Number(lines[1])
+  if (!Number.isInteger(count) || count < 0 || count > ENTRIES_MAX || lines.length !== count + 2)
+    throw malformed(`count line says ${lines[1]} but ${lines.length - 2} entries follow`)
+  const entries: EpochEntry[] = []
+  for (const line of lines.slice(2)) {
+    const [epochText, offsetText, extra] = line.split(' ')
+    const epoch = Number(epochText)
+    const startOffset = Number(offsetText)
+    if (extra !== undefined || !Number.isInteger(epoch) || !Number.isSafeInteger(startOffset))
+      throw malformed(`line ${JSON.stringify(line)}`)
+    const previous = entries.at(-1)
+    if (previous && (previous.epoch >= epoch || previous.startOffset >= startOffset))
+      throw malformed(
+        `line ${JSON.stringify(line)} does not follow ${previous.epoch} ${previous.startOffset}`,
+      )
+    entries.push({ epoch, startOffset })
+  }
+  return entries
+}

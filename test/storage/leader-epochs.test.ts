@@ -1,0 +1,159 @@
+// Proves the storage half of replication on real files: the leader-epoch-checkpoint file is
+// written in Kafka's format as batches of new epochs are appended, survives a reopen, shrinks with
+// truncation and answers endOffsetFor by Kafka's rules; a follower's append keeps the leader's
+// batches byte for byte (offsets and epochs not re-stamped); a replicated log's high watermark
+// stays where replication puts it.
+
+import { afterEach, describe, expect, test } from 'bun:test'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { LEADER_EPOCH_CHECKPOINT, LeaderEpochCache } from '../../src/storage/leader-epoch-cache.ts'
+import { PartitionLog } from '../../src/storage/partition-log.ts'
+import {
+  concat,
+  makeBatch,
+  makeTempDir,
+  readSlices,
+  removeTempDirs,
+  smallConfig,
+} from './helpers.ts'
+
+afterEach(removeTempDirs)
+
+function openLog(dir: string) {
+  return PartitionLog.open({
+    topic: 'orders',
+    partition: 0,
+    dir,
+    config: smallConfig(),
+    recoveryPoint: 0,
+    logStartOffset: 0,
+    hadCleanShutdown: true,
+  })
+}
+
+function allBytes(log: PartitionLog): Uint8Array {
+  return readSlices(log.read({ fetchOffset: 0, maxBytes: 1 << 30, minOneBatch: true }).slices)
+}
+
+describe('LeaderEpochCache', () => {
+  test('endOffsetFor follows Kafka: latest → LEO, between → next start, below → first start, above → undefined', () => {
+    const cache = LeaderEpochCache.inMemory([
+      { epoch: 1, startOffset: 0 },
+      { epoch: 3, startOffset: 10 },
+      { epoch: 6, startOffset: 25 },
+    ])
+    expect(cache.endOffsetFor(6, 40)).toEqual({ epoch: 6, endOffset: 40 })
+    expect(cache.endOffsetFor(3, 40)).toEqual({ epoch: 3, endOffset: 25 })
+    expect(cache.endOffsetFor(4, 40)).toEqual({ epoch: 3, endOffset: 25 })
+    expect(cache.endOffsetFor(0, 40)).toEqual({ epoch: 0, endOffset: 0 })
+    expect(cache.endOffsetFor(7, 40)).toEqual({ epoch: -1, endOffset: -1 })
+    expect(cache.endOffsetFor(-1, 40)).toEqual({ epoch: -1, endOffset: -1 })
+  })
+
+  test('assign removes entries it contradicts; a repeated epoch is a no-op', () => {
+    const cache = LeaderEpochCache.inMemory([
+      { epoch: 1, startOffset: 0 },
+      { epoch: 3, startOffset: 10 },
+    ])
+    cache.assign(3, 12)
+    expect(cache.all()).toEqual([
+      { epoch: 1, startOffset: 0 },
+      { epoch: 3, startOffset: 10 },
+    ])
+    cache.assign(4, 10) // epoch 3 had no writes: replaced
+    expect(cache.all()).toEqual([
+      { epoch: 1, startOffset: 0 },
+      { epoch: 4, startOffset: 10 },
+    ])
+    cache.assign(-1, 20) // a batch from before KIP-101
+    expect(cache.latestEpoch).toBe(4)
+  })
+
+  test('a malformed file is refused with a line saying what to do', () => {
+    const dir = makeTempDir()
+    writeFileSync(join(dir, LEADER_EPOCH_CHECKPOINT), '0\n2\n3 10\n1 20\n')
+    expect(() => LeaderEpochCache.open(dir)).toThrow(/does not follow 3 10.*remove it/)
+  })
+})
+
+describe('PartitionLog leader epochs', () => {
+  test('appends in new epochs write leader-epoch-checkpoint in Kafka format; truncation shrinks it; reopen keeps it', async () => {
+    const dir = makeTempDir()
+    const log = openLog(dir)
+    await log.append(makeBatch({ count: 3 }), { leaderEpoch: 0 })
+    await log.append(makeBatch({ count: 2 }), { leaderEpoch: 0 })
+    await log.append(makeBatch({ count: 4 }), { leaderEpoch: 2 })
+    await log.append(makeBatch({ count: 1 }), { leaderEpoch: 5 })
+    const path = join(dir, LEADER_EPOCH_CHECKPOINT)
+    expect(readFileSync(path, 'utf8')).toBe('0\n3\n0 0\n2 5\n5 9\n')
+    await log.truncateTo(9)
+    expect(readFileSync(path, 'utf8')).toBe('0\n2\n0 0\n2 5\n')
+    expect(log.epochs.endOffsetFor(2, log.logEndOffset)).toEqual({ epoch: 2, endOffset: 9 })
+    await log.close()
+    const reopened = openLog(dir)
+    expect(reopened.epochs.all()).toEqual([
+      { epoch: 0, startOffset: 0 },
+      { epoch: 2, startOffset: 5 },
+    ])
+    await reopened.close()
+  })
+
+  test('an entry at or past the log end (crash between checkpoint and append) is dropped at open', async () => {
+    const dir = makeTempDir()
+    const log = openLog(dir)
+    await log.append(makeBatch({ count: 3 }), { leaderEpoch: 1 })
+    await log.close()
+    writeFileSync(join(dir, LEADER_EPOCH_CHECKPOINT), '0\n2\n1 0\n4 3\n')
+    const reopened = openLog(dir)
+    expect(reopened.epochs.all()).toEqual([{ epoch: 1, startOffset: 0 }])
+    await reopened.close()
+  })
+
+  test('appendAsFollower keeps the leader bytes: files are byte-identical, epochs copied', async () => {
+    const leader = openLog(makeTempDir())
+    const follower = openLog(makeTempDir())
+    await leader.append(makeBatch({ count: 3, seed: 1 }), { leaderEpoch: 1 })
+    await leader.append(makeBatch({ count: 2, seed: 2 }), { leaderEpoch: 4 })
+    const first = allBytes(leader)
+    expect(await follower.appendAsFollower(first)).toBe(5)
+    await leader.append(makeBatch({ count: 6, seed: 3 }), { leaderEpoch: 4 })
+    const tail = readSlices(
+      leader.read({ fetchOffset: 5, maxBytes: 1 << 20, minOneBatch: true }).slices,
+    )
+    // A resend of what the follower has plus the new tail: the old part is skipped.
+    expect(await follower.appendAsFollower(concat([first, tail]))).toBe(11)
+    expect(allBytes(follower)).toEqual(allBytes(leader))
+    expect(follower.epochs.all()).toEqual(leader.epochs.all())
+    await leader.close()
+    await follower.close()
+  })
+
+  test('appendAsFollower refuses a gap in offsets and writes nothing', async () => {
+    const leader = openLog(makeTempDir())
+    const follower = openLog(makeTempDir())
+    await leader.append(makeBatch({ count: 3 }), { leaderEpoch: 0 })
+    await leader.append(makeBatch({ count: 3 }), { leaderEpoch: 0 })
+    const tail = readSlices(
+      leader.read({ fetchOffset: 3, maxBytes: 1 << 20, minOneBatch: true }).slices,
+    )
+    await expect(follower.appendAsFollower(tail)).rejects.toThrow(/offset 3 \(expected 0\)/)
+    expect(follower.logEndOffset).toBe(0)
+    await leader.close()
+    await follower.close()
+  })
+
+  test('a replicated log keeps its high watermark where replication puts it', async () => {
+    const log = openLog(makeTempDir())
+    await log.append(makeBatch({ count: 3 }), { leaderEpoch: 0 })
+    expect(log.highWatermark).toBe(3) // single node: follows the log end
+    log.highWatermarkFollowsLogEnd = false
+    await log.append(makeBatch({ count: 3 }), { leaderEpoch: 0 })
+    expect(log.highWatermark).toBe(3)
+    log.updateHighWatermark(100)
+    expect(log.highWatermark).toBe(6)
+    const read = log.read({ fetchOffset: 0, maxBytes: 1 << 20, minOneBatch: true, maxOffset: 3 })
+    expect(read.sizeBytes).toBeGreaterThan(0)
+    await log.close()
+  })
+})
