@@ -14,6 +14,7 @@
 // batch valid; LogAppendTime changes covered bytes and so recomputes the CRC, as Kafka does.
 
 import { crc32c } from '../native.ts'
+import { compress, compressionCodes, decompress } from './compression.ts'
 
 export const BASE_OFFSET_AT = 0
 export const BATCH_LENGTH_AT = 8
@@ -254,7 +255,8 @@ export interface BuildRecordBatchOptions {
   baseSequence?: number
   transactional?: boolean
   control?: boolean
-  compression?: 'none'
+  /** Default none. */
+  compression?: Compression
 }
 
 export interface DecodedRecord {
@@ -268,9 +270,8 @@ export interface DecodedRecord {
 const textEncoder = new TextEncoder()
 const textDecoder = new TextDecoder()
 
-/** Builds a valid, uncompressed v2 batch. */
+/** Builds a valid v2 batch, compressed with `opts.compression`. */
 export function buildRecordBatch(opts: BuildRecordBatchOptions): Uint8Array {
-  if ((opts.compression ?? 'none') !== 'none') throw new Error('buildRecordBatch: only none')
   const nowMs = Date.now()
   const records = opts.records
   const baseTimestampMs = records.length > 0 ? (records[0]!.timestampMs ?? nowMs) : nowMs
@@ -284,13 +285,17 @@ export function buildRecordBatch(opts: BuildRecordBatchOptions): Uint8Array {
     lastOffsetDelta = Math.max(lastOffsetDelta, offsetDelta)
     body.record(record, timestampMs - baseTimestampMs, offsetDelta)
   })
-  const recordBytes = body.finish()
+  const compression = opts.compression ?? 'none'
+  const recordBytes = compress(compression, body.finish())
   const buf = new Uint8Array(BATCH_HEADER_BYTES + recordBytes.length)
   writeInt64(buf, BASE_OFFSET_AT, opts.baseOffset ?? 0)
   writeInt32(buf, BATCH_LENGTH_AT, buf.length - LOG_OVERHEAD_BYTES)
   writeInt32(buf, PARTITION_LEADER_EPOCH_AT, opts.partitionLeaderEpoch ?? -1)
   buf[MAGIC_AT] = 2
-  const attributes = (opts.transactional ? TRANSACTIONAL_BIT : 0) | (opts.control ? CONTROL_BIT : 0)
+  const attributes =
+    compressionCodes[compression] |
+    (opts.transactional ? TRANSACTIONAL_BIT : 0) |
+    (opts.control ? CONTROL_BIT : 0)
   writeInt16(buf, ATTRIBUTES_AT, attributes)
   writeInt32(buf, LAST_OFFSET_DELTA_AT, lastOffsetDelta)
   writeInt64(buf, BASE_TIMESTAMP_AT, baseTimestampMs)
@@ -343,25 +348,8 @@ export function decodeRecords(batch: Uint8Array): DecodedRecord[] {
   return records
 }
 
-function decompress(compression: CompressionCode, data: Uint8Array): Uint8Array {
-  switch (compression) {
-    case 'none':
-      return data
-    case 'gzip':
-      return Bun.gunzipSync(data as Uint8Array<ArrayBuffer>)
-    case 'zstd': {
-      const zstd = (Bun as unknown as { zstdDecompressSync?: (d: Uint8Array) => Uint8Array })
-        .zstdDecompressSync
-      if (!zstd) throw new Error('decodeRecords: unsupported compression zstd in this runtime')
-      return zstd(data)
-    }
-    default:
-      throw new Error(`decodeRecords: unsupported compression ${compression}`)
-  }
-}
-
 /** Zigzag varints, as record fields use them. */
-class VarReader {
+export class VarReader {
   at = 0
   constructor(private readonly buf: Uint8Array) {}
 
