@@ -6,8 +6,14 @@
 // a tagged field's end while that field is decoded).
 //
 // Representation choices:
-// * int64 and varlong are returned as JS numbers (Sluice keeps offsets, timestamps and producer
-//   ids below 2^53); a value outside ±2^53 is rejected rather than silently rounded.
+// * int64 and varlong are returned as JS numbers: exact within ±2^53 (every offset, timestamp and
+//   producer id Sluice itself makes), and beyond that the nearest double, never an error. Kafka
+//   accepts the whole int64 range in every field, and clients do send such values (librdkafka
+//   asked for an offset near 2^63 after reading a corrupt batch): rounding is monotonic, so the
+//   handlers' comparisons still hold — an offset beyond the log is OFFSET_OUT_OF_RANGE, a
+//   timestamp beyond the last record finds nothing — and the Writer clamps on the way back, so
+//   Long.MAX_VALUE (2^63-1, rounded up to 2^63) is written as itself. Values within ±2^53 take
+//   one extra comparison and no allocation; only the rare large ones go through a BigInt.
 // * uuid is returned as the canonical lowercase 8-4-4-4-12 hex string; the null uuid is
 //   '00000000-0000-0000-0000-000000000000' (ZERO_UUID).
 // * bytes and records are zero-copy `subarray` views of the frame: the frame must stay untouched
@@ -95,8 +101,8 @@ export class Reader {
     const hi = this.view.getInt32(this.offset)
     const lo = this.view.getUint32(this.offset + 4)
     this.offset += 8
-    // hi * 2^32 + lo is exact while |hi| < 2^21, i.e. for every value within ±2^53.
-    if (hi > 0x1fffff || hi < -0x200000) this.fail(`int64 value beyond ±2^53 (high word ${hi})`)
+    // hi * 2^32 is exact for any 32-bit hi, and adding lo rounds once, to the nearest double:
+    // exact while |hi| < 2^21 (every value within ±2^53), monotonic beyond.
     return hi * TWO_32 + lo
   }
 
@@ -141,19 +147,33 @@ export class Reader {
     return u % 2 === 0 ? u / 2 : -(u + 1) / 2
   }
 
-  /** A zigzag-encoded signed varlong, as a number (rejected beyond ±2^53). */
+  /** A zigzag-encoded signed varlong, as a number (the nearest double beyond ±2^53). */
   varlong(): number {
+    const start = this.offset
     let value = 0
     for (let shift = 0; shift < 70; shift += 7) {
       this.need(1)
       const b = this.buf[this.offset++]!
       value += (b & 0x7f) * 2 ** shift
       if ((b & 0x80) === 0) {
-        if (value > Number.MAX_SAFE_INTEGER) this.fail('varlong beyond ±2^53')
-        return value % 2 === 0 ? value / 2 : -(value + 1) / 2
+        if (value <= Number.MAX_SAFE_INTEGER) {
+          return value % 2 === 0 ? value / 2 : -(value + 1) / 2
+        }
+        return this.bigVarlong(start)
       }
     }
     this.fail('varlong longer than 10 bytes')
+  }
+
+  /** The rare varlong beyond 2^53 zigzagged: decoded exactly as a BigInt, then rounded once. */
+  private bigVarlong(start: number): number {
+    let value = 0n
+    let shift = 0n
+    for (let at = start; at < this.offset; at++, shift += 7n) {
+      value |= BigInt(this.buf[at]! & 0x7f) << shift
+    }
+    value = BigInt.asUintN(64, value)
+    return Number((value >> 1n) ^ -(value & 1n))
   }
 
   private utf8(n: number): string {

@@ -13,6 +13,10 @@ import type { FileSlice } from '../storage/file-slice.ts'
 
 export const INLINE_RECORDS_MAX_BYTES = 1024
 const TWO_32 = 4294967296
+/** 2^63: the first number outside int64's range (every double at or above it clamps). */
+const INT64_OVER = 2 ** 63
+const INT64_OVER_BIG = 2n ** 63n
+const INT64_MAX = INT64_OVER_BIG - 1n
 const ASCII_FAST_MAX_CHARS = 64
 
 export type Chunk = Uint8Array | FileSlice
@@ -84,11 +88,18 @@ export class Writer {
     this.offset += 4
   }
 
+  /** Beyond ±2^53 (a value the Reader rounded) clamps to int64's range: 2^63 is 2^63-1. */
   int64(v: number): void {
     this.ensure(8)
+    if (v >= INT64_OVER || v < -INT64_OVER) return this.int64Clamped(v)
     const hi = Math.floor(v / TWO_32)
     this.view.setInt32(this.offset, hi)
     this.view.setUint32(this.offset + 4, v - hi * TWO_32)
+    this.offset += 8
+  }
+
+  private int64Clamped(v: number): void {
+    this.view.setBigInt64(this.offset, v >= INT64_OVER ? INT64_MAX : -INT64_OVER_BIG)
     this.offset += 8
   }
 
@@ -124,6 +135,9 @@ export class Writer {
   }
 
   varlong(v: number): void {
+    if (v > Number.MAX_SAFE_INTEGER / 2 || v < -Number.MAX_SAFE_INTEGER / 2) {
+      return this.bigVarlong(v)
+    }
     let u = v >= 0 ? v * 2 : -v * 2 - 1
     this.ensure(10)
     while (u >= 0x80) {
@@ -131,6 +145,18 @@ export class Writer {
       u = Math.floor(u / 128)
     }
     this.buf[this.offset++] = u
+  }
+
+  /** A varlong whose zigzag form is beyond 2^53: exact through a BigInt, clamped to int64. */
+  private bigVarlong(v: number): void {
+    const big = v >= INT64_OVER ? INT64_MAX : v < -INT64_OVER ? -INT64_OVER_BIG : BigInt(v)
+    let u = BigInt.asUintN(64, (big << 1n) ^ (big >> 63n))
+    this.ensure(10)
+    while (u >= 0x80n) {
+      this.buf[this.offset++] = Number(u & 0x7fn) | 0x80
+      u >>= 7n
+    }
+    this.buf[this.offset++] = Number(u)
   }
 
   /** The UTF-8 length of `v`; short ASCII strings (most names) are measured by hand. */
