@@ -68,6 +68,15 @@ interface Addon {
   crc32c(data: Uint8Array, start?: number, end?: number, seed?: number): number
   crc32cTable(data: Uint8Array, start?: number, end?: number, seed?: number): number
   crc32cImplementation(): 'sse4.2' | 'table'
+  tryLockFile(fd: number): boolean
+  raiseNofileLimit(): NofileLimit
+}
+
+/** RLIMIT_NOFILE around raiseNofileLimit(); -1 stands for unlimited. */
+export interface NofileLimit {
+  softBefore: number
+  soft: number
+  hard: number
 }
 
 // native/ sits beside src/ and beside dist/, where the start-up bundle lives. The bundler turns
@@ -222,4 +231,17 @@ const implementation = addon.crc32cImplementation()
 
 export function crc32cImplementation(): 'sse4.2' | 'table' {
   return implementation
+}
+
+/**
+ * flock(LOCK_EX | LOCK_NB) on an open file: true when this descriptor now holds the lock, false
+ * when another open of the file holds it (in any process). Held until the descriptor closes.
+ */
+export function tryLockFile(fd: number): boolean {
+  return addon.tryLockFile(fd)
+}
+
+/** Raises the soft RLIMIT_NOFILE to the hard limit; returns the limits before and after. */
+export function raiseNofileLimit(): NofileLimit {
+  return addon.raiseNofileLimit()
 }

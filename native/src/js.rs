@@ -239,6 +239,18 @@ pub unsafe fn double(env: napi_env, value: f64) -> JsResult<napi_value> {
     Ok(out)
 }
 
+pub unsafe fn boolean(env: napi_env, value: bool) -> JsResult<napi_value> {
+    let mut out = null_mut();
+    check(napi_get_boolean(env, value, &mut out), "napi_get_boolean")?;
+    Ok(out)
+}
+
+pub unsafe fn new_object(env: napi_env) -> JsResult<napi_value> {
+    let mut out = null_mut();
+    check(napi_create_object(env, &mut out), "napi_create_object")?;
+    Ok(out)
+}
+
 pub unsafe fn uint32(env: napi_env, value: u32) -> JsResult<napi_value> {
     let mut out = null_mut();
     check(

@@ -9,6 +9,7 @@ mod file;
 mod js;
 mod mapping;
 mod napi;
+mod process;
 mod sendfile;
 mod socket;
 mod sys;
@@ -88,6 +89,8 @@ exports! {
     "crc32c" => crc32c::crc32c_js,
     "crc32cTable" => crc32c::crc32c_table_js,
     "crc32cImplementation" => crc32c::implementation_js,
+    "tryLockFile" => process::try_lock_file,
+    "raiseNofileLimit" => process::raise_nofile_limit,
 }
 
 /// Called by Node and Bun when they load the `.node` file.

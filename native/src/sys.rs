@@ -55,6 +55,17 @@ pub const ENODATA: i32 = 61;
 pub const EOPNOTSUPP: i32 = 95;
 pub const ETIMEDOUT: i32 = 110;
 
+pub const LOCK_EX: c_int = 2;
+pub const LOCK_NB: c_int = 4;
+pub const RLIMIT_NOFILE: c_int = 7;
+pub const RLIM_INFINITY: u64 = u64::MAX;
+
+#[repr(C)]
+pub struct rlimit {
+    pub rlim_cur: u64,
+    pub rlim_max: u64,
+}
+
 extern "C" {
     pub fn open(path: *const c_char, flags: c_int, ...) -> c_int;
     pub fn close(fd: c_int) -> c_int;
@@ -64,6 +75,9 @@ extern "C" {
     pub fn read(fd: c_int, buf: *mut c_void, count: usize) -> isize;
     pub fn write(fd: c_int, buf: *const c_void, count: usize) -> isize;
     pub fn fdatasync(fd: c_int) -> c_int;
+    pub fn flock(fd: c_int, operation: c_int) -> c_int;
+    pub fn getrlimit(resource: c_int, limit: *mut rlimit) -> c_int;
+    pub fn setrlimit(resource: c_int, limit: *const rlimit) -> c_int;
     pub fn ftruncate(fd: c_int, length: off_t) -> c_int;
     pub fn fallocate(fd: c_int, mode: c_int, offset: off_t, len: off_t) -> c_int;
     pub fn mmap(

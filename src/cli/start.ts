@@ -2,7 +2,8 @@
 // kafka-server-start.sh. SIGINT/SIGTERM stop the broker cleanly (stop accepting, finish in-flight
 // requests, flush, clean-stop marker) and exit 0; a second signal exits at once with 1.
 
-import { loadBrokerConfig, type BrokerConfig } from '../config.ts'
+import { accessSync, constants, mkdirSync } from 'node:fs'
+import { ConfigError, loadBrokerConfig, type BrokerConfig } from '../config.ts'
 import { UsageError } from './usage.ts'
 
 export const startHelp = `Usage: sluice start [server.properties] [--override key=value]...
@@ -48,11 +49,37 @@ export function parseStartArgs(args: readonly string[]): StartArgs | 'help' {
   }
   return parsed
 }
+/** Every log dir must exist or be creatable, and be writable: one line naming the key if not. */
+function checkLogDirs(logDirs: readonly string[]): void {
+  for (const dir of logDirs) {
+    try {
+      mkdirSync(dir, { recursive: true })
+      accessSync(dir, constants.W_OK)
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error)
+      throw new ConfigError(
+        `log.dirs: cannot use '${dir}' as a log dir (${reason}); ` +
+          `set log.dirs (or log.dir) to a writable directory`,
+      )
+    }
+  }
+}
+
 type StartBroker = (config: BrokerConfig) => Promise<{ stop(): Promise<void> }>
 
 export async function start(args: StartArgs): Promise<void> {
   const config = loadBrokerConfig(args)
+  checkLogDirs(config['log.dirs'])
   // Imported here, not at the top, so that --help and usage errors work without the broker.
+  const native = await import('../native.ts')
+  // Each partition holds a descriptor or two, each connection one: Kafka's packaging raises the
+  // limit with ulimit, we raise what the hard limit allows and say so.
+  const limits = native.raiseNofileLimit()
+  const shown = (value: number) => (value < 0 ? 'unlimited' : String(value))
+  console.log(
+    `[${new Date().toISOString()}] sluice: open files limit (RLIMIT_NOFILE): soft ` +
+      `${shown(limits.softBefore)} raised to ${shown(limits.soft)}, hard ${shown(limits.hard)}`,
+  )
   const brokerModule = (await import('../broker.ts')) as { startBroker?: StartBroker }
   if (typeof brokerModule.startBroker !== 'function') {
     throw new Error('this build has no broker yet (src/broker.ts exports no startBroker)')

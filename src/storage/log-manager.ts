@@ -20,6 +20,7 @@ import {
   writeOffsetCheckpointAsync,
   type CheckpointEntry,
 } from './checkpoint.ts'
+import { LogDirLock } from './dir-lock.ts'
 import type { LogConfig } from './log-config.ts'
 import { PartitionLog } from './partition-log.ts'
 import { enforceRetention } from './retention.ts'
@@ -57,6 +58,7 @@ export class LogManager {
   private readonly checkpointsDue = new Set<string>()
   private loadedPartitions = 0
   private allClean = true
+  private readonly locks: LogDirLock[] = []
 
   private constructor(private readonly opts: LogManagerOptions) {
     this.logger = opts.logger ?? (() => {})
@@ -65,10 +67,17 @@ export class LogManager {
   static async open(opts: LogManagerOptions): Promise<LogManager> {
     if (opts.logDirs.length === 0) throw new Error('LogManager.open: no log dirs given')
     const manager = new LogManager(opts)
-    for (const logDir of opts.logDirs) {
-      const result = manager.loadLogDir(logDir)
-      manager.loadedPartitions += result.partitions
-      if (!result.clean && result.partitions > 0) manager.allClean = false
+    try {
+      // Every dir is locked before any is read: a refused start must leave every file alone.
+      for (const logDir of opts.logDirs) manager.locks.push(LogDirLock.acquire(logDir))
+      for (const logDir of opts.logDirs) {
+        const result = manager.loadLogDir(logDir)
+        manager.loadedPartitions += result.partitions
+        if (!result.clean && result.partitions > 0) manager.allClean = false
+      }
+    } catch (error) {
+      for (const lock of manager.locks) lock.release()
+      throw error
     }
     manager.startTimers()
     return manager
@@ -204,13 +213,17 @@ export class LogManager {
     }
     this.pendingDirDeletes.clear()
     this.writeAllCheckpoints()
-    if (!allFlushed) {
-      this.logger('some logs could not be flushed: the next start will recover them')
-      return
-    }
-    for (const logDir of this.opts.logDirs) {
-      writeFileSync(join(logDir, CLEAN_SHUTDOWN_MARKER), '')
-      fsyncDir(logDir)
+    try {
+      if (!allFlushed) {
+        this.logger('some logs could not be flushed: the next start will recover them')
+        return
+      }
+      for (const logDir of this.opts.logDirs) {
+        writeFileSync(join(logDir, CLEAN_SHUTDOWN_MARKER), '')
+        fsyncDir(logDir)
+      }
+    } finally {
+      for (const lock of this.locks) lock.release()
     }
   }
 

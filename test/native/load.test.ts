@@ -33,7 +33,7 @@ test('the addon loads and runs under Node', () => {
   expect(JSON.parse(child.stdout.toString())).toEqual({
     crc: 'e3069283',
     detachedLength: 0,
-    exports: 18,
+    exports: 20,
   })
 })
 
