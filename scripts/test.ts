@@ -1,9 +1,10 @@
 // `npm test`: every check CI runs, with one closing line `N passed, M failed`.
 //
-// 1. tsc --noEmit (strict), 2. Prettier --check, 3. bun test (unit, integration with real
-// clients, crash and fuzz tests). The typecheck and the format check count as one test each.
+// 1. tsc --noEmit (strict), 2. Prettier --check, 3. the dependency rule of ARCHITECTURE.md
+// (dependency-cruiser: no import cycles, no import against the layers), 4. bun test (unit,
+// integration with real clients, crash and fuzz tests). Each of the first three counts as one test.
 // Arguments are passed to `bun test` as filters: `npm test -- test/storage` runs just that part
-// and skips the two static checks.
+// and skips the static checks.
 import { spawn } from 'bun'
 import { writeFileSync } from 'node:fs'
 
@@ -29,6 +30,12 @@ async function check(label: string, cmd: string[]): Promise<void> {
 if (filters.length === 0) {
   await check('typecheck (tsc --noEmit)', [bin('tsc'), '--noEmit', '-p', root])
   await check('format (prettier --check)', [bin('prettier'), '--check', '--log-level=warn', root])
+  await check('dependency rule (depcruise, ARCHITECTURE.md)', [
+    bin('depcruise'),
+    '--config',
+    `${root}.dependency-cruiser.cjs`,
+    'src',
+  ])
 }
 
 // Bun 1.4.4 does not apply bunfig.toml's `[test] timeout`: its default per-test timeout (5 s)

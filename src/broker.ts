@@ -3,28 +3,9 @@
 // state, then starts the listeners. Handlers reach storage and coordinators only through here.
 
 import type { BrokerConfig } from './config.ts'
-import type { LogManager } from './storage/log-manager.ts'
-import type { TopicRegistry } from './cluster/topic-registry.ts'
-import type { GroupCoordinator } from './coordinator/group-coordinator.ts'
-import type { ProducerStateManager } from './coordinator/producer-state.ts'
-import type { FetchSessionCache } from './coordinator/fetch-sessions.ts'
+import type { Broker } from './handlers/broker-context.ts'
 
-export interface Broker {
-  config: BrokerConfig
-  nodeId: number
-  clusterId: string
-  /** The host and port clients are told to use (advertised.listeners, else listeners). */
-  advertised: { host: string; port: number }
-  logs: LogManager
-  topics: TopicRegistry
-  groups: GroupCoordinator
-  producers: ProducerStateManager
-  fetchSessions: FetchSessionCache
-  /** One line to the broker's log, prefixed with a timestamp by the implementation. */
-  log(line: string): void
-  /** Resolves when the broker begins to stop; long polls end early on it. */
-  readonly stopping: boolean
-}
+export type { Broker } from './handlers/broker-context.ts'
 
 import { ensureMetaProperties, resolveLogConfig } from './config.ts'
 import { advertisedAddress, clientListeners } from './config/listeners.ts'

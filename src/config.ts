@@ -13,7 +13,8 @@
 import { readFileSync } from 'node:fs'
 import { recordExplicitlySet } from './config/explicit.ts'
 import { checkListeners } from './config/listeners.ts'
-import { brokerConfigDefinitions, type BrokerConfigName } from './config/broker-definitions.ts'
+import type { BrokerConfig } from './config/broker-config.ts'
+import { brokerConfigDefinitions } from './config/broker-definitions.ts'
 import { parsePropertiesEntries } from './config/properties.ts'
 import {
   ConfigError,
@@ -24,6 +25,7 @@ import {
 
 export { parseProperties } from './config/properties.ts'
 export { brokerConfigDefinitions, type BrokerConfigName } from './config/broker-definitions.ts'
+export type { BrokerConfig } from './config/broker-config.ts'
 export { topicConfigDefinitions } from './config/topic-definitions.ts'
 export type { ConfigDefinition, ConfigType } from './config/types.ts'
 export { ConfigError } from './config/types.ts'
@@ -44,27 +46,6 @@ export {
   type ConfigDescription,
   type ConfigSource,
 } from './config/topic-configs.ts'
-
-type Definitions = typeof brokerConfigDefinitions
-type ValueOf<D> = (D extends { type: 'int' | 'long' | 'double' }
-  ? number
-  : D extends { type: 'boolean' }
-    ? boolean
-    : D extends { type: 'list' }
-      ? string[]
-      : string) &
-  unknown
-type Nullable<D, V> = D extends { default: null } ? V | null : V
-
-export type BrokerConfig = {
-  readonly [K in Exclude<BrokerConfigName, 'log.dirs'>]: Nullable<
-    Definitions[K],
-    ValueOf<Definitions[K]>
-  >
-} & {
-  /** Resolved: log.dirs when set, else [log.dir]. */
-  readonly 'log.dirs': string[]
-}
 
 function definitionOf(name: string): ConfigDefinition | undefined {
   return Object.hasOwn(brokerConfigDefinitions, name)

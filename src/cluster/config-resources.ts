@@ -7,7 +7,6 @@
 // id) but not altered.
 
 import { ErrorCode } from '../protocol/errors.ts'
-import type { Broker } from '../broker.ts'
 import { topicNameError } from './topic-names.ts'
 import type { TopicInfo } from './topic-registry.ts'
 
@@ -20,7 +19,7 @@ export type ResolvedResource =
 
 export function resolveConfigResource(
   resource: { resourceType: number; resourceName: string },
-  broker: Broker,
+  broker: { nodeId: number; topics: { get(name: string): TopicInfo | undefined } },
 ): ResolvedResource {
   const { resourceType, resourceName } = resource
   if (resourceType === ResourceType.TOPIC) {

@@ -10,7 +10,7 @@
 
 import { readSync } from 'node:fs'
 import type { OffsetLog, OffsetLogRecord } from '../coordinator/types.ts'
-import { notifyAppend } from '../handlers/fetch/append-waiters.ts'
+import { notifyAppend } from '../storage/append-waiters.ts'
 import {
   BatchCursor,
   batchIsControl,

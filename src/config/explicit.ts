@@ -2,7 +2,7 @@
 // left at their defaults: DescribeConfigs reports the former as STATIC_BROKER_CONFIG. Kept beside
 // the frozen config object rather than in it, so the config stays a plain map of Kafka's names.
 
-import type { BrokerConfig } from '../config.ts'
+import type { BrokerConfig } from './broker-config.ts'
 
 const explicitKeys = new WeakMap<BrokerConfig, ReadonlySet<string>>()
 

@@ -3,7 +3,7 @@
 // controller listeners (accepted so that Kafka's sample server.properties loads unchanged).
 
 import { hostname } from 'node:os'
-import type { BrokerConfig } from '../config.ts'
+import type { BrokerConfig } from './broker-config.ts'
 import { ConfigError } from './types.ts'
 
 export interface Listener {

@@ -2,7 +2,7 @@
 // broker's synonyms give storage, and the DescribeConfigs rows (value, source, synonyms) for
 // topics and for the broker, as Kafka's ConfigHelper builds them.
 
-import type { BrokerConfig } from '../config.ts'
+import type { BrokerConfig } from './broker-config.ts'
 import { brokerConfigDefinitions, type BrokerConfigName } from './broker-definitions.ts'
 import { explicitlySetConfigs } from './explicit.ts'
 import { synonymToMsFactor, topicConfigDefinitions } from './topic-definitions.ts'

@@ -4,7 +4,7 @@
 import { ErrorCode } from '../protocol/errors.ts'
 import { failAllPending } from './classic/rebalance.ts'
 import { toTopicPartitions, type Assignment } from './consumer/assignment.ts'
-import type { GroupCoordinator } from './group-coordinator.ts'
+import type { GroupsContext } from './groups-context.ts'
 import { encodeGroupMetadataKey, encodeOffsetCommitKey } from './records.ts'
 
 export interface ListedGroup {
@@ -16,7 +16,7 @@ export interface ListedGroup {
 
 /** ListGroups: optionally only groups in the given states (v4+) or of the given types (v5+), case-insensitive as Kafka. */
 export function listGroups(
-  gc: GroupCoordinator,
+  gc: GroupsContext,
   filter: { states?: string[]; types?: string[] } = {},
 ): ListedGroup[] {
   const states = new Set((filter.states ?? []).map((s) => s.toLowerCase()))
@@ -66,7 +66,7 @@ export interface DescribedGroup {
  * each member's metadata and assignment; in other states the members without their bytes. An
  * unknown group is "Dead" with no error (versions 0-5). A KIP-848 group is shown by its members.
  */
-export function describeGroups(gc: GroupCoordinator, groupIds: string[]): DescribedGroup[] {
+export function describeGroups(gc: GroupsContext, groupIds: string[]): DescribedGroup[] {
   return groupIds.map((groupId) => {
     const base = {
       errorCode: ErrorCode.NONE,
@@ -120,7 +120,7 @@ export function describeGroups(gc: GroupCoordinator, groupIds: string[]): Descri
 
 /** DeleteGroups: only groups without members; their offsets and metadata get tombstones. */
 export async function deleteGroups(
-  gc: GroupCoordinator,
+  gc: GroupsContext,
   groupIds: string[],
 ): Promise<{ groupId: string; errorCode: number }[]> {
   const results: { groupId: string; errorCode: number }[] = []
@@ -129,7 +129,7 @@ export async function deleteGroups(
   return results
 }
 
-async function deleteGroup(gc: GroupCoordinator, groupId: string): Promise<number> {
+async function deleteGroup(gc: GroupsContext, groupId: string): Promise<number> {
   if (!gc.validGroupId(groupId, { allowEmpty: true })) return ErrorCode.INVALID_GROUP_ID
   if (!gc.loaded) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS
   const group = gc.groups.get(groupId)
@@ -183,7 +183,7 @@ export interface DescribedConsumerGroup {
 
 /** ConsumerGroupDescribe (KIP-848): GROUP_ID_NOT_FOUND for unknown and for classic groups. */
 export function consumerGroupDescribe(
-  gc: GroupCoordinator,
+  gc: GroupsContext,
   groupIds: string[],
 ): DescribedConsumerGroup[] {
   return groupIds.map((groupId) => {

@@ -56,6 +56,7 @@ import {
   type OffsetFetchGroupRequest,
   type OffsetFetchGroupResult,
 } from './offset-ops.ts'
+import type { Group, GroupsContext } from './groups-context.ts'
 import { OffsetStore } from './offset-store.ts'
 import { offsetsPartitionFor } from './offsets-partition.ts'
 import {
@@ -77,7 +78,7 @@ import {
   type TopicLookup,
 } from './types.ts'
 
-export type Group = ClassicGroup | ConsumerGroup
+export type { Group } from './groups-context.ts'
 
 export interface GroupCoordinatorDeps {
   config: GroupCoordinatorConfig
@@ -87,7 +88,7 @@ export interface GroupCoordinatorDeps {
   log?: (line: string) => void
 }
 
-export class GroupCoordinator {
+export class GroupCoordinator implements GroupsContext {
   /** For the operation modules of this folder: the groups, by group id. */
   readonly groups = new Map<string, Group>()
   readonly offsets = new OffsetStore()

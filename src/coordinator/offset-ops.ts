@@ -9,7 +9,7 @@ import { ErrorCode } from '../protocol/errors.ts'
 import { ClassicGroup } from './classic/classic-group.ts'
 import { fencingError } from './classic/join.ts'
 import type { ConsumerGroup } from './consumer/consumer-group.ts'
-import type { GroupCoordinator } from './group-coordinator.ts'
+import type { GroupsContext } from './groups-context.ts'
 import type { CommittedOffset } from './offset-store.ts'
 import {
   encodeGroupMetadataKey,
@@ -43,7 +43,7 @@ export type OffsetCommitResult = {
 }[]
 
 export async function commitOffsets(
-  gc: GroupCoordinator,
+  gc: GroupsContext,
   req: OffsetCommitRequest,
 ): Promise<OffsetCommitResult> {
   const all = (code: number) =>
@@ -98,7 +98,7 @@ export async function commitOffsets(
 }
 
 function partitionError(
-  gc: GroupCoordinator,
+  gc: GroupsContext,
   partitionCount: number | undefined,
   p: OffsetCommitPartition,
 ): number {
@@ -109,7 +109,7 @@ function partitionError(
   return ErrorCode.NONE
 }
 
-function validateCommit(gc: GroupCoordinator, req: OffsetCommitRequest): number {
+function validateCommit(gc: GroupsContext, req: OffsetCommitRequest): number {
   const group = gc.groups.get(req.groupId)
   const generation = req.generationIdOrMemberEpoch
   if (!group) {
@@ -167,7 +167,7 @@ export interface OffsetFetchGroupRequest {
  * commits; Sluice applies a transactional commit only when it is complete, so nothing is pending.
  */
 export function fetchOffsets(
-  gc: GroupCoordinator,
+  gc: GroupsContext,
   req: OffsetFetchGroupRequest,
 ): OffsetFetchGroupResult {
   const fail = (errorCode: number) => ({ groupId: req.groupId, errorCode, topics: [] })
@@ -218,7 +218,7 @@ export interface OffsetDeleteResult {
 
 /** OffsetDelete: removes a group's offsets for partitions of topics it no longer consumes. */
 export async function deleteOffsets(
-  gc: GroupCoordinator,
+  gc: GroupsContext,
   groupId: string,
   topics: { name: string; partitions: { partitionIndex: number }[] }[],
 ): Promise<OffsetDeleteResult> {
@@ -258,7 +258,7 @@ export async function deleteOffsets(
 
 /** Topics a group's members consume: 'all' when they cannot be known (non-consumer protocol). */
 function subscribedTopicsOf(
-  gc: GroupCoordinator,
+  gc: GroupsContext,
   group: ClassicGroup | ConsumerGroup,
 ): Set<string> | 'all' {
   if (group.members.size === 0) return new Set()
@@ -281,7 +281,7 @@ function subscribedTopicsOf(
  * their commit (KIP-496); a commit with an explicit retention, when that passes. A group left
  * with no members and no offsets is deleted.
  */
-export async function expireOffsets(gc: GroupCoordinator): Promise<void> {
+export async function expireOffsets(gc: GroupsContext): Promise<void> {
   const nowMs = gc.clock.nowMs()
   const retentionMs = gc.config.offsetsRetentionMs
   for (const [groupId, group] of [...gc.groups]) {

@@ -29,7 +29,7 @@ import { BatchCursor, batchIsControl, batchMagic } from '../protocol/record-batc
 import { partitionErrorOf } from '../cluster/partition-errors.ts'
 import { leaderEpoch } from '../cluster/topic-registry.ts'
 import { readProducerBatch } from '../coordinator/producer-state.ts'
-import { notifyAppend } from './fetch/append-waiters.ts'
+import { notifyAppend } from '../storage/append-waiters.ts'
 import type { Handler, RequestContext } from './handler.ts'
 
 export const produce: Handler<ProduceRequest, ProduceResponse> = {

@@ -5,7 +5,7 @@
 //   FETCH_SESSION_ID_NOT_FOUND and INVALID_FETCH_SESSION_EPOCH as a top-level error.
 // * Long poll: with fewer than minBytes ready and no partition in error, the fetch waits for an
 //   append to one of its partitions, maxWaitMs (capped at 60 s), or the broker stopping, then
-//   reads again. Appends wake it (fetch/append-waiters.ts).
+//   reads again. Appends wake it (storage/append-waiters.ts).
 // * maxBytes (capped at 55 MiB, Kafka's fetch.max.bytes default) and partitionMaxBytes bound the
 //   response, except that the first partition with data returns at least one whole batch.
 // * records is the FileSlice of one segment (sent with sendfile or copied by the server), or an
@@ -21,10 +21,10 @@ import type {
   FetchResponseTopic,
 } from '../protocol/messages/01-fetch.ts'
 import { ErrorCode } from '../protocol/errors.ts'
-import type { FileSlice } from '../storage/file-slice.ts'
+import type { FileSlice } from '../protocol/file-slice.ts'
 import type { FetchResult, FetchTarget } from '../coordinator/fetch-sessions.ts'
 import type { TopicRegistry } from '../cluster/topic-registry.ts'
-import { waitForAppend, fetchWaitMsMax } from './fetch/append-waiters.ts'
+import { waitForAppend, fetchWaitMsMax } from '../storage/append-waiters.ts'
 import { emptyRecords, readPartitions, type ReadPass } from './fetch/read-partitions.ts'
 import type { Handler, RequestContext } from './handler.ts'
 

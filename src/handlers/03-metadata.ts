@@ -20,7 +20,7 @@ import type {
 } from '../protocol/messages/03-metadata.ts'
 import { ErrorCode } from '../protocol/errors.ts'
 import { ZERO_UUID } from '../protocol/reader.ts'
-import type { Broker } from '../broker.ts'
+import type { Broker } from './broker-context.ts'
 import { TopicError, type TopicInfo } from '../cluster/topic-registry.ts'
 import { internalTopicNames, topicNameError } from '../cluster/topic-names.ts'
 import {

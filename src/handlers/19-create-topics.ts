@@ -24,7 +24,7 @@ import type {
 import { ErrorCode } from '../protocol/errors.ts'
 import { ZERO_UUID } from '../protocol/reader.ts'
 import { describeTopicConfigs } from '../config.ts'
-import type { Broker } from '../broker.ts'
+import type { Broker } from './broker-context.ts'
 import { configSourceCode } from '../cluster/config-sources.ts'
 import { TopicError } from '../cluster/topic-registry.ts'
 import { internalTopicNames } from '../cluster/topic-names.ts'

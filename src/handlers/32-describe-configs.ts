@@ -24,7 +24,7 @@ import {
   explicitlySetConfigs,
   type ConfigDescription,
 } from '../config.ts'
-import type { Broker } from '../broker.ts'
+import type { Broker } from './broker-context.ts'
 import { configSourceCode } from '../cluster/config-sources.ts'
 import { resolveConfigResource } from '../cluster/config-resources.ts'
 import type { Handler } from './handler.ts'

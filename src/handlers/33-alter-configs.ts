@@ -15,7 +15,7 @@ import type {
   AlterConfigsResponse,
 } from '../protocol/messages/33-alter-configs.ts'
 import { ErrorCode } from '../protocol/errors.ts'
-import type { Broker } from '../broker.ts'
+import type { Broker } from './broker-context.ts'
 import { brokerConfigsReadOnly, resolveConfigResource } from '../cluster/config-resources.ts'
 import { TopicError } from '../cluster/topic-registry.ts'
 import type { Handler } from './handler.ts'

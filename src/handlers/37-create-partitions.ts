@@ -13,7 +13,7 @@ import type {
   CreatePartitionsTopic,
 } from '../protocol/messages/37-create-partitions.ts'
 import { ErrorCode } from '../protocol/errors.ts'
-import type { Broker } from '../broker.ts'
+import type { Broker } from './broker-context.ts'
 import { TopicError } from '../cluster/topic-registry.ts'
 import type { Handler } from './handler.ts'
 

@@ -15,7 +15,7 @@ import type {
 } from '../protocol/messages/44-incremental-alter-configs.ts'
 import { ErrorCode } from '../protocol/errors.ts'
 import { describeTopicConfigs, topicConfigDefinitions } from '../config.ts'
-import type { Broker } from '../broker.ts'
+import type { Broker } from './broker-context.ts'
 import { brokerConfigsReadOnly, resolveConfigResource } from '../cluster/config-resources.ts'
 import { TopicError, type TopicInfo } from '../cluster/topic-registry.ts'
 import type { Handler } from './handler.ts'

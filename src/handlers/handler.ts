@@ -2,14 +2,10 @@
 // (`00-produce.ts`, `01-fetch.ts` …), each exporting one Handler; `index.ts` lists them, and
 // ApiVersions is derived from that list so that what we advertise is what we implement.
 
-import type { Broker } from '../broker.ts'
+import type { RequestHeader } from '../protocol/headers.ts'
+import type { Broker } from './broker-context.ts'
 
-export interface RequestHeader {
-  apiKey: number
-  apiVersion: number
-  correlationId: number
-  clientId: string | null
-}
+export type { RequestHeader } from '../protocol/headers.ts'
 
 export interface RequestContext {
   header: RequestHeader

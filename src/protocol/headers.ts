@@ -6,12 +6,19 @@
 // tagged-field section. ApiVersions always answers with header v0, whatever its version, because
 // a client must be able to read the answer before it knows which versions we speak (KIP-511).
 
-import type { RequestHeader } from '../handlers/handler.ts'
 import { ErrorCode } from './errors.ts'
 import { ProtocolError } from './protocol-error.ts'
 import { Reader } from './reader.ts'
 import { apiSpec } from './registry.ts'
 import { parseVersions } from './versions.ts'
+
+/** The fields of a request's header that a handler sees. */
+export interface RequestHeader {
+  apiKey: number
+  apiVersion: number
+  correlationId: number
+  clientId: string | null
+}
 
 const API_VERSIONS_KEY = 18
 

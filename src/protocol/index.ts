@@ -9,9 +9,13 @@
 // the FileSlice or Uint8Array the handler gave (not copied; arrays under 1 KiB are copied inline,
 // which is cheaper than a separate write), for the server to write in order.
 
-import type { RequestHeader } from '../handlers/handler.ts'
 import { compileMessage } from './codec.ts'
-import { requestHeaderVersion, responseHeaderVersion, unsupportedVersion } from './headers.ts'
+import {
+  requestHeaderVersion,
+  responseHeaderVersion,
+  unsupportedVersion,
+  type RequestHeader,
+} from './headers.ts'
 import { allSpecs } from './messages/index.ts'
 import { ProtocolError } from './protocol-error.ts'
 import { Reader } from './reader.ts'

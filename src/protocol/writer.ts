@@ -9,7 +9,7 @@
 // The buffer is reused between messages (the codec keeps one Writer), so nothing returned by
 // finish() aliases it.
 
-import type { FileSlice } from '../storage/file-slice.ts'
+import type { FileSlice } from './file-slice.ts'
 
 export const INLINE_RECORDS_MAX_BYTES = 1024
 const TWO_32 = 4294967296

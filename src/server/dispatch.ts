@@ -11,7 +11,7 @@
 //   connection alone is closed;
 // * `undefined` from a handler: no response (Produce with acks=0).
 
-import type { Broker } from '../broker.ts'
+import type { Broker } from '../handlers/broker-context.ts'
 import type { Handler, RequestContext } from '../handlers/handler.ts'
 import { unsupportedApiVersionsResponse } from '../handlers/18-api-versions.ts'
 import { decodeRequest, decodeRequestHeader, encodeResponse } from '../protocol/index.ts'

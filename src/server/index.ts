@@ -3,7 +3,7 @@
 // sluice.* connection and sendfile settings). The only code that calls Bun networking is in
 // this folder; the broker calls `startServer` once per listener.
 
-import type { Broker } from '../broker.ts'
+import type { Broker } from '../handlers/broker-context.ts'
 import type { Handler } from '../handlers/handler.ts'
 import { createDispatch } from './dispatch.ts'
 import { listen, type ListenerLimits, type RunningListener } from './listener.ts'

@@ -22,7 +22,7 @@
 // trip allocated, and the young-generation collector runs by bytes.)
 
 import type { Socket } from 'bun'
-import { isFileSlice, type FileSlice } from '../storage/file-slice.ts'
+import { isFileSlice, type FileSlice } from '../protocol/file-slice.ts'
 import type { FileIo } from './file-io.ts'
 
 export type Chunk = Uint8Array | FileSlice

@@ -7,7 +7,7 @@
 // inside a batch when maxBytes cuts it; clients drop a partial last batch.
 
 import { decodeRecords } from '../protocol/record-batch.ts'
-import type { FileSlice } from './file-slice.ts'
+import type { FileSlice } from '../protocol/file-slice.ts'
 import { preadFully } from './header-scan.ts'
 import type { LogSegment } from './segment.ts'
 import { StorageError } from './storage-error.ts'

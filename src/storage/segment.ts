@@ -27,7 +27,7 @@ import {
   batchMaxTimestamp,
   validateBatch,
 } from '../protocol/record-batch.ts'
-import type { FileSlice } from './file-slice.ts'
+import type { FileSlice } from '../protocol/file-slice.ts'
 import { headerAt, invalidateScratch, preadFully, scratch } from './header-scan.ts'
 import { OffsetIndex } from './offset-index.ts'
 import { StorageError, errnoOf } from './storage-error.ts'

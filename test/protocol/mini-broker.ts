@@ -11,7 +11,7 @@ import {
   registeredApis,
   supportsVersion,
 } from '../../src/protocol/index.ts'
-import type { RequestHeader } from '../../src/handlers/handler.ts'
+import type { RequestHeader } from '../../src/protocol/headers.ts'
 
 export interface Captured {
   header: RequestHeader

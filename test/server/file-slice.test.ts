@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { listen, type RunningListener } from '../../src/server/listener.ts'
 import { fsFileIo, nativeFileIo, type FileIo } from '../../src/server/file-io.ts'
-import type { FileSlice } from '../../src/storage/file-slice.ts'
+import type { FileSlice } from '../../src/protocol/file-slice.ts'
 import { concat, connectRaw, correlationIdOf, fakeRequest, sleep, waitFor } from './helpers.ts'
 
 const fileBytes = 12 * 1024 * 1024

@@ -7,7 +7,7 @@
 // from stalling on a batch larger than its limits), later ones may not. A read returns the slice
 // of one segment, as Kafka's does; the next fetch continues in the next segment.
 
-import type { FileSlice } from '../../storage/file-slice.ts'
+import type { FileSlice } from '../../protocol/file-slice.ts'
 import type { LogManager } from '../../storage/log-manager.ts'
 import type { PartitionLog } from '../../storage/partition-log.ts'
 import { leaderEpoch, type TopicRegistry } from '../../cluster/topic-registry.ts'

@@ -3,7 +3,7 @@
 // Uint8Array or a FileSlice and never copied (the writer emits it as its own chunk); v12+ must
 // never carry null records (PROTOCOL.md), so handlers give an empty array instead.
 
-import type { FileSlice } from '../../storage/file-slice.ts'
+import type { FileSlice } from '../file-slice.ts'
 import type { ApiSpec } from '../schema.ts'
 import {
   currentLeader,

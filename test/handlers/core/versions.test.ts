@@ -13,7 +13,7 @@ import { initProducerId } from '../../../src/handlers/22-init-producer-id.ts'
 import { offsetForLeaderEpoch } from '../../../src/handlers/23-offset-for-leader-epoch.ts'
 import { describeConfigs } from '../../../src/handlers/32-describe-configs.ts'
 import { describeCluster } from '../../../src/handlers/60-describe-cluster.ts'
-import { activeWaitCount } from '../../../src/handlers/fetch/append-waiters.ts'
+import { activeWaitCount } from '../../../src/storage/append-waiters.ts'
 import { ErrorCode } from '../../../src/protocol/errors.ts'
 import { batchOf, startTestBroker, type TestBroker } from './test-broker.ts'
 

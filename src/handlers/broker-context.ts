@@ -1,0 +1,27 @@
+// The broker as handlers see it (`ctx.broker`): every long-lived part, opened and assembled by
+// src/broker.ts. It lives here, with the handlers and the server that use it, so that nothing
+// below the handlers imports the broker's assembly (ARCHITECTURE.md, "The dependency rule").
+
+import type { BrokerConfig } from '../config.ts'
+import type { LogManager } from '../storage/log-manager.ts'
+import type { TopicRegistry } from '../cluster/topic-registry.ts'
+import type { GroupCoordinator } from '../coordinator/group-coordinator.ts'
+import type { ProducerStateManager } from '../coordinator/producer-state.ts'
+import type { FetchSessionCache } from '../coordinator/fetch-sessions.ts'
+
+export interface Broker {
+  config: BrokerConfig
+  nodeId: number
+  clusterId: string
+  /** The host and port clients are told to use (advertised.listeners, else listeners). */
+  advertised: { host: string; port: number }
+  logs: LogManager
+  topics: TopicRegistry
+  groups: GroupCoordinator
+  producers: ProducerStateManager
+  fetchSessions: FetchSessionCache
+  /** One line to the broker's log, prefixed with a timestamp by the implementation. */
+  log(line: string): void
+  /** True once the broker begins to stop; long polls end early on it. */
+  readonly stopping: boolean
+}
