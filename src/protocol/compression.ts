@@ -22,7 +22,10 @@
 import { gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib'
 import { compressFrameSync, decompressFrameSync } from 'lz4-napi'
 import { compressSync as snappyCompressSync, uncompressSync as snappyUncompressSync } from 'snappy'
-import type { Compression, CompressionCode } from './record-batch.ts'
+
+export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
+/** Codes 5-7 are not assigned by Kafka. */
+export type CompressionCode = Compression | 'unknown'
 
 /** A batch's records may not inflate past this by default (Kafka bounds it by the JVM heap). */
 export const DECOMPRESSED_BATCH_BYTES_MAX = 64 * 1024 * 1024

@@ -14,7 +14,13 @@
 // batch valid; LogAppendTime changes covered bytes and so recomputes the CRC, as Kafka does.
 
 import { crc32c } from '../native.ts'
-import { compress, compressionCodes, decompress } from './compression.ts'
+import {
+  compress,
+  compressionCodes,
+  decompress,
+  type Compression,
+  type CompressionCode,
+} from './compression.ts'
 
 export const BASE_OFFSET_AT = 0
 export const BATCH_LENGTH_AT = 8
@@ -41,10 +47,8 @@ export const TIMESTAMP_TYPE_BIT = 0x08
 export const TRANSACTIONAL_BIT = 0x10
 export const CONTROL_BIT = 0x20
 
-export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
+export type { Compression, CompressionCode } from './compression.ts'
 const compressionNames: Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
-/** Codes 5-7 are not assigned by Kafka. */
-export type CompressionCode = Compression | 'unknown'
 
 // ---- primitive reads and writes on a Uint8Array ------------------------------------------------
 
