@@ -3,7 +3,7 @@
 // (clients/confluent_kafka_suite.py) that exits non-zero with the reason when anything differs:
 // topics (and the errors for bad and taken names), keys, headers, timestamps and null values,
 // every codec, values near 1 MiB and MESSAGE_TOO_LARGE past message.max.bytes, offsets by time,
-// the idempotent producer, configs, delete and recreate, and a live producer and group consumer
+// the idempotent producer, the immediate refusal of transactions (with its broker log line), configs, delete and recreate, and a live producer and group consumer
 // that reconnect after a SIGTERM and a SIGKILL of the broker with nothing acknowledged lost.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { join } from 'node:path'
@@ -57,6 +57,13 @@ describe.skipIf(!present)('confluent-kafka (librdkafka)', () => {
       if (!stdout.includes('ok restart')) console.error(stderr, broker.output().slice(-3000))
       expect(stdout.trim().split('\n').at(-1)).toBe('ok restart')
     })
+
+  test('init_transactions fails at once with a fatal error, and the broker says why', async () => {
+    await step('transactions')
+    expect(broker.output()).toContain(
+      "transactions are not supported yet: refused transactional.id 'ck-tx'",
+    )
+  })
 
   test('the broker stops cleanly and logged no failure', async () => {
     expect(await broker.stop()).toBe(0)

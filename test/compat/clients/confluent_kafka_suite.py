@@ -128,6 +128,18 @@ elif step == 'idempotent':
     got = consume_all(topic, 300, partitions=3)
     if sorted(m.value() for m in got) != sorted(b'v%d' % i for i in range(300)):
         fail('idempotent values differ')
+elif step == 'transactions':
+    # Sluice has no transactions yet: init_transactions must fail at once with a fatal error that
+    # names the cause, not succeed and leave commit_transaction to time out. The 30 s given here
+    # is only a bound; a retried (non-fatal) error would run it out and fail with _TIMED_OUT.
+    p = Producer({'bootstrap.servers': bootstrap, 'transactional.id': 'ck-tx'})
+    try:
+        p.init_transactions(30)
+        fail('init_transactions succeeded without transaction support')
+    except KafkaException as e:
+        err = e.args[0]
+        if err.code() != KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED or not err.fatal():
+            fail('init_transactions gave %r (fatal=%s)' % (err, err.fatal()))
 elif step == 'configs':
     topic = 'ck-configs'
     create(topic, config={'retention.ms': '3600000'})

@@ -60,14 +60,27 @@ test('InitProducerId hands out distinct ids, never reused after a reopen', async
   expect(third).toBeGreaterThan(second)
 })
 
-test('a transactional id keeps its producer id and bumps its epoch; an old epoch is fenced', async () => {
+test('InitProducerId with a transactional id is refused at once, with one log line', async () => {
+  const lines: string[] = []
+  t.broker.log = (line: string) => lines.push(line)
+  const refused = await t.call(initProducerId, 4, {
+    transactionalId: 'tx-1',
+    transactionTimeoutMs: 60000,
+    producerId: -1,
+    producerEpoch: -1,
+  })
+  expect(refused).toMatchObject({
+    errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+    producerId: -1,
+    producerEpoch: -1,
+  })
+  expect(lines).toHaveLength(1)
+  expect(lines[0]).toContain("transactions are not supported yet: refused transactional.id 'tx-1'")
+})
+
+test('the producer state keeps the producer id of a transactional id, bumps its epoch, fences the old', async () => {
   const init = (producerId: number, producerEpoch: number) =>
-    t.call(initProducerId, 4, {
-      transactionalId: 'tx-1',
-      transactionTimeoutMs: 60000,
-      producerId,
-      producerEpoch,
-    })
+    t.broker.producers.initProducerId({ transactionalId: 'tx-1', producerId, producerEpoch })
   const first = await init(-1, -1)
   const second = await init(-1, -1)
   expect(second.producerId).toBe(first.producerId)
@@ -75,7 +88,7 @@ test('a transactional id keeps its producer id and bumps its epoch; an old epoch
   const bumped = await init(second.producerId, second.producerEpoch)
   expect(bumped.producerEpoch).toBe(second.producerEpoch + 1)
   const fenced = await init(first.producerId, first.producerEpoch)
-  expect(fenced.errorCode).toBe(ErrorCode.PRODUCER_FENCED)
+  expect(fenced.errorName).toBe('PRODUCER_FENCED')
 })
 
 test('a retried batch gets its original offsets and is not written again', async () => {
