@@ -4,7 +4,8 @@
 #   2. the native addon (native/sluice.node, built with cargo; crates.io is not needed),
 #   3. the start-up bundle (dist/cli.js), which bin/sluice runs while it is newer than src/,
 #   4. with --clients, the Debian packages the client tests drive (kcat, librdkafka, the Python
-#      clients), installed only when running as root and only when one is missing.
+#      clients, etcd-server for the cluster tests), installed only when running as root and only
+#      when one is missing.
 # Usage: scripts/setup.sh [--quiet] [--clients]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,12 +69,13 @@ if [ "$clients" = 1 ]; then
   pkg-config --exists rdkafka 2>/dev/null || missing+=(librdkafka-dev pkg-config)
   command -v iperf3 >/dev/null 2>&1 || missing+=(iperf3)
   command -v ss >/dev/null 2>&1 || missing+=(iproute2)
+  command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
   if ((${#missing[@]})); then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       step "installing Debian packages: ${missing[*]}"
       export DEBIAN_FRONTEND=noninteractive
       apt-get update -qq >&2
-      apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+      apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     else
       echo "setup: missing ${missing[*]}; client tests that need them will be skipped (run as root to install)" >&2
     fi

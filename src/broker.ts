@@ -1,26 +1,138 @@
 // The broker: one object that holds every long-lived part, handed to handlers as `ctx.broker`.
-// `startBroker` (below, filled in by the lead) opens the log, loads metadata, groups and producer
-// state, then starts the listeners. Handlers reach storage and coordinators only through here.
+// `openBroker` assembles it in one place (the server, the handler tests and the cluster harness
+// all use it): the log (recovered if the last stop was unclean), the metadata (the single-node
+// image, or etcd's in cluster mode), producer state, `__consumer_offsets` and the groups replayed
+// from it. `startBroker` is `openBroker` plus the listeners (and, in cluster mode, the broker's
+// registration once its port is known). Handlers reach storage and coordinators only through here.
 
 import type { BrokerConfig } from './config.ts'
 import type { Broker } from './handlers/broker-context.ts'
+import type { Clock } from './coordinator/types.ts'
+import type { TopicRegistry } from './cluster/topic-registry.ts'
+import type { ClusterMetadataView } from './cluster/partition-state.ts'
 
 export type { Broker } from './handlers/broker-context.ts'
 
 import { ensureMetaProperties, resolveLogConfig } from './config.ts'
 import { advertisedAddress, clientListeners } from './config/listeners.ts'
 import { LogManager as LogManagerImpl } from './storage/log-manager.ts'
-import { TopicRegistry as TopicRegistryImpl } from './cluster/topic-registry.ts'
+import { LocalTopicRegistry } from './cluster/topic-registry.ts'
+import { SingleNodeView } from './cluster/single-node-view.ts'
+import { openClusterMetadata, type ClusterMetadata } from './cluster/etcd/cluster-metadata.ts'
 import { OffsetsTopicLog } from './cluster/offsets-topic-log.ts'
 import { GroupCoordinator as GroupCoordinatorImpl } from './coordinator/group-coordinator.ts'
 import { groupCoordinatorConfigFrom } from './coordinator/config.ts'
 import { ProducerStateManager as ProducerStateManagerImpl } from './coordinator/producer-state.ts'
 import { FetchSessionCache as FetchSessionCacheImpl } from './coordinator/fetch-sessions.ts'
+import { systemClock } from './coordinator/system-clock.ts'
 import { handlers } from './handlers/index.ts'
 import { startServer, type RunningServer } from './server/index.ts'
 
+function timestamp(): string {
+  return new Date().toISOString()
+}
+
+/** Whether the config asks for cluster mode (metadata in etcd). */
+export function isClusterMode(config: BrokerConfig): boolean {
+  return (config['metadata.etcd.endpoints'] ?? []).length > 0
+}
+
+/**
+ * Opens everything in dependency order: the metadata image first in cluster mode (so logs open
+ * with their topics' configs), the log, the topics, producer state, `__consumer_offsets` and the
+ * groups replayed from it. No listener: that is startBroker's.
+ */
+export async function openBroker(
+  config: BrokerConfig,
+  opts: { clock?: Clock; log?: (line: string) => void } = {},
+): Promise<Broker & { metadata: ClusterMetadata | null }> {
+  const log = opts.log ?? ((line: string) => console.log(`[${timestamp()}] ${line}`))
+  const clock = opts.clock ?? systemClock
+  const dir = config['log.dirs'][0]!
+  const nodeId = config['node.id']
+  const meta = ensureMetaProperties({ logDir: dir, nodeId, clusterId: config['cluster.id'] })
+  const advertised = advertisedAddress(config)
+
+  const metadata = isClusterMode(config) ? await openClusterMetadata({ config, log }) : null
+  const logs = await LogManagerImpl.open({
+    logDirs: config['log.dirs'],
+    defaults: resolveLogConfig({}, config),
+    retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
+    flushIntervalMessages: config['log.flush.interval.messages'] ?? undefined,
+    flushIntervalMs: config['log.flush.interval.ms'] ?? undefined,
+    configFor: metadata?.configFor ?? LocalTopicRegistry.configForFromImage({ dir, config }),
+    logger: log,
+  })
+  let topics: TopicRegistry
+  let cluster: ClusterMetadataView
+  if (metadata) {
+    await metadata.attach({ logs, advertised: () => advertised })
+    topics = metadata.topics
+    cluster = metadata
+  } else {
+    topics = await LocalTopicRegistry.open({ dir, logs, config, log })
+    cluster = new SingleNodeView({
+      nodeId,
+      topics,
+      advertised: () => advertised,
+      rack: config['broker.rack'],
+    })
+  }
+  const producers = await ProducerStateManagerImpl.open({ dir, logs, log })
+  const groupConfig = groupCoordinatorConfigFrom(config)
+  const offsetLog = await OffsetsTopicLog.open({
+    topics,
+    logs,
+    partitions: groupConfig.offsetsTopicNumPartitions,
+  })
+  const groups = new GroupCoordinatorImpl({ config: groupConfig, offsetLog, topics, log, clock })
+  await groups.load()
+
+  let stopping = false
+  let begun: Promise<void> | null = null
+  let closed: Promise<void> | null = null
+  const broker: Broker & { metadata: ClusterMetadata | null } = {
+    config,
+    nodeId,
+    clusterId: metadata?.clusterId ?? meta.clusterId,
+    advertised,
+    logs,
+    topics,
+    cluster,
+    groups,
+    producers,
+    fetchSessions: new FetchSessionCacheImpl(),
+    clock,
+    log,
+    metadata,
+    get stopping() {
+      return stopping
+    },
+    beginStop() {
+      stopping = true
+      begun ??= (async () => {
+        if (metadata && config['controlled.shutdown.enable']) await metadata.controlledShutdown()
+        // A JoinGroup held for a rebalance may wait rebalance.timeout.ms (300 s for Java and
+        // librdkafka consumers); closing the coordinator answers it NOT_COORDINATOR.
+        await groups.close()
+      })()
+      return begun
+    },
+    close(options = {}) {
+      closed ??= (async () => {
+        await broker.beginStop()
+        if (options.snapshotProducers !== false) producers.close()
+        await logs.close()
+        await metadata?.close()
+      })()
+      return closed
+    },
+  }
+  return broker
+}
+
 export interface RunningBroker {
-  broker: Broker
+  broker: Broker & { metadata: ClusterMetadata | null }
   /** The bound address of the first client listener (port 0 in the config resolves here). */
   host: string
   port: number
@@ -28,64 +140,15 @@ export interface RunningBroker {
   stop(): Promise<void>
 }
 
-function timestamp(): string {
-  return new Date().toISOString()
-}
-
-/**
- * Opens everything in dependency order: the log (recovering it if the last stop was unclean),
- * the topic image, producer state, `__consumer_offsets` and the groups replayed from it, and
- * only then the listener, so that no client is answered before the broker is whole.
- */
+/** openBroker, then the client listener; in cluster mode the broker registers once bound. */
 export async function startBroker(
   config: BrokerConfig,
-  opts: { log?: (line: string) => void } = {},
+  opts: { clock?: Clock; log?: (line: string) => void } = {},
 ): Promise<RunningBroker> {
   const startedAtMs = performance.now()
-  const log = opts.log ?? ((line: string) => console.log(`[${timestamp()}] ${line}`))
-  const dir = config['log.dirs'][0]!
-  const nodeId = config['node.id']
-  const meta = ensureMetaProperties({ logDir: dir, nodeId, clusterId: config['cluster.id'] })
-
-  const logs = await LogManagerImpl.open({
-    logDirs: config['log.dirs'],
-    defaults: resolveLogConfig({}, config),
-    retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
-    flushIntervalMessages: config['log.flush.interval.messages'] ?? undefined,
-    flushIntervalMs: config['log.flush.interval.ms'] ?? undefined,
-    configFor: TopicRegistryImpl.configForFromImage({ dir, config }),
-    logger: log,
-  })
-  const topics = await TopicRegistryImpl.open({ dir, logs, config, log })
-  const producers = await ProducerStateManagerImpl.open({ dir, logs, log })
-  const fetchSessions = new FetchSessionCacheImpl()
-  const groupConfig = groupCoordinatorConfigFrom(config)
-  const offsetLog = await OffsetsTopicLog.open({
-    topics,
-    logs,
-    partitions: groupConfig.offsetsTopicNumPartitions,
-  })
-  const groups = new GroupCoordinatorImpl({ config: groupConfig, offsetLog, topics, log })
-  await groups.load()
-
+  const broker = await openBroker(config, opts)
+  const { log, logs, topics, advertised, nodeId } = broker
   const listener = clientListeners(config)[0]!
-  const advertised = advertisedAddress(config)
-  let stopping = false
-  const broker: Broker = {
-    config,
-    nodeId,
-    clusterId: meta.clusterId,
-    advertised,
-    logs,
-    topics,
-    groups,
-    producers,
-    fetchSessions,
-    log,
-    get stopping() {
-      return stopping
-    },
-  }
   const server: RunningServer = await startServer({
     broker,
     handlers,
@@ -94,32 +157,33 @@ export async function startBroker(
   })
   // A configured port of 0 binds an ephemeral port; advertise the one we got.
   if (advertised.port === 0) advertised.port = server.port
+  await broker.metadata?.register()
 
+  const dir = config['log.dirs'][0]!
   const partitions = [...logs.all()].length
   log(
-    `sluice: node ${nodeId} of cluster ${meta.clusterId} listening on ` +
+    `sluice: node ${nodeId} of cluster ${broker.clusterId} listening on ` +
       `PLAINTEXT://${server.host}:${server.port} (advertised ${advertised.host}:${advertised.port}); ` +
       `${topics.names().length} topics, ${partitions} partitions in ${dir}` +
       `${logs.wasCleanShutdown ? '' : `, ${logs.revalidatedPartitions} re-validated after an unclean stop`}; ` +
+      `${broker.metadata ? `cluster mode (etcd ${config['metadata.etcd.endpoints']!.join(',')}); ` : ''}` +
       `started in ${(performance.now() - startedAtMs).toFixed(0)} ms`,
   )
 
+  let stopped: Promise<void> | null = null
   return {
     broker,
     host: server.host,
     port: server.port,
-    async stop() {
-      if (stopping) return
-      stopping = true
-      log('sluice: stopping: finishing in-flight requests')
-      // Groups first: a JoinGroup held for a rebalance may wait rebalance.timeout.ms (300 s for
-      // Java and librdkafka consumers); closing the coordinator answers it NOT_COORDINATOR so
-      // the graceful close of the server does not wait for it.
-      await groups.close()
-      await server.close({ graceful: true })
-      await producers.close()
-      await logs.close()
-      log('sluice: stopped cleanly')
+    stop() {
+      stopped ??= (async () => {
+        log('sluice: stopping: finishing in-flight requests')
+        await broker.beginStop()
+        await server.close({ graceful: true })
+        await broker.close()
+        log('sluice: stopped cleanly')
+      })()
+      return stopped
     },
   }
 }

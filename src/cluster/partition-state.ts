@@ -44,6 +44,8 @@ export interface AlterIsrRequest {
 export interface ClusterMetadataView {
   /** This broker's node.id. */
   readonly nodeId: number
+  /** The node id of the active controller, or -1 while none is elected. */
+  controllerId(): number
   /** The brokers whose registration is live, this one included. */
   liveBrokers(): readonly BrokerEndpoint[]
   broker(nodeId: number): BrokerEndpoint | undefined

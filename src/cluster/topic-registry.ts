@@ -29,6 +29,54 @@ export { metadataFileName } from './topic-image.ts'
 export { leaderEpoch, newTopicId, TopicError, type TopicInfo } from './topic-info.ts'
 export { partitionsMax } from './topic-validation.ts'
 
+/** A request to create a topic; `replicas` (per partition, in partition order) is an explicit assignment. */
+export interface CreateTopicRequest {
+  name: string
+  partitions: number
+  /** Replicas per partition; -1 or absent means default.replication.factor. */
+  replicationFactor?: number
+  /** Explicit replica assignment, one list per partition (CreateTopics' assignments). */
+  assignments?: readonly (readonly number[])[]
+  configs?: Record<string, string>
+  validateOnly?: boolean
+}
+
+/**
+ * What handlers and coordinators know of topics: the single-node registry below and the etcd image
+ * of cluster mode (cluster/etcd/) both implement it. Changes resolve once applied on this broker.
+ */
+export interface TopicRegistry {
+  get(name: string): TopicInfo | undefined
+  getById(topicId: string): TopicInfo | undefined
+  /** The group coordinator's TopicLookup names for `get` and `getById`. */
+  byName(name: string): TopicInfo | undefined
+  byId(topicId: string): TopicInfo | undefined
+  names(): string[]
+  all(): TopicInfo[]
+  logConfig(configs: Readonly<Record<string, string>>): LogConfig
+  create(request: CreateTopicRequest): Promise<TopicInfo>
+  /** Creates an internal topic (e.g. `__consumer_offsets`) unless it exists; returns it. */
+  ensureInternalTopic(
+    name: string,
+    partitions: number,
+    configs: Record<string, string>,
+  ): Promise<TopicInfo>
+  delete(name: string): Promise<TopicInfo>
+  addPartitions(
+    name: string,
+    total: number,
+    options?: { validateOnly?: boolean; assignments?: readonly (readonly number[])[] },
+  ): Promise<TopicInfo>
+  /** Replaces a topic's whole set of overrides (AlterConfigs semantics) and applies it. */
+  alterConfigs(
+    name: string,
+    configs: Record<string, string>,
+    options?: { validateOnly?: boolean },
+  ): Promise<TopicInfo>
+  /** Calls `listener` after every change of a topic (created, grown, reconfigured, deleted). */
+  onTopicChange(listener: (topic: string) => void): () => void
+}
+
 export interface TopicRegistryOptions {
   /** The first log dir, which holds the image. */
   dir: string
@@ -37,7 +85,8 @@ export interface TopicRegistryOptions {
   log?: (line: string) => void
 }
 
-export class TopicRegistry {
+export class LocalTopicRegistry implements TopicRegistry {
+  private readonly listeners = new Set<(topic: string) => void>()
   private readonly topicsByName = new Map<string, TopicInfo>()
   private readonly topicsById = new Map<string, TopicInfo>()
   private readonly byCollisionKey = new Map<string, string>()
@@ -47,8 +96,8 @@ export class TopicRegistry {
 
   private constructor(private readonly options: TopicRegistryOptions) {}
 
-  static async open(options: TopicRegistryOptions): Promise<TopicRegistry> {
-    const registry = new TopicRegistry(options)
+  static async open(options: TopicRegistryOptions): Promise<LocalTopicRegistry> {
+    const registry = new LocalTopicRegistry(options)
     await registry.load()
     return registry
   }
@@ -72,7 +121,6 @@ export class TopicRegistry {
     return this.topicsById.get(topicId.toLowerCase())
   }
 
-  /** The group coordinator's TopicLookup names for `get` and `getById`. */
   byName(name: string): TopicInfo | undefined {
     return this.get(name)
   }
@@ -102,14 +150,10 @@ export class TopicRegistry {
     })
   }
 
-  create(request: {
-    name: string
-    partitions: number
-    configs?: Record<string, string>
-    validateOnly?: boolean
-  }): Promise<TopicInfo> {
+  create(request: CreateTopicRequest): Promise<TopicInfo> {
     return this.serialize(async () => {
       this.validateCreate(request)
+      this.checkReplication(request)
       const topic: TopicInfo = {
         name: request.name,
         topicId: newTopicId(),
@@ -121,6 +165,7 @@ export class TopicRegistry {
       this.index(topic)
       this.persist()
       await this.createLogs(topic, 0)
+      this.changed(topic.name)
       this.options.log?.(
         `Created topic ${topic.name} with ${topic.partitions} partition${topic.partitions === 1 ? '' : 's'}`,
       )
@@ -128,7 +173,6 @@ export class TopicRegistry {
     })
   }
 
-  /** Creates an internal topic (e.g. `__consumer_offsets`) unless it exists; returns it. */
   ensureInternalTopic(
     name: string,
     partitions: number,
@@ -136,7 +180,8 @@ export class TopicRegistry {
   ): Promise<TopicInfo> {
     const existing = this.topicsByName.get(name)
     if (existing) return Promise.resolve(existing)
-    return this.create({ name, partitions, configs }).catch((error) => {
+    // One broker holds every replica, whatever offsets.topic.replication.factor says.
+    return this.create({ name, partitions, configs, replicationFactor: 1 }).catch((error) => {
       // Two callers may race to create it; the loser takes the winner's topic.
       const raced = this.topicsByName.get(name)
       if (raced) return raced
@@ -153,14 +198,20 @@ export class TopicRegistry {
       await this.deleteLogs(name)
       this.pendingDeletes = this.pendingDeletes.filter((pending) => pending !== name)
       this.persist()
+      this.changed(name)
       this.options.log?.(`Deleted topic ${name}`)
       return topic
     })
   }
 
-  addPartitions(name: string, total: number, options: { validateOnly?: boolean } = {}) {
+  addPartitions(
+    name: string,
+    total: number,
+    options: { validateOnly?: boolean; assignments?: readonly (readonly number[])[] } = {},
+  ) {
     return this.serialize(async () => {
       const topic = this.requireTopic(name)
+      if (options.assignments) this.checkOnlyUs(options.assignments, total - topic.partitions)
       if (total === topic.partitions) {
         throw new TopicError(
           ErrorCode.INVALID_PARTITIONS,
@@ -179,12 +230,12 @@ export class TopicRegistry {
       this.index(grown)
       this.persist()
       await this.createLogs(grown, topic.partitions)
+      this.changed(name)
       this.options.log?.(`Topic ${name} now has ${total} partitions`)
       return grown
     })
   }
 
-  /** Replaces a topic's whole set of overrides (AlterConfigs semantics) and applies it. */
   alterConfigs(
     name: string,
     configs: Record<string, string>,
@@ -201,8 +252,53 @@ export class TopicRegistry {
       for (let partition = 0; partition < altered.partitions; partition++) {
         this.options.logs.get(name, partition)?.updateConfig(logConfig)
       }
+      this.changed(name)
       return altered
     })
+  }
+
+  onTopicChange(listener: (topic: string) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  private changed(topic: string): void {
+    for (const listener of this.listeners) listener(topic)
+  }
+
+  /** One broker holds every replica: a factor above 1, or another broker named, is refused. */
+  private checkReplication(request: CreateTopicRequest): void {
+    if (request.assignments) {
+      this.checkOnlyUs(request.assignments, request.assignments.length)
+      return
+    }
+    const replicationFactor =
+      (request.replicationFactor ?? -1) === -1
+        ? this.options.config['default.replication.factor']
+        : request.replicationFactor!
+    if (replicationFactor < 1) {
+      throw new TopicError(
+        ErrorCode.INVALID_REPLICATION_FACTOR,
+        'Replication factor must be larger than 0.',
+      )
+    }
+    if (replicationFactor > 1) {
+      throw new TopicError(
+        ErrorCode.INVALID_REPLICATION_FACTOR,
+        `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`,
+      )
+    }
+  }
+
+  private checkOnlyUs(assignments: readonly (readonly number[])[], expected: number): void {
+    const nodeId = this.options.config['node.id']
+    const onlyUs = assignments.every((replicas) => replicas.length === 1 && replicas[0] === nodeId)
+    if (assignments.length !== expected || !onlyUs) {
+      throw new TopicError(
+        ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+        `Assignments must name exactly this broker (${nodeId}) for each of the ${Math.max(0, expected)} new partitions.`,
+      )
+    }
   }
 
   private requireTopic(name: string): TopicInfo {

@@ -68,6 +68,52 @@ export const brokerConfigDefinitions = {
     doc: 'Sluice extension: the cluster id; when unset it is read from (or generated into) <log.dir>/meta.properties.',
   },
 
+  'broker.rack': {
+    type: 'string',
+    default: null,
+    doc: "This broker's rack, given to clients in Metadata and used to spread replicas.",
+  },
+
+  // Cluster mode (etcd holds the metadata; see README "A cluster")
+  'metadata.etcd.endpoints': {
+    type: 'list',
+    default: null,
+    doc: 'Sluice extension: etcd client URLs (e.g. http://127.0.0.1:2379); when set, the broker runs in cluster mode with its metadata in etcd.',
+  },
+  'metadata.etcd.prefix': {
+    type: 'string',
+    default: '/sluice',
+    doc: "Sluice extension: the etcd key prefix of this cluster's metadata, so clusters can share an etcd.",
+  },
+  'broker.session.timeout.ms': {
+    type: 'int',
+    default: '9000',
+    validator: { min: 1000 },
+    doc: "How long a broker that stops heartbeating stays registered (its etcd lease's TTL, rounded up to seconds). Kafka's default.",
+  },
+  'controlled.shutdown.enable': {
+    type: 'boolean',
+    default: 'true',
+    doc: 'In cluster mode, a stopping broker first asks the controller to move its leaderships to other in-sync replicas.',
+  },
+  'controlled.shutdown.timeout.ms': {
+    type: 'int',
+    default: '30000',
+    validator: { min: 0 },
+    doc: 'Sluice extension: how long a controlled shutdown waits for its leaderships to move before stopping anyway.',
+  },
+  'auto.leader.rebalance.enable': {
+    type: 'boolean',
+    default: 'true',
+    doc: 'The controller moves leadership back to the preferred replica (the first of its replicas) when it is in sync again.',
+  },
+  'leader.imbalance.check.interval.seconds': {
+    type: 'long',
+    default: '300',
+    validator: { min: 1 },
+    doc: 'How often the controller checks for partitions not led by their preferred replica.',
+  },
+
   // Sockets and listeners
   listeners: {
     type: 'list',
@@ -361,7 +407,7 @@ export const brokerConfigDefinitions = {
     type: 'int',
     default: '3',
     validator: { min: 1 },
-    doc: 'Replication of __consumer_offsets; a single node uses 1 whatever this says.',
+    doc: 'Replication of __consumer_offsets; a single node uses 1 whatever this says, a cluster refuses to create it with fewer live brokers.',
   },
   'offsets.retention.minutes': {
     type: 'int',

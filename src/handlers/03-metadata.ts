@@ -1,8 +1,11 @@
 // Metadata (key 3): versions 0-12, flexible from 9.
 //
 // Behaviour:
-// * One broker (this one) is every partition's leader, replica and ISR, at leader epoch 0, and
-//   the controller. All topics: v0 with an empty list, v1+ with a null list (internal ones too).
+// * Brokers, the controller id, and each partition's leader, leader epoch, replicas, ISR and
+//   offline replicas (replicas whose broker is not live) come from the cluster view: on a single
+//   node this broker leads everything at epoch 0; in cluster mode, the etcd image. A partition
+//   with no leader is LEADER_NOT_AVAILABLE with leader -1, as Kafka answers.
+//   All topics: v0 with an empty list, v1+ with a null list (internal ones too).
 // * A topic named by a client that does not exist is created with num.partitions when
 //   auto.create.topics.enable is set and the request allows it (v4+ allowAutoTopicCreation; always
 //   before v4), and described at once; otherwise UNKNOWN_TOPIC_OR_PARTITION. Internal topics
@@ -28,7 +31,6 @@ import {
   clusterOperations,
   topicOperations,
 } from '../cluster/authorized-operations.ts'
-import { leaderEpoch } from '../cluster/topic-registry.ts'
 import type { Handler } from './handler.ts'
 
 export const metadata: Handler<MetadataRequest, MetadataResponse> = {
@@ -58,16 +60,14 @@ export const metadata: Handler<MetadataRequest, MetadataResponse> = {
         )
     return {
       throttleTimeMs: 0,
-      brokers: [
-        {
-          nodeId: broker.nodeId,
-          host: broker.advertised.host,
-          port: broker.advertised.port,
-          rack: null,
-        },
-      ],
+      brokers: broker.cluster.liveBrokers().map((live) => ({
+        nodeId: live.nodeId,
+        host: live.host,
+        port: live.port,
+        rack: live.rack,
+      })),
       clusterId: broker.clusterId,
-      controllerId: broker.nodeId,
+      controllerId: broker.cluster.controllerId(),
       topics,
       clusterAuthorizedOperations: request.includeClusterAuthorizedOperations
         ? clusterOperations
@@ -106,17 +106,23 @@ function describeTopic(
   topic: TopicInfo,
   options: { broker: Broker; operations: number },
 ): MetadataResponseTopic {
-  const { nodeId } = options.broker
+  const { cluster } = options.broker
   const partitions = []
   for (let partitionIndex = 0; partitionIndex < topic.partitions; partitionIndex++) {
+    const assignment = cluster.assignment(topic.name, partitionIndex)
+    if (!assignment) {
+      // Created but not yet in this broker's image (cluster mode, between two watch events).
+      partitions.push(offlinePartition(partitionIndex, ErrorCode.LEADER_NOT_AVAILABLE))
+      continue
+    }
     partitions.push({
-      errorCode: ErrorCode.NONE,
+      errorCode: assignment.leader === -1 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
       partitionIndex,
-      leaderId: nodeId,
-      leaderEpoch,
-      replicaNodes: [nodeId],
-      isrNodes: [nodeId],
-      offlineReplicas: [],
+      leaderId: assignment.leader,
+      leaderEpoch: assignment.leaderEpoch,
+      replicaNodes: [...assignment.replicas],
+      isrNodes: [...assignment.isr],
+      offlineReplicas: assignment.replicas.filter((nodeId) => !cluster.broker(nodeId)),
     })
   }
   return {
@@ -126,6 +132,18 @@ function describeTopic(
     isInternal: topic.internal,
     partitions,
     topicAuthorizedOperations: options.operations,
+  }
+}
+
+function offlinePartition(partitionIndex: number, errorCode: number) {
+  return {
+    errorCode,
+    partitionIndex,
+    leaderId: -1,
+    leaderEpoch: -1,
+    replicaNodes: [],
+    isrNodes: [],
+    offlineReplicas: [],
   }
 }
 

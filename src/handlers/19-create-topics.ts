@@ -2,10 +2,12 @@
 //
 // Behaviour:
 // * numPartitions -1 means num.partitions; replicationFactor -1 means default.replication.factor.
-//   Explicit assignments are accepted when every partition's replicas are exactly this broker.
+//   Single node: a factor above 1, or an assignment naming another broker, is refused. Cluster
+//   mode: the replicas are spread over the live brokers as Kafka spreads them (cluster/etcd/
+//   replica-placement.ts), or taken from the explicit assignment (every broker named must be live).
 // * Kafka's errors: INVALID_TOPIC_EXCEPTION (illegal name, or a '.'/'_' collision),
-//   TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR (more replicas than the
-//   one broker), INVALID_REPLICA_ASSIGNMENT, INVALID_CONFIG (unknown name or bad value), and
+//   TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR (more replicas than live
+//   brokers), INVALID_REPLICA_ASSIGNMENT, INVALID_CONFIG (unknown name or bad value), and
 //   INVALID_REQUEST for a topic named twice in one request.
 // * validateOnly checks everything and creates nothing. v5+ answers with the partition count,
 //   replication factor and configs (all of them, with sources); v7+ with the topic id.
@@ -70,7 +72,7 @@ async function createOne(
         `Creation of internal topic ${topic.name} is prohibited.`,
       )
     }
-    const partitions = partitionCount(topic, broker)
+    const shape = shapeOf(topic, broker)
     const configs: Record<string, string> = {}
     for (const config of topic.configs) {
       if (config.value === null) {
@@ -83,7 +85,7 @@ async function createOne(
     }
     const created = await broker.topics.create({
       name: topic.name,
-      partitions,
+      ...shape,
       configs,
       validateOnly: options.validateOnly,
     })
@@ -93,7 +95,7 @@ async function createOne(
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       numPartitions: created.partitions,
-      replicationFactor: 1,
+      replicationFactor: shape.replicationFactor,
       configs: describeTopicConfigs({ ...created.configs }, broker.config).map((row) => ({
         name: row.name,
         value: row.sensitive ? null : row.value,
@@ -108,8 +110,11 @@ async function createOne(
   }
 }
 
-/** The partition count asked for, after checking replication factor and assignments. */
-function partitionCount(topic: CreatableTopic, broker: Broker): number {
+/** The partition count, replication factor and assignment asked for, checked for shape only. */
+function shapeOf(
+  topic: CreatableTopic,
+  broker: Broker,
+): { partitions: number; replicationFactor: number; assignments?: number[][] } {
   if (topic.assignments.length > 0) {
     if (topic.numPartitions !== -1 || topic.replicationFactor !== -1) {
       throw new TopicError(
@@ -118,33 +123,26 @@ function partitionCount(topic: CreatableTopic, broker: Broker): number {
       )
     }
     topic.assignments.forEach((assignment, index) => {
-      const onlyUs = assignment.brokerIds.length === 1 && assignment.brokerIds[0] === broker.nodeId
-      if (assignment.partitionIndex !== index || !onlyUs) {
+      if (assignment.partitionIndex !== index) {
         throw new TopicError(
           ErrorCode.INVALID_REPLICA_ASSIGNMENT,
-          `Partition ${assignment.partitionIndex} must be assigned to exactly this broker (${broker.nodeId}), partitions numbered from 0.`,
+          `Partitions should be numbered consecutively from 0: got ${assignment.partitionIndex} at ${index}.`,
         )
       }
     })
-    return topic.assignments.length
+    return {
+      partitions: topic.assignments.length,
+      replicationFactor: topic.assignments[0]!.brokerIds.length,
+      assignments: topic.assignments.map((assignment) => [...assignment.brokerIds]),
+    }
   }
-  const replicationFactor =
-    topic.replicationFactor === -1
-      ? broker.config['default.replication.factor']
-      : topic.replicationFactor
-  if (replicationFactor < 1) {
-    throw new TopicError(
-      ErrorCode.INVALID_REPLICATION_FACTOR,
-      'Replication factor must be larger than 0.',
-    )
+  return {
+    partitions: topic.numPartitions === -1 ? broker.config['num.partitions'] : topic.numPartitions,
+    replicationFactor:
+      topic.replicationFactor === -1
+        ? broker.config['default.replication.factor']
+        : topic.replicationFactor,
   }
-  if (replicationFactor > 1) {
-    throw new TopicError(
-      ErrorCode.INVALID_REPLICATION_FACTOR,
-      `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`,
-    )
-  }
-  return topic.numPartitions === -1 ? broker.config['num.partitions'] : topic.numPartitions
 }
 
 function failed(name: string, errorCode: number, errorMessage: string): CreatableTopicResult {

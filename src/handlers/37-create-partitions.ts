@@ -2,8 +2,10 @@
 //
 // Behaviour: grows a topic to `count` partitions, creating the new partitions' logs. A count equal
 // to or below the current one is INVALID_PARTITIONS (Kafka's messages); assignments, when given,
-// must name exactly this broker for each new partition (INVALID_REPLICA_ASSIGNMENT); a topic named
-// twice is INVALID_REQUEST. validateOnly checks without creating.
+// must name one replica list per new partition, of live brokers (exactly this broker on a single
+// node), else INVALID_REPLICA_ASSIGNMENT; without them the new partitions' replicas are spread as
+// at creation with the topic's replication factor. A topic named twice is INVALID_REQUEST.
+// validateOnly checks without creating.
 //
 // Differs from Kafka: timeoutMs is unused.
 
@@ -48,21 +50,11 @@ async function grow(
 ): Promise<Result> {
   const { broker } = options
   try {
-    const current = broker.topics.get(topic.name)
-    if (current && topic.assignments !== null) {
-      const added = topic.count - current.partitions
-      const onlyUs = topic.assignments.every(
-        (a) => a.brokerIds.length === 1 && a.brokerIds[0] === broker.nodeId,
-      )
-      if (topic.assignments.length !== added || !onlyUs) {
-        throw new TopicError(
-          ErrorCode.INVALID_REPLICA_ASSIGNMENT,
-          `Assignments must name exactly this broker (${broker.nodeId}) for each of the ${Math.max(0, added)} new partitions.`,
-        )
-      }
-    }
     await broker.topics.addPartitions(topic.name, topic.count, {
       validateOnly: options.validateOnly,
+      ...(topic.assignments === null
+        ? {}
+        : { assignments: topic.assignments.map((a) => [...a.brokerIds]) }),
     })
     return { name: topic.name, errorCode: ErrorCode.NONE, errorMessage: null }
   } catch (error) {

@@ -1,6 +1,7 @@
 // DescribeCluster (key 60): versions 0-1, flexible from 0.
 //
-// Behaviour: this broker is the whole cluster and its controller. v1's endpointType must be 1
+// Behaviour: the live brokers and the controller id from the cluster view (on a single node, this
+// broker alone, as its own controller). v1's endpointType must be 1
 // (brokers): asking a broker for controllers (2) is MISMATCHED_ENDPOINT_TYPE, any other value
 // UNSUPPORTED_ENDPOINT_TYPE, as Kafka answers. Authorized operations: everything (no ACLs yet).
 
@@ -26,7 +27,7 @@ export const describeCluster: Handler<DescribeClusterRequest, DescribeClusterRes
       throttleTimeMs: 0,
       endpointType,
       clusterId: broker.clusterId,
-      controllerId: broker.nodeId,
+      controllerId: broker.cluster.controllerId(),
     }
     if (endpointType !== BROKERS) {
       const errorCode =
@@ -46,14 +47,12 @@ export const describeCluster: Handler<DescribeClusterRequest, DescribeClusterRes
       ...base,
       errorCode: ErrorCode.NONE,
       errorMessage: null,
-      brokers: [
-        {
-          brokerId: broker.nodeId,
-          host: broker.advertised.host,
-          port: broker.advertised.port,
-          rack: null,
-        },
-      ],
+      brokers: broker.cluster.liveBrokers().map((live) => ({
+        brokerId: live.nodeId,
+        host: live.host,
+        port: live.port,
+        rack: live.rack,
+      })),
       clusterAuthorizedOperations: request.includeClusterAuthorizedOperations
         ? clusterOperations
         : authorizedOperationsOmitted,

@@ -8,6 +8,8 @@ import type { TopicRegistry } from '../cluster/topic-registry.ts'
 import type { GroupCoordinator } from '../coordinator/group-coordinator.ts'
 import type { ProducerStateManager } from '../coordinator/producer-state.ts'
 import type { FetchSessionCache } from '../coordinator/fetch-sessions.ts'
+import type { ClusterMetadataView } from '../cluster/partition-state.ts'
+import type { Clock } from '../coordinator/types.ts'
 
 export interface Broker {
   config: BrokerConfig
@@ -17,11 +19,21 @@ export interface Broker {
   advertised: { host: string; port: number }
   logs: LogManager
   topics: TopicRegistry
+  /** Who leads, follows and is in sync for each partition, and which brokers are live. */
+  cluster: ClusterMetadataView
   groups: GroupCoordinator
   producers: ProducerStateManager
   fetchSessions: FetchSessionCache
+  clock: Clock
   /** One line to the broker's log, prefixed with a timestamp by the implementation. */
   log(line: string): void
   /** True once the broker begins to stop; long polls end early on it. */
   readonly stopping: boolean
+  /**
+   * Begins a stop: marks the broker stopping, hands its leaderships over in cluster mode
+   * (controlled shutdown) and closes the group coordinator. Idempotent.
+   */
+  beginStop(): Promise<void>
+  /** Finishes a stop (beginStop first if not yet): producer state, the log, the metadata. */
+  close(options?: { snapshotProducers?: boolean }): Promise<void>
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadBrokerConfig, resolveLogConfig } from '../../src/config.ts'
 import { OffsetsTopicLog, offsetsTopicName } from '../../src/cluster/offsets-topic-log.ts'
-import { TopicRegistry } from '../../src/cluster/topic-registry.ts'
+import { LocalTopicRegistry } from '../../src/cluster/topic-registry.ts'
 import { LogManager } from '../../src/storage/log-manager.ts'
 
 const dirs: string[] = []
@@ -24,7 +24,7 @@ test('the topic appears on the first write; records are replayed in order, acros
       defaults: resolveLogConfig({}, config),
       retentionCheckIntervalMs: 3_600_000,
     })
-    const topics = await TopicRegistry.open({ dir, logs, config })
+    const topics = await LocalTopicRegistry.open({ dir, logs, config })
     return { logs, topics, offsetLog: await OffsetsTopicLog.open({ topics, logs, partitions: 3 }) }
   }
   const bytes = (text: string) => new TextEncoder().encode(text)

@@ -8,7 +8,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadBrokerConfig, resolveLogConfig } from '../../src/config.ts'
-import { TopicError, TopicRegistry, metadataFileName } from '../../src/cluster/topic-registry.ts'
+import {
+  LocalTopicRegistry,
+  TopicError,
+  metadataFileName,
+} from '../../src/cluster/topic-registry.ts'
 import { topicNameError } from '../../src/cluster/topic-names.ts'
 import { ErrorCode } from '../../src/protocol/errors.ts'
 import { LogManager } from '../../src/storage/log-manager.ts'
@@ -23,7 +27,7 @@ async function open(dir: string) {
     defaults: resolveLogConfig({}, config),
     retentionCheckIntervalMs: 3_600_000,
   })
-  const topics = await TopicRegistry.open({ dir, logs, config })
+  const topics = await LocalTopicRegistry.open({ dir, logs, config })
   return { logs, topics }
 }
 

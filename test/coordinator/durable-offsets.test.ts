@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { OffsetsTopicLog } from '../../src/cluster/offsets-topic-log.ts'
-import { TopicRegistry } from '../../src/cluster/topic-registry.ts'
+import { LocalTopicRegistry } from '../../src/cluster/topic-registry.ts'
 import { loadBrokerConfig, resolveLogConfig } from '../../src/config.ts'
 import type { ClassicGroup } from '../../src/coordinator/classic/classic-group.ts'
 import { groupCoordinatorConfigFrom } from '../../src/coordinator/config.ts'
@@ -34,7 +34,7 @@ test('offsets committed before a close are fetched after a reopen', async () => 
       defaults: resolveLogConfig({}, config),
       retentionCheckIntervalMs: 3_600_000,
     })
-    const topics = await TopicRegistry.open({ dir, logs, config })
+    const topics = await LocalTopicRegistry.open({ dir, logs, config })
     const coordinatorConfig = groupCoordinatorConfigFrom(config)
     const offsetLog = await OffsetsTopicLog.open({
       topics,

@@ -1,5 +1,5 @@
-// A Broker for handler tests: real LogManager, TopicRegistry and ProducerStateManager in a temp
-// dir, no network. `call` sends a request through the real codec both ways (encode → decode →
+// A Broker for handler tests: the broker as openBroker assembles it (real log, topics, producer
+// state and groups) in a temp dir, no network. `call` sends a request through the real codec both ways (encode → decode →
 // handle → encode → decode), so a field name our handler gets wrong fails here, not in a client;
 // record sets given as FileSlices are read back from disk into the decoded response.
 
@@ -7,10 +7,8 @@ import { mkdtempSync, readSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Broker } from '../../../src/broker.ts'
-import { TopicRegistry } from '../../../src/cluster/topic-registry.ts'
-import { loadBrokerConfig, resolveLogConfig, type BrokerConfig } from '../../../src/config.ts'
-import { FetchSessionCache } from '../../../src/coordinator/fetch-sessions.ts'
-import { ProducerStateManager } from '../../../src/coordinator/producer-state.ts'
+import { openBroker } from '../../../src/broker.ts'
+import { loadBrokerConfig, type BrokerConfig } from '../../../src/config.ts'
 import type { Handler, RequestContext } from '../../../src/handlers/handler.ts'
 import {
   decodeRequest,
@@ -23,7 +21,6 @@ import {
   buildRecordBatch,
   type BuildRecordBatchOptions,
 } from '../../../src/protocol/record-batch.ts'
-import { LogManager } from '../../../src/storage/log-manager.ts'
 
 export interface TestBroker {
   broker: Broker & { stopping: boolean }
@@ -43,32 +40,22 @@ export async function startTestBroker(
   options: { overrides?: Record<string, string>; dir?: string } = {},
 ): Promise<TestBroker> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'sluice-handlers-'))
-  const config = loadBrokerConfig({ overrides: { 'log.dirs': dir, ...options.overrides } })
-  const logs = await LogManager.open({
-    logDirs: [dir],
-    defaults: resolveLogConfig({}, config),
-    retentionCheckIntervalMs: 3_600_000,
-    configFor: TopicRegistry.configForFromImage({ dir, config }),
+  const config = loadBrokerConfig({
+    overrides: {
+      'log.dirs': dir,
+      'cluster.id': 'sluice-test-cluster',
+      'log.retention.check.interval.ms': '3600000',
+      ...options.overrides,
+    },
   })
-  const topics = await TopicRegistry.open({ dir, logs, config })
-  const producers = await ProducerStateManager.open({ dir, logs })
-  const broker = {
-    config,
-    nodeId: config['node.id'],
-    clusterId: 'sluice-test-cluster',
-    advertised: { host: '127.0.0.1', port: 9092 },
-    logs,
-    topics,
-    groups: undefined as never,
-    producers,
-    fetchSessions: new FetchSessionCache(),
-    log: () => {},
-    stopping: false,
-  }
+  const opened = await openBroker(config, { log: () => {} })
+  // The broker as the server gets it, with `stopping` writable so that a test can begin a stop
+  // (a long poll ends early) and take it back without closing anything.
+  const broker: Broker & { stopping: boolean } = Object.create(opened, {
+    stopping: { value: false, writable: true, enumerable: true },
+  })
   const shutdown = async (crashProducers = false) => {
-    broker.stopping = true
-    if (!crashProducers) producers.close()
-    await logs.close()
+    await opened.close({ snapshotProducers: !crashProducers })
   }
   return {
     broker,

@@ -21,6 +21,7 @@ import { consumerGroupHeartbeat } from '../../../src/handlers/68-consumer-group-
 import { consumerGroupDescribe } from '../../../src/handlers/69-consumer-group-describe.ts'
 import { ErrorCode } from '../../../src/protocol/errors.ts'
 import { groupBroker, type GroupTestBroker } from './context.ts'
+import { startTestBroker } from '../core/test-broker.ts'
 
 const protocols = [{ name: 'range', metadata: Uint8Array.from([0, 1]) }]
 
@@ -62,31 +63,30 @@ async function oneMember(b: GroupTestBroker, groupId = 'g') {
 }
 
 describe('group handlers', () => {
-  test('FindCoordinator answers this broker, one key or many', async () => {
-    const b = await groupBroker()
-    expect(
-      await findCoordinator.handle({ key: 'g', keyType: 0, coordinatorKeys: [] }, b.ctx(10, 2)),
-    ).toEqual({
-      throttleTimeMs: 0,
-      errorCode: 0,
-      errorMessage: null,
-      nodeId: 1,
-      host: '127.0.0.1',
-      port: 9092,
-    })
-    const batched = (await findCoordinator.handle(
-      { key: '', keyType: 0, coordinatorKeys: ['a', ''] },
-      b.ctx(10, 4),
-    ))!
-    expect(batched.coordinators!.map((c) => [c.key, c.nodeId, c.errorCode])).toEqual([
-      ['a', 1, 0],
-      ['', -1, ErrorCode.INVALID_REQUEST],
-    ])
-    const badType = (await findCoordinator.handle(
-      { key: 'x', keyType: 5, coordinatorKeys: [] },
-      b.ctx(10, 1),
-    ))!
-    expect(badType.errorCode).toBe(ErrorCode.INVALID_REQUEST)
+  test("FindCoordinator answers the leader of the group's offsets partition, one key or many", async () => {
+    // The real broker assembly: FindCoordinator creates __consumer_offsets and asks the cluster
+    // view who leads the group's partition (on a single node, this broker).
+    const t = await startTestBroker({ overrides: { 'offsets.topic.num.partitions': '3' } })
+    try {
+      expect(await t.call(findCoordinator, 2, { key: 'g', keyType: 0 })).toMatchObject({
+        throttleTimeMs: 0,
+        errorCode: 0,
+        errorMessage: null,
+        nodeId: 0,
+        host: '127.0.0.1',
+        port: 9092,
+      })
+      expect(t.broker.topics.get('__consumer_offsets')?.partitions).toBe(3)
+      const batched = await t.call(findCoordinator, 4, { keyType: 0, coordinatorKeys: ['a', ''] })
+      expect(batched.coordinators.map((c: any) => [c.key, c.nodeId, c.errorCode])).toEqual([
+        ['a', 0, 0],
+        ['', -1, ErrorCode.INVALID_REQUEST],
+      ])
+      const badType = await t.call(findCoordinator, 1, { key: 'x', keyType: 5 })
+      expect(badType.errorCode).toBe(ErrorCode.INVALID_REQUEST)
+    } finally {
+      await t.close()
+    }
   })
 
   test('JoinGroup asks for a member id only from v4, and SyncGroup and Heartbeat follow', async () => {

@@ -1,0 +1,97 @@
+// Starts a real etcd (Debian's etcd-server, installed by scripts/setup.sh --clients) for tests:
+// a single member on free 127.0.0.1 ports with its data in a temp dir, waited for until it
+// answers /health, and stopped (and its dir removed) by stop(). Killed with the test process if a
+// test fails before stopping it. `hasEtcd()` lets a test file skip with the reason when the
+// binary is missing.
+
+import { spawn, type Subprocess } from 'bun'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export interface EtcdProcess {
+  /** The client URL, e.g. http://127.0.0.1:40123 (what metadata.etcd.endpoints takes). */
+  endpoint: string
+  dataDir: string
+  proc: Subprocess
+  output(): string
+  stop(): Promise<void>
+}
+
+const live = new Set<Subprocess>()
+process.on('exit', () => {
+  for (const proc of live) proc.kill('SIGKILL')
+})
+
+export function hasEtcd(): boolean {
+  return Bun.which('etcd') !== null
+}
+
+/** A port that was free a moment ago (bound to 0, read, closed). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+export async function startEtcd(opts: { dataDir?: string; timeoutMs?: number } = {}) {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'sluice-etcd-'))
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000)
+  for (let attempt = 1; ; attempt++) {
+    const [clientPort, peerPort] = [await freePort(), await freePort()]
+    const endpoint = `http://127.0.0.1:${clientPort}`
+    const peer = `http://127.0.0.1:${peerPort}`
+    const proc = spawn(
+      [
+        'etcd',
+        '--name=sluice-test',
+        `--data-dir=${join(dataDir, 'etcd')}`,
+        `--listen-client-urls=${endpoint}`,
+        `--advertise-client-urls=${endpoint}`,
+        `--listen-peer-urls=${peer}`,
+        `--initial-advertise-peer-urls=${peer}`,
+        `--initial-cluster=sluice-test=${peer}`,
+        '--log-level=warn',
+      ],
+      { stdout: 'pipe', stderr: 'pipe' },
+    )
+    live.add(proc)
+    let text = ''
+    const decoder = new TextDecoder()
+    for (const stream of [proc.stdout, proc.stderr] as ReadableStream<Uint8Array>[]) {
+      void (async () => {
+        for await (const chunk of stream) text += decoder.decode(chunk, { stream: true })
+      })()
+    }
+    const stop = async () => {
+      proc.kill('SIGTERM')
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000)
+      await proc.exited
+      clearTimeout(timer)
+      live.delete(proc)
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true })
+    }
+    while (proc.exitCode === null && Date.now() < deadline) {
+      const healthy = await fetch(`${endpoint}/health`)
+        .then((response) => response.ok)
+        .catch(() => false)
+      if (healthy) {
+        return { endpoint, dataDir, proc, output: () => text, stop } satisfies EtcdProcess
+      }
+      await Bun.sleep(50)
+    }
+    live.delete(proc)
+    proc.kill('SIGKILL')
+    await proc.exited
+    // A port taken between freePort() and etcd's bind makes it exit: try other ports.
+    if (proc.exitCode !== null && attempt < 5 && Date.now() < deadline) continue
+    throw new Error(`etcd did not become healthy:\n${text}`)
+  }
+}
