@@ -9,6 +9,8 @@
 // * Each partition carries exactly one v2 batch (Kafka's rule from v3): none, several, or a
 //   client-sent control batch is INVALID_RECORD. The log checks CRC and size (CORRUPT_MESSAGE,
 //   MESSAGE_TOO_LARGE against max.message.bytes) and stamps LogAppendTime topics.
+// * A compacted topic (cleanup.policy contains compact) refuses a batch holding a record without
+//   a key: INVALID_RECORD with a record error per such record (produce/compacted-keys.ts).
 // * Idempotent batches (producerId ≥ 0) are checked against the partition's producer state
 //   under the partition's lock: duplicates of the last five batches get the original offsets and
 //   are not written again; OUT_OF_ORDER_SEQUENCE_NUMBER and INVALID_PRODUCER_EPOCH as in Kafka 3.x.
@@ -31,6 +33,7 @@ import { leaderEpoch } from '../cluster/topic-registry.ts'
 import { readProducerBatch } from '../coordinator/producer-state.ts'
 import { notifyAppend } from '../storage/append-waiters.ts'
 import type { Handler, RequestContext } from './handler.ts'
+import { keylessRefusal } from './produce/compacted-keys.ts'
 
 export const produce: Handler<ProduceRequest, ProduceResponse> = {
   apiKey: 0,
@@ -93,6 +96,11 @@ async function producePartition(
   }
   const invalid = singleBatchProblem(records)
   if (invalid) return failed(partition, ErrorCode.INVALID_RECORD, invalid)
+  if (log.config.cleanupPolicy.includes('compact')) {
+    const refused = keylessRefusal(topic, partition, records!)
+    if (refused)
+      return failed(partition, refused.errorCode, refused.errorMessage, refused.recordErrors)
+  }
   const batch = readProducerBatch(records!)
   try {
     let appended
@@ -142,6 +150,7 @@ function failed(
   index: number,
   errorCode: number,
   errorMessage: string | null,
+  recordErrors: ProduceResponsePartition['recordErrors'] = [],
 ): ProduceResponsePartition {
   return {
     index,
@@ -149,7 +158,7 @@ function failed(
     baseOffset: -1,
     logAppendTimeMs: -1,
     logStartOffset: -1,
-    recordErrors: [],
+    recordErrors,
     errorMessage,
   }
 }

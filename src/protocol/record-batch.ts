@@ -352,6 +352,32 @@ export function decodeRecords(batch: Uint8Array): DecodedRecord[] {
   return records
 }
 
+/**
+ * The indexes within the batch (Kafka's `batchIndex`) of the records that have no key, for the
+ * rule that a compacted topic refuses them (Kafka's LogValidator.validateKey). Reads only each
+ * record's length and key length; a compressed batch is inflated first (bounded by
+ * DECOMPRESSED_BATCH_BYTES_MAX), so this is for compacted topics only, off the common path.
+ * The batch must have passed validateBatch; a record that overruns throws, as decodeRecords does.
+ */
+export function keylessRecordIndexes(batch: Uint8Array): number[] {
+  const size = batchSizeBytes(batch, 0)
+  const body = decompress(batchCompression(batch, 0), batch.subarray(BATCH_HEADER_BYTES, size))
+  const reader = new VarReader(body)
+  const count = batchRecordsCount(batch, 0)
+  const keyless: number[] = []
+  for (let i = 0; i < count; i++) {
+    const length = reader.varint()
+    const end = reader.at + length
+    if (length < 0 || end > body.length) throw new Error(`record ${i} overruns its batch`)
+    reader.at++ // attributes
+    reader.varlong() // timestampDelta
+    reader.varint() // offsetDelta
+    if (reader.varint() < 0) keyless.push(i)
+    reader.at = end
+  }
+  return keyless
+}
+
 /** Zigzag varints, as record fields use them. */
 export class VarReader {
   at = 0

@@ -3,8 +3,10 @@
 // (clients/confluent_kafka_suite.py) that exits non-zero with the reason when anything differs:
 // topics (and the errors for bad and taken names), keys, headers, timestamps and null values,
 // every codec, values near 1 MiB and MESSAGE_TOO_LARGE past message.max.bytes, offsets by time,
-// the idempotent producer, the immediate refusal of transactions (with its broker log line), configs, delete and recreate, and a live producer and group consumer
-// that reconnect after a SIGTERM and a SIGKILL of the broker with nothing acknowledged lost.
+// the idempotent producer, keyless records refused by a compacted topic, the immediate refusal
+// of transactions (with its broker log line), configs, delete and recreate, and a live producer
+// and group consumer that reconnect after a SIGTERM and a SIGKILL of the broker with nothing
+// acknowledged lost.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { join } from 'node:path'
 import {
@@ -38,7 +40,7 @@ describe.skipIf(!present)('confluent-kafka (librdkafka)', () => {
 
   const steps = [
     ...['topics', 'roundtrip', 'compression', 'large', 'offsets-for-times'],
-    ...['idempotent', 'configs', 'delete-recreate'],
+    ...['idempotent', 'compacted-keys', 'configs', 'delete-recreate'],
   ]
   for (const name of steps) test(name, () => step(name))
 
