@@ -27,6 +27,8 @@ import { FetchSessionCache as FetchSessionCacheImpl } from './coordinator/fetch-
 import { systemClock } from './coordinator/system-clock.ts'
 import { handlers } from './handlers/index.ts'
 import { startServer, type RunningServer } from './server/index.ts'
+import { resolve } from 'node:path'
+import packageJson from '../package.json' with { type: 'json' }
 
 function timestamp(): string {
   return new Date().toISOString()
@@ -162,9 +164,9 @@ export async function startBroker(
   const dir = config['log.dirs'][0]!
   const partitions = [...logs.all()].length
   log(
-    `sluice: node ${nodeId} of cluster ${broker.clusterId} listening on ` +
+    `sluice ${packageJson.version}: node ${nodeId} of cluster ${broker.clusterId} listening on ` +
       `PLAINTEXT://${server.host}:${server.port} (advertised ${advertised.host}:${advertised.port}); ` +
-      `${topics.names().length} topics, ${partitions} partitions in ${dir}` +
+      `${topics.names().length} topics, ${partitions} partitions in ${resolve(dir)}` +
       `${logs.wasCleanShutdown ? '' : `, ${logs.revalidatedPartitions} re-validated after an unclean stop`}; ` +
       `${broker.metadata ? `cluster mode (etcd ${config['metadata.etcd.endpoints']!.join(',')}); ` : ''}` +
       `started in ${(performance.now() - startedAtMs).toFixed(0)} ms`,

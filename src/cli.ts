@@ -1,21 +1,31 @@
-// The `sluice` command line, in the manner of Kafka's scripts: `sluice start [server.properties]
-// [--override key=value]...` is kafka-server-start.sh. Every command answers --help; a usage
-// mistake is one line on stderr and exit code 2, a configuration or start-up failure one line and
-// exit code 1. SIGINT/SIGTERM stop the broker cleanly (stop accepting, finish in-flight requests,
-// flush, clean-stop marker) and exit 0; a second signal exits at once with 1.
-// `sluice topic list|describe|create|delete` is a small kafka-topics.sh over our own codec.
+// The `sluice` command line, in the manner of Kafka's scripts, kcat and rpk: `sluice start` is
+// kafka-server-start.sh; `topic`, `group`, `config` and `cluster info` are kafka-topics.sh,
+// kafka-consumer-groups.sh, kafka-configs.sh and kafka-broker-api-versions.sh over our own codec;
+// `produce` and `consume` are kcat -P / -C. Every command answers --help with examples; a usage
+// mistake is one line on stderr naming the flag and exit code 2, a broker or start-up failure one
+// line and exit code 1. SIGINT/SIGTERM stop the broker cleanly and exit 0.
 
-// Each subcommand lives in src/cli/; this file is the entry point (bin/sluice runs it) and the
-// dispatcher that turns their outcomes and errors into exit codes.
+// Each subcommand lives in src/cli/ and is imported when it runs, so that `sluice start` loads
+// no client code and `sluice topic list` no broker code. This file is the entry point (bin/sluice
+// runs it) and the dispatcher that turns outcomes and errors into exit codes.
 
-import { ConfigError } from './config.ts'
+import { ConfigError } from './config/types.ts'
 import { parseStartArgs, start, startHelp } from './cli/start.ts'
-import { parseTopicArgs, topicCommand, topicHelp } from './cli/topic.ts'
-import { topHelp, UsageError } from './cli/usage.ts'
+import { topHelp, UsageError, versionLine } from './cli/usage.ts'
 
 export { parseStartArgs, type StartArgs } from './cli/start.ts'
 
-const notYetImplemented = new Set(['produce', 'consume', 'group'])
+type Command = (args: readonly string[]) => Promise<number>
+
+/** The client subcommands, each loaded on use. */
+const commands: Record<string, () => Promise<Command>> = {
+  topic: async () => (await import('./cli/topic.ts')).topicCommand,
+  produce: async () => (await import('./cli/produce.ts')).produceCommand,
+  consume: async () => (await import('./cli/consume.ts')).consumeCommand,
+  group: async () => (await import('./cli/group.ts')).groupCommand,
+  config: async () => (await import('./cli/configs.ts')).configCommand,
+  cluster: async () => (await import('./cli/cluster-info.ts')).clusterCommand,
+}
 
 export async function main(argv: readonly string[]): Promise<number | 'running'> {
   const [command, ...rest] = argv
@@ -23,6 +33,10 @@ export async function main(argv: readonly string[]): Promise<number | 'running'>
     if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
       console.log(topHelp)
       return command === undefined ? 2 : 0
+    }
+    if (command === '--version' || command === '-V' || command === 'version') {
+      console.log(versionLine())
+      return 0
     }
     if (command === 'start') {
       const args = parseStartArgs(rest)
@@ -33,23 +47,11 @@ export async function main(argv: readonly string[]): Promise<number | 'running'>
       await start(args)
       return 'running'
     }
-    if (command === 'topic') {
-      const args = parseTopicArgs(rest)
-      if (args === 'help') {
-        console.log(topicHelp)
-        return 0
-      }
-      return await topicCommand(args)
-    }
-    if (notYetImplemented.has(command)) {
-      if (rest.includes('--help') || rest.includes('-h')) {
-        console.log(`Usage: sluice ${command} ...\n\n'sluice ${command}' is not yet implemented.`)
-        return 0
-      }
-      console.error(`sluice: '${command}' is not yet implemented`)
-      return 1
-    }
-    throw new UsageError(`unknown command '${command}' (try 'sluice --help')`)
+    const load = commands[command]
+    if (!load) throw new UsageError(`unknown command '${command}' (try 'sluice --help')`)
+    return await (
+      await load()
+    )(rest)
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`sluice: ${error.message}`)

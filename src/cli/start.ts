@@ -6,13 +6,17 @@ import { accessSync, constants, mkdirSync } from 'node:fs'
 import { ConfigError, loadBrokerConfig, type BrokerConfig } from '../config.ts'
 import { UsageError } from './usage.ts'
 
-export const startHelp = `Usage: sluice start [server.properties] [--override key=value]...
+export const startHelp = `Usage: sluice start [server.properties] [--dev] [--override key=value]...
 
 Runs a broker. Configuration uses Kafka's broker config names and defaults, read from a
 server.properties file (Java properties syntax) and then from --override flags, which win.
 
 Options:
   --override key=value   set one broker config (repeatable), e.g. --override num.partitions=3
+  --dev                  the development profile (what npm start uses): no initial rebalance
+                         delay for new groups, single-replica internal topics, topic
+                         auto-creation; it prints what it changed, and the file and
+                         --override still win
   -h, --help             show this help
 
 Sluice's defaults that differ from Kafka's:
@@ -20,11 +24,17 @@ Sluice's defaults that differ from Kafka's:
   log.dir=./data                         (Kafka: /tmp/kafka-logs)
   node.id=0                              (Kafka: required)
 
-Stop with Ctrl-C or SIGTERM: in-flight requests finish and the log is flushed.`
+Stop with Ctrl-C or SIGTERM: in-flight requests finish and the log is flushed.
+
+Examples:
+  sluice start --dev
+  sluice start config/server.properties
+  sluice start --override listeners=PLAINTEXT://0.0.0.0:9092 --override log.dirs=/var/lib/sluice`
 
 export interface StartArgs {
   file?: string
   overrides: Record<string, string>
+  dev?: boolean
 }
 
 /** Parses `start`'s arguments; throws UsageError for anything it does not know. */
@@ -33,6 +43,10 @@ export function parseStartArgs(args: readonly string[]): StartArgs | 'help' {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
     if (arg === '-h' || arg === '--help') return 'help'
+    if (arg === '--dev') {
+      parsed.dev = true
+      continue
+    }
     if (arg === '--override' || arg.startsWith('--override=')) {
       const pair = arg === '--override' ? args[++i] : arg.slice('--override='.length)
       if (pair === undefined) throw new UsageError(`--override needs key=value`)
@@ -68,7 +82,18 @@ function checkLogDirs(logDirs: readonly string[]): void {
 type StartBroker = (config: BrokerConfig) => Promise<{ stop(): Promise<void> }>
 
 export async function start(args: StartArgs): Promise<void> {
-  const config = loadBrokerConfig(args)
+  let overrides = args.overrides
+  if (args.dev) {
+    const { applyDevProfile } = await import('./dev-profile.ts')
+    const profile = applyDevProfile(args)
+    overrides = profile.overrides
+    console.log(
+      profile.lines.length === 0
+        ? 'sluice: dev profile: every setting is already given by the file or --override'
+        : `sluice: dev profile (sluice start without --dev keeps Kafka's defaults):\n${profile.lines.join('\n')}`,
+    )
+  }
+  const config = loadBrokerConfig({ file: args.file, overrides })
   checkLogDirs(config['log.dirs'])
   // Imported here, not at the top, so that --help and usage errors work without the broker.
   const native = await import('../native.ts')

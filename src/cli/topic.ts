@@ -1,137 +1,278 @@
-// `sluice topic list|describe|create|delete`: a small kafka-topics.sh over our own codec, one
-// connection per request (CreateTopics v7, DeleteTopics v6, Metadata v12).
+// `sluice topic list|describe|create|delete|alter`: kafka-topics.sh over our own codec. Takes
+// kafka-topics.sh's own spelling too: `--create --topic t --partitions=3 --if-not-exists`,
+// `--describe` without a name for every topic, `--alter --partitions n`, `--config k=v`.
 
 import { ZERO_UUID } from '../protocol/index.ts'
-import { request } from './request.ts'
-import { failed, UsageError } from './usage.ts'
+import {
+  actionOf,
+  bootstrap,
+  bootstrapHelp,
+  flag,
+  option,
+  pairs,
+  parseOptions,
+  wantsHelp,
+  wholeNumber,
+  type ParsedOptions,
+} from './args.ts'
+import { API, BrokerError, Client, type TopicMetadata } from './client.ts'
+import { logDirSizes } from './log-dirs.ts'
+import { UsageError } from './usage.ts'
 
-export const topicHelp = `Usage: sluice topic <list|describe|create|delete> [options]
+export const topicHelp = `Usage: sluice topic <list|describe|create|delete|alter> [topic] [options]
 
-Manages topics on a running broker, like kafka-topics.sh.
-
-  sluice topic list
-  sluice topic describe <topic>
-  sluice topic create <topic> [--partitions n] [--replication-factor n] [--config key=value]...
-  sluice topic delete <topic>
+Manages topics, like kafka-topics.sh (whose --create/--list/--describe/--delete/--alter and
+--topic spellings work too).
 
 Options:
-  --bootstrap-server host:port   the broker to ask (default 127.0.0.1:9092)
-  -h, --help                     show this help`
+  --partitions n            create/alter: number of partitions (alter can only add)
+  --replication-factor n    create: replicas per partition (default: the broker's)
+  --config key=value        create/alter: a topic config (repeatable)
+  --delete-config key       alter: remove a topic config, back to the default (repeatable)
+  --if-not-exists           create: succeed if the topic exists
+  --if-exists               delete/alter/describe: succeed if the topic does not exist
+  --exclude-internal        list/describe: leave out __consumer_offsets and the like
+${bootstrapHelp}
 
-export interface TopicArgs {
-  action: 'list' | 'describe' | 'create' | 'delete'
-  topic?: string
-  bootstrap: { host: string; port: number }
-  partitions: number
-  replicationFactor: number
-  configs: { name: string; value: string }[]
+Examples:
+  sluice topic create orders --partitions 3 --config retention.ms=86400000
+  sluice topic --create --topic orders --partitions=3 --if-not-exists -b 127.0.0.1:9092
+  sluice topic list
+  sluice topic describe orders          (no name: every topic)
+  sluice topic alter orders --partitions 6 --config cleanup.policy=compact
+  sluice topic delete orders --if-exists`
+
+const actions = ['list', 'describe', 'create', 'delete', 'alter'] as const
+type Action = (typeof actions)[number]
+
+const specs = [
+  { names: ['--topic'], value: true },
+  { names: ['--partitions'], value: true },
+  { names: ['--replication-factor'], value: true },
+  { names: ['--config'], value: true },
+  { names: ['--delete-config'], value: true },
+  { names: ['--if-not-exists'] },
+  { names: ['--if-exists'] },
+  { names: ['--exclude-internal'] },
+  ...actions.map((a) => ({ names: [`--${a}`] })),
+]
+
+export async function topicCommand(args: readonly string[]): Promise<number> {
+  const parsed = parseOptions(args, specs, 'topic')
+  if (wantsHelp(parsed)) {
+    console.log(topicHelp)
+    return 0
+  }
+  const { action, topic } = actionAndTopic(parsed)
+  const client = new Client(bootstrap(parsed))
+  try {
+    if (action === 'create') return await create(client, topic!, parsed)
+    if (action === 'delete') return await remove(client, topic!, parsed)
+    if (action === 'alter') return await alter(client, topic!, parsed)
+    if (action === 'list') return await list(client, parsed)
+    return await describe(client, topic, parsed)
+  } finally {
+    client.close()
+  }
 }
 
-export function parseTopicArgs(args: readonly string[]): TopicArgs | 'help' {
-  if (args.includes('-h') || args.includes('--help')) return 'help'
-  if (args.length === 0)
-    throw new UsageError(`'topic' needs an action: list, describe, create, delete`)
-  const [action, ...rest] = args
-  if (action !== 'list' && action !== 'describe' && action !== 'create' && action !== 'delete') {
-    throw new UsageError(`unknown topic action '${action}' (list, describe, create, delete)`)
+function actionAndTopic(parsed: ParsedOptions): { action: Action; topic?: string } {
+  const { action, positionals } = actionOf(parsed, actions, 'topic')
+  const topic = option(parsed, '--topic') ?? positionals.shift()
+  if (positionals.length > 0) {
+    throw new UsageError(`unexpected argument '${positionals[0]}' for 'topic ${action}'`)
   }
-  const parsed: TopicArgs = {
-    action,
-    bootstrap: { host: '127.0.0.1', port: 9092 },
-    partitions: -1,
-    replicationFactor: -1,
-    configs: [],
+  const allowed: Record<Action, string[]> = {
+    list: ['--exclude-internal'],
+    describe: ['--exclude-internal', '--if-exists'],
+    create: ['--partitions', '--replication-factor', '--config', '--if-not-exists'],
+    delete: ['--if-exists'],
+    alter: ['--partitions', '--config', '--delete-config', '--if-exists'],
   }
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i]!
-    const value = () => {
-      const v = rest[++i]
-      if (v === undefined) throw new UsageError(`${arg} needs a value`)
-      return v
+  for (const name of ['--partitions', '--replication-factor', '--config', '--delete-config']) {
+    if (flag(parsed, name) && !allowed[action].includes(name)) {
+      throw new UsageError(`unknown option '${name}' for 'topic ${action}'`)
     }
-    const wholeNumber = (text: string) => {
-      if (!/^\d+$/.test(text)) throw new UsageError(`${arg} '${text}': expected a whole number`)
-      return Number(text)
-    }
-    if (arg === '--bootstrap-server') {
-      const match = /^(.*):(\d+)$/.exec(value())
-      if (!match) throw new UsageError(`--bootstrap-server expects host:port`)
-      parsed.bootstrap = { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(match[2]) }
-    } else if (arg === '--partitions' && action === 'create')
-      parsed.partitions = wholeNumber(value())
-    else if (arg === '--replication-factor' && action === 'create') {
-      parsed.replicationFactor = wholeNumber(value())
-    } else if (arg === '--config' && action === 'create') {
-      const pair = value()
-      const equals = pair.indexOf('=')
-      if (equals <= 0) throw new UsageError(`--config '${pair}': expected key=value`)
-      parsed.configs.push({ name: pair.slice(0, equals), value: pair.slice(equals + 1) })
-    } else if (arg.startsWith('-'))
-      throw new UsageError(`unknown option '${arg}' for 'topic ${action}'`)
-    else if (parsed.topic === undefined && action !== 'list') parsed.topic = arg
-    else throw new UsageError(`unexpected argument '${arg}' for 'topic ${action}'`)
   }
-  if (action !== 'list' && parsed.topic === undefined) {
-    throw new UsageError(`'topic ${action}' needs a topic name`)
+  if (topic === undefined && action !== 'list' && action !== 'describe') {
+    throw new UsageError(`'topic ${action}' needs a topic name (or --topic)`)
   }
-  return parsed
+  return { action, topic }
 }
 
-export async function topicCommand(args: TopicArgs): Promise<number> {
-  const { bootstrap, topic } = args
-  if (args.action === 'create') {
+async function create(client: Client, topic: string, parsed: ParsedOptions): Promise<number> {
+  const body = {
+    topics: [
+      {
+        name: topic,
+        numPartitions: wholeNumber(parsed, '--partitions', { min: 1 }) ?? -1,
+        replicationFactor: wholeNumber(parsed, '--replication-factor', { min: 1 }) ?? -1,
+        assignments: [],
+        configs: pairs(parsed, '--config'),
+      },
+    ],
+    timeoutMs: 30_000,
+    validateOnly: false,
+  }
+  const result = (await client.any(API.createTopics, body)).topics[0]
+  const TOPIC_ALREADY_EXISTS = 36
+  if (result.errorCode === TOPIC_ALREADY_EXISTS && flag(parsed, '--if-not-exists')) return 0
+  if (result.errorCode !== 0) {
+    throw new BrokerError(`cannot create topic '${topic}'`, result.errorCode, result.errorMessage)
+  }
+  console.log(`Created topic ${topic}.`)
+  return 0
+}
+
+const UNKNOWN_TOPIC_OR_PARTITION = 3
+
+async function remove(client: Client, topic: string, parsed: ParsedOptions): Promise<number> {
+  const body = { topics: [{ name: topic, topicId: ZERO_UUID }], timeoutMs: 30_000 }
+  const result = (await client.any(API.deleteTopics, body)).responses[0]
+  if (result.errorCode === UNKNOWN_TOPIC_OR_PARTITION && flag(parsed, '--if-exists')) return 0
+  if (result.errorCode !== 0) {
+    throw new BrokerError(`cannot delete topic '${topic}'`, result.errorCode, result.errorMessage)
+  }
+  console.log(`Deleted topic ${topic}.`)
+  return 0
+}
+
+async function alter(client: Client, topic: string, parsed: ParsedOptions): Promise<number> {
+  const partitions = wholeNumber(parsed, '--partitions', { min: 1 })
+  const configs = pairs(parsed, '--config')
+  const removed = parsed.values.get('--delete-config') ?? []
+  if (partitions === undefined && configs.length === 0 && removed.length === 0) {
+    throw new UsageError(`'topic alter' needs --partitions, --config or --delete-config`)
+  }
+  const exists = (await client.metadata([topic])).topics[0]
+  if (exists?.errorCode === UNKNOWN_TOPIC_OR_PARTITION && flag(parsed, '--if-exists')) return 0
+  if (partitions !== undefined) {
     const body = {
-      topics: [
-        {
-          name: topic,
-          numPartitions: args.partitions,
-          replicationFactor: args.replicationFactor,
-          assignments: [],
-          configs: args.configs,
-        },
-      ],
+      topics: [{ name: topic, count: partitions, assignments: null }],
       timeoutMs: 30_000,
       validateOnly: false,
     }
-    const result = (await request(bootstrap, { key: 19, version: 7 }, body)).topics[0]
-    if (result.errorCode !== 0) return failed(`cannot create topic '${topic}'`, result)
-    console.log(`Created topic ${topic}.`)
-    return 0
+    const result = (await client.any(API.createPartitions, body)).results[0]
+    if (result.errorCode !== 0) {
+      throw new BrokerError(`cannot alter topic '${topic}'`, result.errorCode, result.errorMessage)
+    }
   }
-  if (args.action === 'delete') {
-    const body = { topics: [{ name: topic, topicId: ZERO_UUID }], timeoutMs: 30_000 }
-    const result = (await request(bootstrap, { key: 20, version: 6 }, body)).responses[0]
-    if (result.errorCode !== 0) return failed(`cannot delete topic '${topic}'`, result)
-    console.log(`Deleted topic ${topic}.`)
-    return 0
+  if (configs.length > 0 || removed.length > 0) {
+    await alterConfigs(client, { resourceType: TOPIC_RESOURCE, name: topic }, configs, removed)
   }
-  const metadata = await request(
-    bootstrap,
-    { key: 3, version: 12 },
-    {
-      topics: args.action === 'list' ? null : [{ name: topic, topicId: ZERO_UUID }],
-      allowAutoTopicCreation: false,
-      includeTopicAuthorizedOperations: false,
-    },
-  )
-  if (args.action === 'list') {
-    for (const name of metadata.topics.map((t: { name: string }) => t.name).sort())
-      console.log(name)
-    return 0
+  console.log(`Altered topic ${topic}.`)
+  return 0
+}
+
+export const TOPIC_RESOURCE = 2
+export const BROKER_RESOURCE = 4
+
+/** IncrementalAlterConfigs: SET (0) each pair, DELETE (1) each removed name. */
+export async function alterConfigs(
+  client: Client,
+  resource: { resourceType: number; name: string },
+  set: { name: string; value: string }[],
+  removed: string[],
+): Promise<void> {
+  const body = {
+    resources: [
+      {
+        resourceType: resource.resourceType,
+        resourceName: resource.name,
+        configs: [
+          ...set.map((c) => ({ name: c.name, configOperation: 0, value: c.value })),
+          ...removed.map((name) => ({ name, configOperation: 1, value: null })),
+        ],
+      },
+    ],
+    validateOnly: false,
   }
-  const described = metadata.topics[0]
-  if (!described || described.errorCode !== 0) {
-    return failed(`cannot describe topic '${topic}'`, described ?? { errorCode: -1 })
-  }
-  const partitions = [...described.partitions].sort((a, b) => a.partitionIndex - b.partitionIndex)
-  const replicationFactor = partitions[0]?.replicaNodes.length ?? 0
-  console.log(
-    `Topic: ${topic}\tTopicId: ${described.topicId}\tPartitionCount: ${partitions.length}\tReplicationFactor: ${replicationFactor}`,
-  )
-  for (const p of partitions) {
-    console.log(
-      `\tTopic: ${topic}\tPartition: ${p.partitionIndex}\tLeader: ${p.leaderId}\tReplicas: ${p.replicaNodes.join(',')}\tIsr: ${p.isrNodes.join(',')}`,
+  const result = (await client.any(API.incrementalAlterConfigs, body)).responses[0]
+  if (result.errorCode !== 0) {
+    throw new BrokerError(
+      `cannot alter configs of '${resource.name}'`,
+      result.errorCode,
+      result.errorMessage,
     )
   }
+}
+
+async function list(client: Client, parsed: ParsedOptions): Promise<number> {
+  const metadata = await client.metadata(null)
+  const names = metadata.topics
+    .filter((t) => !(flag(parsed, '--exclude-internal') && t.name.startsWith('__')))
+    .map((t) => t.name)
+    .sort()
+  for (const name of names) console.log(name)
   return 0
+}
+
+async function describe(
+  client: Client,
+  topic: string | undefined,
+  parsed: ParsedOptions,
+): Promise<number> {
+  const metadata = await client.metadata(topic === undefined ? null : [topic])
+  let topics = metadata.topics
+  if (topic === undefined) {
+    topics = topics
+      .filter((t) => !(flag(parsed, '--exclude-internal') && t.name.startsWith('__')))
+      .sort((a, b) => a.name.localeCompare(b.name))
+  } else if (topics[0]?.errorCode !== 0) {
+    const errorCode = topics[0]?.errorCode ?? -1
+    if (errorCode === UNKNOWN_TOPIC_OR_PARTITION && flag(parsed, '--if-exists')) return 0
+    throw new BrokerError(`cannot describe topic '${topic}'`, errorCode)
+  }
+  const sizes = await logDirSizes(
+    client,
+    topics.map((t) => t.name),
+  ).catch(() => undefined)
+  for (const described of topics) await describeOne(client, described, sizes)
+  return 0
+}
+
+async function describeOne(
+  client: Client,
+  described: TopicMetadata,
+  sizes: Map<string, number> | undefined,
+): Promise<void> {
+  const name = described.name
+  const partitions = [...described.partitions].sort((a, b) => a.partitionIndex - b.partitionIndex)
+  const indexes = partitions.map((p) => p.partitionIndex)
+  const [configs, starts, ends] = await Promise.all([
+    topicConfigs(client, name),
+    client.listOffsets(described, indexes, -2),
+    client.listOffsets(described, indexes, -1),
+  ])
+  const replicationFactor = partitions[0]?.replicaNodes.length ?? 0
+  const configText = configs.map((c) => `${c.name}=${c.value}`).join(',')
+  console.log(
+    `Topic: ${name}\tTopicId: ${described.topicId}\tPartitionCount: ${partitions.length}\tReplicationFactor: ${replicationFactor}\tConfigs: ${configText}`,
+  )
+  for (const p of partitions) {
+    const size = sizes?.get(`${name}-${p.partitionIndex}`)
+    console.log(
+      `\tTopic: ${name}\tPartition: ${p.partitionIndex}\tLeader: ${p.leaderId}\tReplicas: ${p.replicaNodes.join(',')}\tIsr: ${p.isrNodes.join(',')}` +
+        `\tLogStartOffset: ${starts.get(p.partitionIndex)}\tLogEndOffset: ${ends.get(p.partitionIndex)}` +
+        (size === undefined ? '' : `\tSize: ${size}`),
+    )
+  }
+}
+
+/** The topic's configs set on the topic itself (source TOPIC_CONFIG), as kafka-topics.sh shows. */
+async function topicConfigs(
+  client: Client,
+  topic: string,
+): Promise<{ name: string; value: string | null }[]> {
+  const body = {
+    resources: [{ resourceType: TOPIC_RESOURCE, resourceName: topic, configurationKeys: null }],
+    includeSynonyms: false,
+    includeDocumentation: false,
+  }
+  const result = (await client.any(API.describeConfigs, body)).results[0]
+  if (result.errorCode !== 0) return []
+  const TOPIC_CONFIG_SOURCE = 1
+  return result.configs
+    .filter((c: { configSource: number }) => c.configSource === TOPIC_CONFIG_SOURCE)
+    .sort((a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name))
 }

@@ -1,21 +1,45 @@
-// Shared by every `sluice` subcommand: the top-level help, the error class for usage mistakes
-// (one line on stderr, exit code 2) and the one-line report of a broker's error code (exit 1).
+// Shared by every `sluice` subcommand: the top-level help, the version line, the error class for
+// usage mistakes (one line on stderr, exit code 2) and the one-line report of a broker's error
+// code (exit 1).
 
-import { errorName } from '../protocol/index.ts'
+import { errorName } from '../protocol/errors.ts'
+import packageJson from '../../package.json' with { type: 'json' }
 
 export const topHelp = `Usage: sluice <command> [options]
 
-A Kafka-compatible message broker.
+A Kafka-compatible message broker, and a command line for any Kafka-compatible cluster.
 
 Commands:
-  start      run a broker, like kafka-server-start.sh:
-             sluice start [server.properties] [--override key=value]...
-  topic      list, describe, create or delete topics, like kafka-topics.sh
-  produce    produce records from stdin (not yet implemented)
-  consume    consume records to stdout (not yet implemented)
-  group      inspect consumer groups (not yet implemented)
+  start          run a broker, like kafka-server-start.sh (--dev: the development profile)
+  topic          list, describe, create, delete or alter topics, like kafka-topics.sh
+  produce        produce records from stdin, one per line, like kcat -P
+  consume        consume records to stdout, like kcat -C
+  group          list, describe, delete consumer groups and reset their offsets,
+                 like kafka-consumer-groups.sh
+  config         describe or alter broker and topic configs, like kafka-configs.sh
+  cluster info   brokers, controller, cluster id
 
-Run 'sluice <command> --help' for a command's options.`
+Options:
+  --version      print the version
+  -h, --help     show this help
+
+Client commands find the cluster through -b host:port, else $SLUICE_BROKERS, else
+$KAFKA_BOOTSTRAP_SERVERS, else 127.0.0.1:9092.
+
+Examples:
+  sluice start --dev
+  sluice topic create orders --partitions 3
+  seq 3 | sluice produce -t orders
+  sluice consume -t orders -o beginning -e
+  sluice group describe my-group
+
+Run 'sluice <command> --help' for a command's options and more examples.`
+
+export function versionLine(): string {
+  return `sluice ${packageJson.version} (bun ${Bun.version})`
+}
+
+export const sluiceVersion: string = packageJson.version
 
 /** A mistake in the command line: main() prints its message in one line and exits with 2. */
 export class UsageError extends Error {}

@@ -29,19 +29,55 @@ test('--help everywhere exits 0 with usage text', async () => {
     ['start', '--help'],
     ['start', '-h'],
     ['topic', '--help'],
+    ['produce', '--help'],
+    ['consume', '-h'],
+    ['group', '--help'],
+    ['config', '--help'],
+    ['cluster', 'info', '--help'],
   ]) {
     const { stdout, stderr, exitCode } = await run(args)
     expect({ args, exitCode, stderr }).toEqual({ args, exitCode: 0, stderr: '' })
     expect(stdout).toContain('Usage: sluice')
+    if (args.length > 1) expect(stdout).toContain('Examples:')
   }
   expect((await run(['start', '--help'])).stdout).toContain('--override key=value')
 })
 
 test('usage mistakes: one line on stderr, exit 2', async () => {
   const cases: [string[], string][] = [
-    [['topic'], "sluice: 'topic' needs an action: list, describe, create, delete\n"],
-    [['topic', 'frob'], "sluice: unknown topic action 'frob' (list, describe, create, delete)\n"],
-    [['topic', 'create'], "sluice: 'topic create' needs a topic name\n"],
+    [['topic'], "sluice: 'topic' needs an action: list, describe, create, delete, alter\n"],
+    [
+      ['topic', 'frob'],
+      "sluice: unknown topic action 'frob' (list, describe, create, delete, alter)\n",
+    ],
+    [['topic', 'create'], "sluice: 'topic create' needs a topic name (or --topic)\n"],
+    [
+      ['topic', '--create', '--partitions=2'],
+      "sluice: 'topic create' needs a topic name (or --topic)\n",
+    ],
+    [['produce'], "sluice: 'produce' needs a topic (-t topic)\n"],
+    [
+      ['consume', '-t', 'x', '-o', 'later'],
+      "sluice: --offset 'later': expected beginning, end, n, -n or @timestamp\n",
+    ],
+    [['consume', '-t'], 'sluice: -t needs a value\n'],
+    [
+      ['group', 'describe'],
+      "sluice: 'group describe' needs a group id (or --group, --all-groups)\n",
+    ],
+    [
+      ['group', 'reset-offsets', 'g', '--topic', 't'],
+      "sluice: 'group reset-offsets' needs one of --to-earliest, --to-latest, --to-current, --to-offset, --to-datetime, --shift-by\n",
+    ],
+    [
+      ['config', 'alter', '--topic', 't'],
+      "sluice: 'config alter' needs --add-config or --delete-config\n",
+    ],
+    [['cluster', 'frob'], "sluice: unknown cluster action 'frob' (info)\n"],
+    [
+      ['topic', 'list', '-b', 'nohost:port'],
+      "sluice: --bootstrap-server 'nohost:port': expected host:port\n",
+    ],
     [
       ['topic', 'list', '--partitions', '3'],
       "sluice: unknown option '--partitions' for 'topic list'\n",
@@ -99,11 +135,12 @@ test('configuration errors name the key and where it came from, exit 1', async (
   }
 })
 
-test('subcommands not yet implemented say so in one line', async () => {
-  for (const command of ['produce', 'consume', 'group']) {
-    const { stderr, exitCode } = await run([command])
-    expect(exitCode).toBe(1)
-    expect(stderr).toBe(`sluice: '${command}' is not yet implemented\n`)
+test('--version prints the package version', async () => {
+  const { version } = await Bun.file(join(import.meta.dir, '../../package.json')).json()
+  for (const flag of ['--version', '-V']) {
+    const { stdout, exitCode } = await run([flag])
+    expect(exitCode).toBe(0)
+    expect(stdout).toStartWith(`sluice ${version} (bun `)
   }
 })
 

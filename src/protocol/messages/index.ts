@@ -37,6 +37,7 @@ import { spec as createAcls } from './30-create-acls.ts'
 import { spec as deleteAcls } from './31-delete-acls.ts'
 import { spec as describeConfigs } from './32-describe-configs.ts'
 import { spec as alterConfigs } from './33-alter-configs.ts'
+import { spec as describeLogDirs } from './35-describe-log-dirs.ts'
 import { spec as saslAuthenticate } from './36-sasl-authenticate.ts'
 import { spec as createPartitions } from './37-create-partitions.ts'
 import { spec as deleteGroups } from './42-delete-groups.ts'
@@ -81,6 +82,7 @@ export const allSpecs: ApiSpec[] = [
   deleteAcls,
   describeConfigs,
   alterConfigs,
+  describeLogDirs,
   saslAuthenticate,
   createPartitions,
   deleteGroups,
