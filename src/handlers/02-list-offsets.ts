@@ -4,7 +4,9 @@
 // * -2 (earliest) and -4 (earliest local, v8+): the logStartOffset.
 // * -1 (latest): the highWatermark (also the last stable offset: there are no open transactions,
 //   so isolationLevel changes nothing).
-// * -3 (max timestamp, v7+): the offset of the record with the largest timestamp, and it.
+// * -3 (max timestamp, v7+): the offset of the first record with the largest timestamp, and
+//   it, as Kafka 3.8+ answers (before KAFKA-16310 Kafka answered the last offset of the batch
+//   holding it). The log keeps the batch; the record is found by the search by timestamp.
 // * any other: the first offset whose timestamp is at or after it, with that timestamp, or
 //   offset -1 / timestamp -1 when no record is that late.
 // The special timestamps answer timestamp -1, as Kafka does.
@@ -77,7 +79,12 @@ function lookUp(
     case MAX_TIMESTAMP: {
       if (version < 7) break
       const max = log.maxTimestamp()
-      return max ? answer(max.offset, max.timestampMs) : answer(-1, -1)
+      if (!max) return answer(-1, -1)
+      // No record is later than the largest timestamp, so the first at or after it carries it.
+      const record = log.offsetForTimestamp(max.timestampMs)
+      return record
+        ? answer(record.offset, record.timestampMs)
+        : answer(max.offset, max.timestampMs)
     }
   }
   if (partition.timestamp < 0) {
