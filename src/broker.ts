@@ -63,6 +63,13 @@ export async function openBroker(
     flushIntervalMessages: config['log.flush.interval.messages'] ?? undefined,
     flushIntervalMs: config['log.flush.interval.ms'] ?? undefined,
     configFor: metadata?.configFor ?? LocalTopicRegistry.configForFromImage({ dir, config }),
+    cleaner: {
+      enable: config['log.cleaner.enable'],
+      threads: config['log.cleaner.threads'],
+      backoffMs: config['log.cleaner.backoff.ms'],
+      dedupeBufferBytes: config['log.cleaner.dedupe.buffer.size'],
+      ioMaxBytesPerSecond: config['log.cleaner.io.max.bytes.per.second'],
+    },
     logger: log,
   })
   let topics: TopicRegistry

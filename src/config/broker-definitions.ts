@@ -342,6 +342,35 @@ export const brokerConfigDefinitions = {
     validator: { eachOf: ['delete', 'compact'] },
     doc: 'delete, compact, or both (topic: cleanup.policy).',
   },
+  'log.cleaner.enable': {
+    type: 'boolean',
+    default: 'true',
+    doc: 'Run the log cleaner, which compacts topics with cleanup.policy compact.',
+  },
+  'log.cleaner.threads': {
+    type: 'int',
+    default: '1',
+    validator: { min: 0 },
+    doc: 'Logs cleaned at once (async cleanings on the event loop, not threads; see storage/log-cleaner.ts).',
+  },
+  'log.cleaner.backoff.ms': {
+    type: 'long',
+    default: '15000',
+    validator: { min: 0 },
+    doc: 'How long the cleaner sleeps when no log needs cleaning.',
+  },
+  'log.cleaner.dedupe.buffer.size': {
+    type: 'long',
+    default: '134217728',
+    validator: { min: 0 },
+    doc: 'Memory for the cleaner key maps over all cleaner threads (24 bytes a key, as Kafka counts).',
+  },
+  'log.cleaner.io.max.bytes.per.second': {
+    type: 'double',
+    default: '1.7976931348623157E308',
+    validator: { min: 0 },
+    doc: 'The cleaner reads and writes at most this many bytes a second.',
+  },
   'log.cleaner.delete.retention.ms': {
     type: 'long',
     default: '86400000',
@@ -402,6 +431,12 @@ export const brokerConfigDefinitions = {
     default: '50',
     validator: { min: 1 },
     doc: 'Partitions of __consumer_offsets.',
+  },
+  'offsets.topic.segment.bytes': {
+    type: 'int',
+    default: '104857600',
+    validator: { min: 1 },
+    doc: 'segment.bytes of __consumer_offsets, which is compacted.',
   },
   'offsets.topic.replication.factor': {
     type: 'int',

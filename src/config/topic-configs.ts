@@ -77,6 +77,11 @@ export function resolveLogConfig(
     messageTimestampType: get('message.timestamp.type') as LogConfig['messageTimestampType'],
     cleanupPolicy: get('cleanup.policy') as LogConfig['cleanupPolicy'],
     fileDeleteDelayMs: get('file.delete.delay.ms') as number,
+    minCleanableDirtyRatio: get('min.cleanable.dirty.ratio') as number,
+    minCompactionLagMs: get('min.compaction.lag.ms') as number,
+    maxCompactionLagMs: get('max.compaction.lag.ms') as number,
+    deleteRetentionMs: get('delete.retention.ms') as number,
+    compressionType: get('compression.type') as LogConfig['compressionType'],
   }
 }
 

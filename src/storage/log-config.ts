@@ -27,7 +27,19 @@ export interface LogConfig {
   cleanupPolicy: ('delete' | 'compact')[]
   /** file.delete.delay.ms: how long a deleted segment lingers as .deleted. Default 60000. */
   fileDeleteDelayMs: number
+  /** min.cleanable.dirty.ratio: clean when dirty bytes / all cleanable bytes reach this. 0.5. */
+  minCleanableDirtyRatio: number
+  /** min.compaction.lag.ms: records younger than this are never compacted. Default 0. */
+  minCompactionLagMs: number
+  /** max.compaction.lag.ms: a dirty record older than this forces a cleaning. Default never. */
+  maxCompactionLagMs: number
+  /** delete.retention.ms: how long a tombstone outlives its timestamp in a compacted log. 1 day. */
+  deleteRetentionMs: number
+  /** compression.type: producer keeps what arrived; any codec recompresses batches to it. */
+  compressionType: CompressionType
 }
+
+export type CompressionType = 'producer' | 'uncompressed' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
 
 /** Kafka's defaults, as documented for the topic-level configs. */
 export const defaultLogConfig: LogConfig = {
@@ -43,4 +55,9 @@ export const defaultLogConfig: LogConfig = {
   messageTimestampType: 'CreateTime',
   cleanupPolicy: ['delete'],
   fileDeleteDelayMs: 60_000,
+  minCleanableDirtyRatio: 0.5,
+  minCompactionLagMs: 0,
+  maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
+  deleteRetentionMs: 24 * 60 * 60 * 1000,
+  compressionType: 'producer',
 }

@@ -22,6 +22,7 @@ import {
 } from './checkpoint.ts'
 import { LogDirLock } from './dir-lock.ts'
 import type { LogConfig } from './log-config.ts'
+import { type CleanerConfig, LogCleaner, defaultCleanerConfig } from './log-cleaner.ts'
 import { PartitionLog } from './partition-log.ts'
 import { enforceRetention } from './retention.ts'
 import { StorageError } from './storage-error.ts'
@@ -41,6 +42,8 @@ export interface LogManagerOptions {
   logger?: (line: string) => void
   /** Per-partition config at load time (topic overrides); defaults when absent. */
   configFor?: (topic: string, partition: number) => LogConfig
+  /** The log cleaner's settings (log.cleaner.*); Kafka's defaults when absent. */
+  cleaner?: CleanerConfig
 }
 
 export class LogManager {
@@ -59,9 +62,17 @@ export class LogManager {
   private loadedPartitions = 0
   private allClean = true
   private readonly locks: LogDirLock[] = []
+  /** Compacts the logs whose cleanup.policy includes compact (log-cleaner.ts). */
+  readonly cleaner: LogCleaner
 
   private constructor(private readonly opts: LogManagerOptions) {
     this.logger = opts.logger ?? (() => {})
+    this.cleaner = new LogCleaner({
+      config: opts.cleaner ?? defaultCleanerConfig,
+      logDirs: opts.logDirs,
+      logs: () => [...this.logDirOf].map(([log, logDir]) => ({ log, logDir })),
+      logger: this.logger,
+    })
   }
 
   static async open(opts: LogManagerOptions): Promise<LogManager> {
@@ -80,6 +91,7 @@ export class LogManager {
       throw error
     }
     manager.startTimers()
+    manager.cleaner.start()
     return manager
   }
 
@@ -200,6 +212,7 @@ export class LogManager {
     if (this.closed) return
     this.closed = true
     for (const timer of this.timers) clearInterval(timer)
+    await this.cleaner.stop()
     await this.checkpointing // its .tmp files are the ones the final checkpoint writes
     let allFlushed = true
     for (const log of this.logs.values()) {

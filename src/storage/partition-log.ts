@@ -505,6 +505,35 @@ export class PartitionLog {
     return count
   }
 
+  /** The segments, oldest first, the active one last: a copy (the log cleaner plans on it). */
+  segmentList(): LogSegment[] {
+    return this.segments.slice()
+  }
+
+  /** Whether `group` is still a run of consecutive inactive segments of this open log. */
+  holdsSegments(group: readonly LogSegment[]): boolean {
+    if (this.closed || this.deleted || group.length === 0) return false
+    const first = this.segments.indexOf(group[0]!)
+    if (first < 0 || first + group.length >= this.segments.length) return false
+    return group.every((segment, i) => this.segments[first + i] === segment)
+  }
+
+  /**
+   * The log cleaner's swap (Kafka's replaceSegments, see cleaner-swap.ts), after the cleaned
+   * segment's .swap files are committed: `group` is renamed to .deleted (and removed after
+   * file.delete.delay.ms, so reads holding its slices finish) and `openCleaned` gives the segment
+   * that takes its place. Synchronous, so no append or read sees a mix. False when the log no
+   * longer holds `group` (retention or a truncation took it meanwhile); nothing is changed then.
+   */
+  replaceSegments(group: readonly LogSegment[], openCleaned: () => LogSegment): boolean {
+    if (!this.holdsSegments(group)) return false
+    const first = this.segments.indexOf(group[0]!)
+    for (const segment of group) this.scheduleDelete(segment)
+    this.segments.splice(first, group.length, openCleaned())
+    this.dirDirty = true
+    return true
+  }
+
   /** Removes every offset ≥ `offset` (a follower truncating to its leader). */
   async truncateTo(offset: number): Promise<void> {
     this.ensureWritable()

@@ -10,6 +10,7 @@
 
 import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import { completeSwaps } from './cleaner-swap.ts'
 import {
   INDEX_SUFFIX,
   LOG_SUFFIX,
@@ -40,6 +41,7 @@ const LEFTOVER = /\.(deleted|tmp|cleaned|swap)$/
 
 /** Opens every segment of `opts.dir` in offset order, recovering where needed. */
 export function loadSegments(opts: LoadOptions): LoadResult {
+  completeSwaps(opts.dir, opts.logger) // a cleaning that committed its swap wins (cleaner-swap.ts)
   const baseOffsets = listSegments(opts.dir)
   const result: LoadResult = {
     segments: [],
