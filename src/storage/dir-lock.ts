@@ -10,7 +10,7 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as native from '../native.ts'
-import { storageErrorFrom } from './segment.ts'
+import { storageErrorFrom } from './storage-error.ts'
 
 export const LOCK_FILE = '.lock'
 

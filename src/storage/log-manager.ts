@@ -25,7 +25,7 @@ import type { LogConfig } from './log-config.ts'
 import { type CleanerConfig, LogCleaner, defaultCleanerConfig } from './log-cleaner.ts'
 import { PartitionLog } from './partition-log.ts'
 import { enforceRetention } from './retention.ts'
-import { StorageError } from './storage-error.ts'
+import { StorageError, errnoOf } from './storage-error.ts'
 
 export const CLEAN_SHUTDOWN_MARKER = '.kafka_cleanshutdown'
 /** log.flush.offset.checkpoint.interval.ms: Kafka's default. */
@@ -260,16 +260,30 @@ export class LogManager {
       const partition = Number(match[2])
       const key = partitionKey(topic, partition)
       const config = this.opts.configFor?.(topic, partition) ?? this.opts.defaults
-      const log = this.openLog({
-        topic,
-        partition,
-        dir,
-        config,
-        // Without a checkpoint entry, recover from the start: nothing is known to be flushed.
-        recoveryPoint: recoveryPoints.get(key) ?? 0,
-        logStartOffset: logStartOffsets.get(key) ?? 0,
-        clean: clean && recoveryPoints.has(key),
-      })
+      let log: PartitionLog
+      try {
+        log = this.openLog({
+          topic,
+          partition,
+          dir,
+          config,
+          // Without a checkpoint entry, recover from the start: nothing is known to be flushed.
+          recoveryPoint: recoveryPoints.get(key) ?? 0,
+          logStartOffset: logStartOffsets.get(key) ?? 0,
+          clean: clean && recoveryPoints.has(key),
+        })
+      } catch (error) {
+        // An operating error (a full disk, a read-only or failing one), not a crash: one line.
+        const reason = error instanceof Error ? error.message : String(error)
+        throw new StorageError(
+          'KAFKA_STORAGE_ERROR',
+          `loading the log of ${key} in ${logDir} failed: ${reason}` +
+            (errnoOf(error) === 'ENOSPC' || /disk is full/.test(reason)
+              ? '; free space on that disk and start again'
+              : ''),
+          { cause: error },
+        )
+      }
       if (log.recoveredSegments > 0) this.revalidated++
       this.logs.set(key, log)
       this.logDirOf.set(log, logDir)

@@ -10,10 +10,27 @@
 //
 // Preallocation is ftruncate, which leaves a sparse file, as Kafka's RandomAccessFile.setLength
 // does; fallocate would reserve 20 MiB of disk for every partition (1 GiB for the 50 partitions
-// of __consumer_offsets alone) for indexes that are mostly never filled.
+// of __consumer_offsets alone) for indexes that are mostly never filled. But a store through a
+// mapping into a hole makes the filesystem allocate a block then, and when it cannot (a full
+// disk) the kernel answers with SIGBUS, which kills the process: after an unclean stop on a full
+// disk, recovery rebuilding an index did that on every start. So no slot is written before its
+// blocks are allocated: entries go only into chunks that were first written with zeros by pwrite
+// (which allocates on every filesystem, where fallocate may be unsupported, and fails with ENOSPC
+// rather than a signal), and a failed allocation is a KAFKA_STORAGE_ERROR ("the disk is full")
+// like a failed append, thrown before anything is written.
+//
+// Descriptors: the file is opened only to map, resize or allocate, and closed at once (as Kafka's
+// AbstractIndex does); a mapping needs no open descriptor. So an index costs no descriptor while
+// it lives, which is what lets a broker hold thousands of partitions under a modest `ulimit -n`.
 
 import * as native from '../native.ts'
+import { storageErrorFrom } from './storage-error.ts'
 import { StorageError } from './storage-error.ts'
+
+/** Allocation granularity ahead of writes: 16 KiB is 2,048 offset index entries. */
+const ALLOCATION_CHUNK_BYTES = 16 * 1024
+const zeros = new Uint8Array(ALLOCATION_CHUNK_BYTES)
+const slotScratch = new Uint8Array(16)
 
 export abstract class MappedIndex {
   /** Entries written so far. */
@@ -24,8 +41,10 @@ export abstract class MappedIndex {
   readonly sizeWasTorn: boolean
   protected view: DataView | null = null
   private mapping: ArrayBuffer | null = null
-  private fd: number
-  private fileBytes = 0
+  /** -1 until the constructor opens (and if need be creates) the file. */
+  private fileBytes = -1
+  /** Bytes from the start known to have blocks behind them; slots below this may be written. */
+  private allocatedBytes = 0
 
   protected constructor(
     public path: string,
@@ -33,14 +52,18 @@ export abstract class MappedIndex {
     readonly entryBytes: number,
     opts: { maxIndexBytes: number; writable: boolean },
   ) {
-    this.fd = native.openFile(path, { write: true, create: true })
-    try {
-      const fileBytes = native.fileSize(this.fd)
+    let sizeWasTorn = false
+    this.withFile((fd) => {
+      const fileBytes = native.fileSize(fd)
       this.fileBytes = fileBytes
-      this.sizeWasTorn = fileBytes % entryBytes !== 0
-      const usedBytes = fileBytes - (fileBytes % entryBytes)
-      this.map(usedBytes)
-      this.entries = this.countEntries()
+      sizeWasTorn = fileBytes % entryBytes !== 0
+      this.map(fd, fileBytes - (fileBytes % entryBytes))
+      this.entries = this.countEntries(fd)
+    })
+    this.sizeWasTorn = sizeWasTorn
+    try {
+      // Slots holding entries were written, so they have blocks; nothing past them is known to.
+      this.allocatedBytes = this.entries * entryBytes
       if (opts.writable) this.resize(opts.maxIndexBytes)
     } catch (error) {
       this.release()
@@ -56,9 +79,6 @@ export abstract class MappedIndex {
     return this.entries * this.entryBytes
   }
 
-  /** Whether the slot holds no entry (all zeros); only slots past the first can be judged. */
-  protected abstract isEmptySlot(slot: number): boolean
-
   /**
    * Remaps to hold `maxIndexBytes` (rounded down to whole entries, never below the entries in
    * use): grows (sparse) before an append phase, shrinks when the segment becomes inactive.
@@ -68,10 +88,13 @@ export abstract class MappedIndex {
       maxIndexBytes - (maxIndexBytes % this.entryBytes),
       this.entries * this.entryBytes,
     )
-    this.unmap()
-    native.ftruncate(this.fd, target)
-    this.fileBytes = target
-    this.map(target)
+    this.withFile((fd) => {
+      this.unmap()
+      native.ftruncate(fd, target)
+      this.fileBytes = target
+      this.allocatedBytes = Math.min(this.allocatedBytes, target)
+      this.map(fd, target)
+    })
   }
 
   /** Trims the file to the entries in use (segment roll, close). */
@@ -87,10 +110,13 @@ export abstract class MappedIndex {
     // Truncating to zero and back gives zeros without touching every page of a 10 MiB mapping
     // (filling it made recovering an empty partition cost ~25 ms).
     const sizeBytes = this.fileBytes
-    this.unmap()
-    native.ftruncate(this.fd, 0)
-    native.ftruncate(this.fd, sizeBytes)
-    this.map(sizeBytes)
+    this.withFile((fd) => {
+      this.unmap()
+      native.ftruncate(fd, 0)
+      this.allocatedBytes = 0
+      native.ftruncate(fd, sizeBytes)
+      this.map(fd, sizeBytes)
+    })
   }
 
   flush(): void {
@@ -98,15 +124,18 @@ export abstract class MappedIndex {
   }
 
   close(): void {
-    this.trimToValidSize()
+    try {
+      this.trimToValidSize()
+    } catch {
+      // The file is gone (its partition was deleted) or cannot be resized: an untrimmed index is
+      // what a crash leaves too, and the next open counts its entries all the same.
+    }
     this.release()
   }
 
   /** Closes without trimming (the file is about to be deleted). */
   release(): void {
     this.unmap()
-    if (this.fd >= 0) native.closeFile(this.fd)
-    this.fd = -1
   }
 
   /** Greatest slot whose key ≤ target, or -1; `keyAt` must be non-decreasing over the slots. */
@@ -132,6 +161,26 @@ export abstract class MappedIndex {
         `index ${this.path} is full at ${this.entries} entries (roll the segment first)`,
       )
     }
+    this.ensureAllocated(this.entries + 1)
+  }
+
+  /**
+   * Makes sure the first `slots` slots have blocks behind them, so that writing them through the
+   * mapping cannot raise SIGBUS (see the header). Throws KAFKA_STORAGE_ERROR when the disk is
+   * full; nothing is written then.
+   */
+  ensureAllocated(slots: number): void {
+    const neededBytes = Math.min(slots * this.entryBytes, this.fileBytes)
+    while (this.allocatedBytes < neededBytes) {
+      const start = this.allocatedBytes
+      const end = Math.min(start + ALLOCATION_CHUNK_BYTES, this.fileBytes)
+      try {
+        this.withFile((fd) => native.pwritev(fd, [zeros.subarray(0, end - start)], start))
+      } catch (error) {
+        throw storageErrorFrom(`allocating ${end - start} bytes of index ${this.path}`, error)
+      }
+      this.allocatedBytes = end
+    }
   }
 
   protected readInt64(at: number): number {
@@ -145,28 +194,48 @@ export abstract class MappedIndex {
     view.setUint32(at + 4, value >>> 0)
   }
 
-  private countEntries(): number {
+  private countEntries(fd: number): number {
     // Empty slots are all zeros and form a suffix. An all-zero slot 0 is empty too: the offset
     // index never holds position 0 (the first batch is never indexed) and a time index entry at
     // timestamp 0 is not worth keeping, while counting it would make every preallocated, unused
     // index left by a crash look damaged.
-    if (this.maxEntries === 0 || this.isEmptySlot(0)) return 0
-    if (this.maxEntries === 1 || !this.isEmptySlot(this.maxEntries - 1)) return this.maxEntries
+    // The slots are read with pread, not through the mapping: the tail of an index left by a
+    // crash is a hole, and on tmpfs even a read fault in a shared mapping allocates a page, which
+    // on a full disk is SIGBUS. pread of a hole allocates nothing.
+    const isEmptySlot = (slot: number) => this.slotIsZero(fd, slot)
+    if (this.maxEntries === 0 || isEmptySlot(0)) return 0
+    if (this.maxEntries === 1 || !isEmptySlot(this.maxEntries - 1)) return this.maxEntries
     let low = 1
     let high = this.maxEntries - 1
     while (low < high) {
       const middle = (low + high) >>> 1
-      if (this.isEmptySlot(middle)) high = middle
+      if (isEmptySlot(middle)) high = middle
       else low = middle + 1
     }
     return low
   }
 
-  private map(sizeBytes: number): void {
+  private slotIsZero(fd: number, slot: number): boolean {
+    const bytes = slotScratch.subarray(0, this.entryBytes)
+    const read = native.pread(fd, bytes, slot * this.entryBytes)
+    return read === this.entryBytes && bytes.every((byte) => byte === 0)
+  }
+
+  private map(fd: number, sizeBytes: number): void {
     this.maxEntries = Math.floor(sizeBytes / this.entryBytes)
     if (sizeBytes === 0) return
-    this.mapping = native.mmap(this.fd, sizeBytes, { write: true })
+    this.mapping = native.mmap(fd, sizeBytes, { write: true })
     this.view = new DataView(this.mapping)
+  }
+
+  /** Opens the file for one operation and closes it again: an index holds no descriptor. */
+  private withFile(operation: (fd: number) => void): void {
+    const fd = native.openFile(this.path, { write: true, create: this.fileBytes < 0 })
+    try {
+      operation(fd)
+    } finally {
+      native.closeFile(fd)
+    }
   }
 
   private unmap(): void {

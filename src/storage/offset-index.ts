@@ -101,9 +101,4 @@ export class OffsetIndex extends MappedIndex {
   protected override floorSlot(targetOffset: number): number {
     return super.floorSlot(targetOffset - this.baseOffset)
   }
-
-  protected isEmptySlot(slot: number): boolean {
-    const at = slot * OFFSET_INDEX_ENTRY_BYTES
-    return this.view!.getInt32(at) === 0 && this.view!.getInt32(at + 4) === 0
-  }
 }

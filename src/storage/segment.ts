@@ -30,7 +30,8 @@ import {
 import type { FileSlice } from '../protocol/file-slice.ts'
 import { headerAt, invalidateScratch, preadFully, scratch } from './header-scan.ts'
 import { OffsetIndex } from './offset-index.ts'
-import { StorageError, errnoOf } from './storage-error.ts'
+import { StorageError, storageErrorFrom } from './storage-error.ts'
+
 import { TimeIndex } from './time-index.ts'
 
 export const LOG_SUFFIX = '.log'
@@ -157,6 +158,7 @@ export class LogSegment {
    */
   append(records: Uint8Array): void {
     const startPosition = this.sizeBytes
+    this.allocateIndexSlots(records.length)
     let written: number
     try {
       written = native.pwritev(this.logFd, [records], startPosition)
@@ -174,6 +176,17 @@ export class LogSegment {
     const cursor = new BatchCursor(records)
     while (cursor.next()) this.indexBatch(records, cursor.position, startPosition + cursor.position)
     this.sizeBytes = startPosition + records.length
+  }
+
+  /**
+   * Allocates index blocks for every entry an append of `recordsBytes` may add (one per more than
+   * index.interval.bytes, plus one), before the log is written: on a full disk the append fails
+   * whole instead of leaving batches in the .log that the indexes could not follow.
+   */
+  private allocateIndexSlots(recordsBytes: number): void {
+    const slots = 2 + Math.floor(recordsBytes / Math.max(1, this.indexIntervalBytes))
+    this.offsetIndex.ensureAllocated(this.offsetIndex.entries + slots)
+    this.timeIndex.ensureAllocated(this.timeIndex.entries + slots)
   }
 
   /** Updates the max timestamp, next offset and sparse indexes for a batch now in the file. */
@@ -470,18 +483,6 @@ export class LogSegment {
 
 // Recovery reads batches in 1 MiB chunks; a larger batch gets its own buffer for the moment.
 const recoveryBuffer = new Uint8Array(1024 * 1024)
-
-export function storageErrorFrom(what: string, error: unknown): StorageError {
-  if (error instanceof StorageError) return error
-  const errno = errnoOf(error)
-  const reason =
-    errno === 'ENOSPC'
-      ? 'the disk is full'
-      : errno === 'EROFS'
-        ? 'the disk is read-only'
-        : (errno ?? String(error))
-  return new StorageError('KAFKA_STORAGE_ERROR', `${what} failed: ${reason}`, { cause: error })
-}
 
 function renamedOrSame(path: string, newPath: string): string {
   try {

@@ -33,3 +33,16 @@ export function errnoOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code
   return typeof code === 'string' ? code : undefined
 }
+
+/** A failed system call as a KAFKA_STORAGE_ERROR saying what was being done and why it failed. */
+export function storageErrorFrom(what: string, error: unknown): StorageError {
+  if (error instanceof StorageError) return error
+  const errno = errnoOf(error)
+  const reason =
+    errno === 'ENOSPC'
+      ? 'the disk is full'
+      : errno === 'EROFS'
+        ? 'the disk is read-only'
+        : (errno ?? String(error))
+  return new StorageError('KAFKA_STORAGE_ERROR', `${what} failed: ${reason}`, { cause: error })
+}

@@ -66,6 +66,7 @@ export class TimeIndex extends MappedIndex {
           `offset ${this.lastOffset}`,
       )
     }
+    this.ensureAllocated(this.entries + 1)
     const at = this.entries * TIME_INDEX_ENTRY_BYTES
     this.writeInt64(at, timestampMs)
     this.view!.setInt32(at + 8, relativeOffset)
@@ -99,11 +100,5 @@ export class TimeIndex extends MappedIndex {
 
   protected keyAt(slot: number): number {
     return this.timestampAt(slot)
-  }
-
-  protected isEmptySlot(slot: number): boolean {
-    const at = slot * TIME_INDEX_ENTRY_BYTES
-    const view = this.view!
-    return view.getInt32(at) === 0 && view.getInt32(at + 4) === 0 && view.getInt32(at + 8) === 0
   }
 }
