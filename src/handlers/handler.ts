@@ -23,7 +23,9 @@ export interface Handler<Req = any, Res = any> {
   /**
    * Answers a decoded request with a response object that the codec encodes at the request's
    * version. `undefined` means "send nothing" (Produce with acks=0). A client's mistake is an
-   * error code in the response; throwing is for broken invariants only.
+   * error code in the response; throwing is for broken invariants only. Whatever a handler
+   * throws is still answered, with UNKNOWN_SERVER_ERROR (KAFKA_STORAGE_ERROR for a system
+   * error) for everything the request names (error-responses.ts), never a closed connection.
    */
   handle(request: Req, ctx: RequestContext): Res | undefined | Promise<Res | undefined>
 }

@@ -7,19 +7,27 @@
 //   key list (KIP-511), so that a newer client can retry with a version we speak;
 // * any other API at a version outside the handler's range: closed, as Kafka does (its request
 //   parsing fails with UnsupportedVersionException and the channel is closed);
-// * a handler that throws (a bug of ours, by the Handler contract): its stack is logged and that
-//   connection alone is closed;
+// * a handler that throws or answers what does not encode (a bug of ours, by the Handler
+//   contract, or an operating error no handler foresaw, such as EMFILE): the request is answered
+//   with an error for everything it names (handlers/error-responses.ts): KAFKA_STORAGE_ERROR for
+//   a system error (one with an errno code), UNKNOWN_SERVER_ERROR otherwise, as Kafka's KafkaApis
+//   answers an unexpected exception. One log line per failure, with the stack the first time a
+//   message is seen. Only when even that answer cannot be encoded is the connection closed;
 // * `undefined` from a handler: no response (Produce with acks=0).
 
 import type { Broker } from '../handlers/broker-context.ts'
 import type { Handler, RequestContext } from '../handlers/handler.ts'
 import { unsupportedApiVersionsResponse } from '../handlers/18-api-versions.ts'
+import { errorResponse, type Failure } from '../handlers/error-responses.ts'
+import { ErrorCode } from '../protocol/errors.ts'
 import { decodeRequest, decodeRequestHeader, encodeResponse } from '../protocol/index.ts'
 import { readInt16, readInt32 } from '../protocol/record-batch.ts'
 import type { Dispatch, DispatchOutcome } from './connection.ts'
 
 const API_VERSIONS_KEY = 18
 const FIXED_HEADER_BYTES = 8 // apiKey int16, apiVersion int16, correlationId int32
+/** Distinct failure messages whose stack has been logged; bounded, then every stack is skipped. */
+const STACKS_LOGGED_MAX = 256
 
 export function createDispatch(options: {
   handlers: readonly Handler[]
@@ -27,6 +35,16 @@ export function createDispatch(options: {
 }): Dispatch {
   const byApiKey = new Map(options.handlers.map((h) => [h.apiKey, h]))
   const { broker, handlers } = options
+  const stacksLogged = new Set<string>()
+  const logFailure = (what: string, error: unknown, peer: { connectionId: number }) => {
+    const message = error instanceof Error ? error.message : String(error)
+    const firstTime = !stacksLogged.has(message) && stacksLogged.size < STACKS_LOGGED_MAX
+    if (firstTime) stacksLogged.add(message)
+    const detail = firstTime && error instanceof Error ? (error.stack ?? message) : message
+    broker.log(
+      `sluice: ${what} on connection ${peer.connectionId}, answered with an error: ${detail}`,
+    )
+  }
 
   return (frame, peer) => {
     if (frame.byteLength < FIXED_HEADER_BYTES) {
@@ -56,17 +74,23 @@ export function createDispatch(options: {
         close: `malformed request (API key ${apiKey} v${apiVersion}): ${(error as Error).message}`,
       }
     }
-    const handlerFailed = (error: unknown): DispatchOutcome => ({
-      close: `handler for API key ${apiKey} v${apiVersion} threw: ${(error as Error)?.stack ?? String(error)}`,
-    })
+    const handlerFailed = (error: unknown, what = 'threw'): DispatchOutcome => {
+      logFailure(`handler for API key ${apiKey} v${apiVersion} ${what}`, error, peer)
+      try {
+        const body = errorResponse(apiKey, apiVersion, request, failureOf(error))
+        return encodeResponse(apiKey, apiVersion, correlationId, body)
+      } catch (encodeError) {
+        return {
+          close: `the error response to API key ${apiKey} v${apiVersion} does not encode: ${(encodeError as Error)?.stack ?? String(encodeError)}`,
+        }
+      }
+    }
     const respond = (body: unknown): DispatchOutcome => {
       if (body === undefined) return undefined
       try {
         return encodeResponse(apiKey, apiVersion, correlationId, body)
       } catch (error) {
-        return {
-          close: `response to API key ${apiKey} v${apiVersion} does not encode: ${(error as Error)?.stack ?? String(error)}`,
-        }
+        return handlerFailed(error, 'answered what does not encode')
       }
     }
     let result: unknown
@@ -77,5 +101,16 @@ export function createDispatch(options: {
     }
     if (result instanceof Promise) return result.then(respond, handlerFailed)
     return respond(result)
+  }
+}
+
+/** A system error (errno code, e.g. EMFILE, ENOSPC, EIO) is the storage's; anything else a bug. */
+function failureOf(error: unknown): Failure {
+  const message = error instanceof Error ? error.message : String(error)
+  const code = (error as { code?: unknown } | null)?.code
+  const system = typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)
+  return {
+    errorCode: system ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.UNKNOWN_SERVER_ERROR,
+    errorMessage: `Unexpected error in the broker: ${message}`,
   }
 }

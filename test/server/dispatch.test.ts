@@ -1,7 +1,9 @@
 // Proves dispatch's answers to good and bad requests over a real server and the real codec:
 // ApiVersions at every version lists exactly the handlers given; a version above ours is answered
 // at v0 with UNSUPPORTED_VERSION and the full list; an unknown key, an unsupported version of
-// another API, a malformed body and a throwing handler close only the offending connection; a
+// another API and a malformed body close only the offending connection; a handler that throws
+// or answers what does not encode is answered with an error code for every topic (and
+// KAFKA_STORAGE_ERROR for a system error), logged once, on a connection that carries on; a
 // handler's `undefined` sends nothing yet keeps later responses in order.
 
 import { afterEach, expect, test } from 'bun:test'
@@ -29,6 +31,8 @@ const fakeMetadata: Handler = {
   async handle(request: { topics: { name: string }[] | null }) {
     const name = request.topics?.[0]?.name
     if (name === 'throw') throw new Error('fake metadata bug')
+    if (name === 'emfile')
+      throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' })
     if (name === 'slow') await sleep(50)
     if (name === 'quiet') return undefined
     if (name === 'unencodable') return { brokers: 'not a list', topics: 7 }
@@ -118,7 +122,7 @@ test('an unknown key, an unsupported version and a malformed body each close tha
   expect(decodeResponse(18, 2, await other.nextFrame()).correlationId).toBe(8)
 })
 
-test('a throwing handler closes its connection after earlier responses; others carry on', async () => {
+test('a throwing handler is answered with an error code per topic; the connection carries on', async () => {
   const { port } = await start()
   const client = await connectRaw(port)
   const bystander = await connectRaw(port)
@@ -126,24 +130,41 @@ test('a throwing handler closes its connection after earlier responses; others c
     concat([
       metadataRequest(9, 1, 'slow'),
       metadataRequest(9, 2, 'throw'),
-      apiVersionsRequest(0, 3),
+      metadataRequest(9, 3, 'emfile'),
+      metadataRequest(9, 4, 'throw'),
+      apiVersionsRequest(0, 5),
     ]),
   )
   expect(decodeResponse(3, 9, await client.nextFrame()).correlationId).toBe(1)
-  await client.closed
-  expect(logLines.some((l) => l.includes('fake metadata bug') && l.includes('at '))).toBe(true)
-  bystander.send(apiVersionsRequest(1, 4))
-  expect(decodeResponse(18, 1, await bystander.nextFrame()).correlationId).toBe(4)
+  for (const [correlationId, topic, errorCode] of [
+    [2, 'throw', ErrorCode.UNKNOWN_SERVER_ERROR],
+    [3, 'emfile', ErrorCode.KAFKA_STORAGE_ERROR],
+    [4, 'throw', ErrorCode.UNKNOWN_SERVER_ERROR],
+  ] as const) {
+    const response = decodeResponse(3, 9, await client.nextFrame())
+    expect(response.correlationId).toBe(correlationId)
+    expect(response.body.topics).toEqual([expect.objectContaining({ name: topic, errorCode })])
+  }
+  expect(decodeResponse(18, 0, await client.nextFrame()).correlationId).toBe(5)
+  expect(client.isClosed()).toBe(false)
+  // One line per failure; the stack only the first time a message is seen.
+  const bugLines = logLines.filter((l) => l.includes('fake metadata bug'))
+  expect(bugLines).toHaveLength(2)
+  expect(bugLines[0]).toContain('at ')
+  expect(bugLines[1]).not.toContain('\n')
+  bystander.send(apiVersionsRequest(1, 6))
+  expect(decodeResponse(18, 1, await bystander.nextFrame()).correlationId).toBe(6)
 })
 
-test('a response the codec cannot encode is a bug: logged with its stack, connection closed', async () => {
+test('a response the codec cannot encode is answered with an error, logged with its stack', async () => {
   const { port } = await start()
   const client = await connectRaw(port)
   client.send(metadataRequest(12, 1, 'unencodable'))
-  await client.closed
+  const response = decodeResponse(3, 12, await client.nextFrame())
+  expect(response.body.topics[0].errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR)
   expect(
     logLines.some(
-      (l) => l.includes('response to API key 3 v12 does not encode') && l.includes('at '),
+      (l) => l.includes('API key 3 v12 answered what does not encode') && l.includes('at '),
     ),
   ).toBe(true)
 })
