@@ -26,7 +26,7 @@ summary="$logs/summary"
 failed_runs=0
 for run in $(seq 1 "$runs"); do
   start=$(date +%s)
-  SLUICE_TEST_SUMMARY="$summary" bun scripts/test.ts "$@" >"$logs/run-$run.log" 2>&1
+  SLUICE_TEST_SUMMARY="$summary" node_modules/.bin/bun scripts/test.ts "$@" >"$logs/run-$run.log" 2>&1
   status=$?
   elapsed=$(($(date +%s) - start))
   line=$(cat "$summary" 2>/dev/null || echo "no summary")

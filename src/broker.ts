@@ -24,7 +24,7 @@ import { GroupCoordinator as GroupCoordinatorImpl } from './coordinator/group-co
 import { groupCoordinatorConfigFrom } from './coordinator/config.ts'
 import { ProducerStateManager as ProducerStateManagerImpl } from './coordinator/producer-state.ts'
 import { FetchSessionCache as FetchSessionCacheImpl } from './coordinator/fetch-sessions.ts'
-import { systemClock } from './coordinator/system-clock.ts'
+import { systemClock } from './storage/clock.ts'
 import { handlers } from './handlers/index.ts'
 import { startServer, type RunningServer } from './server/index.ts'
 import { resolve } from 'node:path'
@@ -71,6 +71,7 @@ export async function openBroker(
       ioMaxBytesPerSecond: config['log.cleaner.io.max.bytes.per.second'],
     },
     logger: log,
+    clock,
   })
   let topics: TopicRegistry
   let cluster: ClusterMetadataView

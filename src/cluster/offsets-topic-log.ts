@@ -10,7 +10,6 @@
 
 import { readSync } from 'node:fs'
 import type { OffsetLog, OffsetLogRecord } from '../coordinator/types.ts'
-import { notifyAppend } from '../storage/append-waiters.ts'
 import {
   BatchCursor,
   batchIsControl,
@@ -70,7 +69,6 @@ export class OffsetsTopicLog implements OffsetLog {
       records: records.map((record) => ({ key: record.key, value: record.value })),
     })
     await log.append(batch, { leaderEpoch })
-    notifyAppend(log)
   }
 
   async *readAll(partition: number): AsyncIterable<OffsetLogRecord> {

@@ -67,7 +67,7 @@ import {
   encodeGroupMetadataValue,
   type GroupMetadataValue,
 } from './records.ts'
-import { systemClock } from './system-clock.ts'
+import { systemClock } from '../storage/clock.ts'
 import {
   GroupLimits,
   type Clock,

@@ -1,16 +1,7 @@
 // The small interfaces the group coordinator is built on, so that its logic runs over in-memory
 // fakes in unit tests and over the real log, clock and topic registry in the broker.
 
-/** A cancellable timer. The coordinator never relies on a timer firing exactly on time. */
-export interface TimerHandle {
-  cancel(): void
-}
-
-/** Wall-clock time and timers; tests pass a fake clock that they advance by hand. */
-export interface Clock {
-  nowMs(): number
-  setTimer(delayMs: number, fire: () => void): TimerHandle
-}
+export type { Clock, TimerHandle } from '../storage/clock.ts'
 
 /** One record of `__consumer_offsets`: Kafka's key bytes and value bytes (null is a tombstone). */
 export interface OffsetLogRecord {

@@ -31,7 +31,6 @@ import { BatchCursor, batchIsControl, batchMagic } from '../protocol/record-batc
 import { partitionErrorOf } from '../cluster/partition-errors.ts'
 import { leaderEpoch } from '../cluster/topic-registry.ts'
 import { readProducerBatch } from '../coordinator/producer-state.ts'
-import { notifyAppend } from '../storage/append-waiters.ts'
 import type { Handler, RequestContext } from './handler.ts'
 import { keylessRefusal } from './produce/compacted-keys.ts'
 
@@ -110,10 +109,8 @@ async function producePartition(
       if (outcome.kind === 'error')
         return failed(partition, ErrorCode[outcome.errorName], outcome.message)
       appended = outcome
-      if (outcome.kind === 'appended') notifyAppend(log)
     } else {
       appended = await log.append(records!, { leaderEpoch })
-      notifyAppend(log)
     }
     return {
       index: partition,

@@ -5,7 +5,7 @@
 //   FETCH_SESSION_ID_NOT_FOUND and INVALID_FETCH_SESSION_EPOCH as a top-level error.
 // * Long poll: with fewer than minBytes ready and no partition in error, the fetch waits for an
 //   append to one of its partitions, maxWaitMs (capped at 60 s), or the broker stopping, then
-//   reads again. Appends wake it (storage/append-waiters.ts).
+//   reads again. The log wakes it on an append (storage/append-waiters.ts), whoever appended.
 // * maxBytes (capped at 55 MiB, Kafka's fetch.max.bytes default) and partitionMaxBytes bound the
 //   response, except that the first partition with data returns at least one whole batch.
 // * records is the FileSlice of one segment (sent with sendfile or copied by the server), or an
@@ -79,11 +79,12 @@ async function readWithLongPoll(
     maxBytes: Math.max(0, Math.min(request.maxBytes, fetchResponseBytesMax)),
     readCommitted: request.isolationLevel === 1,
   }
-  const deadlineMs = Date.now() + Math.min(Math.max(0, request.maxWaitMs), fetchWaitMsMax)
+  const { clock } = broker
+  const deadlineMs = clock.nowMs() + Math.min(Math.max(0, request.maxWaitMs), fetchWaitMsMax)
   // Every pass either returns or waits for an append; the deadline ends the loop.
   for (;;) {
     const pass = readPartitions(targets, options)
-    const timeoutMs = deadlineMs - Date.now()
+    const timeoutMs = deadlineMs - clock.nowMs()
     if (
       pass.totalBytes >= request.minBytes ||
       pass.anyError ||
@@ -92,7 +93,11 @@ async function readWithLongPoll(
     )
       return pass
     const logs = pass.reads.flatMap((read) => (read.log ? [read.log] : []))
-    const outcome = await waitForAppend(logs, { timeoutMs, isStopping: () => broker.stopping })
+    const outcome = await waitForAppend(logs, {
+      timeoutMs,
+      isStopping: () => broker.stopping,
+      clock,
+    })
     if (outcome !== 'appended') return readPartitions(targets, options)
   }
 }

@@ -20,6 +20,7 @@ import {
   writeOffsetCheckpointAsync,
   type CheckpointEntry,
 } from './checkpoint.ts'
+import { setRepeatingTimer, systemClock, type Clock, type TimerHandle } from './clock.ts'
 import { LogDirLock } from './dir-lock.ts'
 import type { LogConfig } from './log-config.ts'
 import { type CleanerConfig, LogCleaner, defaultCleanerConfig } from './log-cleaner.ts'
@@ -40,6 +41,8 @@ export interface LogManagerOptions {
   flushIntervalMessages?: number
   flushIntervalMs?: number
   logger?: (line: string) => void
+  /** Time for every log, retention and the background timers; the system clock by default. */
+  clock?: Clock
   /** Per-partition config at load time (topic overrides); defaults when absent. */
   configFor?: (topic: string, partition: number) => LogConfig
   /** The log cleaner's settings (log.cleaner.*); Kafka's defaults when absent. */
@@ -50,11 +53,10 @@ export class LogManager {
   private readonly logs = new Map<string, PartitionLog>()
   private revalidated = 0
   private readonly logDirOf = new Map<PartitionLog, string>()
-  private readonly pendingDirDeletes = new Map<
-    string,
-    { log: PartitionLog; timer: ReturnType<typeof setTimeout> }
-  >()
-  private readonly timers: ReturnType<typeof setInterval>[] = []
+  private readonly pendingDirDeletes = new Map<string, { log: PartitionLog; timer: TimerHandle }>()
+  private readonly timers: TimerHandle[] = []
+  /** The clock every log of this manager keeps time by (the broker's clock). */
+  readonly clock: Clock
   private checkpointing: Promise<void> | null = null
   private readonly logger: (line: string) => void
   private closed = false
@@ -67,11 +69,13 @@ export class LogManager {
 
   private constructor(private readonly opts: LogManagerOptions) {
     this.logger = opts.logger ?? (() => {})
+    this.clock = opts.clock ?? systemClock
     this.cleaner = new LogCleaner({
       config: opts.cleaner ?? defaultCleanerConfig,
       logDirs: opts.logDirs,
       logs: () => [...this.logDirOf].map(([log, logDir]) => ({ log, logDir })),
       logger: this.logger,
+      nowMs: () => this.clock.nowMs(),
     })
   }
 
@@ -159,14 +163,13 @@ export class LogManager {
       this.pendingDirDeletes.delete(deletedDir)
       void log.close().finally(() => rmSync(deletedDir, { recursive: true, force: true }))
     }
-    const timer = setTimeout(remove, Math.min(log.config.fileDeleteDelayMs, 2 ** 31 - 1))
-    timer.unref?.()
+    const timer = this.clock.setTimer(log.config.fileDeleteDelayMs, remove)
     this.pendingDirDeletes.set(deletedDir, { log, timer })
     this.writeCheckpoints(logDir)
   }
 
   /** Runs retention on every log now (the timer calls this too). Returns segments deleted. */
-  enforceRetention(nowMs = Date.now()): number {
+  enforceRetention(nowMs = this.clock.nowMs()): number {
     let deleted = 0
     for (const log of this.logs.values()) {
       try {
@@ -211,7 +214,7 @@ export class LogManager {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    for (const timer of this.timers) clearInterval(timer)
+    for (const timer of this.timers) timer.cancel()
     await this.cleaner.stop()
     await this.checkpointing // its .tmp files are the ones the final checkpoint writes
     let allFlushed = true
@@ -220,7 +223,7 @@ export class LogManager {
       if (!log.isFullyFlushed) allFlushed = false
     }
     for (const [deletedDir, { log, timer }] of this.pendingDirDeletes) {
-      clearTimeout(timer)
+      timer.cancel()
       await log.close()
       rmSync(deletedDir, { recursive: true, force: true })
     }
@@ -315,6 +318,7 @@ export class LogManager {
       flushIntervalMessages: this.opts.flushIntervalMessages,
       flushIntervalMs: this.opts.flushIntervalMs,
       logger: this.logger,
+      clock: this.clock,
       onLogStartOffsetChange: (log) => {
         const logDir = this.logDirOf.get(log)
         if (logDir !== undefined) this.scheduleCheckpoints(logDir)
@@ -379,16 +383,14 @@ export class LogManager {
   }
 
   private startTimers(): void {
-    const retention = setInterval(
-      () => this.enforceRetention(),
-      Math.min(Math.max(1, this.opts.retentionCheckIntervalMs), 2 ** 31 - 1),
+    const retention = setRepeatingTimer(this.clock, this.opts.retentionCheckIntervalMs, () =>
+      this.enforceRetention(),
     )
-    const checkpoints = setInterval(
-      () => void this.checkpointInBackground(),
+    const checkpoints = setRepeatingTimer(
+      this.clock,
       CHECKPOINT_INTERVAL_MS,
+      () => void this.checkpointInBackground(),
     )
-    retention.unref?.()
-    checkpoints.unref?.()
     this.timers.push(retention, checkpoints)
   }
 }

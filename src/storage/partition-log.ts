@@ -38,6 +38,8 @@ import {
   offsetForTimestamp,
   readLog,
 } from './log-read.ts'
+import { notifyAppend } from './append-waiters.ts'
+import { systemClock, TIMER_DELAY_MS_MAX, type Clock, type TimerHandle } from './clock.ts'
 import type { LogConfig } from './log-config.ts'
 import { loadSegments } from './recovery.ts'
 import { LogSegment } from './segment.ts'
@@ -70,6 +72,8 @@ export interface PartitionLogOptions {
   flushIntervalMessages?: number
   flushIntervalMs?: number
   logger?: (line: string) => void
+  /** Time for segment.ms, flush.ms, file.delete.delay.ms and LogAppendTime; the system clock by default. */
+  clock?: Clock
   /** Called when logStartOffset moves, so the owner can checkpoint it. */
   onLogStartOffsetChange?: (log: PartitionLog) => void
 }
@@ -82,8 +86,6 @@ const batchErrorText: Record<BatchErrorKind, string> = {
   'bad-records-count': 'its record count is negative',
   'bad-offset-delta': 'its lastOffsetDelta does not fit its record count',
 }
-
-const TIMER_MAX_MS = 2 ** 31 - 1
 
 /** The topic's flush setting, unless it is Kafka's "never" default and the broker sets one. */
 function orBrokerDefault(topicValue: number, brokerValue: number | undefined): number {
@@ -115,13 +117,14 @@ export class PartitionLog {
   private startOffset: number
   private readonly groupCommit = new GroupCommit(() => this.syncToEnd())
   private readonly logger: (line: string) => void
+  private readonly clock: Clock
   private readonly options: PartitionLogOptions
   /** Log end offset when the latest sync started: what flush.messages counts from. */
   private syncStartedOffset: number
-  private flushTimer: ReturnType<typeof setTimeout> | null = null
+  private flushTimer: TimerHandle | null = null
   private dirDirty = false
   private offlineError: StorageError | null = null
-  private readonly pendingDeletes = new Map<LogSegment, ReturnType<typeof setTimeout>>()
+  private readonly pendingDeletes = new Map<LogSegment, TimerHandle>()
   private readonly removals = new Set<Promise<void>>()
   private closed = false
 
@@ -132,6 +135,7 @@ export class PartitionLog {
     this.dir = opts.dir
     this.config = opts.config
     this.logger = opts.logger ?? (() => {})
+    this.clock = opts.clock ?? systemClock
     const loaded = loadSegments({
       dir: opts.dir,
       maxIndexBytes: opts.config.segmentIndexBytes,
@@ -139,6 +143,7 @@ export class PartitionLog {
       recoveryPoint: opts.recoveryPoint,
       hadCleanShutdown: opts.hadCleanShutdown,
       logger: this.logger,
+      nowMs: this.clock.nowMs(),
     })
     this.recoveredSegments = loaded.recoveredSegments
     this.segments = loaded.segments
@@ -215,7 +220,7 @@ export class PartitionLog {
       }
     }
     const logAppendTime = this.config.messageTimestampType === 'LogAppendTime'
-    const logAppendTimeMs = logAppendTime ? (opts.logAppendTimeMs ?? Date.now()) : -1
+    const logAppendTimeMs = logAppendTime ? (opts.logAppendTimeMs ?? this.clock.nowMs()) : -1
     const baseOffset = this.logEndOffset
     let nextOffset = baseOffset
     const cursor = new BatchCursor(records)
@@ -233,6 +238,7 @@ export class PartitionLog {
       lastOffset,
     })
     await this.afterAppend()
+    notifyAppend(this)
     return { baseOffset, lastOffset, logAppendTimeMs, logStartOffset: this.startOffset }
   }
 
@@ -270,6 +276,7 @@ export class PartitionLog {
     }
     this.writeBatches(batches, { maxTimestampMs, lastOffset: expectedOffset - 1 })
     await this.afterAppend()
+    notifyAppend(this)
     return this.logEndOffset
   }
 
@@ -291,7 +298,10 @@ export class PartitionLog {
 
   /** Sets the high watermark (replication), within [logStartOffset, logEndOffset]. */
   updateHighWatermark(offset: number): void {
+    const previous = this.highWatermark
     this.highWatermark = Math.max(this.startOffset, Math.min(offset, this.logEndOffset))
+    // Consumers read up to the high watermark: a fetch waiting for data may have some now.
+    if (this.highWatermark > previous) notifyAppend(this)
   }
 
   /** Checks every batch before anything is written; returns the greatest maxTimestamp. */
@@ -343,7 +353,7 @@ export class PartitionLog {
     const waitedMs =
       active.rollingBasedTimestampMs >= 0 && incoming.maxTimestampMs >= 0
         ? incoming.maxTimestampMs - active.rollingBasedTimestampMs
-        : Date.now() - active.createdMs
+        : this.clock.nowMs() - active.createdMs
     const shouldRoll =
       active.sizeBytes > this.config.segmentBytes - incoming.messagesBytes ||
       waitedMs > this.config.segmentMs ||
@@ -378,14 +388,13 @@ export class PartitionLog {
       return
     }
     // Timers cannot wait longer than 2^31-1 ms; a flush.ms beyond that (~25 days) means never.
-    if (flushMs <= TIMER_MAX_MS && this.flushTimer === null) {
-      this.flushTimer = setTimeout(() => {
+    if (flushMs <= TIMER_DELAY_MS_MAX && this.flushTimer === null) {
+      this.flushTimer = this.clock.setTimer(flushMs, () => {
         this.flushTimer = null
         this.groupCommit
           .sync()
           .catch((error) => this.logger(`scheduled flush of ${this.name} failed: ${error}`))
-      }, flushMs)
-      this.flushTimer.unref?.()
+      })
     }
   }
 
@@ -559,7 +568,7 @@ export class PartitionLog {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    if (this.flushTimer) clearTimeout(this.flushTimer)
+    this.flushTimer?.cancel()
     this.flushTimer = null
     if (this.offlineError === null && !this.deleted) {
       try {
@@ -570,7 +579,7 @@ export class PartitionLog {
     }
     for (const segment of this.segments) segment.close()
     for (const [segment, timer] of this.pendingDeletes) {
-      clearTimeout(timer)
+      timer.cancel()
       this.removeSegmentFiles(segment)
     }
     this.pendingDeletes.clear()
@@ -610,6 +619,7 @@ export class PartitionLog {
       indexIntervalBytes: this.config.indexIntervalBytes,
       active: true,
       create: true,
+      createdMs: this.clock.nowMs(),
     })
   }
 
@@ -626,14 +636,10 @@ export class PartitionLog {
   /** Kafka's async delete: rename to .deleted now, close and unlink after file.delete.delay.ms. */
   private scheduleDelete(segment: LogSegment): void {
     segment.markDeleted()
-    const timer = setTimeout(
-      () => {
-        this.pendingDeletes.delete(segment)
-        this.removeSegmentFiles(segment)
-      },
-      Math.min(this.config.fileDeleteDelayMs, TIMER_MAX_MS),
-    )
-    timer.unref?.()
+    const timer = this.clock.setTimer(this.config.fileDeleteDelayMs, () => {
+      this.pendingDeletes.delete(segment)
+      this.removeSegmentFiles(segment)
+    })
     this.pendingDeletes.set(segment, timer)
   }
 

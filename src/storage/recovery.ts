@@ -26,6 +26,8 @@ export interface LoadOptions {
   recoveryPoint: number
   hadCleanShutdown: boolean
   logger: (line: string) => void
+  /** The log's clock now: each loaded segment's createdMs. */
+  nowMs: number
 }
 
 export interface LoadResult {
@@ -67,6 +69,7 @@ export function loadSegments(opts: LoadOptions): LoadResult {
       indexIntervalBytes: opts.indexIntervalBytes,
       active: last,
       create: false,
+      createdMs: opts.nowMs,
     })
     result.segments.push(segment)
     const damage = indexMissing ? 'index files missing' : segment.checkIndexes()

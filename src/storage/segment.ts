@@ -62,6 +62,8 @@ export interface SegmentOpenOptions {
   active: boolean
   /** Create empty files (a new segment); otherwise the .log must exist. */
   create: boolean
+  /** When the segment was opened, by the log's clock (default Date.now()): segment.ms counts from it while empty. */
+  createdMs?: number
 }
 
 export class LogSegment {
@@ -78,7 +80,7 @@ export class LogSegment {
   offsetOfMaxTimestamp = -1
   /** The first batch's max timestamp, which segment.ms counts from (Kafka's rollingBasedTimestamp). */
   rollingBasedTimestampMs = -1
-  readonly createdMs = Date.now()
+  readonly createdMs: number
   /** Bytes at the end that do not form a whole batch (found by the tail scan on open). */
   tornTailBytes = 0
   readonly found: FoundBatch = {
@@ -95,6 +97,7 @@ export class LogSegment {
 
   private constructor(opts: SegmentOpenOptions, logFd: number) {
     this.baseOffset = opts.baseOffset
+    this.createdMs = opts.createdMs ?? Date.now()
     this.logFd = logFd
     this.logPath = join(opts.dir, segmentFileName(opts.baseOffset, LOG_SUFFIX))
     this.indexIntervalBytes = opts.indexIntervalBytes
@@ -135,11 +138,6 @@ export class LogSegment {
 
   setIndexIntervalBytes(indexIntervalBytes: number): void {
     this.indexIntervalBytes = indexIntervalBytes
-  }
-
-  /** What segment.ms counts from: the first batch's timestamp, else the segment's creation. */
-  get rollingBasedTimeMs(): number {
-    return this.rollingBasedTimestampMs >= 0 ? this.rollingBasedTimestampMs : this.createdMs
   }
 
   /** The newest timestamp in the segment for retention.ms; the file's mtime if it has none. */

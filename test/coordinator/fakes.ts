@@ -4,61 +4,15 @@
 import { GroupCoordinator } from '../../src/coordinator/group-coordinator.ts'
 import {
   defaultGroupCoordinatorConfig,
-  type Clock,
   type GroupCoordinatorConfig,
   type OffsetLog,
   type OffsetLogRecord,
-  type TimerHandle,
   type TopicInfo,
   type TopicLookup,
 } from '../../src/coordinator/types.ts'
+import { FakeClock } from '../helpers/fake-clock.ts'
 
-export class FakeClock implements Clock {
-  private now = 1_700_000_000_000
-  private timers: { dueMs: number; seq: number; fire: () => void; cancelled: boolean }[] = []
-  private seq = 0
-
-  nowMs(): number {
-    return this.now
-  }
-
-  setTimer(delayMs: number, fire: () => void): TimerHandle {
-    const timer = {
-      dueMs: this.now + Math.max(0, delayMs),
-      seq: this.seq++,
-      fire,
-      cancelled: false,
-    }
-    this.timers.push(timer)
-    return { cancel: () => (timer.cancelled = true) }
-  }
-
-  /** Moves time forward, firing due timers in order and letting promises settle after each. */
-  async advance(ms: number): Promise<void> {
-    const target = this.now + ms
-    for (let fired = 0; fired < 100_000; fired++) {
-      this.timers = this.timers.filter((t) => !t.cancelled)
-      const next = this.timers
-        .filter((t) => t.dueMs <= target)
-        .sort((a, b) => a.dueMs - b.dueMs || a.seq - b.seq)[0]
-      if (!next) break
-      this.timers.splice(this.timers.indexOf(next), 1)
-      this.now = next.dueMs
-      next.fire()
-      await settle()
-    }
-    this.now = target
-    await settle()
-  }
-
-  pendingTimers(): number {
-    return this.timers.filter((t) => !t.cancelled).length
-  }
-}
-
-export async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await Promise.resolve()
-}
+export { FakeClock, settle } from '../helpers/fake-clock.ts'
 
 export class FakeOffsetLog implements OffsetLog {
   readonly partitions = new Map<number, OffsetLogRecord[]>()

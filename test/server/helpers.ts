@@ -150,13 +150,7 @@ export function correlationIdOf(frame: Uint8Array): number {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-export async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
-    await sleep(5)
-  }
-}
+export { waitFor } from '../helpers/wait-for.ts'
 
 /**
  * A Broker test double: the config (defaults unless given), a log that collects lines, and no

@@ -6,6 +6,8 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { CLEAN_SHUTDOWN_MARKER, LogManager } from '../../src/storage/log-manager.ts'
+import { FakeClock } from '../helpers/fake-clock.ts'
+import { waitFor } from '../helpers/wait-for.ts'
 import { makeBatch, makeTempDir, readSlices, removeTempDirs, smallConfig } from './helpers.ts'
 
 afterEach(removeTempDirs)
@@ -102,8 +104,8 @@ describe('LogManager', () => {
     expect(existsSync(join(logDir, 'gone-0'))).toBe(false)
     const fresh = await manager.create('gone', 0, smallConfig())
     expect(fresh.logEndOffset).toBe(0)
-    await Bun.sleep(50) // fileDeleteDelayMs is 0 in smallConfig
-    expect(readdirSync(logDir).filter((name) => name.endsWith('-delete'))).toEqual([])
+    // fileDeleteDelayMs is 0 in smallConfig: the removal starts at once and runs off the loop.
+    await waitFor(() => readdirSync(logDir).every((name) => !name.endsWith('-delete')))
     manager.writeAllCheckpoints()
     expect(readFileSync(join(logDir, 'recovery-point-offset-checkpoint'), 'utf8')).toBe(
       '0\n1\ngone 0 0\n',
@@ -157,18 +159,23 @@ describe('LogManager', () => {
     await reopened.close()
   })
   test('the background check applies retention every log.retention.check.interval.ms', async () => {
+    const clock = new FakeClock()
     const manager = await LogManager.open({
       logDirs: [makeTempDir()],
       defaults: smallConfig(),
       retentionCheckIntervalMs: 20,
+      clock,
     })
     const config = smallConfig({ segmentBytes: 2048, retentionMs: 60_000 })
     const log = await manager.create('old', 0, config)
     for (let i = 0; i < 20; i++) {
       await log.append(makeBatch({ count: 2, valueBytes: 100, timestampMs: 1_000_000 + i }))
     }
-    expect(log.segmentCount).toBeGreaterThan(1)
-    await Bun.sleep(150)
+    const segments = log.segmentCount
+    expect(segments).toBeGreaterThan(1)
+    await clock.advance(19)
+    expect(log.segmentCount).toBe(segments)
+    await clock.advance(1)
     expect(log.logStartOffset).toBe(40)
     expect(log.segmentCount).toBe(1)
     await manager.close()

@@ -17,6 +17,8 @@ import { crc32c } from '../../src/native.ts'
 import type { LogConfig } from '../../src/storage/log-config.ts'
 import { PartitionLog } from '../../src/storage/partition-log.ts'
 import { StorageError } from '../../src/storage/storage-error.ts'
+import { FakeClock } from '../helpers/fake-clock.ts'
+import { waitFor } from '../helpers/wait-for.ts'
 import {
   concat,
   makeBatch,
@@ -28,8 +30,19 @@ import {
 
 afterEach(removeTempDirs)
 
-function openLog(dir: string, config: LogConfig = smallConfig(), clean = false, recoveryPoint = 0) {
-  return PartitionLog.open({
+/** A log on a fake clock, for what waits on time (segment.ms, flush.ms). */
+function openLogWithClock(config: LogConfig) {
+  const clock = new FakeClock()
+  return { log: PartitionLog.open({ ...logOptions(makeTempDir(), config), clock }), clock }
+}
+
+function logOptions(
+  dir: string,
+  config: LogConfig = smallConfig(),
+  clean = false,
+  recoveryPoint = 0,
+) {
+  return {
     topic: 'orders',
     partition: 3,
     dir,
@@ -37,7 +50,11 @@ function openLog(dir: string, config: LogConfig = smallConfig(), clean = false, 
     recoveryPoint,
     logStartOffset: 0,
     hadCleanShutdown: clean,
-  })
+  }
+}
+
+function openLog(dir: string, config: LogConfig = smallConfig(), clean = false, recoveryPoint = 0) {
+  return PartitionLog.open(logOptions(dir, config, clean, recoveryPoint))
 }
 
 async function errorName(promise: Promise<unknown>): Promise<string> {
@@ -233,12 +250,26 @@ describe('PartitionLog', () => {
   })
 
   test('without a flush policy appends do not sync; flush.ms syncs in the background', async () => {
-    const log = openLog(makeTempDir(), smallConfig({ flushMs: 20 }))
+    const { log, clock } = openLogWithClock(smallConfig({ flushMs: 20 }))
     await log.append(makeBatch({ count: 1 }))
+    await clock.advance(19)
     expect(log.syncCount).toBe(0)
-    await Bun.sleep(80)
+    await clock.advance(1)
+    // The fdatasync runs off the event loop: wait for its result, not for a time.
+    await waitFor(() => log.recoveryPoint === 1)
     expect(log.syncCount).toBe(1)
-    expect(log.recoveryPoint).toBe(1)
+    await log.close()
+  })
+
+  test('rolls by segment.ms from when the segment was created if batches carry no timestamp', async () => {
+    const { log, clock } = openLogWithClock(smallConfig({ segmentMs: 1000 }))
+    await log.append(makeBatch({ count: 1, timestampMs: -1 }))
+    await clock.advance(1000)
+    await log.append(makeBatch({ count: 1, timestampMs: -1 }))
+    expect(log.segmentCount).toBe(1)
+    await clock.advance(1)
+    await log.append(makeBatch({ count: 1, timestampMs: -1 }))
+    expect(log.segmentCount).toBe(2)
     await log.close()
   })
 })

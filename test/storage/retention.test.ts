@@ -5,14 +5,17 @@
 
 import { afterEach, describe, expect, test } from 'bun:test'
 import { existsSync, readdirSync } from 'node:fs'
+import type { Clock } from '../../src/storage/clock.ts'
 import type { LogConfig } from '../../src/storage/log-config.ts'
 import { PartitionLog } from '../../src/storage/partition-log.ts'
 import { enforceRetention } from '../../src/storage/retention.ts'
+import { FakeClock } from '../helpers/fake-clock.ts'
+import { waitFor } from '../helpers/wait-for.ts'
 import { makeBatch, makeTempDir, removeTempDirs, smallConfig } from './helpers.ts'
 
 afterEach(removeTempDirs)
 
-async function filledLog(config: LogConfig, dir = makeTempDir()) {
+async function filledLog(config: LogConfig, dir = makeTempDir(), clock?: Clock) {
   const log = PartitionLog.open({
     topic: 't',
     partition: 0,
@@ -21,6 +24,7 @@ async function filledLog(config: LogConfig, dir = makeTempDir()) {
     recoveryPoint: 0,
     logStartOffset: 0,
     hadCleanShutdown: true,
+    clock,
   })
   // 30 batches of 4 records, one second apart, each ~330 bytes: several 2 KiB segments.
   for (let i = 0; i < 30; i++)
@@ -83,14 +87,19 @@ describe('retention', () => {
 
   test('deleted segments linger as .deleted until file.delete.delay.ms', async () => {
     const dir = makeTempDir()
+    const clock = new FakeClock()
     const log = await filledLog(
       smallConfig({ segmentBytes: 2048, retentionMs: 1000, fileDeleteDelayMs: 50 }),
       dir,
+      clock,
     )
     enforceRetention(log, 10_000_000)
     expect(readdirSync(dir).some((name) => name.endsWith('.log.deleted'))).toBe(true)
-    await Bun.sleep(120)
-    expect(readdirSync(dir).some((name) => name.endsWith('.deleted'))).toBe(false)
+    await clock.advance(49)
+    expect(readdirSync(dir).some((name) => name.endsWith('.log.deleted'))).toBe(true)
+    await clock.advance(1)
+    // The unlinks run off the event loop: wait for them, not for a time.
+    await waitFor(() => readdirSync(dir).every((name) => !name.endsWith('.deleted')))
     expect(existsSync(`${dir}/00000000000000000120.log`)).toBe(true)
     await log.close()
   })

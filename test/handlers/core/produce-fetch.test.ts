@@ -12,12 +12,18 @@ import {
   batchPositions,
   decodeRecords,
 } from '../../../src/protocol/record-batch.ts'
+import { activeWaitCount, stoppingCheckMs } from '../../../src/storage/append-waiters.ts'
+import { FakeClock } from '../../helpers/fake-clock.ts'
+import { waitFor } from '../../helpers/wait-for.ts'
 import { batchOf, startTestBroker, type TestBroker } from './test-broker.ts'
 
 let t: TestBroker
+// The broker's time (LogAppendTime, the long poll's maxWaitMs) moves only when a test says so.
+let clock: FakeClock
 
 beforeEach(async () => {
-  t = await startTestBroker()
+  clock = new FakeClock()
+  t = await startTestBroker({ clock })
   const created = await t.call(createTopics, 7, {
     topics: [
       { name: 'events', numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] },
@@ -153,10 +159,9 @@ test('LogAppendTime topics answer and store the append time; internal topics ref
     partitions: 1,
     configs: { 'message.timestamp.type': 'LogAppendTime' },
   })
-  const beforeMs = Date.now()
   const response = await t.call(produce, 9, produceRequest(batchOf(2), { topic: 'stamped' }))
   const answer = response.responses[0].partitionResponses[0]
-  expect(answer.logAppendTimeMs).toBeGreaterThanOrEqual(beforeMs)
+  expect(answer.logAppendTimeMs).toBe(clock.nowMs())
   const fetched = await t.call(fetch, 12, {
     ...fetchRequest([{ fetchOffset: 0 }]),
     topics: [
@@ -227,21 +232,36 @@ test('the first partition with data returns a whole batch above the limits; late
 
 test('a long poll is woken by a produce, and times out without one', async () => {
   const waiting = t.call(fetch, 12, fetchRequest([{ fetchOffset: 0 }], { maxWaitMs: 10_000 }))
-  await Bun.sleep(50)
+  await waitFor(() => activeWaitCount() === 1)
   await produceOk(2)
   const response = await waiting
   expect(offsetsIn(response.responses[0].partitions[0].records)).toEqual([0, 1])
+  expect(activeWaitCount()).toBe(0)
 
-  const startedMs = Date.now()
-  const empty = await t.call(fetch, 12, fetchRequest([{ fetchOffset: 2 }], { maxWaitMs: 150 }))
-  expect(Date.now() - startedMs).toBeGreaterThanOrEqual(140)
-  expect(empty.responses[0].partitions[0].records.length).toBe(0)
+  let answered = false
+  const empty = t.call(fetch, 12, fetchRequest([{ fetchOffset: 2 }], { maxWaitMs: 150 }))
+  void empty.then(() => (answered = true))
+  await waitFor(() => activeWaitCount() === 1)
+  await clock.advance(149)
+  expect(answered).toBe(false)
+  await clock.advance(1)
+  expect((await empty).responses[0].partitions[0].records.length).toBe(0)
+})
+
+test('a long poll is woken by an append to its log, whoever appended', async () => {
+  const waiting = t.call(fetch, 12, fetchRequest([{ fetchOffset: 0 }], { maxWaitMs: 10_000 }))
+  await waitFor(() => activeWaitCount() === 1)
+  // Not through Produce: the log itself wakes its waiters (as for offset commits and followers).
+  await t.broker.logs.get('events', 0)!.append(batchOf(3))
+  const response = await waiting
+  expect(offsetsIn(response.responses[0].partitions[0].records)).toEqual([0, 1, 2])
 })
 
 test('a long poll ends when the broker begins to stop', async () => {
   const waiting = t.call(fetch, 12, fetchRequest([{ fetchOffset: 0 }], { maxWaitMs: 30_000 }))
-  await Bun.sleep(20)
+  await waitFor(() => activeWaitCount() === 1)
   t.broker.stopping = true
+  await clock.advance(stoppingCheckMs)
   const response = await waiting
   expect(response.responses[0].partitions[0].records.length).toBe(0)
   t.broker.stopping = false

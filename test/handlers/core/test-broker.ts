@@ -21,6 +21,7 @@ import {
   buildRecordBatch,
   type BuildRecordBatchOptions,
 } from '../../../src/protocol/record-batch.ts'
+import type { Clock } from '../../../src/storage/clock.ts'
 
 export interface TestBroker {
   broker: Broker & { stopping: boolean }
@@ -37,7 +38,7 @@ export interface TestBroker {
 }
 
 export async function startTestBroker(
-  options: { overrides?: Record<string, string>; dir?: string } = {},
+  options: { overrides?: Record<string, string>; dir?: string; clock?: Clock } = {},
 ): Promise<TestBroker> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'sluice-handlers-'))
   const config = loadBrokerConfig({
@@ -48,7 +49,7 @@ export async function startTestBroker(
       ...options.overrides,
     },
   })
-  const opened = await openBroker(config, { log: () => {} })
+  const opened = await openBroker(config, { log: () => {}, clock: options.clock })
   // The broker as the server gets it, with `stopping` writable so that a test can begin a stop
   // (a long poll ends early) and take it back without closing anything.
   const broker: Broker & { stopping: boolean } = Object.create(opened, {
