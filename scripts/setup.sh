@@ -5,7 +5,10 @@
 #   3. the start-up bundle (dist/cli.js), which bin/sluice runs while it is newer than src/,
 #   4. with --clients, the Debian packages the client tests drive (kcat, librdkafka, the Python
 #      clients, etcd-server for the cluster tests), installed only when running as root and only
-#      when one is missing.
+#      when one is missing,
+#   5. with --clients, Apache Kafka's jars (test/compat/java/pom.xml: clients, Streams, tools and
+#      the broker the bench runs) from Maven Central into Maven's local repository, and the Java
+#      suite compiled against them.
 # Usage: scripts/setup.sh [--quiet] [--clients]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +20,7 @@ for arg in "$@"; do
     --quiet) quiet=1 ;;
     --clients) clients=1 ;;
     -h | --help)
-      sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -81,5 +84,38 @@ if [ "$clients" = 1 ]; then
     fi
   else
     say "client packages present"
+  fi
+fi
+
+# 5. Apache Kafka's jars and the Java suite. The classpath file lists jars in ~/.m2: it is redone
+#    when the pom changed or its first jar is gone.
+java_dir=test/compat/java
+if [ "$clients" = 1 ]; then
+  if ! command -v mvn >/dev/null 2>&1 || ! command -v javac >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      step "installing a JDK and Maven (Debian packages)"
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq >&2
+      apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends openjdk-17-jdk-headless maven >/dev/null
+    else
+      echo "setup: no JDK or Maven; the Java client tests will be skipped" >&2
+    fi
+  fi
+  if command -v mvn >/dev/null 2>&1; then
+    classpath="$java_dir/target/classpath.txt"
+    if [ ! -s "$classpath" ] || [ "$java_dir/pom.xml" -nt "$classpath" ] || [ ! -f "$(cut -d: -f1 "$classpath")" ]; then
+      step "resolving Apache Kafka's jars from Maven Central ($java_dir/pom.xml)"
+      mvn -B -q -Dstyle.color=never -f "$java_dir/pom.xml" dependency:build-classpath -Dmdep.outputFile="$PWD/$classpath" >&2
+    else
+      say "Kafka jars resolved"
+    fi
+    classes="$java_dir/target/classes"
+    if [ ! -f "$classes/SluiceCompat.class" ] || [ -n "$(find "$java_dir/src" "$classpath" -newer "$classes/SluiceCompat.class" 2>/dev/null | head -n 1)" ]; then
+      step "compiling the Java client suite ($java_dir/src)"
+      mkdir -p "$classes"
+      javac -nowarn -d "$classes" -cp "$(cat "$classpath")" "$java_dir"/src/*.java >&2
+    else
+      say "Java client suite compiled"
+    fi
   fi
 fi
