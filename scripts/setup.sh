@@ -20,7 +20,7 @@ for arg in "$@"; do
     --quiet) quiet=1 ;;
     --clients) clients=1 ;;
     -h | --help)
-      sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -105,7 +105,11 @@ if [ "$clients" = 1 ]; then
     classpath="$java_dir/target/classpath.txt"
     if [ ! -s "$classpath" ] || [ "$java_dir/pom.xml" -nt "$classpath" ] || [ ! -f "$(cut -d: -f1 "$classpath")" ]; then
       step "resolving Apache Kafka's jars from Maven Central ($java_dir/pom.xml)"
-      mvn -B -q -Dstyle.color=never -f "$java_dir/pom.xml" dependency:build-classpath -Dmdep.outputFile="$PWD/$classpath" >&2
+      mkdir -p "$java_dir/target"
+      if ! mvn -B -q -f "$java_dir/pom.xml" dependency:build-classpath -Dmdep.outputFile="$PWD/$classpath" >"$java_dir/target/mvn.log" 2>&1; then
+        cat "$java_dir/target/mvn.log" >&2
+        exit 1
+      fi
     else
       say "Kafka jars resolved"
     fi
