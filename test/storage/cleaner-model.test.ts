@@ -14,7 +14,14 @@ import { BatchCursor, buildRecordBatch, decodeRecords } from '../../src/protocol
 import type { Compression } from '../../src/protocol/record-batch.ts'
 import { LogCleaner } from '../../src/storage/log-cleaner.ts'
 import { PartitionLog } from '../../src/storage/partition-log.ts'
-import { makeTempDir, mulberry32, readSlices, removeTempDirs, smallConfig } from './helpers.ts'
+import {
+  makeTempDir,
+  mulberry32,
+  readSlices,
+  removeTempDirs,
+  smallConfig,
+  testCleanerConfig,
+} from './helpers.ts'
 
 afterEach(removeTempDirs)
 
@@ -87,13 +94,7 @@ for (const seed of [11, 12, 13, 14]) {
     let log = open(0)
     const newCleaner = () =>
       new LogCleaner({
-        config: {
-          enable: true,
-          threads: 1,
-          backoffMs: 1000,
-          dedupeBufferBytes: 1 << 20,
-          ioMaxBytesPerSecond: Number.MAX_VALUE,
-        },
+        config: testCleanerConfig,
         logDirs: [logDir],
         logs: () => [{ log, logDir }],
         logger: () => {},

@@ -11,21 +11,19 @@ import { patchBaseOffset, validateBatch } from '../../src/protocol/record-batch.
 import { RECOVERY_POINT_CHECKPOINT, readOffsetCheckpoint } from '../../src/storage/checkpoint.ts'
 import { PartitionLog } from '../../src/storage/partition-log.ts'
 import { crashBatch } from './fixtures/crash-batch.ts'
-import { makeTempDir, readSlices, removeTempDirs, smallConfig } from './helpers.ts'
+import {
+  makeTempDir,
+  mulberry32,
+  readSlices,
+  readUntilKilled,
+  removeTempDirs,
+  smallConfig,
+} from './helpers.ts'
 
 afterEach(removeTempDirs)
 
 const ROUNDS = 20
 const writerPath = join(import.meta.dir, 'fixtures', 'crash-writer.ts')
-
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 test(`every acknowledged batch survives ${ROUNDS} SIGKILLs`, async () => {
   const random = mulberry32(42)
@@ -55,29 +53,6 @@ test(`every acknowledged batch survives ${ROUNDS} SIGKILLs`, async () => {
   }
   expect(acked.size).toBeGreaterThan(ROUNDS)
 }, 60_000)
-
-/** Collects the child's stdout; kills it `killAfterMs` after it says it is ready. */
-async function readUntilKilled(
-  child: Bun.Subprocess<'ignore', 'pipe', 'pipe'>,
-  killAfterMs: number,
-) {
-  const decoder = new TextDecoder()
-  let output = ''
-  let killTimer: ReturnType<typeof setTimeout> | undefined
-  const deadline = setTimeout(() => child.kill('SIGKILL'), 15_000) // a writer that never starts
-  for await (const chunk of child.stdout) {
-    output += decoder.decode(chunk, { stream: true })
-    if (killTimer === undefined && output.includes('ready')) {
-      killTimer = setTimeout(() => child.kill('SIGKILL'), killAfterMs)
-    }
-  }
-  clearTimeout(deadline)
-  await child.exited
-  if (!output.startsWith('ready')) {
-    throw new Error(`writer did not start: ${await new Response(child.stderr).text()}`)
-  }
-  return output
-}
 
 /** Appends part of a batch to the newest .log, as a write cut short by a power loss would. */
 function tearActiveSegment(dir: string, random: () => number): void {

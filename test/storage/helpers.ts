@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildRecordBatch } from '../../src/protocol/record-batch.ts'
 import { defaultLogConfig, type LogConfig } from '../../src/storage/log-config.ts'
+import type { CleanerConfig } from '../../src/storage/log-cleaner.ts'
 
 const dirs: string[] = []
 
@@ -82,4 +83,36 @@ export function mulberry32(seed: number): () => number {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
+}
+
+/** A log cleaner that runs only when a test calls cleanDirtiest (no background loop). */
+export const testCleanerConfig: CleanerConfig = {
+  enable: false,
+  threads: 1,
+  backoffMs: 1000,
+  dedupeBufferBytes: 1 << 20,
+  ioMaxBytesPerSecond: Number.MAX_VALUE,
+}
+
+/** Collects a child's stdout; SIGKILLs it `killAfterMs` after it prints `ready`. */
+export async function readUntilKilled(
+  child: Bun.Subprocess<'ignore', 'pipe', 'pipe'>,
+  killAfterMs: number,
+): Promise<string> {
+  const decoder = new TextDecoder()
+  let output = ''
+  let killTimer: ReturnType<typeof setTimeout> | undefined
+  const deadline = setTimeout(() => child.kill('SIGKILL'), 60_000) // a child that never starts
+  for await (const chunk of child.stdout) {
+    output += decoder.decode(chunk, { stream: true })
+    if (killTimer === undefined && output.includes('ready')) {
+      killTimer = setTimeout(() => child.kill('SIGKILL'), killAfterMs)
+    }
+  }
+  clearTimeout(deadline)
+  await child.exited
+  if (!output.startsWith('ready')) {
+    throw new Error(`the child did not start: ${await new Response(child.stderr).text()}`)
+  }
+  return output
 }
