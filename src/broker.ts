@@ -20,6 +20,7 @@ import { LocalTopicRegistry } from './cluster/topic-registry.ts'
 import { SingleNodeView } from './cluster/single-node-view.ts'
 import { openClusterMetadata, type ClusterMetadata } from './cluster/etcd/cluster-metadata.ts'
 import { OffsetsTopicLog } from './cluster/offsets-topic-log.ts'
+import { startReplication } from './cluster/replication/start.ts'
 import { GroupCoordinator as GroupCoordinatorImpl } from './coordinator/group-coordinator.ts'
 import { groupCoordinatorConfigFrom } from './coordinator/config.ts'
 import { ProducerStateManager as ProducerStateManagerImpl } from './coordinator/producer-state.ts'
@@ -97,6 +98,17 @@ export async function openBroker(
   })
   const groups = new GroupCoordinatorImpl({ config: groupConfig, offsetLog, topics, log, clock })
   await groups.load()
+  // Cluster mode: this broker's replicas lead or follow as the metadata image says.
+  const replicas = metadata
+    ? startReplication({
+        view: metadata,
+        config,
+        logs,
+        producers,
+        topicConfigs: (topic) => metadata.topics.get(topic)?.configs,
+        log,
+      })
+    : undefined
 
   let stopping = false
   let begun: Promise<void> | null = null
@@ -112,6 +124,7 @@ export async function openBroker(
     groups,
     producers,
     fetchSessions: new FetchSessionCacheImpl(),
+    replicas,
     clock,
     log,
     metadata,
@@ -131,6 +144,7 @@ export async function openBroker(
     close(options = {}) {
       closed ??= (async () => {
         await broker.beginStop()
+        await replicas?.close()
         if (options.snapshotProducers !== false) producers.close()
         await logs.close()
         await metadata?.close()

@@ -425,6 +425,50 @@ export const brokerConfigDefinitions = {
     doc: 'Preallocate segment files (topic: preallocate).',
   },
 
+  // Replication (cluster mode; a single node has no followers)
+  'replica.lag.time.max.ms': {
+    type: 'long',
+    default: '30000',
+    validator: { min: 1 },
+    doc: 'A follower that has not caught up with the leader for this long leaves the ISR.',
+  },
+  'replica.fetch.max.bytes': {
+    type: 'int',
+    default: '1048576',
+    validator: { min: 0 },
+    doc: 'Bytes a follower asks for per partition in one fetch (at least one batch comes anyway).',
+  },
+  'replica.fetch.response.max.bytes': {
+    type: 'int',
+    default: '10485760',
+    validator: { min: 0 },
+    doc: 'Bytes a follower asks for in one fetch response, all partitions together.',
+  },
+  'replica.fetch.wait.max.ms': {
+    type: 'int',
+    default: '500',
+    validator: { min: 0 },
+    doc: "How long a follower's fetch waits at the leader for new data.",
+  },
+  'replica.fetch.min.bytes': {
+    type: 'int',
+    default: '1',
+    validator: { min: 1 },
+    doc: "Bytes a follower's fetch waits for before the leader answers.",
+  },
+  'replica.fetch.backoff.ms': {
+    type: 'int',
+    default: '1000',
+    validator: { min: 0 },
+    doc: 'Pause of a replica fetcher after an error before it fetches again.',
+  },
+  'num.replica.fetchers': {
+    type: 'int',
+    default: '1',
+    validator: { min: 1 },
+    doc: 'Fetchers (connections) per leader broker that a follower replicates through.',
+  },
+
   // Group coordinator
   'offsets.topic.num.partitions': {
     type: 'int',

@@ -116,6 +116,8 @@ export class ProducerStateManager {
     log: PartitionLog
     records: Uint8Array
     batch: ProducerBatch
+    /** The leader epoch to stamp (cluster mode); the single node's otherwise. */
+    leaderEpoch?: number
   }): Promise<IdempotentAppend> {
     const { topic, partition, log, records, batch } = request
     return this.withPartitionLock(topic, partition, async () => {
@@ -132,7 +134,9 @@ export class ProducerStateManager {
           logStartOffset: log.logStartOffset,
         }
       }
-      const appended = await log.append(records, { leaderEpoch })
+      const appended = await log.append(records, {
+        leaderEpoch: request.leaderEpoch ?? leaderEpoch,
+      })
       state.record(batch, appended)
       return { kind: 'appended', ...appended }
     })
@@ -161,6 +165,15 @@ export class ProducerStateManager {
     }
     this.loaded.set(stateKey, { log, state })
     return state
+  }
+
+  /**
+   * Forgets one partition's state, so that its next use rebuilds it from the log: a replica that
+   * becomes leader appended as a follower without updating it (Kafka rebuilds it on makeLeader).
+   */
+  forgetPartition(topic: string, partition: number): void {
+    this.loaded.delete(key(topic, partition))
+    this.snapshots.delete(key(topic, partition))
   }
 
   /** Forgets a deleted topic's state, so that a topic created again under its name starts afresh. */

@@ -6,6 +6,12 @@
 // * acks 1 and -1 answer after the append; with one broker every replica is the leader, so -1 is
 //   1 plus the topic's flush policy, which the log applies. acks 0 appends and answers nothing.
 //   Any other acks value is INVALID_REQUIRED_ACKS for every partition.
+// * Cluster mode (broker.replicas): only the leader appends; others answer NOT_LEADER_OR_FOLLOWER
+//   with the current leader and its endpoint (KIP-951, v10+). acks -1 is refused before the
+//   append with NOT_ENOUGH_REPLICAS when the ISR is smaller than min.insync.replicas, then waits
+//   (at most timeoutMs) until the high watermark passes the batch: REQUEST_TIMED_OUT if it does
+//   not, NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below min.insync.replicas meanwhile,
+//   NOT_LEADER_OR_FOLLOWER if leadership moved.
 // * Each partition carries exactly one v2 batch (Kafka's rule from v3): none, several, or a
 //   client-sent control batch is INVALID_RECORD. The log checks CRC and size (CORRUPT_MESSAGE,
 //   MESSAGE_TOO_LARGE against max.message.bytes) and stamps LogAppendTime topics.
@@ -18,8 +24,8 @@
 //   INVALID_TOPIC_EXCEPTION, as Kafka answers a client.
 // * After an append, fetches waiting on the partition are woken.
 //
-// Differs from Kafka: timeoutMs is not used (no replicas to wait for); transactional batches are
-// appended without transaction checks until transactions arrive.
+// Differs from Kafka: on a single node timeoutMs is not used (no replicas to wait for);
+// transactional batches are appended without transaction checks until transactions arrive.
 
 import type {
   ProduceRequest,
@@ -31,6 +37,9 @@ import { BatchCursor, batchIsControl, batchMagic } from '../protocol/record-batc
 import { partitionErrorOf } from '../cluster/partition-errors.ts'
 import { leaderEpoch } from '../cluster/topic-registry.ts'
 import { readProducerBatch } from '../coordinator/producer-state.ts'
+import { ReplicatedPartition } from '../cluster/replication/replicated-partition.ts'
+import type { PartitionRefusal } from '../cluster/replication/replica-manager.ts'
+import type { NodeEndpoint } from '../protocol/messages/shared.ts'
 import type { Handler, RequestContext } from './handler.ts'
 import { keylessRefusal } from './produce/compacted-keys.ts'
 
@@ -55,7 +64,11 @@ export const produce: Handler<ProduceRequest, ProduceResponse> = {
         pending.push(
           refusal !== null
             ? failed(partition.index, refusal, null)
-            : producePartition(ctx, topic.name, partition.index, partition.records),
+            : producePartition(ctx, request, {
+                topic: topic.name,
+                partition: partition.index,
+                records: partition.records,
+              }),
         )
     const results = await Promise.all(pending)
     let next = 0
@@ -66,17 +79,18 @@ export const produce: Handler<ProduceRequest, ProduceResponse> = {
     // acks=0: the client reads no answer, whatever happened (Kafka closes the connection on
     // errors instead; a client that cares about errors does not use acks=0).
     if (request.acks === 0) return undefined
-    return { throttleTimeMs: 0, responses }
+    const nodeEndpoints = version >= 10 ? leaderEndpoints(ctx, results) : undefined
+    return { throttleTimeMs: 0, responses, nodeEndpoints }
   },
 }
 
 async function producePartition(
   ctx: RequestContext,
-  topic: string,
-  partition: number,
-  records: Uint8Array | null,
+  request: ProduceRequest,
+  target: { topic: string; partition: number; records: Uint8Array | null },
 ): Promise<ProduceResponsePartition> {
   const { broker } = ctx
+  const { topic, partition, records } = target
   const info = broker.topics.get(topic)
   if (info?.internal) {
     return failed(
@@ -85,7 +99,24 @@ async function producePartition(
       `Cannot append to internal topic ${topic}`,
     )
   }
-  const log = info ? broker.logs.get(topic, partition) : undefined
+  let replica: ReplicatedPartition | undefined
+  if (broker.replicas) {
+    const checked = broker.replicas.check(topic, partition, {
+      currentLeaderEpoch: -1,
+      requireLeader: true,
+    })
+    if (!(checked instanceof ReplicatedPartition)) return refused(partition, checked)
+    replica = checked
+    const minIsr = minInsyncReplicas(ctx, topic)
+    if (request.acks === -1 && replica.assignment.isr.length < minIsr) {
+      return failed(
+        partition,
+        ErrorCode.NOT_ENOUGH_REPLICAS,
+        `The ISR of ${topic}-${partition} has ${replica.assignment.isr.length} replicas, below min.insync.replicas ${minIsr}`,
+      )
+    }
+  }
+  const log = replica ? replica.log : info ? broker.logs.get(topic, partition) : undefined
   if (!log) {
     return failed(
       partition,
@@ -101,16 +132,24 @@ async function producePartition(
       return failed(partition, refused.errorCode, refused.errorMessage, refused.recordErrors)
   }
   const batch = readProducerBatch(records!)
+  const epoch = replica ? replica.leaderEpoch : leaderEpoch
   try {
     let appended
     if (batch.producerId >= 0) {
-      const request = { topic, partition, log, records: records!, batch }
-      const outcome = await broker.producers.append(request)
+      const append = { topic, partition, log, records: records!, batch, leaderEpoch: epoch }
+      const outcome = await broker.producers.append(append)
       if (outcome.kind === 'error')
         return failed(partition, ErrorCode[outcome.errorName], outcome.message)
       appended = outcome
     } else {
-      appended = await log.append(records!, { leaderEpoch })
+      appended = await log.append(records!, { leaderEpoch: epoch })
+    }
+    if (replica) {
+      const problem = await awaitReplication(ctx, request, {
+        replica,
+        requiredOffset: appended.lastOffset + 1,
+      })
+      if (problem) return problem
     }
     return {
       index: partition,
@@ -125,6 +164,65 @@ async function producePartition(
     const { errorCode, errorMessage } = partitionErrorOf(error)
     return failed(partition, errorCode, errorMessage)
   }
+}
+
+/** acks=all: waits for the ISR (Kafka's DelayedProduce); null when the batch is committed. */
+async function awaitReplication(
+  ctx: RequestContext,
+  request: ProduceRequest,
+  options: { replica: ReplicatedPartition; requiredOffset: number },
+): Promise<ProduceResponsePartition | null> {
+  const replicas = ctx.broker.replicas!
+  const { replica, requiredOffset } = options
+  replicas.afterLeaderAppend(replica)
+  if (request.acks !== -1) return null
+  const outcome = await replicas.waitForHighWatermark(replica, requiredOffset, request.timeoutMs)
+  const name = `${replica.topic}-${replica.partition}`
+  if (outcome === 'timeout') {
+    return failed(
+      replica.partition,
+      ErrorCode.REQUEST_TIMED_OUT,
+      `The ISR of ${name} did not replicate the batch within ${request.timeoutMs} ms`,
+    )
+  }
+  if (outcome === 'not-leader') {
+    const leader = { leaderId: replica.assignment.leader, leaderEpoch: replica.leaderEpoch }
+    return refused(replica.partition, { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, leader })
+  }
+  const minIsr = minInsyncReplicas(ctx, replica.topic)
+  if (replica.assignment.isr.length < minIsr) {
+    return failed(
+      replica.partition,
+      ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+      `The batch was written but the ISR of ${name} shrank to ${replica.assignment.isr.length}, below min.insync.replicas ${minIsr}`,
+    )
+  }
+  return null
+}
+
+function minInsyncReplicas(ctx: RequestContext, topic: string): number {
+  const own = ctx.broker.topics.get(topic)?.configs['min.insync.replicas']
+  return own !== undefined ? Number(own) : ctx.broker.config['min.insync.replicas']
+}
+
+/** KIP-951: the endpoints of the leaders named in NOT_LEADER_OR_FOLLOWER answers. */
+function leaderEndpoints(
+  ctx: RequestContext,
+  results: readonly ProduceResponsePartition[],
+): NodeEndpoint[] | undefined {
+  const replicas = ctx.broker.replicas
+  if (!replicas) return undefined
+  const endpoints = new Map<number, NodeEndpoint>()
+  for (const result of results) {
+    const leaderId = result.currentLeader?.leaderId ?? -1
+    const endpoint = replicas.leaderEndpoint(leaderId)
+    if (endpoint) endpoints.set(leaderId, { ...endpoint, nodeId: leaderId })
+  }
+  return endpoints.size > 0 ? [...endpoints.values()] : undefined
+}
+
+function refused(index: number, refusal: PartitionRefusal): ProduceResponsePartition {
+  return { ...failed(index, refusal.errorCode, null), currentLeader: refusal.leader }
 }
 
 /** Why `records` is not exactly one client batch of magic 2, or null when it is. */

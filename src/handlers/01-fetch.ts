@@ -12,8 +12,15 @@
 //   empty array, never null. lastStableOffset = highWatermark: there are no open transactions.
 // * v13+: an unknown topic id is UNKNOWN_TOPIC_ID for its partitions.
 //
-// Differs from Kafka: one broker leads everything at leader epoch 0, so a currentLeaderEpoch
-// above 0 is UNKNOWN_LEADER_EPOCH and there is never a preferred read replica or diverging epoch.
+// * Cluster mode (broker.replicas): only the leader serves a partition; a currentLeaderEpoch below
+//   its epoch is FENCED_LEADER_EPOCH, above it UNKNOWN_LEADER_EPOCH; a non-leader answers
+//   NOT_LEADER_OR_FOLLOWER with the current leader (v12+) and its endpoint (v16+, KIP-951).
+//   A follower's fetch (replicaId, or replicaState from v15) reads up to the log end and tells the
+//   leader its log end offset; a consumer's reads up to the high watermark.
+//
+// Differs from Kafka: on a single node one broker leads everything at leader epoch 0, so a
+// currentLeaderEpoch above 0 is UNKNOWN_LEADER_EPOCH. There is never a preferred read replica
+// (KIP-392) or diverging epoch (followers truncate with OffsetForLeaderEpoch, KIP-279).
 
 import type {
   FetchRequest,
@@ -27,6 +34,8 @@ import type { TopicRegistry } from '../cluster/topic-registry.ts'
 import { waitForAppend, fetchWaitMsMax } from '../storage/append-waiters.ts'
 import { emptyRecords, readPartitions, type ReadPass } from './fetch/read-partitions.ts'
 import type { Handler, RequestContext } from './handler.ts'
+import type { ReplicaManager } from '../cluster/replication/replica-manager.ts'
+import type { LeaderIdAndEpoch, NodeEndpoint } from '../protocol/messages/shared.ts'
 
 /** Kafka's fetch.max.bytes default: the most one response carries, whatever the client asks. */
 export const fetchResponseBytesMax = 55 * 1024 * 1024
@@ -58,12 +67,16 @@ export const fetch: Handler<FetchRequest, FetchResponse> = {
     const records = new Map<FetchResult, FileSlice | Uint8Array>()
     for (const read of pass.reads) records.set(read.result, read.records)
     const { sessionId, results } = context.respond(pass.reads.map((read) => read.result))
+    const leaders = new Set<number>()
     const responses = assemble([...results, ...unknownIds], {
       records,
       version,
       readCommitted: request.isolationLevel === 1,
+      replicas: ctx.broker.replicas,
+      leaders,
     })
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses }
+    const nodeEndpoints = version >= 16 ? endpointsOf(leaders, ctx.broker.replicas) : undefined
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses, nodeEndpoints }
   },
 }
 
@@ -78,6 +91,8 @@ async function readWithLongPoll(
     topics: broker.topics,
     maxBytes: Math.max(0, Math.min(request.maxBytes, fetchResponseBytesMax)),
     readCommitted: request.isolationLevel === 1,
+    replicas: broker.replicas,
+    replicaId: ctx.header.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId,
   }
   const { clock } = broker
   const deadlineMs = clock.nowMs() + Math.min(Math.max(0, request.maxWaitMs), fetchWaitMsMax)
@@ -158,6 +173,9 @@ function assemble(
     records: Map<FetchResult, FileSlice | Uint8Array>
     version: number
     readCommitted: boolean
+    replicas: ReplicaManager | undefined
+    /** Filled with the leaders named in currentLeader, for nodeEndpoints. */
+    leaders: Set<number>
   },
 ): FetchResponseTopic[] {
   const byTopic = new Map<string, FetchResponseTopic>()
@@ -178,7 +196,35 @@ function assemble(
       abortedTransactions: options.readCommitted ? [] : null,
       preferredReadReplica: -1,
       records: options.records.get(result) ?? emptyRecords,
+      currentLeader: currentLeaderOf(result, options),
     })
   }
   return [...byTopic.values()]
+}
+
+/** KIP-951: who leads, for answers that send the client elsewhere. */
+function currentLeaderOf(
+  result: FetchResult,
+  options: { replicas: ReplicaManager | undefined; leaders: Set<number> },
+): LeaderIdAndEpoch | undefined {
+  const { errorCode, target } = result
+  if (!options.replicas) return undefined
+  if (errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER && errorCode !== ErrorCode.FENCED_LEADER_EPOCH)
+    return undefined
+  const assignment = options.replicas.view.assignment(target.topic, target.partition)
+  if (!assignment) return undefined
+  options.leaders.add(assignment.leader)
+  return { leaderId: assignment.leader, leaderEpoch: assignment.leaderEpoch }
+}
+
+function endpointsOf(
+  leaders: Set<number>,
+  replicas: ReplicaManager | undefined,
+): NodeEndpoint[] | undefined {
+  const endpoints: NodeEndpoint[] = []
+  for (const leaderId of leaders) {
+    const endpoint = replicas?.leaderEndpoint(leaderId)
+    if (endpoint) endpoints.push({ ...endpoint })
+  }
+  return endpoints.length > 0 ? endpoints : undefined
 }

@@ -11,8 +11,12 @@
 //   offset -1 / timestamp -1 when no record is that late.
 // The special timestamps answer timestamp -1, as Kafka does.
 //
-// Differs from Kafka: leader epoch is always 0 (one broker), so currentLeaderEpoch above 0 is
-// UNKNOWN_LEADER_EPOCH.
+// Cluster mode (broker.replicas): only the leader answers (NOT_LEADER_OR_FOLLOWER otherwise),
+// after checking currentLeaderEpoch (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH); latest is its
+// high watermark, and the answer carries its leader epoch.
+//
+// Differs from Kafka: on a single node the leader epoch is always 0, so currentLeaderEpoch above
+// 0 is UNKNOWN_LEADER_EPOCH. The epoch answered is the current one, not the found offset's.
 
 import type {
   ListOffsetsRequest,
@@ -22,7 +26,7 @@ import type {
 } from '../protocol/messages/02-list-offsets.ts'
 import { ErrorCode } from '../protocol/errors.ts'
 import type { PartitionLog } from '../storage/partition-log.ts'
-import { leaderEpoch } from '../cluster/topic-registry.ts'
+import { partitionLeader } from './partition-leader.ts'
 import type { Handler } from './handler.ts'
 
 const LATEST = -1
@@ -42,14 +46,13 @@ export const listOffsets: Handler<ListOffsetsRequest, ListOffsetsResponse> = {
       topics: request.topics.map((topic) => ({
         name: topic.name,
         partitions: topic.partitions.map((partition) => {
-          const log = broker.topics.get(topic.name)
-            ? broker.logs.get(topic.name, partition.partitionIndex)
-            : undefined
-          if (!log) return failed(partition.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
-          if (partition.currentLeaderEpoch > leaderEpoch) {
-            return failed(partition.partitionIndex, ErrorCode.UNKNOWN_LEADER_EPOCH)
-          }
-          return lookUp(log, partition, version)
+          const found = partitionLeader(ctx, {
+            topic: topic.name,
+            partition: partition.partitionIndex,
+            currentLeaderEpoch: partition.currentLeaderEpoch,
+          })
+          if (typeof found === 'number') return failed(partition.partitionIndex, found)
+          return lookUp(found.log, partition, { version, epoch: found.epoch })
         }),
       })),
     }
@@ -59,14 +62,15 @@ export const listOffsets: Handler<ListOffsetsRequest, ListOffsetsResponse> = {
 function lookUp(
   log: PartitionLog,
   partition: ListOffsetsRequestPartition,
-  version: number,
+  options: { version: number; epoch: number },
 ): ListOffsetsResponsePartition {
+  const { version } = options
   const answer = (offset: number, timestamp: number): ListOffsetsResponsePartition => ({
     partitionIndex: partition.partitionIndex,
     errorCode: ErrorCode.NONE,
     timestamp,
     offset,
-    leaderEpoch: offset >= 0 ? leaderEpoch : -1,
+    leaderEpoch: offset >= 0 ? options.epoch : -1,
   })
   switch (partition.timestamp) {
     case LATEST:

@@ -1,10 +1,12 @@
 // OffsetForLeaderEpoch (key 23): versions 0-4, flexible from 4.
 //
-// Behaviour: one broker has led every partition at leader epoch 0 since its creation, so epoch 0
-// ends at the logEndOffset; a later epoch is unknown and answered with epoch -1 / offset -1, as
-// Kafka answers an epoch above its latest. currentLeaderEpoch above 0 is UNKNOWN_LEADER_EPOCH.
-//
-// Differs from Kafka: no leader epoch cache is kept, since the epoch never changes.
+// Behaviour: the answer comes from the partition's leader-epoch-checkpoint (Kafka's
+// LeaderEpochFileCache.endOffsetFor): the current epoch ends at the log end offset; an older one
+// at the next known epoch's start, named by the largest known epoch not above it; an epoch above
+// every known one is answered with epoch -1 / offset -1. Followers use it to truncate (KIP-279).
+// * Single node: the leader epoch is 0; currentLeaderEpoch above it is UNKNOWN_LEADER_EPOCH.
+// * Cluster mode: only the leader answers (NOT_LEADER_OR_FOLLOWER), after checking
+//   currentLeaderEpoch (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH).
 
 import type {
   EpochEndOffset,
@@ -12,7 +14,7 @@ import type {
   OffsetForLeaderEpochResponse,
 } from '../protocol/messages/23-offset-for-leader-epoch.ts'
 import { ErrorCode } from '../protocol/errors.ts'
-import { leaderEpoch } from '../cluster/topic-registry.ts'
+import { partitionLeader } from './partition-leader.ts'
 import type { Handler } from './handler.ts'
 
 export const offsetForLeaderEpoch: Handler<
@@ -23,7 +25,6 @@ export const offsetForLeaderEpoch: Handler<
   minVersion: 0,
   maxVersion: 4,
   handle(request, ctx) {
-    const { broker } = ctx
     return {
       throttleTimeMs: 0,
       topics: request.topics.map((topic) => ({
@@ -35,14 +36,13 @@ export const offsetForLeaderEpoch: Handler<
             leaderEpoch: epoch,
             endOffset,
           })
-          const log = broker.topics.get(topic.topic)
-            ? broker.logs.get(topic.topic, partition.partition)
-            : undefined
-          if (!log) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1, -1)
-          if (partition.currentLeaderEpoch > leaderEpoch)
-            return answer(ErrorCode.UNKNOWN_LEADER_EPOCH, -1, -1)
-          if (partition.leaderEpoch !== leaderEpoch) return answer(ErrorCode.NONE, -1, -1)
-          return answer(ErrorCode.NONE, leaderEpoch, log.logEndOffset)
+          const found = partitionLeader(ctx, { topic: topic.topic, ...partition })
+          if (typeof found === 'number') return answer(found, -1, -1)
+          const { log, epoch } = found
+          if (partition.leaderEpoch === epoch)
+            return answer(ErrorCode.NONE, epoch, log.logEndOffset)
+          const end = log.epochs.endOffsetFor(partition.leaderEpoch, log.logEndOffset)
+          return answer(ErrorCode.NONE, end.epoch, end.endOffset)
         }),
       })),
     }

@@ -10,6 +10,7 @@ import type { ProducerStateManager } from '../coordinator/producer-state.ts'
 import type { FetchSessionCache } from '../coordinator/fetch-sessions.ts'
 import type { ClusterMetadataView } from '../cluster/partition-state.ts'
 import type { Clock } from '../coordinator/types.ts'
+import type { ReplicaManager } from '../cluster/replication/replica-manager.ts'
 
 export interface Broker {
   config: BrokerConfig
@@ -24,6 +25,8 @@ export interface Broker {
   groups: GroupCoordinator
   producers: ProducerStateManager
   fetchSessions: FetchSessionCache
+  /** Cluster mode's replication; absent on a single node, where this broker leads everything. */
+  replicas?: ReplicaManager
   clock: Clock
   /** One line to the broker's log, prefixed with a timestamp by the implementation. */
   log(line: string): void

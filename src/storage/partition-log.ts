@@ -546,7 +546,13 @@ export class PartitionLog {
   /** Removes every offset ≥ `offset` (a follower truncating to its leader). */
   async truncateTo(offset: number): Promise<void> {
     this.ensureWritable()
-    if (offset >= this.logEndOffset) return
+    if (offset >= this.logEndOffset) {
+      // A leader that appended nothing in its epoch left that epoch's entry at the log end; as a
+      // follower it must go, or the leader's older-epoch batches would be filed under it (Kafka
+      // truncates the epoch cache here too).
+      this.epochs.truncateFromEnd(this.logEndOffset)
+      return
+    }
     if (offset <= this.segments[0]!.baseOffset || offset < this.startOffset) {
       this.replaceAllSegments(offset)
     } else {

@@ -99,6 +99,15 @@ describe('PartitionLog leader epochs', () => {
     await reopened.close()
   })
 
+  test('truncating to the log end drops an epoch that began there with no records (a leader deposed before writing)', async () => {
+    const log = openLog(makeTempDir())
+    await log.append(makeBatch({ count: 3 }), { leaderEpoch: 1 })
+    log.epochs.assign(4, 3) // became leader in epoch 4, wrote nothing
+    await log.truncateTo(3)
+    expect(log.epochs.all()).toEqual([{ epoch: 1, startOffset: 0 }])
+    await log.close()
+  })
+
   test('an entry at or past the log end (crash between checkpoint and append) is dropped at open', async () => {
     const dir = makeTempDir()
     const log = openLog(dir)

@@ -6,6 +6,10 @@
 // exceed both by returning one whole batch (the "at least one batch" rule that keeps a consumer
 // from stalling on a batch larger than its limits), later ones may not. A read returns the slice
 // of one segment, as Kafka's does; the next fetch continues in the next segment.
+//
+// In cluster mode (a ReplicaManager given) only the leader serves a partition, after checking the
+// fetch's currentLeaderEpoch; a consumer reads up to the high watermark, a follower (replicaId ≥ 0)
+// up to the log end, and its fetch offset tells the leader how far it has replicated.
 
 import type { FileSlice } from '../../protocol/file-slice.ts'
 import type { LogManager } from '../../storage/log-manager.ts'
@@ -13,6 +17,8 @@ import type { PartitionLog } from '../../storage/partition-log.ts'
 import { leaderEpoch, type TopicRegistry } from '../../cluster/topic-registry.ts'
 import { partitionErrorOf } from '../../cluster/partition-errors.ts'
 import { ErrorCode } from '../../protocol/errors.ts'
+import type { ReplicaManager } from '../../cluster/replication/replica-manager.ts'
+import { ReplicatedPartition } from '../../cluster/replication/replicated-partition.ts'
 import type { FetchResult, FetchTarget } from '../../coordinator/fetch-sessions.ts'
 
 export const emptyRecords = new Uint8Array(0)
@@ -29,10 +35,17 @@ export interface ReadPass {
   anyError: boolean
 }
 
-export function readPartitions(
-  targets: readonly FetchTarget[],
-  options: { logs: LogManager; topics: TopicRegistry; maxBytes: number; readCommitted: boolean },
-): ReadPass {
+export interface ReadOptions {
+  logs: LogManager
+  topics: TopicRegistry
+  maxBytes: number
+  readCommitted: boolean
+  replicas?: ReplicaManager | undefined
+  /** The fetching follower's node id, or -1 for a consumer. */
+  replicaId: number
+}
+
+export function readPartitions(targets: readonly FetchTarget[], options: ReadOptions): ReadPass {
   let bytesLeft = options.maxBytes
   let minOneBatch = true
   let anyError = false
@@ -53,8 +66,9 @@ export function readPartitions(
 
 function readPartition(
   target: FetchTarget,
-  options: { logs: LogManager; topics: TopicRegistry; maxBytes: number; minOneBatch: boolean },
+  options: ReadOptions & { minOneBatch: boolean },
 ): PartitionRead {
+  if (options.replicas) return readReplica(target, options, options.replicas)
   const topic = options.topics.get(target.topic)
   if (!topic || (target.topicId !== '' && topic.topicId !== target.topicId)) {
     return failed(
@@ -66,6 +80,37 @@ function readPartition(
   if (!log) return failed(target, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
   if (target.currentLeaderEpoch > leaderEpoch)
     return failed(target, ErrorCode.UNKNOWN_LEADER_EPOCH, log)
+  return readLog(target, options, { log, maxOffset: log.highWatermark })
+}
+
+/** Cluster mode: the leader's replica only, in the epoch the fetcher names. */
+function readReplica(
+  target: FetchTarget,
+  options: ReadOptions & { minOneBatch: boolean },
+  replicas: ReplicaManager,
+): PartitionRead {
+  const known = options.topics.get(target.topic)
+  if (known && target.topicId !== '' && known.topicId !== target.topicId)
+    return failed(target, ErrorCode.UNKNOWN_TOPIC_ID)
+  const checked = replicas.check(target.topic, target.partition, {
+    currentLeaderEpoch: target.currentLeaderEpoch,
+    requireLeader: true,
+  })
+  if (!(checked instanceof ReplicatedPartition)) return failed(target, checked.errorCode)
+  const { log } = checked
+  if (options.replicaId < 0) return readLog(target, options, { log, maxOffset: log.highWatermark })
+  // A follower past our log end has diverged: it gets OFFSET_OUT_OF_RANGE and truncates.
+  if (target.fetchOffset <= log.logEndOffset)
+    replicas.recordFollowerFetch(checked, options.replicaId, target.fetchOffset)
+  return readLog(target, options, { log, maxOffset: log.logEndOffset })
+}
+
+function readLog(
+  target: FetchTarget,
+  options: { maxBytes: number; minOneBatch: boolean },
+  source: { log: PartitionLog; maxOffset: number },
+): PartitionRead {
+  const { log } = source
   const offsets = {
     highWatermark: log.highWatermark,
     lastStableOffset: log.highWatermark,
@@ -75,7 +120,7 @@ function readPartition(
     const read = log.read({
       fetchOffset: target.fetchOffset,
       maxBytes: Math.min(target.partitionMaxBytes, options.maxBytes),
-      maxOffset: offsets.highWatermark,
+      maxOffset: source.maxOffset,
       minOneBatch: options.minOneBatch,
     })
     const slice = read.slices[0]

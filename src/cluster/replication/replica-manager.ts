@@ -1,0 +1,300 @@
+// ReplicaManager (Kafka's): the local replicas of a cluster-mode broker and what they do as the
+// controller's decisions arrive through ClusterMetadataView.onChange.
+//
+// * An assignment naming this broker opens the partition's log and makes the replica leader or
+//   follower in the assignment's leader epoch. A follower is handed to the FetcherManager, which
+//   truncates it against the leader and then fetches; a leader is taken from it.
+// * The leader learns each follower's log end offset from its Fetch requests (replica id ≥ 0),
+//   advances the high watermark, and asks the controller (alterIsr, a compare-and-set on the
+//   partition epoch) to add a follower that caught up or, every lagTimeMaxMs / 2, to drop those
+//   that have not caught up for lagTimeMaxMs. One ISR change per partition is in flight at once.
+// * acks=all produce requests wait here (Kafka's DelayedProduce purgatory) until the high
+//   watermark passes their batch, the request's timeout, or the replica stops leading.
+// * Handlers ask `check` before serving a partition: it answers with the replica, or with the
+//   error and the current leader (KIP-951) for a non-leader or a stale/unknown leader epoch.
+
+import type { PartitionLog } from '../../storage/partition-log.ts'
+import { ErrorCode } from '../../protocol/errors.ts'
+import type {
+  BrokerEndpoint,
+  ClusterMetadataView,
+  PartitionAssignment,
+} from '../partition-state.ts'
+import type { ReplicationConfig } from './config.ts'
+import { ReplicatedPartition } from './replicated-partition.ts'
+
+export interface PartitionRefusal {
+  errorCode: number
+  leader: { leaderId: number; leaderEpoch: number }
+}
+
+export type WaitOutcome = 'replicated' | 'timeout' | 'not-leader'
+
+/** What a ReplicaManager tells its follower side (FetcherManager implements it). */
+export interface FollowerFetching {
+  follow(replica: ReplicatedPartition): void
+  unfollow(replica: ReplicatedPartition): void
+  close(): Promise<void>
+}
+
+export interface ReplicaManagerOptions {
+  view: ClusterMetadataView
+  config: ReplicationConfig
+  /** Opens, creating it when missing, the local log of an assigned partition. */
+  openLog(assignment: PartitionAssignment): Promise<PartitionLog>
+  log(line: string): void
+  /** Builds the follower side once the manager exists; none in tests of the leader side. */
+  fetching?: (manager: ReplicaManager) => FollowerFetching
+  /** A replica became leader: producer state must be rebuilt from its log. */
+  onBecomeLeader?(replica: ReplicatedPartition): void
+  nowMs?: () => number
+}
+
+interface Waiter {
+  requiredOffset: number
+  finish(outcome: WaitOutcome): void
+}
+
+const key = (topic: string, partition: number) => `${topic}\u0000${partition}`
+
+export class ReplicaManager {
+  readonly nodeId: number
+  private readonly replicas = new Map<string, ReplicatedPartition>()
+  private readonly waiters = new Map<ReplicatedPartition, Set<Waiter>>()
+  private readonly isrInFlight = new Set<ReplicatedPartition>()
+  private readonly fetching: FollowerFetching | null
+  private readonly now: () => number
+  private applying: Promise<void> = Promise.resolve()
+  private readonly unsubscribe: () => void
+  private readonly isrTimer: ReturnType<typeof setInterval>
+  private closed = false
+
+  constructor(private readonly options: ReplicaManagerOptions) {
+    this.nodeId = options.view.nodeId
+    this.now = options.nowMs ?? Date.now
+    this.fetching = options.fetching?.(this) ?? null
+    // Changes are applied one batch after another: opening a log is async, roles must not race.
+    this.unsubscribe = options.view.onChange((changed) => {
+      this.applying = this.applying
+        .then(() => this.applyAssignments(changed))
+        .catch((error) => options.log(`replication: applying assignments failed: ${error}`))
+    })
+    this.isrTimer = setInterval(
+      () => this.shrinkIsrs(),
+      Math.max(1, Math.floor(options.config.lagTimeMaxMs / 2)),
+    )
+    this.isrTimer.unref?.()
+  }
+
+  get view(): ClusterMetadataView {
+    return this.options.view
+  }
+
+  get config(): ReplicationConfig {
+    return this.options.config
+  }
+
+  log(line: string): void {
+    this.options.log(line)
+  }
+
+  /** Resolves once every assignment received so far is applied (tests, startup). */
+  settled(): Promise<void> {
+    return this.applying
+  }
+
+  replica(topic: string, partition: number): ReplicatedPartition | undefined {
+    return this.replicas.get(key(topic, partition))
+  }
+
+  all(): Iterable<ReplicatedPartition> {
+    return this.replicas.values()
+  }
+
+  private async applyAssignments(changed: readonly PartitionAssignment[]): Promise<void> {
+    for (const assignment of changed) {
+      if (this.closed) return
+      const id = key(assignment.topic, assignment.partition)
+      let replica = this.replicas.get(id)
+      if (!assignment.replicas.includes(this.nodeId)) {
+        if (replica) this.remove(replica)
+        continue
+      }
+      let role
+      if (!replica) {
+        const log = await this.options.openLog(assignment)
+        replica = new ReplicatedPartition(log, this.nodeId, assignment)
+        this.replicas.set(id, replica)
+        role = replica.start(this.now())
+      } else {
+        role = replica.apply(assignment, this.now())
+      }
+      this.afterRoleChange(replica, role)
+    }
+  }
+
+  private afterRoleChange(replica: ReplicatedPartition, role: string): void {
+    const { topic, partition, leaderEpoch } = replica
+    if (role === 'became-leader') {
+      this.options.log(`replication: leading ${topic}-${partition} in epoch ${leaderEpoch}`)
+      this.fetching?.unfollow(replica)
+      this.options.onBecomeLeader?.(replica)
+      this.advance(replica)
+    } else if (role === 'became-follower') {
+      this.options.log(
+        `replication: following ${replica.assignment.leader} for ${topic}-${partition} in epoch ${leaderEpoch}`,
+      )
+      this.finishWaiters(replica, 'not-leader')
+      this.fetching?.follow(replica)
+    } else if (role === 'unchanged' && replica.isLeader) {
+      this.advance(replica) // the ISR may have shrunk to the replicas already caught up
+    }
+  }
+
+  private remove(replica: ReplicatedPartition): void {
+    this.replicas.delete(key(replica.topic, replica.partition))
+    this.fetching?.unfollow(replica)
+    this.finishWaiters(replica, 'not-leader')
+  }
+
+  /** The local replica if it may serve this request, else the error and who leads. */
+  check(
+    topic: string,
+    partition: number,
+    opts: { currentLeaderEpoch: number; requireLeader: boolean },
+  ): ReplicatedPartition | PartitionRefusal {
+    const replica = this.replica(topic, partition)
+    const assignment = replica?.assignment ?? this.view.assignment(topic, partition)
+    const leader = {
+      leaderId: assignment?.leader ?? -1,
+      leaderEpoch: assignment?.leaderEpoch ?? -1,
+    }
+    if (!replica) {
+      const errorCode = assignment
+        ? ErrorCode.NOT_LEADER_OR_FOLLOWER
+        : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+      return { errorCode, leader }
+    }
+    const current = opts.currentLeaderEpoch
+    if (current >= 0 && current < replica.leaderEpoch)
+      return { errorCode: ErrorCode.FENCED_LEADER_EPOCH, leader }
+    if (current > replica.leaderEpoch) return { errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH, leader }
+    if (opts.requireLeader && !replica.isLeader)
+      return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, leader }
+    return replica
+  }
+
+  /** The endpoint of a partition's leader, for KIP-951's nodeEndpoints. */
+  leaderEndpoint(leaderId: number): BrokerEndpoint | undefined {
+    return leaderId >= 0 ? this.view.broker(leaderId) : undefined
+  }
+
+  /** After a leader's append: with an ISR of one, the high watermark moves at once. */
+  afterLeaderAppend(replica: ReplicatedPartition): void {
+    this.advance(replica)
+  }
+
+  /** A follower fetched at `fetchOffset` from this leader. */
+  recordFollowerFetch(replica: ReplicatedPartition, replicaId: number, fetchOffset: number): void {
+    if (!replica.isLeader || !replica.updateFollowerFetch(replicaId, fetchOffset, this.now()))
+      return
+    if (replica.canJoinIsr(replicaId))
+      this.requestIsr(replica, [...replica.assignment.isr, replicaId], 'caught up')
+    this.advance(replica)
+  }
+
+  /**
+   * Waits until the high watermark reaches `requiredOffset` (acks=all), at most `timeoutMs`.
+   * Waiters are bounded by the requests in flight, which the server bounds per connection.
+   */
+  waitForHighWatermark(
+    replica: ReplicatedPartition,
+    requiredOffset: number,
+    timeoutMs: number,
+  ): Promise<WaitOutcome> {
+    if (!replica.isLeader) return Promise.resolve('not-leader')
+    if (replica.log.highWatermark >= requiredOffset) return Promise.resolve('replicated')
+    return new Promise((resolve) => {
+      let waiting = this.waiters.get(replica)
+      if (!waiting) this.waiters.set(replica, (waiting = new Set()))
+      const set = waiting
+      const waiter: Waiter = {
+        requiredOffset,
+        finish: (outcome) => {
+          clearTimeout(timer)
+          set.delete(waiter)
+          resolve(outcome)
+        },
+      }
+      const timer = setTimeout(() => waiter.finish('timeout'), Math.max(0, timeoutMs))
+      set.add(waiter)
+    })
+  }
+
+  private advance(replica: ReplicatedPartition): void {
+    // The log itself wakes consumers' long polls when its high watermark moves.
+    if (!replica.maybeAdvanceHighWatermark()) return
+    const waiting = this.waiters.get(replica)
+    if (!waiting) return
+    const highWatermark = replica.log.highWatermark
+    for (const waiter of [...waiting])
+      if (waiter.requiredOffset <= highWatermark) waiter.finish('replicated')
+  }
+
+  private finishWaiters(replica: ReplicatedPartition, outcome: WaitOutcome): void {
+    const waiting = this.waiters.get(replica)
+    if (!waiting) return
+    for (const waiter of [...waiting]) waiter.finish(outcome)
+    this.waiters.delete(replica)
+  }
+
+  /** Drops ISR members that have not caught up for lagTimeMaxMs (Kafka's maybeShrinkIsr). */
+  shrinkIsrs(): void {
+    const nowMs = this.now()
+    for (const replica of this.replicas.values()) {
+      if (!replica.isLeader) continue
+      const lagging = replica.laggingReplicas(nowMs, this.config.lagTimeMaxMs)
+      if (lagging.length === 0) continue
+      const isr = replica.assignment.isr.filter((member) => !lagging.includes(member))
+      this.requestIsr(replica, isr, `replicas ${lagging.join(',')} lag`)
+    }
+  }
+
+  private requestIsr(replica: ReplicatedPartition, isr: number[], why: string): void {
+    if (this.isrInFlight.has(replica)) return
+    this.isrInFlight.add(replica)
+    const { assignment } = replica
+    replica.pendingIsr = isr
+    const name = `${replica.topic}-${replica.partition}`
+    this.options.log(
+      `replication: ISR of ${name} ${assignment.isr.join(',')} → ${isr.join(',')} (${why})`,
+    )
+    this.view
+      .alterIsr({
+        topic: replica.topic,
+        partition: replica.partition,
+        leaderEpoch: assignment.leaderEpoch,
+        expectedPartitionEpoch: assignment.partitionEpoch,
+        isr,
+      })
+      .then((applied) => {
+        if (applied) this.afterRoleChange(replica, replica.apply(applied, this.now()))
+        else if (replica.pendingIsr === isr) replica.pendingIsr = null
+      })
+      .catch((error) => {
+        if (replica.pendingIsr === isr) replica.pendingIsr = null
+        this.options.log(`replication: ISR change of ${name} failed: ${error}`)
+      })
+      .finally(() => this.isrInFlight.delete(replica))
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.unsubscribe()
+    clearInterval(this.isrTimer)
+    for (const replica of this.replicas.values()) this.finishWaiters(replica, 'not-leader')
+    await this.applying
+    await this.fetching?.close()
+  }
+}

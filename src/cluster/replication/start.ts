@@ -1,0 +1,38 @@
+// Assembles cluster mode's replication for a broker: a ReplicaManager over the metadata view,
+// with the follower side (FetcherManager), logs opened (created on first assignment) through the
+// LogManager, and producer state rebuilt from the log whenever this broker becomes leader.
+
+import type { BrokerConfig } from '../../config.ts'
+import { resolveLogConfig } from '../../config.ts'
+import type { ProducerStateManager } from '../../coordinator/producer-state.ts'
+import type { LogManager } from '../../storage/log-manager.ts'
+import type { ClusterMetadataView } from '../partition-state.ts'
+import { replicationConfigFrom } from './config.ts'
+import { FetcherManager } from './replica-fetcher.ts'
+import { ReplicaManager } from './replica-manager.ts'
+
+export function startReplication(options: {
+  view: ClusterMetadataView
+  config: BrokerConfig
+  logs: LogManager
+  producers: ProducerStateManager
+  /** The topic's own config overrides, when the metadata image knows them. */
+  topicConfigs?: (topic: string) => Record<string, string> | undefined
+  log(line: string): void
+}): ReplicaManager {
+  const { logs, config, producers } = options
+  return new ReplicaManager({
+    view: options.view,
+    config: replicationConfigFrom(config),
+    log: options.log,
+    openLog: async ({ topic, partition }) =>
+      logs.get(topic, partition) ??
+      (await logs.create(
+        topic,
+        partition,
+        resolveLogConfig(options.topicConfigs?.(topic) ?? {}, config),
+      )),
+    fetching: (manager) => new FetcherManager(manager),
+    onBecomeLeader: (replica) => producers.forgetPartition(replica.topic, replica.partition),
+  })
+}

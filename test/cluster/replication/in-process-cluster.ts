@@ -1,0 +1,249 @@
+// Several brokers in one process for replication tests: each a real LogManager in its own temp
+// dir, real handlers behind a real listener on 127.0.0.1 (port 0), and a real ReplicaManager with
+// replica fetchers over real sockets. Only the controller is a fake: FakeController holds the
+// assignments in memory, applies ISR changes with the same compare-and-set as etcd's image, and
+// can hold back a node's notifications (a node that has not heard of a leader change yet).
+
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { openBroker, type Broker } from '../../../src/broker.ts'
+import { Connection } from '../../../src/cli/client.ts'
+import type {
+  AlterIsrRequest,
+  BrokerEndpoint,
+  ClusterMetadataView,
+  PartitionAssignment,
+} from '../../../src/cluster/partition-state.ts'
+import type { ReplicaManager } from '../../../src/cluster/replication/replica-manager.ts'
+import { startReplication } from '../../../src/cluster/replication/start.ts'
+import { loadBrokerConfig } from '../../../src/config.ts'
+import { handlers } from '../../../src/handlers/index.ts'
+import { buildRecordBatch } from '../../../src/protocol/record-batch.ts'
+import { startServer, type RunningServer } from '../../../src/server/index.ts'
+
+const key = (topic: string, partition: number) => `${topic}-${partition}`
+
+export class FakeController {
+  readonly assignments = new Map<string, PartitionAssignment>()
+  readonly brokers = new Map<number, BrokerEndpoint>()
+  readonly views = new Map<number, FakeView>()
+  alterIsrCount = 0
+
+  viewFor(nodeId: number): FakeView {
+    const view = new FakeView(nodeId, this)
+    this.views.set(nodeId, view)
+    return view
+  }
+
+  /** Sets an assignment (bumping partitionEpoch) and tells every view. */
+  set(assignment: Omit<PartitionAssignment, 'partitionEpoch'>): PartitionAssignment {
+    const previous = this.assignments.get(key(assignment.topic, assignment.partition))
+    const next = { ...assignment, partitionEpoch: (previous?.partitionEpoch ?? -1) + 1 }
+    this.assignments.set(key(next.topic, next.partition), next)
+    for (const view of this.views.values()) view.deliver([next])
+    return next
+  }
+
+  /** Elects `leader` in a new leader epoch (ISR given or kept). */
+  elect(topic: string, partition: number, leader: number, isr?: number[]): PartitionAssignment {
+    const current = this.assignments.get(key(topic, partition))!
+    return this.set({
+      ...current,
+      leader,
+      isr: isr ?? current.isr,
+      leaderEpoch: current.leaderEpoch + 1,
+    })
+  }
+
+  get(topic: string, partition: number): PartitionAssignment | undefined {
+    return this.assignments.get(key(topic, partition))
+  }
+
+  alterIsr(request: AlterIsrRequest): Promise<PartitionAssignment | null> {
+    this.alterIsrCount++
+    const current = this.assignments.get(key(request.topic, request.partition))
+    if (
+      !current ||
+      current.leaderEpoch !== request.leaderEpoch ||
+      current.partitionEpoch !== request.expectedPartitionEpoch
+    )
+      return Promise.resolve(null)
+    const next = this.set({ ...current, isr: [...request.isr] })
+    return Promise.resolve(next)
+  }
+}
+
+export class FakeView implements ClusterMetadataView {
+  private readonly listeners = new Set<(changed: readonly PartitionAssignment[]) => void>()
+  /** While set, changes wait here instead of reaching the node. */
+  held: PartitionAssignment[] | null = null
+
+  constructor(
+    readonly nodeId: number,
+    private readonly controller: FakeController,
+  ) {}
+
+  controllerId(): number {
+    return 0 // the fake controller is no broker
+  }
+  liveBrokers(): readonly BrokerEndpoint[] {
+    return [...this.controller.brokers.values()]
+  }
+  broker(nodeId: number): BrokerEndpoint | undefined {
+    return this.controller.brokers.get(nodeId)
+  }
+  assignment(topic: string, partition: number): PartitionAssignment | undefined {
+    return this.controller.get(topic, partition)
+  }
+  *localAssignments(): Iterable<PartitionAssignment> {
+    for (const a of this.controller.assignments.values())
+      if (a.replicas.includes(this.nodeId)) yield a
+  }
+  onChange(listener: (changed: readonly PartitionAssignment[]) => void): () => void {
+    this.listeners.add(listener)
+    listener([...this.controller.assignments.values()])
+    return () => this.listeners.delete(listener)
+  }
+  alterIsr(request: AlterIsrRequest): Promise<PartitionAssignment | null> {
+    return this.controller.alterIsr(request)
+  }
+
+  deliver(changed: PartitionAssignment[]): void {
+    if (this.held) {
+      this.held.push(...changed)
+      return
+    }
+    for (const listener of this.listeners) listener(changed)
+  }
+
+  hold(): void {
+    this.held ??= []
+  }
+
+  release(): void {
+    const held = this.held ?? []
+    this.held = null
+    if (held.length > 0) this.deliver(held)
+  }
+}
+
+export interface TestNode {
+  nodeId: number
+  dir: string
+  broker: Broker
+  replicas: ReplicaManager
+  address: { host: string; port: number }
+  /** One request over this node's test connection, through the real codec. */
+  send(api: { key: number; version: number }, body: unknown): Promise<any>
+  stop(): Promise<void>
+}
+
+export async function startNode(
+  controller: FakeController,
+  nodeId: number,
+  overrides: Record<string, string> = {},
+  existingDir?: string,
+): Promise<TestNode> {
+  const dir = existingDir ?? mkdtempSync(join(tmpdir(), `sluice-replication-${nodeId}-`))
+  const config = loadBrokerConfig({
+    overrides: {
+      'log.dirs': dir,
+      'node.id': String(nodeId),
+      'cluster.id': 'sluice-replication-test',
+      'log.retention.check.interval.ms': '3600000',
+      ...overrides,
+    },
+  })
+  const lines: string[] = []
+  const log = (line: string) => {
+    lines.push(line)
+    if (process.env.SLUICE_TEST_VERBOSE) console.log(`[node ${nodeId}] ${line}`)
+  }
+  const broker = await openBroker(config, { log })
+  const server: RunningServer = await startServer({
+    broker,
+    handlers,
+    host: '127.0.0.1',
+    port: 0,
+  })
+  broker.advertised.port = server.port
+  controller.brokers.set(nodeId, { nodeId, host: '127.0.0.1', port: server.port, rack: null })
+  const replicas = startReplication({
+    view: controller.viewFor(nodeId),
+    config,
+    logs: broker.logs,
+    producers: broker.producers,
+    log,
+  })
+  broker.replicas = replicas
+  await replicas.settled()
+  const connection = new Connection({ host: '127.0.0.1', port: server.port })
+  return {
+    nodeId,
+    dir,
+    broker,
+    replicas,
+    address: { host: '127.0.0.1', port: server.port },
+    send: (api, body) => connection.send(api, body),
+    async stop() {
+      connection.close()
+      controller.brokers.delete(nodeId)
+      controller.views.delete(nodeId)
+      await broker.beginStop()
+      await replicas.close()
+      await server.close({ graceful: false })
+      await broker.close()
+    },
+  }
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true })
+}
+
+/** Produce v9 of one batch of `values`; returns the partition's answer. */
+export async function produce(
+  node: TestNode,
+  options: { topic: string; partition: number; values: string[]; acks: number; timeoutMs?: number },
+): Promise<{ errorCode: number; baseOffset: number; currentLeader?: any; nodeEndpoints?: any }> {
+  const records = buildRecordBatch({
+    records: options.values.map((value, i) => ({
+      key: null,
+      value: new TextEncoder().encode(value),
+      timestampMs: 1_700_000_000_000 + i,
+    })),
+  })
+  const response = await node.send(
+    { key: 0, version: 10 },
+    {
+      transactionalId: null,
+      acks: options.acks,
+      timeoutMs: options.timeoutMs ?? 30_000,
+      topicData: [{ name: options.topic, partitionData: [{ index: options.partition, records }] }],
+    },
+  )
+  return { ...response.responses[0].partitionResponses[0], nodeEndpoints: response.nodeEndpoints }
+}
+
+/** The bytes of every .log file of a partition on a node, in name order. */
+export function logFileBytes(node: TestNode, topic: string, partition: number): Buffer {
+  const dir = join(node.dir, `${topic}-${partition}`)
+  const files = readdirSync(dir)
+    .filter((name) => name.endsWith('.log'))
+    .sort()
+  return Buffer.concat(files.map((name) => readFileSync(join(dir, name))))
+}
+
+/** Polls `condition` every 20 ms until it holds or `timeoutMs` passes (then throws `what`). */
+export async function waitFor(
+  what: string,
+  condition: () => boolean,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await Bun.sleep(20)
+  }
+}
