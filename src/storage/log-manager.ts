@@ -10,6 +10,7 @@
 
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import * as native from '../native.ts'
 import {
   LOG_START_OFFSET_CHECKPOINT,
   RECOVERY_POINT_CHECKPOINT,
@@ -22,6 +23,7 @@ import {
 } from './checkpoint.ts'
 import { setRepeatingTimer, systemClock, type Clock, type TimerHandle } from './clock.ts'
 import { LogDirLock } from './dir-lock.ts'
+import { closeEvictedLogFiles, setLogFileCacheCapacity } from './log-file-cache.ts'
 import type { LogConfig } from './log-config.ts'
 import { type CleanerConfig, LogCleaner, defaultCleanerConfig } from './log-cleaner.ts'
 import { PartitionLog } from './partition-log.ts'
@@ -43,10 +45,20 @@ export interface LogManagerOptions {
   logger?: (line: string) => void
   /** Time for every log, retention and the background timers; the system clock by default. */
   clock?: Clock
+  /**
+   * Inactive segments' .log files kept open (log-file-cache.ts). Default: a quarter of the soft
+   * RLIMIT_NOFILE, between 16 and 1,024, leaving the rest to active segments and connections.
+   */
+  openLogFilesMax?: number
   /** Per-partition config at load time (topic overrides); defaults when absent. */
   configFor?: (topic: string, partition: number) => LogConfig
   /** The log cleaner's settings (log.cleaner.*); Kafka's defaults when absent. */
   cleaner?: CleanerConfig
+}
+
+function defaultOpenLogFilesMax(): number {
+  const { soft } = native.raiseNofileLimit() // a no-op after start.ts raised it; reads the limit
+  return soft < 0 ? 1024 : Math.min(1024, Math.max(16, Math.floor(soft / 4)))
 }
 
 export class LogManager {
@@ -82,6 +94,7 @@ export class LogManager {
   static async open(opts: LogManagerOptions): Promise<LogManager> {
     if (opts.logDirs.length === 0) throw new Error('LogManager.open: no log dirs given')
     const manager = new LogManager(opts)
+    setLogFileCacheCapacity(opts.openLogFilesMax ?? defaultOpenLogFilesMax())
     try {
       // Every dir is locked before any is read: a refused start must leave every file alone.
       for (const logDir of opts.logDirs) manager.locks.push(LogDirLock.acquire(logDir))
@@ -228,6 +241,7 @@ export class LogManager {
       rmSync(deletedDir, { recursive: true, force: true })
     }
     this.pendingDirDeletes.clear()
+    closeEvictedLogFiles()
     this.writeAllCheckpoints()
     try {
       if (!allFlushed) {

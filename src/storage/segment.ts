@@ -29,6 +29,7 @@ import {
 } from '../protocol/record-batch.ts'
 import type { FileSlice } from '../protocol/file-slice.ts'
 import { headerAt, invalidateScratch, preadFully, scratch } from './header-scan.ts'
+import { type CachedLogFile, forgetLogFile, touchLogFile } from './log-file-cache.ts'
 import { OffsetIndex } from './offset-index.ts'
 import { StorageError, storageErrorFrom } from './storage-error.ts'
 
@@ -66,11 +67,10 @@ export interface SegmentOpenOptions {
   createdMs?: number
 }
 
-export class LogSegment {
+export class LogSegment implements CachedLogFile {
   readonly baseOffset: number
   readonly offsetIndex: OffsetIndex
   readonly timeIndex: TimeIndex
-  readonly logFd: number
   logPath: string
   /** Bytes in the .log. */
   sizeBytes: number
@@ -94,11 +94,18 @@ export class LogSegment {
   private indexIntervalBytes: number
   private deleted = false
   private markedDeleted = false
+  /** The .log's descriptor; -1 while the log file cache has closed it (an inactive segment). */
+  private fd: number
+  /** Active: the descriptor stays open, outside the log file cache. */
+  private pinned: boolean
+  /** The descriptor went into a FileSlice since it was opened (see log-file-cache.ts). */
+  private sliced = false
 
   private constructor(opts: SegmentOpenOptions, logFd: number) {
     this.baseOffset = opts.baseOffset
     this.createdMs = opts.createdMs ?? Date.now()
-    this.logFd = logFd
+    this.fd = logFd
+    this.pinned = opts.active
     this.logPath = join(opts.dir, segmentFileName(opts.baseOffset, LOG_SUFFIX))
     this.indexIntervalBytes = opts.indexIntervalBytes
     const indexOpts = { maxIndexBytes: opts.maxIndexBytes, writable: opts.active }
@@ -133,7 +140,29 @@ export class LogSegment {
       throw storageErrorFrom(`opening the indexes of ${path}`, error)
     }
     segment.loadTail()
+    if (!segment.pinned) touchLogFile(segment)
     return segment
+  }
+
+  /** The .log's descriptor, reopened through the log file cache if it was closed there. */
+  get logFd(): number {
+    if (this.fd < 0) {
+      if (this.deleted) {
+        throw new StorageError('KAFKA_STORAGE_ERROR', `${this.logPath} was deleted`)
+      }
+      this.fd = wrapIo(`opening ${this.logPath}`, () =>
+        native.openFile(this.logPath, { write: true, create: false }),
+      )
+      this.sliced = false
+    }
+    if (!this.pinned) touchLogFile(this)
+    return this.fd
+  }
+
+  surrenderFd(): { fd: number; sliced: boolean } {
+    const surrendered = { fd: this.fd, sliced: this.sliced }
+    this.fd = -1
+    return surrendered
   }
 
   setIndexIntervalBytes(indexIntervalBytes: number): void {
@@ -214,9 +243,10 @@ export class LogSegment {
    */
   translateOffset(targetOffset: number, startPosition = 0): number {
     let position = Math.max(startPosition, this.offsetIndex.lookupPosition(targetOffset))
+    const fd = this.logFd // once per scan: each use refreshes the log file cache
     invalidateScratch()
     while (position < this.sizeBytes) {
-      const at = headerAt(this.logFd, position, this.sizeBytes)
+      const at = headerAt(fd, position, this.sizeBytes)
       if (at < 0) return -1
       const size = this.checkedSize(at, position)
       if (batchLastOffset(scratch, at) >= targetOffset) return this.foundAt(at, position, size)
@@ -232,9 +262,10 @@ export class LogSegment {
   findByTimestamp(timestampMs: number, startingOffset: number): number {
     const indexedOffset = Math.max(this.timeIndex.lookupOffset(timestampMs), startingOffset)
     let position = this.offsetIndex.lookupPosition(indexedOffset)
+    const fd = this.logFd
     invalidateScratch()
     while (position < this.sizeBytes) {
-      const at = headerAt(this.logFd, position, this.sizeBytes)
+      const at = headerAt(fd, position, this.sizeBytes)
       if (at < 0) return -1
       const size = this.checkedSize(at, position)
       if (
@@ -265,7 +296,9 @@ export class LogSegment {
       ? Math.max(opts.maxBytes, this.found.sizeBytes)
       : opts.maxBytes
     const sizeBytes = Math.min(Math.min(opts.maxPosition, this.sizeBytes) - position, limitBytes)
-    return { fd: this.logFd, position, sizeBytes: Math.max(0, sizeBytes) }
+    const fd = this.logFd
+    this.sliced = true
+    return { fd, position, sizeBytes: Math.max(0, sizeBytes) }
   }
 
   /** Removes the batch holding `offset` and everything after; returns the bytes removed. */
@@ -297,12 +330,13 @@ export class LogSegment {
     let buffer = recoveryBuffer
     let bufferPosition = 0
     let bufferBytes = 0
+    const fd = this.logFd
     while (position < this.sizeBytes) {
       const remaining = this.sizeBytes - position
       if (position + LOG_OVERHEAD_BYTES > bufferPosition + bufferBytes) {
         bufferPosition = position
         bufferBytes = preadFully(
-          this.logFd,
+          fd,
           buffer.subarray(0, Math.min(buffer.length, remaining)),
           position,
         )
@@ -315,7 +349,7 @@ export class LogSegment {
         if (size > buffer.length) buffer = new Uint8Array(size) // bounded by the file's size
         bufferPosition = position
         bufferBytes = preadFully(
-          this.logFd,
+          fd,
           buffer.subarray(0, Math.min(buffer.length, remaining)),
           position,
         )
@@ -343,12 +377,16 @@ export class LogSegment {
     this.timeIndex.maybeAppend(this.maxTimestampMs, this.offsetOfMaxTimestamp, { final: true })
     this.offsetIndex.trimToValidSize()
     this.timeIndex.trimToValidSize()
+    this.pinned = false
+    if (this.fd >= 0) touchLogFile(this)
   }
 
   /** The segment takes appends again (after a truncation into it): full-size indexes. */
   onBecomeActive(maxIndexBytes: number): void {
     this.offsetIndex.resize(maxIndexBytes)
     this.timeIndex.resize(maxIndexBytes)
+    forgetLogFile(this)
+    this.pinned = true
   }
 
   /** fdatasync of the .log and msync of the indexes. */
@@ -370,7 +408,13 @@ export class LogSegment {
     if (this.deleted) return
     this.offsetIndex.close()
     this.timeIndex.close()
-    native.closeFile(this.logFd)
+    this.closeFd()
+  }
+
+  private closeFd(): void {
+    forgetLogFile(this)
+    if (this.fd >= 0) native.closeFile(this.fd)
+    this.fd = -1
   }
 
   /** Renames the files to `*.deleted` (Kafka's async delete); removeFiles() finishes later. */
@@ -400,7 +444,7 @@ export class LogSegment {
     this.deleted = true
     this.offsetIndex.release()
     this.timeIndex.release()
-    native.closeFile(this.logFd)
+    this.closeFd()
     const paths = [this.logPath, this.offsetIndex.path, this.timeIndex.path]
     await Promise.all(paths.map((path) => rm(path, { force: true }).catch(() => {})))
   }
@@ -418,14 +462,15 @@ export class LogSegment {
     this.resetTail()
     this.maxTimestampMs = this.timeIndex.lastTimestamp
     this.offsetOfMaxTimestamp = this.timeIndex.entries > 0 ? this.timeIndex.lastOffset : -1
+    const fd = this.logFd
     invalidateScratch()
-    const first = headerAt(this.logFd, 0, this.sizeBytes)
+    const first = headerAt(fd, 0, this.sizeBytes)
     if (first >= 0) this.rollingBasedTimestampMs = batchMaxTimestamp(scratch, first)
     const slot = this.offsetIndex.entries - 1
     let position = slot >= 0 ? this.offsetIndex.positionAt(slot) : 0
     if (position >= this.sizeBytes) position = 0 // a damaged index; recovery rebuilds it
     while (position < this.sizeBytes) {
-      const at = headerAt(this.logFd, position, this.sizeBytes)
+      const at = headerAt(fd, position, this.sizeBytes)
       const size = at < 0 ? 0 : batchLength(scratch, at) + LOG_OVERHEAD_BYTES
       if (at < 0 || size < BATCH_HEADER_BYTES || position + size > this.sizeBytes) break
       const lastOffset = batchLastOffset(scratch, at)

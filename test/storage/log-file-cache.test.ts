@@ -1,0 +1,68 @@
+// Proves that a partition's descriptors stay bounded however many segments it has: with the log
+// file cache at 4, a log of 30 segments holds at most 1 (active) + 4 descriptors after it is
+// written, reopened and recovered, while reads of every offset in every segment still return the
+// right records (segments closed by the cache reopen on demand). Counted in /proc/self/fd: before
+// the change each segment held three (its .log and both indexes).
+
+import { afterEach, expect, test } from 'bun:test'
+import { readdirSync } from 'node:fs'
+import { batchBaseOffset } from '../../src/protocol/record-batch.ts'
+import {
+  closeEvictedLogFiles,
+  logFileCacheStats,
+  setLogFileCacheCapacity,
+} from '../../src/storage/log-file-cache.ts'
+import { PartitionLog } from '../../src/storage/partition-log.ts'
+import { makeBatch, makeTempDir, readSlices, removeTempDirs, smallConfig } from './helpers.ts'
+
+afterEach(() => {
+  setLogFileCacheCapacity(1024)
+  removeTempDirs()
+})
+
+const openFds = () => readdirSync('/proc/self/fd').length
+
+function open(dir: string, clean: boolean) {
+  return PartitionLog.open({
+    topic: 'many',
+    partition: 0,
+    dir,
+    config: smallConfig({ segmentBytes: 4096 }),
+    recoveryPoint: 0,
+    logStartOffset: 0,
+    hadCleanShutdown: clean,
+  })
+}
+
+test('30 segments hold at most 1 + 4 descriptors, and every segment stays readable', async () => {
+  setLogFileCacheCapacity(4)
+  const dir = makeTempDir()
+  const before = openFds()
+  const log = open(dir, true)
+  for (let i = 0; i < 90; i++) await log.append(makeBatch({ count: 1, valueBytes: 1200, seed: i }))
+  expect(log.segmentCount).toBeGreaterThanOrEqual(30)
+  await log.flush() // a sync after a roll holds a duplicate descriptor while it runs
+  expect(openFds() - before).toBeLessThanOrEqual(5)
+  await log.close()
+  expect(openFds()).toBe(before)
+
+  for (const clean of [true, false]) {
+    const reopened = open(dir, clean) // unclean: every segment is recovered batch by batch
+    expect(openFds() - before).toBeLessThanOrEqual(5 + logFileCacheStats().closing)
+    for (let offset = 0; offset < 90; offset++) {
+      const { slices } = reopened.read({ fetchOffset: offset, maxBytes: 1, minOneBatch: true })
+      const bytes = readSlices(slices)
+      expect(batchBaseOffset(bytes, 0)).toBe(offset)
+      expect(bytes[bytes.length - 1]).toBe(
+        makeBatch({ count: 1, valueBytes: 1200, seed: offset }).at(-1)!,
+      )
+    }
+    // Read descriptors wait out a grace period before closing (a queued sendfile may use them).
+    const { open: cached, closing } = logFileCacheStats()
+    expect(cached).toBeLessThanOrEqual(4)
+    expect(openFds() - before).toBeLessThanOrEqual(1 + cached + closing)
+    await reopened.close()
+    closeEvictedLogFiles()
+    expect(openFds()).toBe(before)
+  }
+})
