@@ -7,6 +7,11 @@ import type { Socket, TCPSocketListener, TCPSocketListenOptions } from 'bun'
 import { Connection, type ConnectionLimits, type Dispatch } from './connection.ts'
 import { nativeFileIo, type FileIo } from './file-io.ts'
 import { LoopbackCongestion } from './loopback-congestion.ts'
+import { RateLimitedLog } from './rate-limited-log.ts'
+import { descriptorsExhausted } from './descriptor-probe.ts'
+
+/** How often the listener checks that it could accept a connection (a free descriptor). */
+const ACCEPT_PROBE_INTERVAL_MS = 1_000
 
 export interface ListenerLimits extends ConnectionLimits {
   /**
@@ -15,7 +20,10 @@ export interface ListenerLimits extends ConnectionLimits {
    * unsent (as Kafka's Selector expires connections by last activity).
    */
   idleMs: number
-  /** max.connections and max.connections.per.ip: further connections are closed at once. */
+  /**
+   * max.connections and max.connections.per.ip: further connections are closed at once, with a
+   * log line (rate-limited: one per kind per 10 s, counting the rest).
+   */
   maxConnections: number
   maxConnectionsPerIp: number
   /** How long a graceful close waits for in-flight requests before cutting connections. */
@@ -59,6 +67,7 @@ export async function listen(options: {
   let nextConnectionId = 1
   const log = options.log
   const congestion = LoopbackCongestion.create(options.loopbackCongestionControl ?? '', log)
+  const limited = new RateLimitedLog(log)
 
   const server = listenOrExplain<{ connection: Connection | null }>({
     hostname: options.host,
@@ -71,7 +80,8 @@ export async function listen(options: {
         if (connections.size >= limits.maxConnections || fromIp >= limits.maxConnectionsPerIp) {
           const which =
             connections.size >= limits.maxConnections ? 'max.connections' : 'max.connections.per.ip'
-          log(
+          limited.line(
+            which,
             `refused a connection from ${ip}:${socket.remotePort}: ${which} reached (${connections.size} open, ${fromIp} from ${ip})`,
           )
           socket.terminate()
@@ -111,6 +121,26 @@ export async function listen(options: {
 
   congestion?.onListening(server, options.host)
 
+  // Bun accepts in native code and, when accept(2) fails (EMFILE at the descriptor limit), leaves
+  // the connection in the kernel's backlog without telling us: clients see a connection that
+  // never answers. So the listener checks once a second that a descriptor can be had, and says
+  // so (rate-limited) while none can, and once when accepting works again.
+  let acceptFailing: string | null = null
+  const acceptProbe = setInterval(() => {
+    const code = descriptorsExhausted()
+    if (code) {
+      limited.line(
+        'accept',
+        `cannot accept new connections: no free file descriptor (${code}) with ` +
+          `${connections.size} connections open; raise the process's descriptor limit ` +
+          `(ulimit -n) or lower max.connections`,
+      )
+    } else if (acceptFailing) {
+      log(`accepting new connections again: a file descriptor is free (was ${acceptFailing})`)
+    }
+    acceptFailing = code
+  }, ACCEPT_PROBE_INTERVAL_MS)
+
   const idleSweep = setInterval(
     () => {
       const nowMs = Date.now()
@@ -131,6 +161,7 @@ export async function listen(options: {
     },
     async close({ graceful }) {
       clearInterval(idleSweep)
+      clearInterval(acceptProbe)
       server.stop(false) // stop accepting; open connections are ours to end
       if (graceful) {
         const all = Promise.all([...connections].map((c) => c.endGracefully()))

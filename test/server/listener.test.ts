@@ -8,6 +8,7 @@ import { afterEach, expect, test } from 'bun:test'
 import { listen, type RunningListener } from '../../src/server/listener.ts'
 import type { Dispatch } from '../../src/server/connection.ts'
 import { fsFileIo } from '../../src/server/file-io.ts'
+import { RateLimitedLog } from '../../src/server/rate-limited-log.ts'
 import {
   concat,
   connectRaw,
@@ -314,6 +315,40 @@ test('connections past max.connections.per.ip are refused; closing one makes roo
   const fourth = await connectRaw(port)
   fourth.send(fakeRequest(4))
   expect(correlationIdOf(await fourth.nextFrame())).toBe(4)
+})
+
+test('connections past max.connections are refused with one log line per 10 s, not one each', async () => {
+  const { port } = await start(echo, { maxConnections: 2 })
+  const kept = [await connectRaw(port), await connectRaw(port)]
+  const refused = await Promise.all(Array.from({ length: 20 }, () => connectRaw(port)))
+  await Promise.all(refused.map((client) => client.closed))
+  const lines = logLines.filter((l) => l.includes('max.connections reached'))
+  expect(lines).toHaveLength(1)
+  expect(lines[0]).toContain('refused a connection from 127.0.0.1')
+  kept[0]!.send(fakeRequest(1))
+  expect(correlationIdOf(await kept[0]!.nextFrame())).toBe(1)
+})
+
+test('the rate-limited log counts what it skipped on its next line', () => {
+  const lines: string[] = []
+  let nowMs = 0
+  const limited = new RateLimitedLog(
+    (line) => lines.push(line),
+    10_000,
+    () => nowMs,
+  )
+  limited.line('a', 'first')
+  nowMs = 5_000
+  limited.line('a', 'skipped')
+  limited.line('a', 'skipped too')
+  limited.line('b', 'another kind')
+  nowMs = 10_000
+  limited.line('a', 'third')
+  expect(lines).toEqual([
+    'first',
+    'another kind',
+    'third (and 2 more like it since the last such line)',
+  ])
 })
 
 test('graceful close gives up on a request that never finishes after its bounded wait', async () => {
