@@ -29,6 +29,8 @@ import { systemClock } from './storage/clock.ts'
 import { handlers } from './handlers/index.ts'
 import { startServer, type RunningServer } from './server/index.ts'
 import { resolve } from 'node:path'
+import { BrokerMetrics } from './metrics/broker-metrics.ts'
+import { startMetrics } from './metrics/exporter.ts'
 import packageJson from '../package.json' with { type: 'json' }
 
 function timestamp(): string {
@@ -125,6 +127,7 @@ export async function openBroker(
     producers,
     fetchSessions: new FetchSessionCacheImpl(),
     replicas,
+    metrics: new BrokerMetrics(),
     clock,
     log,
     metadata,
@@ -182,6 +185,7 @@ export async function startBroker(
   // A configured port of 0 binds an ephemeral port; advertise the one we got.
   if (advertised.port === 0) advertised.port = server.port
   await broker.metadata?.register()
+  const metricsListener = startMetrics(broker)
 
   const dir = config['log.dirs'][0]!
   const partitions = [...logs.all()].length
@@ -204,6 +208,7 @@ export async function startBroker(
         log('sluice: stopping: finishing in-flight requests')
         await broker.beginStop()
         await server.close({ graceful: true })
+        metricsListener?.stop()
         await broker.close()
         log('sluice: stopped cleanly')
       })()

@@ -257,14 +257,20 @@ export class Client {
     return described
   }
 
+  private readonly coordinators = new Map<string, number>()
+
+  /** The node coordinating the group, asked once per group and command (FindCoordinator v3). */
   async coordinator(groupId: string): Promise<number> {
+    const known = this.coordinators.get(groupId)
+    if (known !== undefined) return known
     const response = await this.any(API.findCoordinator, { key: groupId, keyType: 0 })
     if (response.errorCode !== 0) {
       throw new BrokerError(`coordinator of group '${groupId}'`, response.errorCode)
     }
-    const known = this.brokers.some((b) => b.nodeId === response.nodeId)
-    if (!known)
+    if (!this.brokers.some((b) => b.nodeId === response.nodeId)) {
       this.brokers.push({ nodeId: response.nodeId, host: response.host, port: response.port })
+    }
+    this.coordinators.set(groupId, response.nodeId)
     return response.nodeId
   }
 

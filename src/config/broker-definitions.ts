@@ -604,6 +604,11 @@ export const brokerConfigDefinitions = {
     validator: { min: 1 },
     doc: 'Response bytes queued for one connection before reading from it pauses.',
   },
+  'metrics.listener': {
+    type: 'string',
+    default: null,
+    doc: 'http://host:port of the Prometheus metrics listener (GET /metrics); unset: no listener. Sluice only (Kafka exports JMX).',
+  },
 } as const satisfies Record<string, ConfigDefinition>
 
 export type BrokerConfigName = keyof typeof brokerConfigDefinitions

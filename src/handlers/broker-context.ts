@@ -11,6 +11,7 @@ import type { FetchSessionCache } from '../coordinator/fetch-sessions.ts'
 import type { ClusterMetadataView } from '../cluster/partition-state.ts'
 import type { Clock } from '../coordinator/types.ts'
 import type { ReplicaManager } from '../cluster/replication/replica-manager.ts'
+import type { BrokerMetrics } from '../metrics/broker-metrics.ts'
 
 export interface Broker {
   config: BrokerConfig
@@ -28,6 +29,8 @@ export interface Broker {
   /** Cluster mode's replication; absent on a single node, where this broker leads everything. */
   replicas?: ReplicaManager
   clock: Clock
+  /** Prometheus metrics (src/metrics); absent in tests that assemble a broker by hand. */
+  metrics?: BrokerMetrics
   /** One line to the broker's log, prefixed with a timestamp by the implementation. */
   log(line: string): void
   /** True once the broker begins to stop; long polls end early on it. */

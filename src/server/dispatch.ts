@@ -45,6 +45,7 @@ export function createDispatch(options: {
       `sluice: ${what} on connection ${peer.connectionId}, answered with an error: ${detail}`,
     )
   }
+  const metrics = broker.metrics
 
   return (frame, peer) => {
     if (frame.byteLength < FIXED_HEADER_BYTES) {
@@ -85,7 +86,9 @@ export function createDispatch(options: {
         }
       }
     }
+    const startedMs = metrics ? performance.now() : 0
     const respond = (body: unknown): DispatchOutcome => {
+      metrics?.requestDone(apiKey, request, body, performance.now() - startedMs)
       if (body === undefined) return undefined
       try {
         return encodeResponse(apiKey, apiVersion, correlationId, body)

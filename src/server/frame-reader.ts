@@ -65,6 +65,10 @@ export class FrameReader {
       const sizeBytes = readInt32(this.sizePrefix, 0)
       if (sizeBytes < 0) return { error: `negative frame size ${sizeBytes}` }
       if (sizeBytes > this.maxFrameBytes) {
+        const method = httpMethod(this.sizePrefix)
+        if (method) {
+          return { error: `HTTP request on a Kafka listener (${method}): use the metrics listener` }
+        }
         return {
           error: `frame size ${sizeBytes} exceeds socket.request.max.bytes ${this.maxFrameBytes}`,
         }
@@ -151,4 +155,15 @@ export class FrameReader {
       this.chunkHead = 0
     }
   }
+}
+
+/**
+ * An HTTP request's first four bytes read as a frame size far above any frame limit ("GET " is
+ * 1195725856); a browser or curl pointed at the Kafka port gets a clear line rather than a frame
+ * size error. Checked only for an oversized frame, so it costs nothing on the hot path.
+ */
+function httpMethod(prefix: Uint8Array): string | undefined {
+  const text = String.fromCharCode(prefix[0]!, prefix[1]!, prefix[2]!, prefix[3]!)
+  const methods = ['GET ', 'POST', 'PUT ', 'HEAD', 'DELE', 'OPTI', 'PATC', 'CONN', 'PRI ']
+  return methods.includes(text) ? text.trim() : undefined
 }

@@ -25,6 +25,8 @@ export function heartbeatClassicGroup(
 export interface LeavingMember {
   memberId: string
   groupInstanceId: string | null
+  /** The client's reason (LeaveGroup v5+, KIP-800), for the log. */
+  reason?: string | null
 }
 
 /** Removes each listed member; the error codes are per member, in request order. */
@@ -55,7 +57,8 @@ function leaveOne(ctx: ClassicContext, group: ClassicGroup, leaving: LeavingMemb
     return ErrorCode.NONE
   }
   if (!group.members.has(memberId)) return ErrorCode.UNKNOWN_MEMBER_ID
-  ctx.log(`group ${group.groupId}: member ${memberId} left`)
-  removeMemberAndUpdateGroup(ctx, group, memberId)
+  const reason = leaving.reason ? `; client reason: ${leaving.reason}` : ''
+  ctx.log(`group ${group.groupId}: member ${memberId} left (LeaveGroup${reason}), removing it`)
+  removeMemberAndUpdateGroup(ctx, group, memberId, `member ${memberId} left`)
   return ErrorCode.NONE
 }

@@ -95,8 +95,11 @@ function addMemberAndRebalance(
   const answer = new Promise<JoinResult>((resolve) => (member.awaitingJoin = resolve))
   group.add(member)
   group.newMemberAdded = true
+  ctx.log(
+    `group ${group.groupId}: member ${memberId} joined (client ${req.clientId} from ${req.clientHost}, ${group.members.size} members)`,
+  )
   if (group.is('PreparingRebalance')) tryCompleteJoin(ctx, group)
-  else maybePrepareRebalance(ctx, group)
+  else maybePrepareRebalance(ctx, group, `member ${memberId} joined`)
   return answer
 }
 
@@ -116,7 +119,7 @@ function updateMemberAndRebalance(
   member.awaitingJoin?.(errorJoinResult(ErrorCode.REBALANCE_IN_PROGRESS, member.memberId))
   const answer = new Promise<JoinResult>((resolve) => (member.awaitingJoin = resolve))
   if (group.is('PreparingRebalance')) tryCompleteJoin(ctx, group)
-  else prepareRebalance(ctx, group)
+  else prepareRebalance(ctx, group, `member ${member.memberId} rejoined`)
   return answer
 }
 

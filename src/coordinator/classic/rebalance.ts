@@ -26,8 +26,15 @@ export function scheduleSession(
       scheduleSession(ctx, group, member)
       return
     }
-    ctx.log(`group ${group.groupId}: member ${member.memberId} session expired, removing it`)
-    removeMemberAndUpdateGroup(ctx, group, member.memberId)
+    ctx.log(
+      `group ${group.groupId}: member ${member.memberId} failed: no heartbeat within session.timeout.ms ${member.sessionTimeoutMs}, removing it`,
+    )
+    removeMemberAndUpdateGroup(
+      ctx,
+      group,
+      member.memberId,
+      `member ${member.memberId}'s session expired`,
+    )
   })
 }
 
@@ -36,6 +43,7 @@ export function removeMemberAndUpdateGroup(
   ctx: ClassicContext,
   group: ClassicGroup,
   memberId: string,
+  reason: string,
 ): void {
   const member = group.members.get(memberId)
   if (!member) return
@@ -44,15 +52,23 @@ export function removeMemberAndUpdateGroup(
   member.awaitingSync?.({ ...errorSync(ErrorCode.UNKNOWN_MEMBER_ID) })
   member.awaitingSync = null
   group.remove(memberId)
-  if (group.is('Stable', 'CompletingRebalance')) prepareRebalance(ctx, group)
+  if (group.is('Stable', 'CompletingRebalance')) prepareRebalance(ctx, group, reason)
   else if (group.is('PreparingRebalance')) tryCompleteJoin(ctx, group)
 }
 
-export function maybePrepareRebalance(ctx: ClassicContext, group: ClassicGroup): void {
-  if (group.is('Stable', 'CompletingRebalance', 'Empty')) prepareRebalance(ctx, group)
+export function maybePrepareRebalance(
+  ctx: ClassicContext,
+  group: ClassicGroup,
+  reason: string,
+): void {
+  if (group.is('Stable', 'CompletingRebalance', 'Empty')) prepareRebalance(ctx, group, reason)
 }
 
-export function prepareRebalance(ctx: ClassicContext, group: ClassicGroup): void {
+/** Starts a rebalance; `reason` is for the log line, as Kafka's "Preparing to rebalance". */
+export function prepareRebalance(ctx: ClassicContext, group: ClassicGroup, reason: string): void {
+  ctx.log(
+    `group ${group.groupId}: preparing to rebalance in state ${group.state} with old generation ${group.generationId} (reason: ${reason})`,
+  )
   if (group.is('CompletingRebalance'))
     resetAndPropagateAssignmentError(ctx, group, ErrorCode.REBALANCE_IN_PROGRESS)
   const initial = group.is('Empty')
@@ -119,7 +135,7 @@ export function completeJoin(ctx: ClassicContext, group: ClassicGroup): void {
   for (const member of [...group.members.values()]) {
     if (member.awaitingJoin === null) {
       ctx.log(
-        `group ${group.groupId}: member ${member.memberId} did not rejoin in time, removing it`,
+        `group ${group.groupId}: member ${member.memberId} did not rejoin within the rebalance timeout, removing it`,
       )
       group.remove(member.memberId)
     }
@@ -134,6 +150,9 @@ export function completeJoin(ctx: ClassicContext, group: ClassicGroup): void {
   }
   group.protocolName = group.selectProtocol()
   group.transitionTo('CompletingRebalance', nowMs)
+  ctx.log(
+    `group ${group.groupId}: generation ${group.generationId} formed with ${group.members.size} members (protocol ${group.protocolName}, leader ${group.leaderId}); awaiting the leader's assignment`,
+  )
   for (const member of group.members.values()) {
     const respond = member.awaitingJoin!
     member.awaitingJoin = null

@@ -80,9 +80,12 @@ async function applyLeaderAssignment(
   if (!group.is('CompletingRebalance') || group.generationId !== generationId) return
   if (errorCode !== ErrorCode.NONE) {
     resetAndPropagateAssignmentError(ctx, group, errorCode)
-    maybePrepareRebalance(ctx, group)
+    maybePrepareRebalance(ctx, group, `storing generation ${generationId} failed`)
     return
   }
   group.transitionTo('Stable', ctx.clock.nowMs())
+  ctx.log(
+    `group ${group.groupId}: rebalance completed: generation ${generationId} stable with ${group.members.size} members`,
+  )
   propagateAssignment(ctx, group, ErrorCode.NONE)
 }
