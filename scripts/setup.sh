@@ -69,6 +69,10 @@ if [ "$clients" = 1 ]; then
   command -v kcat >/dev/null 2>&1 || missing+=(kcat)
   /usr/bin/python3 -c 'import confluent_kafka' 2>/dev/null || missing+=(python3-confluent-kafka)
   /usr/bin/python3 -c 'import kafka' 2>/dev/null || missing+=(python3-kafka)
+  # kafka-python's codecs beyond gzip (it reads compacted topics written in every codec).
+  /usr/bin/python3 -c 'import snappy' 2>/dev/null || missing+=(python3-snappy)
+  /usr/bin/python3 -c 'import lz4.frame' 2>/dev/null || missing+=(python3-lz4)
+  /usr/bin/python3 -c 'import zstandard' 2>/dev/null || missing+=(python3-zstandard)
   pkg-config --exists rdkafka 2>/dev/null || missing+=(librdkafka-dev pkg-config)
   command -v iperf3 >/dev/null 2>&1 || missing+=(iperf3)
   command -v ss >/dev/null 2>&1 || missing+=(iproute2)

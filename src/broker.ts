@@ -97,6 +97,7 @@ export async function openBroker(
     topics,
     logs,
     partitions: groupConfig.offsetsTopicNumPartitions,
+    segmentBytes: config['offsets.topic.segment.bytes'],
   })
   const groups = new GroupCoordinatorImpl({ config: groupConfig, offsetLog, topics, log, clock })
   await groups.load()

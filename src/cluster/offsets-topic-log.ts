@@ -22,11 +22,16 @@ import type { PartitionLog } from '../storage/partition-log.ts'
 import { leaderEpoch, type TopicRegistry } from './topic-registry.ts'
 
 export const offsetsTopicName = '__consumer_offsets'
-/** Kafka's overrides for the offsets topic (GroupCoordinator.offsetsTopicConfigs). */
-export const offsetsTopicConfigs = {
-  'cleanup.policy': 'compact',
-  'compression.type': 'producer',
-  'segment.bytes': String(100 * 1024 * 1024),
+/**
+ * Kafka's overrides for the offsets topic (GroupCoordinator.offsetsTopicConfigs): compacted, with
+ * offsets.topic.segment.bytes (100 MiB by default) as its segment.bytes.
+ */
+export function offsetsTopicConfigs(segmentBytes = 100 * 1024 * 1024): Record<string, string> {
+  return {
+    'cleanup.policy': 'compact',
+    'compression.type': 'producer',
+    'segment.bytes': String(segmentBytes),
+  }
 }
 const readChunkBytes = 1024 * 1024
 
@@ -37,21 +42,33 @@ export class OffsetsTopicLog implements OffsetLog {
     private readonly logs: LogManager,
     private readonly topics: TopicRegistry,
     private readonly partitions: number,
+    private readonly segmentBytes: number | undefined,
   ) {}
 
   static async open(options: {
     topics: TopicRegistry
     logs: LogManager
     partitions: number
+    /** offsets.topic.segment.bytes. */
+    segmentBytes?: number
   }): Promise<OffsetsTopicLog> {
-    return new OffsetsTopicLog(options.logs, options.topics, options.partitions)
+    return new OffsetsTopicLog(
+      options.logs,
+      options.topics,
+      options.partitions,
+      options.segmentBytes,
+    )
   }
 
   /** Creates the topic once; concurrent first writers share the one creation. */
   private ensureTopic(): Promise<void> {
     if (this.topics.get(offsetsTopicName)) return Promise.resolve()
     this.created ??= this.topics
-      .ensureInternalTopic(offsetsTopicName, this.partitions, offsetsTopicConfigs)
+      .ensureInternalTopic(
+        offsetsTopicName,
+        this.partitions,
+        offsetsTopicConfigs(this.segmentBytes),
+      )
       .then(
         () => undefined,
         (error) => {

@@ -64,7 +64,11 @@ async function groupCoordinator(groupId: string, ctx: RequestContext): Promise<C
   const partitions = broker.config['offsets.topic.num.partitions']
   let reason = 'The coordinator is not available.'
   try {
-    await broker.topics.ensureInternalTopic(offsetsTopicName, partitions, offsetsTopicConfigs)
+    await broker.topics.ensureInternalTopic(
+      offsetsTopicName,
+      partitions,
+      offsetsTopicConfigs(broker.config['offsets.topic.segment.bytes']),
+    )
   } catch (error) {
     if (!(error instanceof TopicError)) throw error
     reason = `${offsetsTopicName} cannot be created yet: ${error.message}`

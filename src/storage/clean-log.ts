@@ -9,8 +9,9 @@
 //    keys (log.cleaner.dedupe.buffer.size / 24 bytes, as Kafka sizes its map); a full map ends
 //    this cleaning's section early and the rest waits for the next one. The same pass notes each
 //    producer's last batch in the log.
-// 3. Groups of segments from the log's start up to the map's end, each at most segment.bytes, are
-//    rewritten into one `.cleaned` segment each and swapped in (cleaner-swap.ts). A record
+// 3. Groups of segments from the log's start up to the map's end are rewritten into one
+//    `.cleaned` segment each and swapped in (cleaner-swap.ts); a group takes segments while its
+//    output plus the next segment stays within segment.bytes, so shrunken segments merge. A record
 //    survives when it has a key, no later offset of its key is in the map, and it is not a
 //    tombstone older than delete.retention.ms. Surviving records keep their offsets and
 //    timestamps; a batch that loses records is rebuilt with its codec (record-batch-filter.ts); a
@@ -136,11 +137,14 @@ export async function cleanLog(
   const map = await buildKeyMap(log, range, opts, stats)
   if (map === null || map.endOffset <= range.firstDirtyOffset) return null
   const toClean = range.segments.filter((s) => s.baseOffset < map.endOffset && s.sizeBytes > 0)
-  const groups = groupSegments(toClean, log.config.segmentBytes)
-  for (const group of groups) {
+  let cleaned = 0
+  let groups = 0
+  while (cleaned < toClean.length) {
     if (opts.io.stopping) return null
-    const swapped = await cleanGroup(log, group, map, opts, stats)
-    if (!swapped) return null
+    const consumed = await cleanGroup(log, toClean.slice(cleaned), map, opts, stats)
+    if (consumed === 0) return null
+    cleaned += consumed
+    groups++
   }
   return {
     firstDirtyOffset: range.firstDirtyOffset,
@@ -148,7 +152,7 @@ export async function cleanLog(
     readBytes: stats.readBytes,
     writtenBytes: stats.writtenBytes,
     segmentsBefore: toClean.length,
-    segmentsAfter: groups.length,
+    segmentsAfter: groups,
     recordsRemoved: stats.recordsRemoved,
   }
 }
@@ -193,30 +197,15 @@ async function buildKeyMap(
   return map
 }
 
-/** Consecutive segments whose sizes add up to at most segment.bytes (Kafka's groupSegmentsBySize). */
-function groupSegments(segments: LogSegment[], maxBytes: number): LogSegment[][] {
-  const groups: LogSegment[][] = []
-  let group: LogSegment[] = []
-  let groupBytes = 0
-  for (const segment of segments) {
-    const offsetsFit = group.length === 0 || segment.nextOffset - group[0]!.baseOffset < 2 ** 31
-    if (group.length > 0 && (groupBytes + segment.sizeBytes > maxBytes || !offsetsFit)) {
-      groups.push(group)
-      group = []
-      groupBytes = 0
-    }
-    group.push(segment)
-    groupBytes += segment.sizeBytes
-  }
-  if (group.length > 0) groups.push(group)
-  return groups
-}
-
-/** The batch as it survives the cleaning: itself, rebuilt, an empty batch, or null (dropped). */
+/**
+ * The batch as it survives the cleaning: itself, rebuilt, an empty batch (an idempotent
+ * producer's last), or null (dropped).
+ */
 function filterBatch(
   bytes: Uint8Array,
   map: KeyMap,
-  opts: { nowMs: number; deleteRetentionMs: number; keepEmpty: boolean },
+  nowMs: number,
+  deleteRetentionMs: number,
   stats: { recordsRemoved: number },
 ): Uint8Array | null {
   if (batchIsControl(bytes, 0)) return bytes
@@ -228,25 +217,31 @@ function filterBatch(
     records?.records.filter((record) => {
       if (record.key === null) return false // Kafka's cleaner drops keyless records
       if (record.offset < (map.latest.get(keyOf(record.key)) ?? -1)) return false
-      return record.value !== null || opts.nowMs - record.timestampMs <= opts.deleteRetentionMs
+      return record.value !== null || nowMs - record.timestampMs <= deleteRetentionMs
     }) ?? []
   stats.recordsRemoved += count - survivors.length
   if (count > 0 && survivors.length === count) return bytes
   if (survivors.length > 0) return rebuildBatch(bytes, records!, survivors)
   const producerLast = producerId >= 0 && map.producerLast.get(producerId) === lastOffset
-  return producerLast || opts.keepEmpty ? emptyBatch(bytes) : null
+  return producerLast ? emptyBatch(bytes) : null
 }
 
-/** Writes the group's survivors into `.cleaned` files and swaps them in. False: abandoned. */
+/**
+ * Cleans the next group of `candidates` into one `.cleaned` segment and swaps it in; returns how
+ * many segments the group took (0: abandoned). A group takes segments while the cleaned output
+ * so far plus the next segment's whole size stays within segment.bytes, so segments that shrank
+ * merge (Kafka's groupSegmentsBySize counts the uncleaned sizes, which keeps a log that has
+ * shrunk in as many small segments until more dirty data comes).
+ */
 async function cleanGroup(
   log: PartitionLog,
-  group: LogSegment[],
+  candidates: LogSegment[],
   map: KeyMap,
   opts: { nowMs: number; io: CleanerIo },
   stats: { readBytes: number; writtenBytes: number; recordsRemoved: number },
-): Promise<boolean> {
+): Promise<number> {
   const dir = log.dir
-  const baseOffset = group[0]!.baseOffset
+  const baseOffset = candidates[0]!.baseOffset
   const config = log.config
   abandonCleaned(dir, baseOffset) // what an earlier, interrupted cleaning left
   const writer = await CleanedSegmentWriter.create({
@@ -255,34 +250,40 @@ async function cleanGroup(
     maxIndexBytes: config.segmentIndexBytes,
     indexIntervalBytes: config.indexIntervalBytes,
   })
+  const group: LogSegment[] = []
+  const write = async (batch: Uint8Array) => {
+    const written = await writer.append(batch)
+    stats.writtenBytes += written
+    if (written > 0) await opts.io.throttle(written)
+  }
   let done = false
   try {
-    const lastSegment = group[group.length - 1]!
-    for (const segment of group) {
+    // A segment's last batch, when cleaned away: written as an empty batch if the group ends there.
+    let pendingEnd: Uint8Array | null = null
+    for (const segment of candidates) {
+      const fits = writer.sizeBytes + segment.sizeBytes <= config.segmentBytes
+      const offsetsFit = segment.nextOffset - baseOffset < 2 ** 31
+      if (group.length > 0 && (!fits || !offsetsFit)) break
+      group.push(segment)
+      pendingEnd = null
       for await (const batch of readSegmentBatches({
         path: segment.logPath,
         sizeBytes: segment.sizeBytes,
         onRead: (n) => ((stats.readBytes += n), opts.io.throttle(n)),
       })) {
-        if (opts.io.stopping) return false
-        const isLast =
-          segment === lastSegment && batch.position + batch.bytes.length === segment.sizeBytes
-        const out = filterBatch(
-          batch.bytes,
-          map,
-          { nowMs: opts.nowMs, deleteRetentionMs: config.deleteRetentionMs, keepEmpty: isLast },
-          stats,
-        )
+        if (opts.io.stopping) return 0
+        const out = filterBatch(batch.bytes, map, opts.nowMs, config.deleteRetentionMs, stats)
         if (out !== null) {
-          const written = await writer.append(out === batch.bytes ? out.slice() : out)
-          stats.writtenBytes += written
-          if (written > 0) await opts.io.throttle(written)
+          await write(out === batch.bytes ? out.slice() : out)
+        } else if (batch.position + batch.bytes.length === segment.sizeBytes) {
+          pendingEnd = emptyBatch(batch.bytes)
         }
         await opts.io.maybeYield()
       }
     }
+    if (pendingEnd !== null) await write(pendingEnd)
     await writer.finish()
-    if (opts.io.stopping || !log.holdsSegments(group)) return false
+    if (opts.io.stopping || !log.holdsSegments(group)) return 0
     await commitCleaned(dir, baseOffset)
     done = log.replaceSegments(group, () => {
       finishSwap(dir, baseOffset)
@@ -295,7 +296,7 @@ async function cleanGroup(
         create: false,
       })
     })
-    return done
+    return done ? group.length : 0
   } finally {
     if (!done) {
       await writer.close()
@@ -313,6 +314,11 @@ class CleanedSegmentWriter {
   private maxTimestampMs = -1
   private offsetOfMaxTimestamp = -1
   private closed = false
+
+  /** Bytes of the cleaned log so far, queued ones included. */
+  get sizeBytes(): number {
+    return this.position
+  }
 
   private constructor(
     private readonly file: FileHandle,

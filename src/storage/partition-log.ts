@@ -21,12 +21,16 @@ import {
   batchLastOffsetDelta,
   batchMaxTimestamp,
   batchPartitionLeaderEpoch,
+  batchPositions,
   batchRecordsCount,
+  batchSizeBytes,
+  type Compression,
   patchBaseOffset,
   patchLogAppendTime,
   patchPartitionLeaderEpoch,
   validateBatch,
 } from '../protocol/record-batch.ts'
+import { recompressBatches } from '../protocol/recompress.ts'
 import { fsyncDirAsync } from './checkpoint.ts'
 import { GroupCommit } from './flush.ts'
 import { LeaderEpochCache } from './leader-epoch-cache.ts'
@@ -211,6 +215,7 @@ export class PartitionLog {
   ): Promise<AppendResult> {
     this.ensureWritable()
     const maxTimestampMs = this.validateForAppend(records)
+    if (this.config.compressionType !== 'producer') records = this.recompress(records)
     if (records.length === 0) {
       return {
         baseOffset: -1,
@@ -340,6 +345,30 @@ export class PartitionLog {
       at += size
     }
     return maxTimestampMs
+  }
+
+  /** compression.type other than producer: batches in another codec are stored in the topic's. */
+  private recompress(records: Uint8Array): Uint8Array {
+    const target =
+      this.config.compressionType === 'uncompressed' ? 'none' : this.config.compressionType
+    let converted: Uint8Array
+    try {
+      converted = recompressBatches(records, target as Compression)
+    } catch (error) {
+      throw new StorageError(
+        'CORRUPT_MESSAGE',
+        `a produce to ${this.name} does not decompress: ${error instanceof Error ? error.message : error}`,
+      )
+    }
+    for (const at of batchPositions(converted)) {
+      const size = batchSizeBytes(converted, at)
+      if (size > this.config.maxMessageBytes)
+        throw new StorageError(
+          'MESSAGE_TOO_LARGE',
+          `record batch of ${size} bytes once stored as ${this.config.compressionType} exceeds max.message.bytes ${this.config.maxMessageBytes} of ${this.name}`,
+        )
+    }
+    return converted
   }
 
   /** Kafka's shouldRoll: size, age (segment.ms), a full index, or relative offsets overflowing. */
