@@ -8,7 +8,8 @@
 #      when one is missing,
 #   5. with --clients, Apache Kafka's jars (test/compat/java/pom.xml: clients, Streams, tools and
 #      the broker the bench runs) from Maven Central into Maven's local repository, and the Java
-#      suite compiled against them.
+#      suite compiled against them,
+#   6. with --clients, the Go suite (test/compat/go: franz-go and Sarama from the Go module proxy).
 # Usage: scripts/setup.sh [--quiet] [--clients]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +21,7 @@ for arg in "$@"; do
     --quiet) quiet=1 ;;
     --clients) clients=1 ;;
     -h | --help)
-      sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -125,5 +126,19 @@ if [ "$clients" = 1 ]; then
     else
       say "Java client suite compiled"
     fi
+  fi
+fi
+
+# 6. The Go suite: modules from the Go module proxy into Go's module cache, built once; the build
+#    cache makes a rebuild after an edit take seconds.
+go_dir=test/compat/go
+if [ "$clients" = 1 ]; then
+  if ! command -v go >/dev/null 2>&1; then
+    echo "setup: no Go toolchain; the Go client tests will be skipped (install Go 1.24 or newer)" >&2
+  elif [ ! -x "$go_dir/target/compat" ] || [ -n "$(find "$go_dir" -maxdepth 1 \( -name '*.go' -o -name 'go.*' \) -newer "$go_dir/target/compat" | head -n 1)" ]; then
+    step "building the Go client suite (franz-go, Sarama: $go_dir)"
+    (cd "$go_dir" && go build -o target/compat .) >&2
+  else
+    say "Go client suite built"
   fi
 fi
