@@ -600,6 +600,18 @@ export class PartitionLog {
     this.epochs.truncateFromEnd(logEndOffset)
   }
 
+  /**
+   * Empties the log and starts it at `offset` (Kafka's truncateFullyAndStartAt): a follower whose
+   * whole log lies below the leader's log start offset has nothing worth keeping.
+   */
+  truncateFullyAndStartAt(offset: number): void {
+    this.ensureWritable()
+    this.replaceAllSegments(offset)
+    this.syncStartedOffset = offset
+    this.epochs.clear()
+    this.options.onLogStartOffsetChange?.(this)
+  }
+
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true

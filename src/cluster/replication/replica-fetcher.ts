@@ -257,6 +257,13 @@ class ReplicaFetcher {
   private async applyAnswer(entry: Followed, answer: any): Promise<boolean> {
     const { log, topic, partition } = entry.replica
     if (answer.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
+      const leaderStartOffset: number = answer.logStartOffset
+      if (leaderStartOffset > log.logEndOffset) {
+        // Retention at the leader removed everything we lack: start over at its log start.
+        this.log(`${topic}-${partition}: restarting at the leader's log start ${leaderStartOffset}`)
+        log.truncateFullyAndStartAt(leaderStartOffset)
+        return true
+      }
       entry.truncated = false // the leader's log is shorter than ours: truncate again
       this.report(`${topic}-${partition}: leader refused fetch offset ${log.logEndOffset}`)
       return false

@@ -29,6 +29,7 @@ export class FakeController {
   readonly brokers = new Map<number, BrokerEndpoint>()
   readonly views = new Map<number, FakeView>()
   alterIsrCount = 0
+  refusedAlterIsrCount = 0
 
   viewFor(nodeId: number): FakeView {
     const view = new FakeView(nodeId, this)
@@ -67,8 +68,10 @@ export class FakeController {
       !current ||
       current.leaderEpoch !== request.leaderEpoch ||
       current.partitionEpoch !== request.expectedPartitionEpoch
-    )
+    ) {
+      this.refusedAlterIsrCount++
       return Promise.resolve(null)
+    }
     const next = this.set({ ...current, isr: [...request.isr] })
     return Promise.resolve(next)
   }
@@ -205,9 +208,17 @@ export function removeDir(dir: string): void {
 /** Produce v9 of one batch of `values`; returns the partition's answer. */
 export async function produce(
   node: TestNode,
-  options: { topic: string; partition: number; values: string[]; acks: number; timeoutMs?: number },
+  options: {
+    topic: string
+    partition: number
+    values: string[]
+    acks: number
+    timeoutMs?: number
+    idempotent?: { producerId: number; producerEpoch: number; baseSequence: number }
+  },
 ): Promise<{ errorCode: number; baseOffset: number; currentLeader?: any; nodeEndpoints?: any }> {
   const records = buildRecordBatch({
+    ...options.idempotent,
     records: options.values.map((value, i) => ({
       key: null,
       value: new TextEncoder().encode(value),

@@ -87,7 +87,7 @@ async function converged(leader: TestNode, nodes: TestNode[]) {
 
 function values(node: TestNode): string[] {
   const log = logOf(node)
-  const read = log.read({ fetchOffset: 0, maxBytes: 1 << 30, minOneBatch: true })
+  const read = log.read({ fetchOffset: log.logStartOffset, maxBytes: 1 << 30, minOneBatch: true })
   const out: string[] = []
   const { pread } = require('../../../src/native.ts') as typeof import('../../../src/native.ts')
   for (const slice of read.slices) {
@@ -297,5 +297,78 @@ describe('replication in one process', () => {
     ])
     for (const node of [one2, three2])
       expect(logFileBytes(node, TOPIC, 0).equals(logFileBytes(two2, TOPIC, 0))).toBe(true)
+  }, 60_000)
+
+  test('an idempotent retry after failover is recognised as a duplicate by the new leader', async () => {
+    const { controller, nodes } = await cluster()
+    const [one, two] = nodes as [TestNode, TestNode, TestNode]
+    const send = (node: TestNode, baseSequence: number) =>
+      produce(node, {
+        topic: TOPIC,
+        partition: 0,
+        values: [`seq${baseSequence}`],
+        acks: -1,
+        idempotent: { producerId: 7000, producerEpoch: 0, baseSequence },
+      })
+    // Node 2 leads first and so holds producer state for the partition...
+    controller.elect(TOPIC, 0, 2)
+    await two.replicas.settled()
+    expect((await send(two, 0)).errorCode).toBe(ErrorCode.NONE)
+    // ...then follows node 1 while the producer's next batch is written there...
+    controller.elect(TOPIC, 0, 1)
+    await one.replicas.settled()
+    const first = await send(one, 1)
+    expect(first.errorCode).toBe(ErrorCode.NONE)
+    await converged(one, nodes)
+    // ...and leads again when the client, which lost the answer, retries: a duplicate.
+    controller.elect(TOPIC, 0, 2)
+    await two.replicas.settled()
+    const retry = await send(two, 1)
+    expect(retry.errorCode).toBe(ErrorCode.NONE)
+    expect(retry.baseOffset).toBe(first.baseOffset)
+    expect(logOf(two).logEndOffset).toBe(2)
+  }, 60_000)
+
+  test('a deposed leader that has not heard of its successor cannot commit: its ISR change is refused', async () => {
+    const { controller, nodes } = await cluster({ 'replica.lag.time.max.ms': '500' })
+    const [one, two] = nodes as [TestNode, TestNode, TestNode]
+    await produce(one, { topic: TOPIC, partition: 0, values: ['a'], acks: -1 })
+    controller.views.get(1)!.hold() // node 1 misses the election
+    controller.elect(TOPIC, 0, 2)
+    await two.replicas.settled()
+    const stale = await produce(one, {
+      topic: TOPIC,
+      partition: 0,
+      values: ['stale'],
+      acks: -1,
+      timeoutMs: 2000,
+    })
+    // Followers fetch from node 2 now; node 1's attempts to drop them from the ISR are refused by
+    // the compare-and-set (its leader epoch is old), so its high watermark cannot pass 'stale'.
+    // (Node 2, the real leader, may meanwhile drop node 1, which no longer fetches.)
+    expect(stale.errorCode).toBe(ErrorCode.REQUEST_TIMED_OUT)
+    expect(controller.refusedAlterIsrCount).toBeGreaterThan(0)
+    expect(controller.get(TOPIC, 0)!.isr).toEqual(expect.arrayContaining([2, 3]))
+    controller.views.get(1)!.release()
+    await produce(two, { topic: TOPIC, partition: 0, values: ['b'], acks: -1 })
+    await converged(two, nodes)
+    expect(values(one)).toEqual(['a', 'b'])
+  }, 60_000)
+
+  test("a follower whose log ends below the leader's log start starts over there", async () => {
+    const { controller, nodes } = await cluster()
+    const [one, two, three] = nodes as [TestNode, TestNode, TestNode]
+    await stop(three)
+    for (let i = 0; i < 5; i++)
+      await produce(one, { topic: TOPIC, partition: 0, values: [`v${i}`], acks: 1 })
+    await waitFor('node 2 to catch up', () => logOf(two).logEndOffset === 5)
+    await waitFor('the high watermark', () => logOf(one).highWatermark >= 0)
+    controller.set({ ...controller.get(TOPIC, 0)!, isr: [1, 2] })
+    await waitFor('HW 5', () => logOf(one).highWatermark === 5)
+    await logOf(one).deleteRecordsBefore(4)
+    const back = await restart(controller, three)
+    await waitFor('node 3 to restart at 4 and catch up', () => logOf(back).logEndOffset === 5)
+    expect(logOf(back).logStartOffset).toBe(4)
+    expect(values(back)).toEqual(['v4'])
   }, 60_000)
 })
