@@ -14,11 +14,13 @@ import type { ClusterMetadataView } from './cluster/partition-state.ts'
 export type { Broker } from './handlers/broker-context.ts'
 
 import { ensureMetaProperties, resolveLogConfig } from './config.ts'
+import { randomKafkaUuid } from './config/meta-properties.ts'
 import { advertisedAddress, clientListeners } from './config/listeners.ts'
 import { LogManager as LogManagerImpl } from './storage/log-manager.ts'
 import { LocalTopicRegistry } from './cluster/topic-registry.ts'
 import { SingleNodeView } from './cluster/single-node-view.ts'
-import { openClusterMetadata, type ClusterMetadata } from './cluster/etcd/cluster-metadata.ts'
+import type { ClusterMetadata } from './cluster/etcd/cluster-metadata.ts'
+import { openClusterMetadata } from './cluster/etcd/open.ts'
 import { OffsetsTopicLog } from './cluster/offsets-topic-log.ts'
 import { startReplication } from './cluster/replication/start.ts'
 import { GroupCoordinator as GroupCoordinatorImpl } from './coordinator/group-coordinator.ts'
@@ -55,10 +57,21 @@ export async function openBroker(
   const clock = opts.clock ?? systemClock
   const dir = config['log.dirs'][0]!
   const nodeId = config['node.id']
-  const meta = ensureMetaProperties({ logDir: dir, nodeId, clusterId: config['cluster.id'] })
+  // In cluster mode the cluster id is etcd's (the first broker's candidate wins); a log dir of
+  // another cluster is then refused by ensureMetaProperties, as Kafka refuses it.
+  const metadata = isClusterMode(config)
+    ? await openClusterMetadata({
+        config,
+        log,
+        clusterIdCandidate: config['cluster.id'] ?? randomKafkaUuid(),
+      })
+    : null
+  const meta = ensureMetaProperties({
+    logDir: dir,
+    nodeId,
+    clusterId: metadata?.clusterId ?? config['cluster.id'],
+  })
   const advertised = advertisedAddress(config)
-
-  const metadata = isClusterMode(config) ? await openClusterMetadata({ config, log }) : null
   const logs = await LogManagerImpl.open({
     logDirs: config['log.dirs'],
     defaults: resolveLogConfig({}, config),

@@ -90,7 +90,9 @@ export class OffsetsTopicLog implements OffsetLog {
 
   async *readAll(partition: number): AsyncIterable<OffsetLogRecord> {
     if (!this.topics.get(offsetsTopicName)) return // not created yet: nothing was ever written
-    const log = this.partitionLog(partition)
+    // In cluster mode a broker holds only the partitions assigned to it.
+    const log = this.logs.get(offsetsTopicName, partition)
+    if (!log) return
     let fetchOffset = log.logStartOffset
     const endOffset = log.logEndOffset
     while (fetchOffset < endOffset) {

@@ -26,11 +26,3 @@ export interface ClusterMetadata extends ClusterMetadataView {
   /** Resigns, revokes the lease, closes the client. */
   close(): Promise<void>
 }
-
-export async function openClusterMetadata(options: {
-  config: BrokerConfig
-  log: (line: string) => void
-}): Promise<ClusterMetadata> {
-  void options
-  throw new Error('cluster mode (metadata.etcd.endpoints) is not implemented yet')
-}

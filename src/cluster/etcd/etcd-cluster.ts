@@ -1,0 +1,442 @@
+// Cluster mode's metadata, kept in etcd (keys.ts) and mirrored here (metadata-image.ts): the
+// ClusterMetadataView that replication and the handlers read, this broker's registration under a
+// lease, the controller election, the controller's decisions (leader-election.ts) written by
+// compare-and-set, and the local replicas created and deleted as the image says.
+//
+// Every write that depends on what it read is a transaction conditioned on the key's mod
+// revision as this broker last saw it; the controller's writes are also conditioned on its own
+// election key (P/controller, created at `controllerRevision`), so a deposed controller, paused
+// past its lease and woken with a stale image, cannot overwrite a newer decision. A refused
+// write needs no retry here: the watch brings the newer state, and the reaction to it runs again.
+
+import { Etcd3, type Lease, type Watcher } from 'etcd3'
+import { resolveLogConfig, type BrokerConfig } from '../../config.ts'
+import type { LogConfig } from '../../storage/log-config.ts'
+import type { LogManager } from '../../storage/log-manager.ts'
+import type { AlterIsrRequest, BrokerEndpoint, PartitionAssignment } from '../partition-state.ts'
+import type { ClusterMetadata } from './cluster-metadata.ts'
+import { EtcdTopics } from './etcd-topics.ts'
+import { MetadataKeys } from './keys.ts'
+import { preferPreferredLeader, reconcilePartition } from './leader-election.ts'
+import {
+  encodePartition,
+  MetadataImage,
+  type ImageChange,
+  type PartitionRecord,
+} from './metadata-image.ts'
+
+const registerRetryMs = 200
+
+export class EtcdClusterMetadata implements ClusterMetadata {
+  readonly image: MetadataImage
+  readonly keys: MetadataKeys
+  readonly topics: EtcdTopics
+  private readonly listeners = new Set<(changed: readonly PartitionAssignment[]) => void>()
+  private revisionWaiters: { revision: number; resolve: () => void }[] = []
+  private watcher: Watcher | null = null
+  private lease: Lease | null = null
+  private logs: LogManager | null = null
+  private advertised: () => { host: string; port: number } = () => ({ host: '', port: 0 })
+  /** The create revision of P/controller while this broker holds it, else 0. */
+  private controllerRevision = 0
+  private controllerDirty = false
+  private controllerRunning: Promise<void> | null = null
+  private rebalanceTimer: ReturnType<typeof setInterval> | null = null
+  private localReplicas: Promise<void> = Promise.resolve()
+  private closed = false
+  private registered = false
+
+  private constructor(
+    readonly client: Etcd3,
+    private readonly config: BrokerConfig,
+    readonly log: (line: string) => void,
+  ) {
+    this.keys = new MetadataKeys(config['metadata.etcd.prefix'].replace(/\/+$/, ''))
+    this.image = new MetadataImage(this.keys)
+    this.topics = new EtcdTopics(this)
+  }
+
+  /** Connects, writes the cluster id if none is stored, loads the image and starts watching. */
+  static async open(options: {
+    config: BrokerConfig
+    clusterIdCandidate: string
+    log: (line: string) => void
+  }): Promise<EtcdClusterMetadata> {
+    const endpoints = options.config['metadata.etcd.endpoints']!
+    const client = new Etcd3({
+      hosts: endpoints,
+      dialTimeout: 5_000,
+      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + 10_000 }),
+    })
+    const metadata = new EtcdClusterMetadata(client, options.config, options.log)
+    try {
+      await client
+        .if(metadata.keys.clusterId, 'Create', '==', 0)
+        .then(client.put(metadata.keys.clusterId).value(options.clusterIdCandidate))
+        .commit()
+      await metadata.load()
+    } catch (error) {
+      client.close()
+      throw new Error(
+        `cannot reach etcd at ${endpoints.join(',')} (metadata.etcd.endpoints): ${(error as Error).message}`,
+      )
+    }
+    return metadata
+  }
+
+  get brokerConfig(): BrokerConfig {
+    return this.config
+  }
+
+  get nodeId(): number {
+    return this.config['node.id']
+  }
+
+  get clusterId(): string {
+    return this.image.clusterId!
+  }
+
+  // --- ClusterMetadataView -------------------------------------------------------------------
+
+  controllerId(): number {
+    return this.image.controllerId
+  }
+
+  liveBrokers(): readonly BrokerEndpoint[] {
+    return [...this.image.brokers.values()].sort((a, b) => a.nodeId - b.nodeId)
+  }
+
+  broker(nodeId: number): BrokerEndpoint | undefined {
+    return this.image.brokers.get(nodeId)
+  }
+
+  assignment(topic: string, partition: number): PartitionAssignment | undefined {
+    return this.image.assignment(topic, partition)
+  }
+
+  *localAssignments(): Iterable<PartitionAssignment> {
+    for (const assignment of this.image.assignments()) {
+      if (assignment.replicas.includes(this.nodeId)) yield assignment
+    }
+  }
+
+  onChange(listener: (changed: readonly PartitionAssignment[]) => void): () => void {
+    this.listeners.add(listener)
+    listener([...this.localAssignments()])
+    return () => this.listeners.delete(listener)
+  }
+
+  async alterIsr(request: AlterIsrRequest): Promise<PartitionAssignment | null> {
+    const current = this.image.assignment(request.topic, request.partition)
+    if (
+      !current ||
+      current.leader !== this.nodeId ||
+      current.leaderEpoch !== request.leaderEpoch ||
+      current.partitionEpoch !== request.expectedPartitionEpoch ||
+      !request.isr.includes(this.nodeId) ||
+      !request.isr.every((nodeId) => current.replicas.includes(nodeId)) ||
+      // A broker that is not registered cannot join (Kafka: INELIGIBLE_REPLICA).
+      !request.isr.every((nodeId) => current.isr.includes(nodeId) || this.eligible(nodeId))
+    ) {
+      return null
+    }
+    const next: PartitionRecord = {
+      replicas: current.replicas,
+      isr: [...request.isr],
+      leader: current.leader,
+      leaderEpoch: current.leaderEpoch,
+      partitionEpoch: current.partitionEpoch + 1,
+    }
+    const written = await this.writePartition(current, next, { asController: false })
+    return written ? (this.image.assignment(request.topic, request.partition) ?? null) : null
+  }
+
+  // --- ClusterMetadata -----------------------------------------------------------------------
+
+  configFor = (topic: string): LogConfig =>
+    resolveLogConfig({ ...this.image.topics.get(topic)?.configs }, this.config)
+
+  async attach(options: {
+    logs: LogManager
+    advertised: () => { host: string; port: number }
+  }): Promise<void> {
+    this.logs = options.logs
+    this.advertised = options.advertised
+    await this.syncLocalReplicas()
+  }
+
+  async register(): Promise<void> {
+    const ttlSeconds = Math.ceil(this.config['broker.session.timeout.ms'] / 1000)
+    const lease = this.client.lease(ttlSeconds)
+    this.lease = lease
+    lease.on('lost', (error) => {
+      if (this.closed || this.lease !== lease) return
+      this.log(`cluster: lost the registration lease (${error.message}); registering again`)
+      this.registered = false
+      this.controllerRevision = 0
+      void this.register().catch((e) => this.log(`cluster: registration failed: ${e.message}`))
+    })
+    const leaseId = await lease.grant()
+    const { host, port } = this.advertised()
+    const endpoint: BrokerEndpoint = {
+      nodeId: this.nodeId,
+      host,
+      port,
+      rack: this.config['broker.rack'],
+    }
+    // A crashed process's registration lives until its lease expires: wait it out (bounded).
+    const deadline = Date.now() + 2 * ttlSeconds * 1000 + 5_000
+    const key = this.keys.broker(this.nodeId)
+    for (;;) {
+      const result = await this.client
+        .if(key, 'Create', '==', 0)
+        .then(this.client.put(key).value(JSON.stringify(endpoint)).lease(leaseId))
+        .commit()
+      if (result.succeeded) {
+        await this.waitForRevision(Number(result.header.revision))
+        break
+      }
+      if (Date.now() > deadline || this.closed) {
+        throw new Error(
+          `node.id ${this.nodeId} is already registered in etcd by a live broker: each broker needs its own node.id`,
+        )
+      }
+      await Bun.sleep(registerRetryMs)
+    }
+    this.registered = true
+    this.log(`cluster: registered node ${this.nodeId} at ${host}:${port}`)
+    await this.campaign()
+  }
+
+  async controlledShutdown(): Promise<void> {
+    if (!this.registered || !this.lease) return
+    const timeoutMs = this.config['controlled.shutdown.timeout.ms']
+    const startedMs = Date.now()
+    await this.lease.put(this.keys.shutdown(this.nodeId)).value('')
+    const deadline = startedMs + timeoutMs
+    while (this.movableLeaderships() > 0 && Date.now() < deadline && !this.closed) {
+      await Bun.sleep(50)
+    }
+    const left = this.movableLeaderships()
+    this.log(
+      left === 0
+        ? `cluster: controlled shutdown moved this broker's leaderships in ${Date.now() - startedMs} ms`
+        : `cluster: controlled shutdown timed out after ${timeoutMs} ms with ${left} leaderships not moved`,
+    )
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    if (this.rebalanceTimer) clearInterval(this.rebalanceTimer)
+    await this.watcher?.cancel().catch(() => undefined)
+    // Revoking deletes the registration, the controller key and any shutdown request at once,
+    // so the others react now rather than after the session timeout.
+    await this.lease?.revoke().catch(() => undefined)
+    this.client.close()
+  }
+
+  // --- the image ------------------------------------------------------------------------------
+
+  /** Resolves once the image has applied every write up to `revision`. */
+  waitForRevision(revision: number): Promise<void> {
+    if (this.image.revision >= revision) return Promise.resolve()
+    return new Promise((resolve) => this.revisionWaiters.push({ revision, resolve }))
+  }
+
+  /** Resolves once the local replicas match the image as it is now. */
+  localReplicasSynced(): Promise<void> {
+    return this.localReplicas
+  }
+
+  private async load(): Promise<void> {
+    const response = await this.client.getAll().prefix(this.keys.root).exec()
+    for (const kv of response.kvs) {
+      this.image.apply(kv.key.toString(), kv.value.toString(), Number(kv.mod_revision))
+    }
+    const revision = Number(response.header.revision)
+    this.image.revision = Math.max(this.image.revision, revision)
+    const watcher = await this.client
+      .watch()
+      .prefix(this.keys.root)
+      .startRevision(String(revision + 1))
+      .create()
+    watcher.on('put', (kv) =>
+      this.onEvent(kv.key.toString(), kv.value.toString(), Number(kv.mod_revision)),
+    )
+    watcher.on('delete', (kv) => this.onEvent(kv.key.toString(), null, Number(kv.mod_revision)))
+    watcher.on('error', (error) => this.log(`cluster: etcd watch error: ${error.message}`))
+    this.watcher = watcher
+  }
+
+  private onEvent(key: string, value: string | null, modRevision: number): void {
+    const change = this.image.apply(key, value, modRevision)
+    this.react(change)
+    const ready = this.revisionWaiters.filter((w) => w.revision <= this.image.revision)
+    this.revisionWaiters = this.revisionWaiters.filter((w) => w.revision > this.image.revision)
+    for (const waiter of ready) waiter.resolve()
+  }
+
+  private react(change: ImageChange): void {
+    if (change.topics.length > 0 || change.removedPartitions.length > 0) {
+      void this.syncLocalReplicas()
+      for (const topic of new Set(change.topics)) this.topics.changed(topic)
+    }
+    const local = change.assignments.filter((a) => a.replicas.includes(this.nodeId))
+    if (local.length > 0) for (const listener of this.listeners) listener(local)
+    if (this.image.controllerId === -1 && this.registered && !this.closed) void this.campaign()
+    if (this.controllerRevision !== 0 && this.image.controllerId !== this.nodeId) {
+      this.controllerRevision = 0 // deposed (our lease expired): stop acting
+    }
+    if (change.brokersChanged || change.assignments.length > 0) this.scheduleController()
+  }
+
+  private eligible(nodeId: number): boolean {
+    return this.image.brokers.has(nodeId) && !this.image.shuttingDown.has(nodeId)
+  }
+
+  /** Partitions this broker leads that another in-sync, eligible replica could lead. */
+  private movableLeaderships(): number {
+    let count = 0
+    for (const a of this.image.assignments()) {
+      if (a.leader !== this.nodeId) continue
+      if (a.isr.some((nodeId) => nodeId !== this.nodeId && this.eligible(nodeId))) count++
+    }
+    return count
+  }
+
+  // --- local replicas -------------------------------------------------------------------------
+
+  /** Creates the logs of replicas assigned here and deletes those of topics gone or moved away. */
+  private syncLocalReplicas(): Promise<void> {
+    this.localReplicas = this.localReplicas.then(async () => {
+      const logs = this.logs
+      if (!logs || this.closed) return
+      for (const assignment of this.localAssignments()) {
+        const { topic, partition } = assignment
+        const config = this.configFor(topic)
+        const existing = logs.get(topic, partition)
+        if (existing) existing.updateConfig(config)
+        else await logs.create(topic, partition, config)
+      }
+      for (const log of [...logs.all()]) {
+        const topic = this.image.topics.get(log.topic)
+        const assignment = this.image.assignment(log.topic, log.partition)
+        const gone = !topic || log.partition >= topic.partitions
+        const movedAway = assignment !== undefined && !assignment.replicas.includes(this.nodeId)
+        if (gone || movedAway) {
+          this.log(`cluster: deleting the local replica ${log.topic}-${log.partition}`)
+          await logs.delete(log.topic, log.partition)
+        }
+      }
+    })
+    this.localReplicas = this.localReplicas.catch((error) =>
+      this.log(`cluster: syncing local replicas failed: ${(error as Error).message}`),
+    )
+    return this.localReplicas
+  }
+
+  // --- the controller -------------------------------------------------------------------------
+
+  private async campaign(): Promise<void> {
+    const lease = this.lease
+    if (!lease || this.closed) return
+    const leaseId = await lease.grant()
+    const result = await this.client
+      .if(this.keys.controller, 'Create', '==', 0)
+      .then(this.client.put(this.keys.controller).value(String(this.nodeId)).lease(leaseId))
+      .commit()
+    if (!result.succeeded) return
+    this.controllerRevision = Number(result.header.revision)
+    await this.waitForRevision(this.controllerRevision)
+    this.log(`cluster: node ${this.nodeId} is the controller`)
+    if (this.config['auto.leader.rebalance.enable'] && !this.rebalanceTimer) {
+      const intervalMs = this.config['leader.imbalance.check.interval.seconds'] * 1000
+      this.rebalanceTimer = setInterval(() => void this.preferredLeaders(), intervalMs)
+      this.rebalanceTimer.unref?.()
+    }
+    this.scheduleController()
+  }
+
+  /** Runs the controller's reconciliation once more after the current run (coalesced). */
+  private scheduleController(): void {
+    if (this.controllerRevision === 0 || this.closed) return
+    this.controllerDirty = true
+    this.controllerRunning ??= (async () => {
+      while (this.controllerDirty && this.controllerRevision !== 0 && !this.closed) {
+        this.controllerDirty = false
+        await this.reconcileAll().catch((error) =>
+          this.log(`cluster: controller pass failed: ${(error as Error).message}`),
+        )
+      }
+      this.controllerRunning = null
+    })()
+  }
+
+  private async reconcileAll(): Promise<void> {
+    const writes: Promise<boolean>[] = []
+    for (const current of this.image.assignments()) {
+      const next = reconcilePartition(current, {
+        eligible: (nodeId) => this.eligible(nodeId),
+        uncleanLeaderElection: this.uncleanLeaderElection(current.topic),
+      })
+      if (next) writes.push(this.writePartition(current, next, { asController: true }))
+    }
+    await Promise.all(writes)
+  }
+
+  /** unclean.leader.election.enable: the topic's override, else the broker's. */
+  private uncleanLeaderElection(topic: string): boolean {
+    const override = this.image.topics.get(topic)?.configs['unclean.leader.election.enable']
+    if (override === undefined) return this.config['unclean.leader.election.enable']
+    return override.trim().toLowerCase() === 'true'
+  }
+
+  /** Moves leadership to each partition's preferred replica where it is in sync (ElectLeaders). */
+  async preferredLeaders(
+    only?: readonly { topic: string; partition: number }[],
+  ): Promise<PartitionAssignment[]> {
+    if (this.controllerRevision === 0) return []
+    const targets = only
+      ? only.flatMap(({ topic, partition }) => this.image.assignment(topic, partition) ?? [])
+      : [...this.image.assignments()]
+    const moved: PartitionAssignment[] = []
+    for (const current of targets) {
+      const next = preferPreferredLeader(current, { eligible: (nodeId) => this.eligible(nodeId) })
+      if (next && (await this.writePartition(current, next, { asController: true }))) {
+        moved.push({ ...current, ...next })
+      }
+    }
+    return moved
+  }
+
+  /**
+   * Writes `next` over `current` if the stored partition is still the one this image holds (and,
+   * for the controller, if it still holds the election key); resolves whether it was written,
+   * after the image has applied it.
+   */
+  private async writePartition(
+    current: PartitionAssignment,
+    next: PartitionRecord,
+    options: { asController: boolean },
+  ): Promise<boolean> {
+    const key = this.keys.partition(current.topic, current.partition)
+    const modRevision = this.image.modRevision(key)
+    if (modRevision === undefined) return false
+    let txn = this.client.if(key, 'Mod', '==', modRevision)
+    if (options.asController) {
+      if (this.controllerRevision === 0) return false
+      txn = txn.and(this.keys.controller, 'Create', '==', this.controllerRevision)
+    }
+    const result = await txn.then(this.client.put(key).value(encodePartition(next))).commit()
+    if (!result.succeeded) return false
+    await this.waitForRevision(Number(result.header.revision))
+    if (current.leader !== next.leader) {
+      this.log(
+        `cluster: ${current.topic}-${current.partition} leader ${current.leader} -> ${next.leader} ` +
+          `(epoch ${next.leaderEpoch}), isr [${next.isr.join(',')}]`,
+      )
+    }
+    return true
+  }
+}

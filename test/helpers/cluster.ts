@@ -1,0 +1,192 @@
+// A real cluster for integration tests: one etcd (test/helpers/etcd.ts) and N broker processes
+// from this checkout (test/helpers/broker-process.ts), each on its own free loopback port and
+// temp log dir, with node ids 1..N and a short broker.session.timeout.ms so that a killed broker
+// is noticed in seconds. Per broker: signal() (SIGKILL, SIGSTOP, SIGCONT, SIGTERM), stop() and
+// restart() on the same dir and port. `metadata()` asks any live broker with our own codec, and
+// `waitFor` polls a condition with a generous deadline (never a fixed sleep).
+// SLUICE_TEST_BROKER_LOG=<file> keeps every broker's output, as for single brokers.
+
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Connection } from '../../src/cli/client.ts'
+import { startBroker, type BrokerProcess } from './broker-process.ts'
+import { freePort, startEtcd, type EtcdProcess } from './etcd.ts'
+
+export interface ClusterBroker {
+  nodeId: number
+  port: number
+  /** The running process, or null after stop()/signal('SIGKILL'). */
+  process: BrokerProcess | null
+  /** Sends a signal; SIGKILL and SIGTERM wait for the exit. */
+  signal(signal: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT' | 'SIGTERM'): Promise<void>
+  /** True between SIGSTOP and SIGCONT. */
+  stopped: boolean
+  /** Starts the broker again on the same log dir and port. */
+  restart(): Promise<void>
+  output(): string
+}
+
+export interface Cluster {
+  etcd: EtcdProcess
+  prefix: string
+  brokers: ClusterBroker[]
+  /** Every broker's address, for a client's bootstrap list. */
+  bootstrap: string
+  broker(nodeId: number): ClusterBroker
+  /** Metadata v12 (all topics) from the first live broker that answers. */
+  metadata(options?: { from?: number }): Promise<any>
+  stop(): Promise<void>
+}
+
+export async function startCluster(
+  options: { brokers?: number; overrides?: Record<string, string> } = {},
+): Promise<Cluster> {
+  const count = options.brokers ?? 3
+  const root = mkdtempSync(join(tmpdir(), 'sluice-cluster-'))
+  const etcd = await startEtcd({ dataDir: join(root, 'etcd') })
+  const prefix = '/sluice-test'
+  const brokers: ClusterBroker[] = []
+  try {
+    const ports = []
+    for (let i = 0; i < count; i++) ports.push(await freePort())
+    await Promise.all(
+      ports.map(async (port, i) => {
+        brokers.push(
+          await startClusterBroker({
+            nodeId: i + 1,
+            port,
+            logDir: join(root, `broker-${i + 1}`),
+            overrides: {
+              'metadata.etcd.endpoints': etcd.endpoint,
+              'metadata.etcd.prefix': prefix,
+              'broker.session.timeout.ms': '2000',
+              'offsets.topic.replication.factor': String(Math.min(3, count)),
+              ...options.overrides,
+            },
+          }),
+        )
+      }),
+    )
+    brokers.sort((a, b) => a.nodeId - b.nodeId)
+  } catch (error) {
+    await Promise.all(brokers.map((b) => b.signal('SIGKILL')))
+    await etcd.stop()
+    rmSync(root, { recursive: true, force: true })
+    throw error
+  }
+  const cluster: Cluster = {
+    etcd,
+    prefix,
+    brokers,
+    bootstrap: brokers.map((b) => `127.0.0.1:${b.port}`).join(','),
+    broker(nodeId) {
+      const found = brokers.find((b) => b.nodeId === nodeId)
+      if (!found) throw new Error(`no broker ${nodeId} in this cluster`)
+      return found
+    },
+    async metadata(opts = {}) {
+      const candidates = opts.from ? [cluster.broker(opts.from)] : brokers
+      let lastError: unknown = new Error('no live broker')
+      for (const b of candidates) {
+        if (!b.process || b.stopped) continue
+        try {
+          const connection = new Connection({ host: '127.0.0.1', port: b.port })
+          try {
+            return await connection.send(
+              { key: 3, version: 12 },
+              {
+                topics: null,
+                allowAutoTopicCreation: false,
+                includeTopicAuthorizedOperations: false,
+              },
+            )
+          } finally {
+            connection.close()
+          }
+        } catch (error) {
+          lastError = error
+        }
+      }
+      throw lastError
+    },
+    async stop() {
+      for (const b of brokers) if (b.stopped) await b.signal('SIGCONT')
+      await Promise.all(brokers.map((b) => (b.process ? b.signal('SIGTERM') : undefined)))
+      await etcd.stop()
+      rmSync(root, { recursive: true, force: true })
+    },
+  }
+  return cluster
+}
+
+async function startClusterBroker(options: {
+  nodeId: number
+  port: number
+  logDir: string
+  overrides: Record<string, string>
+}): Promise<ClusterBroker> {
+  const overrides = { ...options.overrides, 'node.id': String(options.nodeId) }
+  const start = () =>
+    startBroker({ logDir: options.logDir, port: options.port, overrides, timeoutMs: 60_000 })
+  let earlier = ''
+  const broker: ClusterBroker = {
+    nodeId: options.nodeId,
+    port: options.port,
+    process: await start(),
+    stopped: false,
+    async signal(signal) {
+      const proc = broker.process
+      if (!proc) return
+      if (signal === 'SIGKILL') {
+        await proc.kill()
+      } else if (signal === 'SIGTERM') {
+        if (broker.stopped) proc.proc.kill('SIGCONT')
+        await proc.stop()
+      } else {
+        proc.proc.kill(signal)
+        broker.stopped = signal === 'SIGSTOP'
+        return
+      }
+      broker.stopped = false
+      earlier += proc.output()
+      broker.process = null
+    },
+    async restart() {
+      if (broker.process) throw new Error(`broker ${options.nodeId} is still running`)
+      broker.process = await start()
+    },
+    output: () => earlier + (broker.process?.output() ?? ''),
+  }
+  return broker
+}
+
+/** Polls `condition` until it returns a value other than undefined/false, or throws at the deadline. */
+export async function waitFor<T>(
+  what: string,
+  condition: () => Promise<T | undefined | false> | T | undefined | false,
+  options: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000)
+  let lastError: unknown = null
+  for (;;) {
+    try {
+      const value = await condition()
+      if (value !== undefined && value !== false) return value
+    } catch (error) {
+      lastError = error
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${lastError ? `: ${lastError}` : ''}`)
+    }
+    await Bun.sleep(options.intervalMs ?? 100)
+  }
+}
+
+/** A partition's leader, ISR and epoch from a Metadata response. */
+export function partitionOf(metadata: any, topic: string, partition: number) {
+  const t = metadata.topics.find((x: any) => x.name === topic)
+  return t?.partitions.find((p: any) => p.partitionIndex === partition) as
+    | { leaderId: number; leaderEpoch: number; isrNodes: number[]; replicaNodes: number[] }
+    | undefined
+}
