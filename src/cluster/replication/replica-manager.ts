@@ -13,6 +13,8 @@
 // * Handlers ask `check` before serving a partition: it answers with the replica, or with the
 //   error and the current leader (KIP-951) for a non-leader or a stale/unknown leader epoch.
 
+import type { LogConfig } from '../../storage/log-config.ts'
+import type { LogManager } from '../../storage/log-manager.ts'
 import type { PartitionLog } from '../../storage/partition-log.ts'
 import { ErrorCode } from '../../protocol/errors.ts'
 import type {
@@ -40,8 +42,9 @@ export interface FollowerFetching {
 export interface ReplicaManagerOptions {
   view: ClusterMetadataView
   config: ReplicationConfig
-  /** Opens, creating it when missing, the local log of an assigned partition. */
-  openLog(assignment: PartitionAssignment): Promise<PartitionLog>
+  logs: LogManager
+  /** The LogConfig of a topic's new local log. */
+  logConfigFor(topic: string): LogConfig
   log(line: string): void
   /** Builds the follower side once the manager exists; none in tests of the leader side. */
   fetching?: (manager: ReplicaManager) => FollowerFetching
@@ -120,9 +123,17 @@ export class ReplicaManager {
         if (replica) this.remove(replica)
         continue
       }
+      // A topic deleted and created again under its name has a new log: start afresh.
+      if (
+        replica &&
+        replica.log !== this.options.logs.get(assignment.topic, assignment.partition)
+      ) {
+        this.remove(replica)
+        replica = undefined
+      }
       let role
       if (!replica) {
-        const log = await this.options.openLog(assignment)
+        const log = await this.openLog(assignment)
         replica = new ReplicatedPartition(log, this.nodeId, assignment)
         this.replicas.set(id, replica)
         role = replica.start(this.now())
@@ -130,6 +141,35 @@ export class ReplicaManager {
         role = replica.apply(assignment, this.now())
       }
       this.afterRoleChange(replica, role)
+    }
+  }
+
+  /** The local log of an assigned partition, created when missing (the metadata may race us). */
+  private async openLog({ topic, partition }: PartitionAssignment): Promise<PartitionLog> {
+    const { logs } = this.options
+    const existing = logs.get(topic, partition)
+    if (existing) return existing
+    try {
+      return await logs.create(topic, partition, this.options.logConfigFor(topic))
+    } catch (error) {
+      const created = logs.get(topic, partition)
+      if (created) return created
+      throw error
+    }
+  }
+
+  /**
+   * Forgets replicas whose partition left the metadata or whose log was deleted (a deleted topic
+   * sends no assignment), so that nobody fetches or serves them any more.
+   */
+  prune(): void {
+    for (const replica of [...this.replicas.values()]) {
+      const { topic, partition } = replica
+      if (
+        this.view.assignment(topic, partition) === undefined ||
+        this.options.logs.get(topic, partition) !== replica.log
+      )
+        this.remove(replica)
     }
   }
 
@@ -163,8 +203,12 @@ export class ReplicaManager {
     partition: number,
     opts: { currentLeaderEpoch: number; requireLeader: boolean },
   ): ReplicatedPartition | PartitionRefusal {
-    const replica = this.replica(topic, partition)
-    const assignment = replica?.assignment ?? this.view.assignment(topic, partition)
+    let replica = this.replica(topic, partition)
+    const assignment = this.view.assignment(topic, partition)
+    if (replica && (!assignment || this.options.logs.get(topic, partition) !== replica.log)) {
+      this.remove(replica) // the topic was deleted
+      replica = undefined
+    }
     const leader = {
       leaderId: assignment?.leader ?? -1,
       leaderEpoch: assignment?.leaderEpoch ?? -1,
@@ -250,6 +294,7 @@ export class ReplicaManager {
 
   /** Drops ISR members that have not caught up for lagTimeMaxMs (Kafka's maybeShrinkIsr). */
   shrinkIsrs(): void {
+    this.prune()
     const nowMs = this.now()
     for (const replica of this.replicas.values()) {
       if (!replica.isLeader) continue

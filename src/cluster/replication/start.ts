@@ -1,6 +1,6 @@
 // Assembles cluster mode's replication for a broker: a ReplicaManager over the metadata view,
-// with the follower side (FetcherManager), logs opened (created on first assignment) through the
-// LogManager, and producer state rebuilt from the log whenever this broker becomes leader.
+// with the follower side (FetcherManager), logs created on first assignment with the topic's
+// configs, and producer state rebuilt from the log whenever this broker becomes leader.
 
 import type { BrokerConfig } from '../../config.ts'
 import { resolveLogConfig } from '../../config.ts'
@@ -25,13 +25,8 @@ export function startReplication(options: {
     view: options.view,
     config: replicationConfigFrom(config),
     log: options.log,
-    openLog: async ({ topic, partition }) =>
-      logs.get(topic, partition) ??
-      (await logs.create(
-        topic,
-        partition,
-        resolveLogConfig(options.topicConfigs?.(topic) ?? {}, config),
-      )),
+    logs,
+    logConfigFor: (topic) => resolveLogConfig(options.topicConfigs?.(topic) ?? {}, config),
     fetching: (manager) => new FetcherManager(manager),
     onBecomeLeader: (replica) => producers.forgetPartition(replica.topic, replica.partition),
   })

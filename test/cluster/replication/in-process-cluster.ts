@@ -57,6 +57,11 @@ export class FakeController {
     })
   }
 
+  /** Deletes a partition as a topic deletion does: no assignment is sent for it. */
+  remove(topic: string, partition: number): void {
+    this.assignments.delete(key(topic, partition))
+  }
+
   get(topic: string, partition: number): PartitionAssignment | undefined {
     return this.assignments.get(key(topic, partition))
   }

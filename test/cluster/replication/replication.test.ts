@@ -371,4 +371,15 @@ describe('replication in one process', () => {
     expect(logOf(back).logStartOffset).toBe(4)
     expect(values(back)).toEqual(['v4'])
   }, 60_000)
+
+  test('a deleted partition is forgotten: no longer served or fetched', async () => {
+    const { controller, nodes } = await cluster()
+    await produce(nodes[0]!, { topic: TOPIC, partition: 0, values: ['a'], acks: -1 })
+    controller.remove(TOPIC, 0)
+    for (const node of nodes) await node.broker.logs.delete(TOPIC, 0)
+    const answer = await produce(nodes[0]!, { topic: TOPIC, partition: 0, values: ['b'], acks: 1 })
+    expect(answer.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+    for (const node of nodes) node.replicas.prune()
+    for (const node of nodes) expect(node.replicas.replica(TOPIC, 0)).toBeUndefined()
+  }, 60_000)
 })
