@@ -9,7 +9,9 @@
 #   5. with --clients, Apache Kafka's jars (test/compat/java/pom.xml: clients, Streams, tools and
 #      the broker the bench runs) from Maven Central into Maven's local repository, and the Java
 #      suite compiled against them,
-#   6. with --clients, the Go suite (test/compat/go: franz-go and Sarama from the Go module proxy).
+#   6. with --clients, the Go suite (test/compat/go: franz-go and Sarama from the Go module proxy),
+#   7. with --clients, a Python virtual environment with the current clients from PyPI
+#      (test/compat/python/requirements.txt: confluent-kafka, aiokafka).
 # Usage: scripts/setup.sh [--quiet] [--clients]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +23,7 @@ for arg in "$@"; do
     --quiet) quiet=1 ;;
     --clients) clients=1 ;;
     -h | --help)
-      sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -140,5 +142,19 @@ if [ "$clients" = 1 ]; then
     (cd "$go_dir" && go build -o target/compat .) >&2
   else
     say "Go client suite built"
+  fi
+fi
+
+# 7. The current Python clients from PyPI, in a virtual environment of their own; redone when the
+#    requirements change. The marker file is written last, so a failed install is tried again.
+py_dir=test/compat/python
+if [ "$clients" = 1 ]; then
+  if [ ! -f "$py_dir/.venv/installed" ] || [ "$py_dir/requirements.txt" -nt "$py_dir/.venv/installed" ]; then
+    step "installing the Python clients from PyPI into $py_dir/.venv"
+    python3 -m venv "$py_dir/.venv" >&2
+    "$py_dir/.venv/bin/pip" install -q --disable-pip-version-check -r "$py_dir/requirements.txt" >&2
+    touch "$py_dir/.venv/installed"
+  else
+    say "Python clients from PyPI installed"
   fi
 fi

@@ -240,7 +240,7 @@ public class SluiceCompat {
   }
 
   // Describe, then change with IncrementalAlterConfigs (SET and DELETE). Kafka 4's Admin has no
-  // legacy alterConfigs any more (KIP-1054 removed it); the Go suite sends legacy AlterConfigs.
+  // legacy alterConfigs any more (removed in 4.0); the Go suite sends legacy AlterConfigs.
   static void adminConfigs() throws Exception {
     String topic = RUN + "java-admin-configs";
     createTopic(topic, 1);
