@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { CompressionTypes, Kafka, logLevel } from 'kafkajs'
+import { CompressionTypes, ConfigResourceTypes, Kafka, logLevel } from 'kafkajs'
 import {
   hasCommand,
   python,
@@ -51,6 +51,30 @@ function parse(lines: string): Map<string, string[]> {
   return got
 }
 
+async function kcatRead(broker: BrokerProcess, topic: string): Promise<Map<string, string[]>> {
+  const { stdout, exitCode } = await run(
+    ['kcat', '-b', broker.bootstrap, '-C', '-t', topic, '-e', '-q', '-Z', '-f', '%k\t%s\n'],
+    { timeoutMs: 60_000 },
+  )
+  expect(exitCode).toBe(0)
+  return parse(stdout)
+}
+
+/** Polls kcat until every key appears once (or a generous deadline passes); returns the read. */
+async function readWhenCompacted(
+  broker: BrokerProcess,
+  topic: string,
+  keys: number,
+): Promise<Map<string, string[]>> {
+  let got = await kcatRead(broker, topic)
+  const deadline = Date.now() + 120_000
+  while (!(compacted(got) && got.size === keys) && Date.now() < deadline) {
+    await Bun.sleep(250)
+    got = await kcatRead(broker, topic)
+  }
+  return got
+}
+
 function compacted(got: Map<string, string[]>): boolean {
   return [...got.values()].every((values) => values.length === 1)
 }
@@ -63,6 +87,7 @@ describe.skipIf(!present)('log compaction with real clients', () => {
         'log.cleaner.backoff.ms': '100',
         'offsets.topic.segment.bytes': '16384',
         'offsets.topic.num.partitions': '1',
+        'log.retention.check.interval.ms': '200',
       },
     })
   })
@@ -117,20 +142,7 @@ describe.skipIf(!present)('log compaction with real clients', () => {
     await client(broker.bootstrap, 'filler', topic, '600')
 
     const want = expectedLatest()
-    const kcatRead = async () => {
-      const { stdout, exitCode } = await run(
-        ['kcat', '-b', broker.bootstrap, '-C', '-t', topic, '-e', '-q', '-Z', '-f', '%k\t%s\n'],
-        { timeoutMs: 60_000 },
-      )
-      expect(exitCode).toBe(0)
-      return parse(stdout)
-    }
-    let got = await kcatRead()
-    const deadline = Date.now() + 120_000
-    while (!(compacted(got) && got.size === want.size) && Date.now() < deadline) {
-      await Bun.sleep(250)
-      got = await kcatRead()
-    }
+    const got = await readWhenCompacted(broker, topic, want.size)
     const asLatest = (map: Map<string, string[]>) =>
       new Map([...map].map(([key, values]) => [key, values.at(-1)!]))
     expect(asLatest(got)).toEqual(want)
@@ -141,6 +153,54 @@ describe.skipIf(!present)('log compaction with real clients', () => {
     const pythonGot = parse(fromPython)
     expect(compacted(pythonGot)).toBe(true)
     expect(asLatest(pythonGot)).toEqual(want)
+  }, 300_000)
+
+  test('AlterConfigs switches a topic delete → compact → delete without a restart', async () => {
+    const topic = 'switched'
+    const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING })
+    const admin = kafka.admin()
+    await admin.connect()
+    const policy = async (configEntries: { name: string; value: string }[]) =>
+      admin.alterConfigs({
+        validateOnly: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries }],
+      })
+    await admin.createTopics({
+      topics: [
+        {
+          topic,
+          numPartitions: 1,
+          configEntries: [
+            { name: 'cleanup.policy', value: 'delete' },
+            { name: 'segment.bytes', value: '16384' },
+            { name: 'min.cleanable.dirty.ratio', value: '0.01' },
+          ],
+        },
+      ],
+    })
+    await client(broker.bootstrap, 'produce', topic, 'lz4', `${rounds}`)
+    await client(broker.bootstrap, 'filler', topic, '600')
+    // Under delete the cleaner never touches the topic: every round is still there.
+    expect((await kcatRead(broker, topic)).get('lz4-k0')?.length).toBe(rounds)
+    await policy([
+      { name: 'cleanup.policy', value: 'compact' },
+      { name: 'segment.bytes', value: '16384' },
+      { name: 'min.cleanable.dirty.ratio', value: '0.01' },
+    ])
+    const got = await readWhenCompacted(broker, topic, 30)
+    expect(compacted(got)).toBe(true)
+    expect(got.get('lz4-k0')).toEqual([`lz4-${rounds - 1}-0`.repeat(3)])
+    // Back to delete, with a retention every record has outlived: retention deletes segments.
+    await policy([
+      { name: 'cleanup.policy', value: 'delete' },
+      { name: 'segment.bytes', value: '16384' },
+      { name: 'retention.ms', value: '1' },
+    ])
+    const deadline = Date.now() + 120_000
+    while ((await kcatRead(broker, topic)).has('lz4-k0') && Date.now() < deadline)
+      await Bun.sleep(250)
+    expect((await kcatRead(broker, topic)).has('lz4-k0')).toBe(false)
+    await admin.disconnect()
   }, 300_000)
 
   test('20,000 offset commits leave __consumer_offsets a few segments; the offset survives a restart', async () => {
