@@ -164,7 +164,7 @@ export class LocalTopicRegistry implements TopicRegistry {
       if (request.validateOnly) return topic
       this.index(topic)
       this.persist()
-      await this.createLogs(topic, 0)
+      await this.createLogs(topic, 0, null)
       this.changed(topic.name)
       this.options.log?.(
         `Created topic ${topic.name} with ${topic.partitions} partition${topic.partitions === 1 ? '' : 's'}`,
@@ -229,7 +229,7 @@ export class LocalTopicRegistry implements TopicRegistry {
       if (options.validateOnly) return grown
       this.index(grown)
       this.persist()
-      await this.createLogs(grown, topic.partitions)
+      await this.createLogs(grown, topic.partitions, topic)
       this.changed(name)
       this.options.log?.(`Topic ${name} now has ${total} partitions`)
       return grown
@@ -330,12 +330,28 @@ export class LocalTopicRegistry implements TopicRegistry {
     this.byCollisionKey.delete(collisionKey(topic.name))
   }
 
-  private async createLogs(topic: TopicInfo, fromPartition: number): Promise<void> {
-    const logConfig = this.logConfig(topic.configs)
+  /**
+   * Creates the missing logs, all or none; on failure `previous` (the topic before, or null for
+   * a new one) goes back into the image and the error becomes KAFKA_STORAGE_ERROR for the topic.
+   */
+  private async createLogs(
+    topic: TopicInfo,
+    fromPartition: number,
+    previous: TopicInfo | null,
+  ): Promise<void> {
+    const missing: number[] = []
     for (let partition = fromPartition; partition < topic.partitions; partition++) {
-      if (!this.options.logs.get(topic.name, partition)) {
-        await this.options.logs.create(topic.name, partition, logConfig)
-      }
+      if (!this.options.logs.get(topic.name, partition)) missing.push(partition)
+    }
+    try {
+      await this.options.logs.createPartitions(topic.name, missing, this.logConfig(topic.configs))
+    } catch (error) {
+      this.unindex(topic)
+      if (previous) this.index(previous)
+      this.persist()
+      const reason = error instanceof Error ? error.message : String(error)
+      this.options.log?.(`Creating the logs of ${topic.name} failed: ${reason}`)
+      throw new TopicError(ErrorCode.KAFKA_STORAGE_ERROR, reason)
     }
   }
 

@@ -28,7 +28,7 @@ import type { LogConfig } from './log-config.ts'
 import { type CleanerConfig, LogCleaner, defaultCleanerConfig } from './log-cleaner.ts'
 import { PartitionLog } from './partition-log.ts'
 import { enforceRetention } from './retention.ts'
-import { StorageError, errnoOf } from './storage-error.ts'
+import { StorageError, errnoOf, storageErrorFrom } from './storage-error.ts'
 
 export const CLEAN_SHUTDOWN_MARKER = '.kafka_cleanshutdown'
 /** log.flush.offset.checkpoint.interval.ms: Kafka's default. */
@@ -145,20 +145,63 @@ export class LogManager {
     if (existsSync(dir)) {
       throw new StorageError('KAFKA_STORAGE_ERROR', `${dir} exists on disk but is not loaded`)
     }
-    mkdirSync(dir, { recursive: true })
-    fsyncDir(logDir)
-    const log = this.openLog({
-      topic,
-      partition,
-      dir,
-      config,
-      recoveryPoint: 0,
-      logStartOffset: 0,
-      clean: true,
-    })
+    let log: PartitionLog
+    try {
+      mkdirSync(dir, { recursive: true })
+      fsyncDir(logDir)
+      log = this.openLog({
+        topic,
+        partition,
+        dir,
+        config,
+        recoveryPoint: 0,
+        logStartOffset: 0,
+        clean: true,
+      })
+    } catch (error) {
+      // A half-made dir would be adopted as a partition by the next start: leave none.
+      rmSync(dir, { recursive: true, force: true })
+      throw storageErrorFrom(`creating the log of ${key} in ${logDir}`, error)
+    }
     this.logs.set(key, log)
     this.logDirOf.set(log, logDir)
     return log
+  }
+
+  /**
+   * Creates the logs of `partitions` of a topic, all or none (CreateTopics, CreatePartitions):
+   * when one fails (EMFILE, a full disk) the ones this call created are closed and removed, and
+   * the error says how far it got. Kafka's handler then answers the topic with the error code.
+   */
+  async createPartitions(
+    topic: string,
+    partitions: readonly number[],
+    config: LogConfig,
+  ): Promise<PartitionLog[]> {
+    const created: PartitionLog[] = []
+    try {
+      for (const partition of partitions) created.push(await this.create(topic, partition, config))
+      return created
+    } catch (error) {
+      for (const log of created) await this.removeNewLog(log)
+      const reason = error instanceof Error ? error.message : String(error)
+      throw new StorageError(
+        error instanceof StorageError ? error.errorName : 'KAFKA_STORAGE_ERROR',
+        `${reason}; none of the ${partitions.length} new partitions of ${topic} was kept`,
+        { cause: error },
+      )
+    }
+  }
+
+  /** Undoes create(): nothing was written to the log yet, so it goes at once, not via -delete. */
+  private async removeNewLog(log: PartitionLog): Promise<void> {
+    const logDir = this.logDirOf.get(log)!
+    this.logs.delete(partitionKey(log.topic, log.partition))
+    this.logDirOf.delete(log)
+    log.markDeleted(log.dir) // no final flush: the data is going away
+    await log.close()
+    rmSync(log.dir, { recursive: true, force: true })
+    fsyncDir(logDir)
   }
 
   async delete(topic: string, partition: number): Promise<void> {
