@@ -1,6 +1,6 @@
 // `sluice cluster info`: the cluster id, the controller and the brokers (DescribeCluster v0),
 // and the API versions the bootstrap broker serves, like kafka-broker-api-versions.sh in brief.
-// Only `info` lives here; `sluice cluster start` (a local multi-broker cluster) is another file.
+// `sluice cluster start` (a local multi-broker cluster) is cluster-start.ts.
 
 import { bootstrap, bootstrapHelp, parseOptions, wantsHelp } from './args.ts'
 import { API, BrokerError, Client } from './client.ts'
@@ -25,7 +25,17 @@ export async function clusterCommand(args: readonly string[]): Promise<number> {
     console.log(clusterInfoHelp)
     return action === undefined ? 2 : 0
   }
-  if (action !== 'info') throw new UsageError(`unknown cluster action '${action}' (info)`)
+  if (action === 'start') {
+    const { clusterStart, clusterStartHelp, parseClusterStartArgs } =
+      await import('./cluster-start.ts')
+    const startArgs = parseClusterStartArgs(rest)
+    if (startArgs === 'help') {
+      console.log(clusterStartHelp)
+      return 0
+    }
+    return clusterStart(startArgs)
+  }
+  if (action !== 'info') throw new UsageError(`unknown cluster action '${action}' (info, start)`)
   const parsed = parseOptions(rest, [], 'cluster info')
   if (wantsHelp(parsed)) {
     console.log(clusterInfoHelp)

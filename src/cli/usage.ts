@@ -18,6 +18,7 @@ Commands:
                  like kafka-consumer-groups.sh
   config         describe or alter broker and topic configs, like kafka-configs.sh
   cluster info   brokers, controller, cluster id
+  cluster start  a local cluster: etcd and n brokers on loopback (--brokers 3)
 
 Options:
   --version      print the version
