@@ -1,0 +1,241 @@
+// Data replication across real broker processes: etcd and three brokers from this checkout
+// (test/helpers/cluster.ts), librdkafka clients via confluent-kafka, signals for faults. In order,
+// on one cluster with replica.lag.time.max.ms lowered to 3 s:
+// 1. An idempotent acks=all producer writes unique, increasing values while the partition's leader
+//    is killed with SIGKILL and later restarted; every acknowledged value is then read back exactly
+//    once and in order.
+// 2. A follower stopped with SIGSTOP past replica.lag.time.max.ms leaves the ISR, and rejoins it
+//    after SIGCONT.
+// 3. With one replica left (two brokers killed) acks=all is refused with NOT_ENOUGH_REPLICAS
+//    (min.insync.replicas=2) and acks=1 is taken.
+// 4. After healing, every replica's .log files are byte-identical.
+// Without etcd the file is skipped with the reason.
+
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { spawn } from 'bun'
+import { Connection } from '../../../src/cli/client.ts'
+import { ErrorCode } from '../../../src/protocol/errors.ts'
+import { buildRecordBatch } from '../../../src/protocol/record-batch.ts'
+import { python, run } from '../../helpers/broker-process.ts'
+import { hasEtcd } from '../../helpers/etcd.ts'
+import { partitionOf, startCluster, waitFor, type Cluster } from '../../helpers/cluster.ts'
+
+const skip = !hasEtcd()
+if (skip) console.warn(`${import.meta.file}: skipped, etcd is not installed (scripts/setup.sh)`)
+
+const TOPIC = 'replicated'
+let cluster: Cluster
+
+async function partition() {
+  return partitionOf(await cluster.metadata(), TOPIC, 0)!
+}
+
+/** One Produce v9 of one record straight to `nodeId`; the partition's error code. */
+async function produceTo(nodeId: number, acks: number): Promise<number> {
+  const connection = new Connection({ host: '127.0.0.1', port: cluster.broker(nodeId).port })
+  try {
+    const records = buildRecordBatch({
+      records: [{ key: null, value: new TextEncoder().encode(`acks${acks}`), timestampMs: 1 }],
+    })
+    const response = await connection.send(
+      { key: 0, version: 9 },
+      {
+        transactionalId: null,
+        acks,
+        timeoutMs: 5000,
+        topicData: [{ name: TOPIC, partitionData: [{ index: 0, records }] }],
+      },
+    )
+    return response.responses[0].partitionResponses[0].errorCode
+  } finally {
+    connection.close()
+  }
+}
+
+/** The concatenated .log files of the partition on a broker. */
+function logBytes(nodeId: number): Buffer {
+  const dir = join(cluster.broker(nodeId).process!.logDir, `${TOPIC}-0`)
+  const files = readdirSync(dir)
+    .filter((name) => name.endsWith('.log'))
+    .sort()
+  return Buffer.concat(files.map((name) => readFileSync(join(dir, name))))
+}
+
+const producerScript = `
+import sys
+from confluent_kafka import Producer
+count = int(sys.argv[2])
+p = Producer({'bootstrap.servers': sys.argv[1], 'acks': 'all', 'enable.idempotence': True,
+              'message.timeout.ms': 120000, 'linger.ms': 5, 'retry.backoff.ms': 100})
+def delivered(err, msg):
+    if err is None:
+        print('ACK', msg.value().decode(), msg.offset(), flush=True)
+    else:
+        print('FAIL', msg.value().decode(), err, flush=True)
+for i in range(count):
+    while True:
+        try:
+            p.produce('${TOPIC}', value=str(i).encode(), partition=0, on_delivery=delivered)
+            break
+        except BufferError:
+            p.poll(0.1)
+    if i % 50 == 0:
+        p.poll(0.05)
+p.flush(180)
+print('DONE', flush=True)
+`
+
+const consumerScript = `
+import sys
+from confluent_kafka import Consumer, TopicPartition
+c = Consumer({'bootstrap.servers': sys.argv[1], 'group.id': 'replication-check',
+              'enable.auto.commit': False, 'auto.offset.reset': 'earliest'})
+low, high = c.get_watermark_offsets(TopicPartition('${TOPIC}', 0), timeout=30)
+c.assign([TopicPartition('${TOPIC}', 0, low)])
+seen = 0
+while seen < high - low:
+    m = c.poll(5)
+    if m is None or m.error():
+        continue
+    print(m.value().decode(), flush=True)
+    seen += 1
+c.close()
+`
+
+describe.skipIf(skip)('replication across broker processes', () => {
+  beforeAll(async () => {
+    cluster = await startCluster({
+      brokers: 3,
+      overrides: { 'replica.lag.time.max.ms': '3000', 'replica.fetch.backoff.ms': '200' },
+    })
+    const script = `
+import sys
+from confluent_kafka.admin import AdminClient, NewTopic
+admin = AdminClient({'bootstrap.servers': sys.argv[1]})
+admin.create_topics([NewTopic('${TOPIC}', 1, 3, config={'min.insync.replicas': '2'})])['${TOPIC}'].result(30)
+print('ok')
+`
+    const { stdout, stderr } = await run([python, '-c', script, cluster.bootstrap])
+    if (stdout.trim() !== 'ok') throw new Error(`creating ${TOPIC} failed: ${stderr}`)
+    await waitFor('a full ISR', async () => (await partition())?.isrNodes.length === 3)
+  }, 180_000)
+
+  afterAll(async () => {
+    await cluster?.stop()
+  }, 120_000)
+
+  test('acks=all with idempotence while the leader is killed: every acknowledged record read back once, in order', async () => {
+    const count = 3000
+    const producer = spawn([python, '-c', producerScript, cluster.bootstrap, String(count)], {
+      stdout: 'pipe',
+      stderr: 'pipe',
+    })
+    const acked: number[] = []
+    const failed: string[] = []
+    const reading = (async () => {
+      const decoder = new TextDecoder()
+      let pending = ''
+      for await (const chunk of producer.stdout) {
+        pending += decoder.decode(chunk)
+        const lines = pending.split('\n')
+        pending = lines.pop()!
+        for (const line of lines) {
+          if (line.startsWith('ACK ')) acked.push(Number(line.split(' ')[1]))
+          else if (line.startsWith('FAIL ')) failed.push(line)
+        }
+      }
+    })()
+    await waitFor('some acknowledged writes', () => acked.length >= 300, { timeoutMs: 120_000 })
+    const led = await partition()
+    const victim = cluster.broker(led.leaderId)
+    await victim.signal('SIGKILL')
+    const killedAt = acked.length
+    await waitFor('a new leader', async () => {
+      const now = await partition()
+      return now.leaderId !== victim.nodeId && now.leaderId !== -1
+    })
+    await waitFor('writes acknowledged by the new leader', () => acked.length >= killedAt + 300, {
+      timeoutMs: 120_000,
+    })
+    await victim.restart()
+    const exitCode = await producer.exited
+    await reading
+    expect(exitCode).toBe(0)
+    expect(failed).toEqual([])
+    expect(acked.length).toBe(count)
+    await waitFor('the restarted broker back in the ISR', async () => {
+      return (await partition()).isrNodes.length === 3
+    })
+    const { stdout } = await run([python, '-c', consumerScript, cluster.bootstrap], {
+      timeoutMs: 120_000,
+    })
+    const read = stdout
+      .split('\n')
+      .filter((line) => line !== '')
+      .map(Number)
+    const seen = new Map<number, number>()
+    for (const value of read) seen.set(value, (seen.get(value) ?? 0) + 1)
+    const missing = acked.filter((value) => !seen.has(value))
+    const twice = [...seen].filter(([, times]) => times > 1).map(([value]) => value)
+    expect(missing).toEqual([])
+    expect(twice).toEqual([])
+    for (let i = 1; i < read.length; i++) expect(read[i]!).toBeGreaterThan(read[i - 1]!)
+    console.log(
+      `leader ${victim.nodeId} killed after ${killedAt} acks; ${acked.length} acknowledged, ${read.length} read, 0 lost, 0 duplicated`,
+    )
+  }, 300_000)
+
+  test('a follower stopped past replica.lag.time.max.ms leaves the ISR and rejoins after SIGCONT', async () => {
+    const led = await partition()
+    const follower = cluster.broker(led.replicaNodes.find((id) => id !== led.leaderId)!)
+    await follower.signal('SIGSTOP')
+    try {
+      await waitFor(
+        'the paused follower out of the ISR',
+        async () => !(await partition()).isrNodes.includes(follower.nodeId),
+        { timeoutMs: 60_000 },
+      )
+      expect(await produceTo(led.leaderId, -1)).toBe(ErrorCode.NONE) // two in sync still
+    } finally {
+      await follower.signal('SIGCONT')
+    }
+    await waitFor(
+      'the follower back in the ISR',
+      async () => (await partition()).isrNodes.includes(follower.nodeId),
+      { timeoutMs: 60_000 },
+    )
+  }, 180_000)
+
+  test('with one replica left acks=all is refused (min.insync.replicas=2) and acks=1 works', async () => {
+    const led = await partition()
+    const others = led.replicaNodes.filter((id) => id !== led.leaderId)
+    for (const id of others) await cluster.broker(id).signal('SIGKILL')
+    await waitFor(
+      'the ISR down to the leader',
+      async () => {
+        const now = await partition()
+        return now.isrNodes.length === 1 && now.leaderId === led.leaderId
+      },
+      { timeoutMs: 60_000 },
+    )
+    expect(await produceTo(led.leaderId, -1)).toBe(ErrorCode.NOT_ENOUGH_REPLICAS)
+    expect(await produceTo(led.leaderId, 1)).toBe(ErrorCode.NONE)
+    for (const id of others) await cluster.broker(id).restart()
+    await waitFor('a full ISR again', async () => (await partition()).isrNodes.length === 3, {
+      timeoutMs: 120_000,
+    })
+  }, 240_000)
+
+  test("after healing every replica's log files are byte-identical", async () => {
+    const led = await partition()
+    const leaderBytes = logBytes(led.leaderId)
+    expect(leaderBytes.length).toBeGreaterThan(0)
+    for (const id of led.replicaNodes) {
+      await waitFor(`broker ${id}'s log to match the leader's`, () =>
+        logBytes(id).equals(logBytes(led.leaderId)),
+      )
+    }
+  }, 120_000)
+})
