@@ -36,16 +36,49 @@ export function createDispatch(options: {
   const byApiKey = new Map(options.handlers.map((h) => [h.apiKey, h]))
   const { broker, handlers } = options
   const stacksLogged = new Set<string>()
-  const logFailure = (what: string, error: unknown, peer: { connectionId: number }) => {
+  const metrics = broker.metrics
+
+  /** The answer to a request whose handler threw or answered what does not encode. */
+  const failed = (
+    ctx: RequestContext,
+    request: unknown,
+    error: unknown,
+    what: string,
+  ): DispatchOutcome => {
+    const { apiKey, apiVersion, correlationId } = ctx.header
     const message = error instanceof Error ? error.message : String(error)
     const firstTime = !stacksLogged.has(message) && stacksLogged.size < STACKS_LOGGED_MAX
     if (firstTime) stacksLogged.add(message)
     const detail = firstTime && error instanceof Error ? (error.stack ?? message) : message
     broker.log(
-      `sluice: ${what} on connection ${peer.connectionId}, answered with an error: ${detail}`,
+      `sluice: handler for API key ${apiKey} v${apiVersion} ${what} on connection ` +
+        `${ctx.connectionId}, answered with an error: ${detail}`,
     )
+    try {
+      const body = errorResponse(apiKey, apiVersion, request, failureOf(error))
+      return encodeResponse(apiKey, apiVersion, correlationId, body)
+    } catch (encodeError) {
+      return {
+        close: `the error response to API key ${apiKey} v${apiVersion} does not encode: ${(encodeError as Error)?.stack ?? String(encodeError)}`,
+      }
+    }
   }
-  const metrics = broker.metrics
+
+  const respond = (
+    ctx: RequestContext,
+    request: unknown,
+    body: unknown,
+    startedMs: number,
+  ): DispatchOutcome => {
+    const { apiKey, apiVersion, correlationId } = ctx.header
+    metrics?.requestDone(apiKey, request, body, performance.now() - startedMs)
+    if (body === undefined) return undefined
+    try {
+      return encodeResponse(apiKey, apiVersion, correlationId, body)
+    } catch (error) {
+      return failed(ctx, request, error, 'answered what does not encode')
+    }
+  }
 
   return (frame, peer) => {
     if (frame.byteLength < FIXED_HEADER_BYTES) {
@@ -75,35 +108,21 @@ export function createDispatch(options: {
         close: `malformed request (API key ${apiKey} v${apiVersion}): ${(error as Error).message}`,
       }
     }
-    const handlerFailed = (error: unknown, what = 'threw'): DispatchOutcome => {
-      logFailure(`handler for API key ${apiKey} v${apiVersion} ${what}`, error, peer)
-      try {
-        const body = errorResponse(apiKey, apiVersion, request, failureOf(error))
-        return encodeResponse(apiKey, apiVersion, correlationId, body)
-      } catch (encodeError) {
-        return {
-          close: `the error response to API key ${apiKey} v${apiVersion} does not encode: ${(encodeError as Error)?.stack ?? String(encodeError)}`,
-        }
-      }
-    }
     const startedMs = metrics ? performance.now() : 0
-    const respond = (body: unknown): DispatchOutcome => {
-      metrics?.requestDone(apiKey, request, body, performance.now() - startedMs)
-      if (body === undefined) return undefined
-      try {
-        return encodeResponse(apiKey, apiVersion, correlationId, body)
-      } catch (error) {
-        return handlerFailed(error, 'answered what does not encode')
-      }
-    }
     let result: unknown
     try {
       result = handler.handle(request, ctx)
     } catch (error) {
-      return handlerFailed(error)
+      return failed(ctx, request, error, 'threw')
     }
-    if (result instanceof Promise) return result.then(respond, handlerFailed)
-    return respond(result)
+    // Closures only for the asynchronous handlers: a synchronous answer allocates none.
+    if (result instanceof Promise) {
+      return result.then(
+        (body) => respond(ctx, request, body, startedMs),
+        (error) => failed(ctx, request, error, 'threw'),
+      )
+    }
+    return respond(ctx, request, result, startedMs)
   }
 }
 
