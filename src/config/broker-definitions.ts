@@ -173,6 +173,12 @@ export const brokerConfigDefinitions = {
     validator: { min: 1 },
     doc: 'Kafka bounds queued requests broker-wide; Sluice bounds them per connection (sluice.connection.max.in.flight.requests).',
   },
+  'queued.max.request.bytes': {
+    type: 'long',
+    default: '536870912',
+    validator: { min: -1 },
+    doc: "Most bytes held for requests read over several reads, across all connections; a connection whose next request does not fit is not read until one does. -1 is unbounded, Kafka's default; Sluice bounds it at 512 MiB.",
+  },
   'num.io.threads': {
     type: 'int',
     default: '8',

@@ -10,11 +10,15 @@
 //   `queued.max.requests` (500) broker-wide and reads one request per connection at a time
 //   (it mutes the channel); 100 keeps pipelining clients fast and memory per connection bounded.
 // * `maxUnsentBytes` (default 8 MiB) of responses queued for a peer that does not read.
+// * queued.max.request.bytes across all connections (RequestMemory): a frame that arrives over
+//   several reads takes its size from it before its buffer is allocated, and gives it back when
+//   its handler is done; a frame that does not fit pauses the connection until another does.
 // While paused, frames already received wait in the FrameReader and the socket is not read, so
-// TCP flow control pushes back on the client.
+// TCP flow control pushes back on the client. On close every buffer is dropped at once.
 
 import type { Socket } from 'bun'
-import { FrameReader } from './frame-reader.ts'
+import { FrameReader, WAIT_FOR_MEMORY } from './frame-reader.ts'
+import type { RequestMemory } from './request-memory.ts'
 import { ResponseWriter, type Chunk } from './response-writer.ts'
 import type { FileIo } from './file-io.ts'
 
@@ -76,11 +80,15 @@ export class Connection {
       io: FileIo
       log(line: string): void
       onClosed(connection: Connection): void
+      /** queued.max.request.bytes, shared by the listener's connections; none: unbounded. */
+      memory?: RequestMemory
+      /** Called (rate-limited by the caller) when this connection waits for `memory`. */
+      onMemoryWait?(connection: Connection): void
     },
   ) {
     this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`
     this.peer = Object.freeze({ connectionId: id, remoteAddress: this.remoteAddress })
-    this.reader = new FrameReader(options.limits.maxFrameBytes)
+    this.reader = new FrameReader(options.limits.maxFrameBytes, options.memory ?? null)
     this.writer = new ResponseWriter({
       socket,
       io: options.io,
@@ -118,6 +126,8 @@ export class Connection {
     this.ending = true
     this.writer.discard()
     this.slots.length = 0
+    this.options.memory?.cancel(this.retryAfterMemory)
+    this.reader.release()
     this.resolveIdleWaiters()
     this.options.onClosed(this)
   }
@@ -155,6 +165,7 @@ export class Connection {
         }
         const frame = this.reader.next()
         if (frame === null) break
+        if (frame === WAIT_FOR_MEMORY) return this.waitForMemory()
         if (!(frame instanceof Uint8Array)) return this.abort(frame.error)
         this.dispatchFrame(frame, {
           recyclable: this.reader.lastFrameAssembled && isProduceFrame(frame),
@@ -166,6 +177,16 @@ export class Connection {
     }
   }
 
+  private readonly retryAfterMemory = (): void => {
+    if (!this.closed) this.readFrames()
+  }
+
+  private waitForMemory(): void {
+    this.setPaused(true)
+    this.options.memory!.wait(this.retryAfterMemory)
+    this.options.onMemoryWait?.(this)
+  }
+
   /**
    * `recyclable`: the frame's buffer goes back to the reader once its handler has finished
    * without closing the connection (Produce only: its handler keeps no view of the request once
@@ -174,6 +195,7 @@ export class Connection {
   private dispatchFrame(frame: Uint8Array, { recyclable }: { recyclable: boolean }): void {
     const slot: Slot = { done: false, outcome: undefined }
     this.slots.push(slot)
+    const reservedBytes = this.reader.lastFrameReservedBytes
     let outcome: DispatchOutcome | Promise<DispatchOutcome>
     try {
       outcome = this.options.dispatch(frame, this.peer)
@@ -184,13 +206,17 @@ export class Connection {
       outcome.then(
         (value) => {
           if (recyclable) this.recycle(frame, value)
+          if (reservedBytes > 0) this.options.memory!.release(reservedBytes)
           this.complete(slot, value)
         },
-        (error: Error) =>
-          this.complete(slot, { close: `dispatch threw: ${error?.stack ?? error}` }),
+        (error: Error) => {
+          if (reservedBytes > 0) this.options.memory!.release(reservedBytes)
+          this.complete(slot, { close: `dispatch threw: ${error?.stack ?? error}` })
+        },
       )
     } else {
       if (recyclable) this.recycle(frame, outcome)
+      if (reservedBytes > 0) this.options.memory!.release(reservedBytes)
       this.complete(slot, outcome)
     }
   }

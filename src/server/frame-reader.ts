@@ -19,8 +19,12 @@
 // handler is done with a frame (and that it kept no view of it); the reader only keeps a few.
 
 import { readInt32 } from '../protocol/record-batch.ts'
+import type { RequestMemory } from './request-memory.ts'
 
-export type FrameResult = Uint8Array | { error: string } | null
+/** `next` returns this when the frame's bytes do not fit in queued.max.request.bytes yet. */
+export const WAIT_FOR_MEMORY: unique symbol = Symbol('wait for queued.max.request.bytes')
+
+export type FrameResult = Uint8Array | { error: string } | typeof WAIT_FOR_MEMORY | null
 
 /** Spare frame buffers kept per connection, and their bytes at most. */
 const sparesMax = 4
@@ -42,8 +46,17 @@ export class FrameReader {
   private spareBytes = 0
   /** Whether the last frame `next` returned was assembled here (so it may be recycled). */
   lastFrameAssembled = false
+  /** Bytes of `memory` the last frame `next` returned holds; the caller releases them. */
+  lastFrameReservedBytes = 0
+  /** The size of a frame whose prefix was read while it waits for `memory`; -1 when none. */
+  private waitingFrameBytes = -1
+  /** Bytes of `memory` held by the frame being assembled. */
+  private frameReservedBytes = 0
 
-  constructor(private readonly maxFrameBytes: number) {}
+  constructor(
+    private readonly maxFrameBytes: number,
+    private readonly memory: RequestMemory | null = null,
+  ) {}
 
   /** Bytes received and not yet handed out as part of a complete frame. */
   get pendingBytes(): number {
@@ -56,9 +69,15 @@ export class FrameReader {
     this.bufferedBytes += chunk.byteLength
   }
 
-  /** The next complete frame (without its size prefix), null if more bytes are needed. */
+  /**
+   * The next complete frame (without its size prefix), null if more bytes are needed, or
+   * WAIT_FOR_MEMORY: call again once `memory` has room (the frame's size has been read).
+   */
   next(): FrameResult {
-    if (this.frame === null) {
+    if (this.frame === null && this.waitingFrameBytes >= 0) {
+      if (!this.reserve(this.waitingFrameBytes)) return WAIT_FOR_MEMORY
+      this.waitingFrameBytes = -1
+    } else if (this.frame === null) {
       this.sizePrefixBytes += this.take(this.sizePrefix, this.sizePrefixBytes)
       if (this.sizePrefixBytes < 4) return null
       this.sizePrefixBytes = 0
@@ -80,18 +99,50 @@ export class FrameReader {
         const frame = head.subarray(this.chunkPosition, this.chunkPosition + sizeBytes)
         this.advance(sizeBytes)
         this.lastFrameAssembled = false
+        this.lastFrameReservedBytes = 0
         return frame
       }
-      this.frame = this.assemblyBuffer(sizeBytes)
-      this.frameFilledBytes = 0
+      if (!this.reserve(sizeBytes)) {
+        this.waitingFrameBytes = sizeBytes
+        return WAIT_FOR_MEMORY
+      }
     }
-    this.frameFilledBytes += this.take(this.frame, this.frameFilledBytes)
-    if (this.frameFilledBytes < this.frame.byteLength) return null
-    const frame = this.frame
+    const frame = this.frame!
+    this.frameFilledBytes += this.take(frame, this.frameFilledBytes)
+    if (this.frameFilledBytes < frame.byteLength) return null
     this.frame = null
     this.frameFilledBytes = 0
     this.lastFrameAssembled = true
+    this.lastFrameReservedBytes = this.frameReservedBytes
+    this.frameReservedBytes = 0
     return frame
+  }
+
+  /** Takes `memory` for a frame of sizeBytes and its assembly buffer; false if it must wait. */
+  private reserve(sizeBytes: number): boolean {
+    if (this.memory && !this.memory.tryReserve(sizeBytes)) return false
+    this.frameReservedBytes = this.memory ? sizeBytes : 0
+    this.frame = this.assemblyBuffer(sizeBytes)
+    this.frameFilledBytes = 0
+    return true
+  }
+
+  /**
+   * Drops every buffer (received chunks, the frame being assembled, spares) when the connection
+   * closes, and returns the memory the unfinished frame held.
+   */
+  release(): void {
+    this.chunks.length = 0
+    this.chunkHead = 0
+    this.chunkPosition = 0
+    this.bufferedBytes = 0
+    this.frame = null
+    this.frameFilledBytes = 0
+    this.waitingFrameBytes = -1
+    this.spares.length = 0
+    this.spareBytes = 0
+    if (this.frameReservedBytes > 0) this.memory?.release(this.frameReservedBytes)
+    this.frameReservedBytes = 0
   }
 
   /**

@@ -24,6 +24,7 @@ export function limitsFromConfig(config: Broker['config'] | undefined): Partial<
     idleMs: config['connections.max.idle.ms'],
     maxConnections: config['max.connections'],
     maxConnectionsPerIp: config['max.connections.per.ip'],
+    queuedMaxRequestBytes: config['queued.max.request.bytes'],
     maxInFlightRequests: config['sluice.connection.max.in.flight.requests'],
     maxUnsentBytes: config['sluice.connection.max.unsent.bytes'],
     sendfileThresholdBytes: config['sluice.sendfile.enabled']

@@ -8,6 +8,7 @@ import { Connection, type ConnectionLimits, type Dispatch } from './connection.t
 import { nativeFileIo, type FileIo } from './file-io.ts'
 import { LoopbackCongestion } from './loopback-congestion.ts'
 import { RateLimitedLog } from './rate-limited-log.ts'
+import { RequestMemory } from './request-memory.ts'
 import { descriptorsExhausted } from './descriptor-probe.ts'
 
 /** How often the listener checks that it could accept a connection (a free descriptor). */
@@ -28,6 +29,8 @@ export interface ListenerLimits extends ConnectionLimits {
   maxConnectionsPerIp: number
   /** How long a graceful close waits for in-flight requests before cutting connections. */
   gracefulCloseTimeoutMs: number
+  /** queued.max.request.bytes across all connections (RequestMemory); ≤ 0 is unbounded. */
+  queuedMaxRequestBytes: number
 }
 
 export const defaultListenerLimits: ListenerLimits = {
@@ -39,6 +42,7 @@ export const defaultListenerLimits: ListenerLimits = {
   maxConnections: 2_147_483_647,
   maxConnectionsPerIp: 2_147_483_647,
   gracefulCloseTimeoutMs: 10_000,
+  queuedMaxRequestBytes: -1,
 }
 
 export interface RunningListener {
@@ -46,6 +50,8 @@ export interface RunningListener {
   port: number
   /** Connections open now (for tests and logs). */
   readonly connectionCount: number
+  /** queued.max.request.bytes' accounting: bytes held for requests, connections waiting. */
+  readonly requestMemory: { reservedBytes: number; waitingCount: number; capacityBytes: number }
   close(opts: { graceful: boolean }): Promise<void>
 }
 
@@ -68,6 +74,14 @@ export async function listen(options: {
   const log = options.log
   const congestion = LoopbackCongestion.create(options.loopbackCongestionControl ?? '', log)
   const limited = new RateLimitedLog(log)
+  const memory = new RequestMemory(limits.queuedMaxRequestBytes)
+  const onMemoryWait = (connection: Connection) =>
+    limited.line(
+      'queued.max.request.bytes',
+      `connection ${connection.id} from ${connection.remoteAddress} waits: ` +
+        `queued.max.request.bytes ${limits.queuedMaxRequestBytes} reached ` +
+        `(${memory.reservedBytes} bytes held for requests, ${memory.waitingCount} connections waiting)`,
+    )
 
   const server = listenOrExplain<{ connection: Connection | null }>({
     hostname: options.host,
@@ -94,6 +108,8 @@ export async function listen(options: {
           limits,
           io: io!,
           log,
+          memory,
+          onMemoryWait,
           onClosed: (c) => {
             connections.delete(c)
             const left = (connectionsPerIp.get(ip) ?? 1) - 1
@@ -112,6 +128,8 @@ export async function listen(options: {
       },
       close(socket) {
         socket.data.connection?.onClose()
+        // The socket object may outlive the close in Bun; it must not keep the buffers alive.
+        socket.data = { connection: null }
       },
       error(socket, error) {
         log(`connection ${socket.data.connection?.id} socket error: ${error.message}`)
@@ -159,6 +177,7 @@ export async function listen(options: {
     get connectionCount() {
       return connections.size
     },
+    requestMemory: memory,
     async close({ graceful }) {
       clearInterval(idleSweep)
       clearInterval(acceptProbe)

@@ -49,7 +49,7 @@ test('any chunking of a stream yields the same frames, in order', () => {
       reader.push(stream.slice(position, position + n))
       position += n
       for (let f = reader.next(); f !== null; f = reader.next()) {
-        if (!(f instanceof Uint8Array)) throw new Error(f.error)
+        if (!(f instanceof Uint8Array)) throw new Error(typeof f === 'symbol' ? 'waits' : f.error)
         out.push(f)
       }
     }
