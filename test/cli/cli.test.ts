@@ -73,7 +73,7 @@ test('usage mistakes: one line on stderr, exit 2', async () => {
       ['config', 'alter', '--topic', 't'],
       "sluice: 'config alter' needs --add-config or --delete-config\n",
     ],
-    [['cluster', 'frob'], "sluice: unknown cluster action 'frob' (info)\n"],
+    [['cluster', 'frob'], "sluice: unknown cluster action 'frob' (info, start)\n"],
     [
       ['topic', 'list', '-b', 'nohost:port'],
       "sluice: --bootstrap-server 'nohost:port': expected host:port\n",
@@ -90,6 +90,11 @@ test('usage mistakes: one line on stderr, exit 2', async () => {
     [['bogus'], "sluice: unknown command 'bogus' (try 'sluice --help')\n"],
     [['start', '--bogus'], "sluice: unknown option '--bogus' for 'start'\n"],
     [['start', '--override'], 'sluice: --override needs key=value\n'],
+    [
+      ['cluster', 'start', '--brokers', '0'],
+      'sluice: --brokers needs a whole number from 1 to 9\n',
+    ],
+    [['cluster', 'start', '--bogus'], "sluice: unknown option '--bogus' for 'cluster start'\n"],
     [['start', '--override', 'noequals'], "sluice: --override 'noequals': expected key=value\n"],
     [
       ['start', 'a.properties', 'b.properties'],
