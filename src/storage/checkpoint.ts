@@ -12,6 +12,11 @@
 // The periodic checkpoint uses the async variant: on ext4 an fsync, even of a tiny file, can wait
 // for the journal to commit other files' dirty data, and behind gigabytes of produce that took
 // long enough to show in end-to-end latency. Kafka writes its checkpoints from a scheduler thread.
+//
+// One writer at a time per file (Kafka writes each checkpoint under a lock): two writers share
+// `<name>.tmp`, so when they overlapped one renamed the other's half-written file into place and
+// the other's rename failed with ENOENT, leaving a wrong recovery point or log start offset for
+// the next start. `CheckpointWrites` serializes every write of a log dir's checkpoints.
 
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
 import { open, rename } from 'node:fs/promises'
@@ -122,5 +127,41 @@ export async function fsyncDirAsync(dir: string): Promise<void> {
     await handle.sync()
   } finally {
     await handle.close()
+  }
+}
+
+/**
+ * Runs `write` one at a time. Asking while a write runs queues one more, which starts when it
+ * ends and reads the offsets then, so asks made meanwhile share it and none is lost. `write`
+ * must not reject (it logs its own failure).
+ */
+export class CheckpointWrites {
+  private running: Promise<void> | null = null
+  private queued: Promise<void> | null = null
+
+  constructor(private readonly write: () => Promise<void>) {}
+
+  /** Resolves once a write that started after this call has finished. */
+  request(): Promise<void> {
+    if (this.queued) return this.queued
+    if (!this.running) return this.start()
+    this.queued = this.running.then(() => {
+      this.queued = null
+      return this.start()
+    })
+    return this.queued
+  }
+
+  /** Resolves when no write runs or waits (before a final, synchronous write). */
+  async idle(): Promise<void> {
+    while (this.running || this.queued) await (this.queued ?? this.running)
+  }
+
+  private start(): Promise<void> {
+    const running = this.write().finally(() => {
+      if (this.running === running) this.running = null
+    })
+    this.running = running
+    return running
   }
 }

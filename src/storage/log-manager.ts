@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync }
 import { join } from 'node:path'
 import * as native from '../native.ts'
 import {
+  CheckpointWrites,
   LOG_START_OFFSET_CHECKPOINT,
   RECOVERY_POINT_CHECKPOINT,
   fsyncDir,
@@ -69,7 +70,8 @@ export class LogManager {
   private readonly timers: TimerHandle[] = []
   /** The clock every log of this manager keeps time by (the broker's clock). */
   readonly clock: Clock
-  private checkpointing: Promise<void> | null = null
+  /** Per log dir: every checkpoint write after open goes through one, so none overlap. */
+  private readonly checkpointWrites = new Map<string, CheckpointWrites>()
   private readonly logger: (line: string) => void
   private closed = false
   private readonly checkpointsDue = new Set<string>()
@@ -221,7 +223,7 @@ export class LogManager {
     }
     const timer = this.clock.setTimer(log.config.fileDeleteDelayMs, remove)
     this.pendingDirDeletes.set(deletedDir, { log, timer })
-    this.writeCheckpoints(logDir)
+    void this.checkpointWritesOf(logDir).request()
   }
 
   /** Runs retention on every log now (the timer calls this too). Returns segments deleted. */
@@ -238,18 +240,20 @@ export class LogManager {
     return deleted
   }
 
-  /** Writes both checkpoint files of every log dir. */
-  writeAllCheckpoints(): void {
-    for (const logDir of this.opts.logDirs) this.writeCheckpoints(logDir)
+  /**
+   * Writes both checkpoint files of every log dir, off the event loop (see checkpoint.ts) and
+   * one writer at a time per dir: asked while a write runs, it queues one more. Resolves when a
+   * write that started after the call has finished.
+   */
+  async checkpointInBackground(): Promise<void> {
+    if (this.closed) return
+    await Promise.all(this.opts.logDirs.map((logDir) => this.checkpointWritesOf(logDir).request()))
   }
 
-  /**
-   * The same, off the event loop (see checkpoint.ts); at most one runs at a time, and one asked
-   * for meanwhile is skipped: the next tick writes newer offsets anyway. Resolves when written.
-   */
-  checkpointInBackground(): Promise<void> {
-    this.checkpointing ??= (async () => {
-      for (const logDir of this.opts.logDirs) {
+  private checkpointWritesOf(logDir: string): CheckpointWrites {
+    let writes = this.checkpointWrites.get(logDir)
+    if (!writes) {
+      writes = new CheckpointWrites(async () => {
         const { recoveryPoints, logStartOffsets } = this.checkpointEntries(logDir)
         try {
           await writeOffsetCheckpointAsync(join(logDir, RECOVERY_POINT_CHECKPOINT), recoveryPoints)
@@ -260,11 +264,10 @@ export class LogManager {
         } catch (error) {
           this.logger(`writing the checkpoints of ${logDir} failed: ${error}`)
         }
-      }
-    })().finally(() => {
-      this.checkpointing = null
-    })
-    return this.checkpointing
+      })
+      this.checkpointWrites.set(logDir, writes)
+    }
+    return writes
   }
 
   async close(): Promise<void> {
@@ -272,7 +275,8 @@ export class LogManager {
     this.closed = true
     for (const timer of this.timers) timer.cancel()
     await this.cleaner.stop()
-    await this.checkpointing // its .tmp files are the ones the final checkpoint writes
+    // The final checkpoint is written synchronously below: no background write may overlap it.
+    for (const writes of this.checkpointWrites.values()) await writes.idle()
     let allFlushed = true
     for (const log of this.logs.values()) {
       await log.close()
@@ -285,7 +289,8 @@ export class LogManager {
     }
     this.pendingDirDeletes.clear()
     closeEvictedLogFiles()
-    this.writeAllCheckpoints()
+    for (const writes of this.checkpointWrites.values()) await writes.idle()
+    for (const logDir of this.opts.logDirs) this.writeCheckpoints(logDir)
     try {
       if (!allFlushed) {
         this.logger('some logs could not be flushed: the next start will recover them')
@@ -389,7 +394,7 @@ export class LogManager {
     this.checkpointsDue.add(logDir)
     const timer = setTimeout(() => {
       this.checkpointsDue.delete(logDir)
-      if (!this.closed) this.writeCheckpoints(logDir)
+      if (!this.closed) void this.checkpointWritesOf(logDir).request()
     }, 0)
     timer.unref?.()
   }
@@ -403,6 +408,7 @@ export class LogManager {
     }
   }
 
+  /** Synchronously: only where no background write can run (at open, and at the end of close). */
   private writeCheckpoints(logDir: string): void {
     const { recoveryPoints, logStartOffsets } = this.checkpointEntries(logDir)
     try {

@@ -106,7 +106,7 @@ describe('LogManager', () => {
     expect(fresh.logEndOffset).toBe(0)
     // fileDeleteDelayMs is 0 in smallConfig: the removal starts at once and runs off the loop.
     await waitFor(() => readdirSync(logDir).every((name) => !name.endsWith('-delete')))
-    manager.writeAllCheckpoints()
+    await manager.checkpointInBackground()
     expect(readFileSync(join(logDir, 'recovery-point-offset-checkpoint'), 'utf8')).toBe(
       '0\n1\ngone 0 0\n',
     )
@@ -118,12 +118,42 @@ describe('LogManager', () => {
     const manager = await open([logDir])
     await fill(manager, 'kept', 0, 3)
     const first = manager.checkpointInBackground()
-    expect(manager.checkpointInBackground()).toBe(first) // one at a time
-    await manager.close() // must not race the background write for the .tmp file
-    await first
+    const second = manager.checkpointInBackground() // queued behind the first: one at a time
+    await manager.close() // must not race the background writes for the .tmp file
+    await Promise.all([first, second])
     expect(readFileSync(join(logDir, 'recovery-point-offset-checkpoint'), 'utf8')).toBe(
       '0\n1\nkept 0 9\n',
     )
+    expect(readdirSync(logDir).filter((name) => name.endsWith('.tmp'))).toEqual([])
+  })
+
+  test('checkpoint writers never overlap: a delete during a background write is checkpointed', async () => {
+    // Forces the overlap of issue 11, item 6: the periodic (async) write is in flight when a
+    // delete asks for another. Before, the delete wrote the same .tmp synchronously, and the
+    // background write then renamed its older entries (with the deleted partition) into place,
+    // or failed its rename with ENOENT.
+    const logDir = makeTempDir()
+    const lines: string[] = []
+    const manager = await LogManager.open({
+      logDirs: [logDir],
+      defaults: smallConfig(),
+      retentionCheckIntervalMs: 60_000,
+      logger: (line) => lines.push(line),
+    })
+    await fill(manager, 'kept', 0, 3)
+    await fill(manager, 'gone', 0, 3)
+    for (let round = 0; round < 20; round++) {
+      const background = manager.checkpointInBackground()
+      await manager.delete('gone', 0)
+      await background
+      await manager.checkpointInBackground()
+      for (const name of ['recovery-point-offset-checkpoint', 'log-start-offset-checkpoint']) {
+        expect(readFileSync(join(logDir, name), 'utf8')).toMatch(/^0\n1\nkept 0 \d+\n$/)
+      }
+      await manager.create('gone', 0, smallConfig())
+    }
+    await manager.close()
+    expect(lines.filter((line) => /checkpoint.*failed/.test(line))).toEqual([])
     expect(readdirSync(logDir).filter((name) => name.endsWith('.tmp'))).toEqual([])
   })
 
