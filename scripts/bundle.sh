@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
-# Bundles src/ into one CommonJS file with JavaScriptCore bytecode beside it (cli.js and
-# cli.js.jsc), so a start neither resolves nor transpiles ~140 modules. Bytecode needs CommonJS,
-# which is why src/cli.ts has no top-level await.
+# Bundles src/ into one CommonJS file with JavaScriptCore bytecode beside it (sluice-bundle.js
+# and .jsc), so a start neither resolves nor transpiles ~200 modules, and writes the entry
+# cli.js: plain JavaScript that says in one line that Sluice needs Bun when Node runs it (a
+# bytecode bundle is a function wrapper that Node would load and silently never call).
 # Usage: scripts/bundle.sh [outdir]   (default: dist, which bin/sluice runs while it is fresh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 outdir="${1:-dist}"
 case "$outdir" in -h | --help)
-  sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
   exit 0
   ;;
 esac
 rm -rf "$outdir"
-node_modules/.bin/bun build src/cli.ts --target=bun --format=cjs --bytecode --outdir "$outdir" >/dev/null
+node_modules/.bin/bun build src/cli.ts --target=bun --format=cjs --bytecode --outdir "$outdir" \
+  --entry-naming=sluice-bundle.js >/dev/null
+cat >"$outdir/cli.js" <<'JS'
+// The entry of Sluice's start-up bundle (written by scripts/bundle.sh).
+if (typeof Bun === 'undefined') {
+  console.error('sluice: needs Bun (https://bun.sh), not Node: run bin/sluice or npx sluice, which use the Bun that npm installs with Sluice')
+  process.exit(1)
+}
+require('./sluice-bundle.js').main(process.argv.slice(2)).then((outcome) => {
+  if (outcome !== 'running') process.exit(outcome)
+})
+JS

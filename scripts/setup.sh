@@ -33,7 +33,22 @@ for arg in "$@"; do
   esac
 done
 say() { [ "$quiet" = 1 ] || echo "setup: $*"; }
-step() { echo "setup: $*" >&2; }
+# Each build step says what it does when it starts and how long it took when the next one starts
+# (or the script ends), so a first `npm start` from a clone shows where its time goes.
+step_name=
+step_started=0
+step_done() {
+  [ -n "$step_name" ] || return 0
+  echo "setup: ${step_name%% (*}: done in $(((($(date +%s%N) - step_started) / 1000000))) ms" >&2
+  step_name=
+}
+step() {
+  step_done
+  step_name=$*
+  step_started=$(date +%s%N)
+  echo "setup: $*" >&2
+}
+trap 'status=$?; [ "$status" != 0 ] || step_done' EXIT
 
 # 1. npm packages: install when node_modules is absent or older than the lockfile.
 if [ ! -x node_modules/.bin/bun ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

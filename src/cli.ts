@@ -68,7 +68,8 @@ export async function main(argv: readonly string[]): Promise<number | 'running'>
   }
 }
 
-// No top-level await: the start-up bundle (scripts/bundle.sh) is CommonJS with bytecode.
+// No top-level await: the start-up bundle (scripts/bundle.sh) is CommonJS with bytecode. The
+// bundle's own entry (dist/cli.js, written by bundle.sh) calls main() after checking for Bun.
 if (import.meta.main) {
   void main(process.argv.slice(2)).then((outcome) => {
     if (outcome !== 'running') process.exit(outcome)

@@ -82,14 +82,22 @@ export interface NofileLimit {
 // native/ sits beside src/ and beside dist/, where the start-up bundle lives. The bundler turns
 // import.meta.dir into the path it had at build time, so a bundle whose checkout has moved since
 // finds the addon from its own entry point instead.
+// The single executable (scripts/compiled-entry.ts) embeds the addon and names it first.
+const embeddedAddon = (globalThis as { sluiceEmbeddedAddon?: string }).sluiceEmbeddedAddon
 const addonCandidates = [
+  ...(embeddedAddon ? [embeddedAddon] : []),
   join(import.meta.dir, '../native/sluice.node'),
   join(dirname(Bun.main), '../native/sluice.node'),
 ]
 export const addonPath = addonCandidates.find((path) => existsSync(path)) ?? addonCandidates[0]!
 
 function load(): Addon {
-  const hint = "run 'npm run build:native' (needs Rust)"
+  // The npm package and the single executable carry an addon built for linux-x64 with glibc;
+  // anywhere else it must be built from a clone.
+  const prebuilt = process.platform === 'linux' && process.arch === 'x64'
+  const hint = prebuilt
+    ? "run 'npm run build:native' (needs Rust)"
+    : `Sluice ships a prebuilt addon for linux-x64 (glibc) only; on ${process.platform}-${process.arch} build it from a clone with 'npm run build:native' (needs Rust)`
   if (!existsSync(addonPath)) {
     throw new Error(`sluice: native addon not found at ${addonPath}; ${hint}`)
   }
