@@ -4,8 +4,10 @@
 //
 // What a rebuilt batch keeps (Kafka's rules for magic 2): baseOffset, baseTimestamp, the producer
 // id, epoch and base sequence, the partition leader epoch, the attributes (codec, timestamp type,
-// transactional, control). lastOffsetDelta becomes the last surviving record's, recordsCount the
-// survivors' count, maxTimestamp theirs (under LogAppendTime it stays the batch's). The survivors'
+// transactional, control) and lastOffsetDelta (MemoryRecords.buildRetainedRecordsInto overrides
+// the last offset with the original's so an idempotent producer's last sequence stays where it
+// was); recordsCount becomes the survivors' count, maxTimestamp theirs (under LogAppendTime it
+// stays the batch's). The survivors'
 // bytes are copied unchanged: their deltas are relative to baseOffset and baseTimestamp, which do
 // not move, so every record keeps its offset and timestamp. The body is compressed again with
 // the batch's own codec.
@@ -107,20 +109,23 @@ export function rebuildBatch(
   const out = new Uint8Array(BATCH_HEADER_BYTES + records.length)
   out.set(batch.subarray(0, BATCH_HEADER_BYTES))
   out.set(records, BATCH_HEADER_BYTES)
-  const lastOffsetDelta = survivors[survivors.length - 1]!.offset - batchBaseOffset(batch, 0)
   if (!batchIsLogAppendTime(batch, 0)) writeInt64(out, MAX_TIMESTAMP_AT, maxTimestampMs)
-  return finishHeader(out, { lastOffsetDelta, recordsCount: survivors.length })
+  return finishHeader(out, { lastOffsetDelta: -1, recordsCount: survivors.length })
 }
 
 /**
  * The batch's header alone, with no records: what Kafka keeps of an idempotent or transactional
  * producer's last batch when all its records are cleaned away, so that the producer's last
- * sequence and the batch's last offset stay in the log (lastOffsetDelta is kept).
+ * sequence and the batch's last offset stay in the log (lastOffsetDelta is kept). Kafka keeps
+ * the batch's maxTimestamp; we write -1 (below).
  */
 export function emptyBatch(batch: Uint8Array): Uint8Array {
   const out = batch.slice(0, BATCH_HEADER_BYTES)
   const codecBits = 0x07
   out[ATTRIBUTES_AT + 1] = out[ATTRIBUTES_AT + 1]! & ~codecBits
+  // No record carries a timestamp any more (Kafka's NO_TIMESTAMP), so a lookup by time, which
+  // trusts a batch's maxTimestamp to name a record at or past it, passes over this batch.
+  writeInt64(out, MAX_TIMESTAMP_AT, -1)
   return finishHeader(out, { lastOffsetDelta: -1, recordsCount: 0 })
 }
 

@@ -10,7 +10,13 @@
 import { afterEach, expect, test } from 'bun:test'
 import { join } from 'node:path'
 import { mkdirSync } from 'node:fs'
-import { BatchCursor, buildRecordBatch, decodeRecords } from '../../src/protocol/record-batch.ts'
+import {
+  BatchCursor,
+  batchLastOffset,
+  batchProducerId,
+  buildRecordBatch,
+  decodeRecords,
+} from '../../src/protocol/record-batch.ts'
 import type { Compression } from '../../src/protocol/record-batch.ts'
 import { LogCleaner } from '../../src/storage/log-cleaner.ts'
 import { PartitionLog } from '../../src/storage/partition-log.ts'
@@ -63,6 +69,20 @@ function readAll(log: PartitionLog, fetchOffset = log.logStartOffset): Appended[
   return out
 }
 
+function batchHeaders(log: PartitionLog): { producerId: number; lastOffset: number }[] {
+  const bytes = readSlices(
+    log.read({ fetchOffset: log.logStartOffset, maxBytes: 1 << 30, minOneBatch: true }).slices,
+  )
+  const out: { producerId: number; lastOffset: number }[] = []
+  const cursor = new BatchCursor(bytes)
+  while (cursor.next())
+    out.push({
+      producerId: batchProducerId(bytes, cursor.position),
+      lastOffset: batchLastOffset(bytes, cursor.position),
+    })
+  return out
+}
+
 function expected(appended: Appended[], checkpoint: number, cleanedAtMs: number): Appended[] {
   const latest = new Map<string, Appended>()
   for (const record of appended) if (record.offset < checkpoint) latest.set(record.key, record)
@@ -105,6 +125,7 @@ for (const seed of [11, 12, 13, 14]) {
     let checkpoint = 0
     let cleanedAtMs = 0
     let cleanings = 0
+    const producerLast = new Map<number, number>()
 
     for (let step = 0; step < 250; step++) {
       clockMs += int(2_000)
@@ -113,6 +134,7 @@ for (const seed of [11, 12, 13, 14]) {
         value: random() < 0.2 ? null : `value-${step}-${int(1e6)}`.repeat(1 + int(4)),
         timestampMs: clockMs,
       }))
+      const producerId = random() < 0.3 ? 1000 + int(3) : -1
       const batch = buildRecordBatch({
         records: records.map((r) => ({
           key: text(r.key),
@@ -120,12 +142,13 @@ for (const seed of [11, 12, 13, 14]) {
           timestampMs: r.timestampMs,
         })),
         compression: codecs[int(codecs.length)]!,
-        producerId: random() < 0.3 ? 1000 + int(3) : -1,
+        producerId,
         producerEpoch: 0,
         baseSequence: 0,
       })
-      const { baseOffset } = await log.append(batch)
+      const { baseOffset, lastOffset } = await log.append(batch)
       records.forEach((r, i) => appended.push({ offset: baseOffset + i, ...r }))
+      if (producerId >= 0) producerLast.set(producerId, lastOffset)
 
       if (random() < 0.1) log.roll()
       if (random() < 0.03) {
@@ -151,6 +174,18 @@ for (const seed of [11, 12, 13, 14]) {
           const first = readAll(log, target).find((r) => r.offset >= target)
           expect(first?.offset).toBe(got.find((r) => r.offset >= target)?.offset)
         }
+        // Lookups by time land on the first surviving record with a timestamp at or past it.
+        for (let i = 0; i < 5 && got.length > 0; i++) {
+          const targetMs = got[0]!.timestampMs + int(clockMs - got[0]!.timestampMs + 1)
+          const want = got.find((r) => r.timestampMs >= targetMs)
+          expect(log.offsetForTimestamp(targetMs)?.offset).toBe(want?.offset)
+        }
+        // Each idempotent producer's last batch keeps its last offset (an empty batch if need be).
+        const batches = batchHeaders(log)
+        for (const [producerId, lastOffset] of producerLast)
+          expect(
+            batches.some((b) => b.producerId === producerId && b.lastOffset === lastOffset),
+          ).toBe(true)
       }
     }
     await log.close()
