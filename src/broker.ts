@@ -23,6 +23,7 @@ import type { ClusterMetadata } from './cluster/etcd/cluster-metadata.ts'
 import { openClusterMetadata } from './cluster/etcd/open.ts'
 import { OffsetsTopicLog } from './cluster/offsets-topic-log.ts'
 import { startReplication } from './cluster/replication/start.ts'
+import { groupsFollowLeadership } from './cluster/group-leadership.ts'
 import { GroupCoordinator as GroupCoordinatorImpl } from './coordinator/group-coordinator.ts'
 import { groupCoordinatorConfigFrom } from './coordinator/config.ts'
 import { ProducerStateManager as ProducerStateManagerImpl } from './coordinator/producer-state.ts'
@@ -125,6 +126,10 @@ export async function openBroker(
         log,
       })
     : undefined
+  const stopFollowing =
+    metadata && replicas
+      ? groupsFollowLeadership({ view: metadata, replicas, groups, offsetLog, log })
+      : null
 
   let stopping = false
   let begun: Promise<void> | null = null
@@ -161,6 +166,7 @@ export async function openBroker(
     close(options = {}) {
       closed ??= (async () => {
         await broker.beginStop()
+        stopFollowing?.()
         await replicas?.close()
         if (options.snapshotProducers !== false) producers.close()
         await logs.close()

@@ -34,9 +34,24 @@ export function offsetsTopicConfigs(segmentBytes = 100 * 1024 * 1024): Record<st
   }
 }
 const readChunkBytes = 1024 * 1024
+/** Kafka's offsets.commit.timeout.ms: how long a coordinator's write waits for the ISR. */
+const offsetsCommitTimeoutMs = 5_000
+
+/**
+ * Cluster mode: the leader's side of a coordinator's append, as Kafka's coordinator appends with
+ * acks=-1 — only on the partition's leader, in its leader epoch, acknowledged once the ISR has it,
+ * so that a committed offset survives the coordinator's failover.
+ */
+export interface OffsetsReplication {
+  /** The leader epoch to append in; throws when this broker does not lead the partition. */
+  leaderEpochFor(partition: number): number
+  /** Resolves once the ISR has every record below `requiredOffset`; throws otherwise. */
+  replicated(partition: number, requiredOffset: number, timeoutMs: number): Promise<void>
+}
 
 export class OffsetsTopicLog implements OffsetLog {
   private created: Promise<void> | null = null
+  private replication: OffsetsReplication | null = null
 
   private constructor(
     private readonly logs: LogManager,
@@ -58,6 +73,11 @@ export class OffsetsTopicLog implements OffsetLog {
       options.partitions,
       options.segmentBytes,
     )
+  }
+
+  /** Cluster mode: appends go through the partition's leadership and wait for its ISR. */
+  replicateWith(replication: OffsetsReplication): void {
+    this.replication = replication
   }
 
   /** Creates the topic once; concurrent first writers share the one creation. */
@@ -85,7 +105,10 @@ export class OffsetsTopicLog implements OffsetLog {
     const batch = buildRecordBatch({
       records: records.map((record) => ({ key: record.key, value: record.value })),
     })
-    await log.append(batch, { leaderEpoch })
+    const replication = this.replication
+    const epoch = replication ? replication.leaderEpochFor(partition) : leaderEpoch
+    const appended = await log.append(batch, { leaderEpoch: epoch })
+    await replication?.replicated(partition, appended.lastOffset + 1, offsetsCommitTimeoutMs)
   }
 
   async *readAll(partition: number): AsyncIterable<OffsetLogRecord> {

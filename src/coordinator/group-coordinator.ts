@@ -150,6 +150,47 @@ export class GroupCoordinator implements GroupsContext {
     this.scheduleRetention()
   }
 
+  /**
+   * Cluster mode: this broker now leads `__consumer_offsets-<partition>` (Kafka's
+   * onElection): the partition's groups and offsets are replayed from its replicated log,
+   * replacing whatever this broker held for them.
+   */
+  async loadPartition(partition: number): Promise<void> {
+    if (this.closed) return
+    this.unloadPartition(partition)
+    const metadata = new Map<string, GroupMetadataValue>()
+    for await (const record of this.offsetLog.readAll(partition)) this.replay(record, metadata)
+    const nowMs = this.clock.nowMs()
+    let loaded = 0
+    for (const [groupId, value] of metadata) {
+      if (this.partitionFor(groupId) !== partition) continue
+      this.groups.set(groupId, this.restoreClassicGroup(groupId, value, nowMs))
+      loaded++
+    }
+    for (const groupId of this.offsets.groupIds()) {
+      if (this.partitionFor(groupId) !== partition || this.groups.has(groupId)) continue
+      this.groups.set(groupId, new ClassicGroup(groupId, nowMs))
+      loaded++
+    }
+    this.log(`group coordinator loaded ${loaded} groups from __consumer_offsets-${partition}`)
+  }
+
+  /**
+   * Cluster mode: another broker leads `__consumer_offsets-<partition>` now (Kafka's
+   * onResignation): its groups are forgotten here, held requests answered NOT_COORDINATOR.
+   */
+  unloadPartition(partition: number): void {
+    for (const [groupId, group] of this.groups) {
+      if (this.partitionFor(groupId) !== partition) continue
+      if (group.type === 'classic') failAllPending(group, ErrorCode.NOT_COORDINATOR)
+      else for (const m of group.members.values()) m.cancelTimers()
+      this.groups.delete(groupId)
+    }
+    for (const groupId of this.offsets.groupIds()) {
+      if (this.partitionFor(groupId) === partition) this.offsets.deleteGroup(groupId)
+    }
+  }
+
   private replay(record: OffsetLogRecord, metadata: Map<string, GroupMetadataValue>): void {
     try {
       const key = decodeOffsetsKey(record.key)

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { Kafka, logLevel, type Admin } from 'kafkajs'
+import { Connection } from '../../src/cli/client.ts'
 import { hasCommand, python, run } from '../helpers/broker-process.ts'
 import { hasEtcd } from '../helpers/etcd.ts'
 import {
@@ -40,6 +41,22 @@ function newLeader(topic: string, partition: number, previous: ClusterBroker) {
   })
 }
 
+/** The group's coordinator as FindCoordinator answers it (v3: one key). */
+async function findCoordinator(groupId: string): Promise<number> {
+  const connection = new Connection({ host: '127.0.0.1', port: liveBroker().port })
+  try {
+    const answer = await connection.send({ key: 10, version: 3 }, { key: groupId, keyType: 0 })
+    if (answer.errorCode !== 0) throw new Error(`FindCoordinator: error ${answer.errorCode}`)
+    return answer.nodeId
+  } finally {
+    connection.close()
+  }
+}
+
+function liveBroker(): ClusterBroker {
+  return cluster.brokers.find((b) => b.process && !b.stopped)!
+}
+
 async function restartAndWait(broker: ClusterBroker) {
   await broker.restart()
   await waitFor(
@@ -50,7 +67,13 @@ async function restartAndWait(broker: ClusterBroker) {
 
 describe.skipIf(skip)('a three-broker cluster', () => {
   beforeAll(async () => {
-    cluster = await startCluster({ brokers: 3 })
+    cluster = await startCluster({
+      brokers: 3,
+      overrides: {
+        'offsets.topic.num.partitions': '3',
+        'leader.imbalance.check.interval.seconds': '1',
+      },
+    })
     admin = new Kafka({
       clientId: 'cluster-test',
       brokers: cluster.bootstrap.split(','),
@@ -196,5 +219,49 @@ print('ok')
     )
     const metadata = await cluster.metadata()
     expect(metadata.topics.map((t: any) => t.name)).not.toContain('rf3')
+  }, 120_000)
+
+  test('a consumer group keeps its committed offsets when its coordinator is killed', async () => {
+    await admin.createTopics({
+      topics: [{ topic: 'committed', numPartitions: 1, replicationFactor: 3 }],
+    })
+    await admin.setOffsets({
+      groupId: 'keeps',
+      topic: 'committed',
+      partitions: [{ partition: 0, offset: '42' }],
+    })
+    const coordinatorId = await findCoordinator('keeps')
+    // The commit was acknowledged once the offsets partition's ISR had it.
+    const victim = cluster.broker(coordinatorId)
+    await victim.signal('SIGKILL')
+    const next = await waitFor('another coordinator for the group', async () => {
+      const id = await findCoordinator('keeps').catch(() => -1)
+      return id !== -1 && id !== coordinatorId ? id : undefined
+    })
+    expect(next).not.toBe(coordinatorId)
+    const fetched = await admin.fetchOffsets({ groupId: 'keeps', topics: ['committed'] })
+    expect(fetched[0]!.partitions[0]!.offset).toBe('42')
+    expect(cluster.broker(next).output()).toMatch(
+      /group coordinator loaded \d+ groups from __consumer_offsets-\d+/,
+    )
+    await restartAndWait(victim)
+  }, 120_000)
+
+  test('auto.leader.rebalance.enable: a preferred replica back in the ISR leads again', async () => {
+    await admin.createTopics({
+      topics: [{ topic: 'preferred', numPartitions: 1, replicationFactor: 3 }],
+    })
+    const first = partitionOf(await cluster.metadata(), 'preferred', 0)!
+    const preferred = cluster.broker(first.replicaNodes[0]!)
+    expect(first.leaderId).toBe(preferred.nodeId)
+    await preferred.signal('SIGKILL')
+    await newLeader('preferred', 0, preferred)
+    await restartAndWait(preferred)
+    // Replication brings it back into the ISR; the controller's next check moves leadership.
+    const back = await waitFor('the preferred replica to lead again', async () => {
+      const p = partitionOf(await cluster.metadata(), 'preferred', 0)!
+      return p.leaderId === preferred.nodeId ? p : undefined
+    })
+    expect(back.leaderEpoch).toBeGreaterThan(first.leaderEpoch + 1)
   }, 120_000)
 })
