@@ -105,6 +105,10 @@ elif step == 'delete-recreate':
     admin.create_topics([NewTopic(topic, 1, 1)])
     p = KafkaProducer(bootstrap_servers=bootstrap)
     p.send(topic, value=b'old').get(timeout=15)
+    # A producer that still knows the topic refreshes its metadata after the delete, and that
+    # Metadata request auto-creates the topic again (as on Kafka) with one partition, racing the
+    # create below: close it first, and produce the new record with a new producer.
+    p.close()
     admin.delete_topics([topic])
     deadline = time.time() + 10
     while topic in admin.list_topics() and time.time() < deadline:
@@ -112,6 +116,7 @@ elif step == 'delete-recreate':
     admin.create_topics([NewTopic(topic, 2, 1)])
     if topic not in admin.list_topics():
         fail('recreated topic missing')
+    p = KafkaProducer(bootstrap_servers=bootstrap)
     p.send(topic, value=b'new', partition=0).get(timeout=15)
     p.close()
     got = consume(topic, 1)
