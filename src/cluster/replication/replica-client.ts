@@ -86,15 +86,18 @@ export class ReplicaClient {
     this.chunks.push(new Uint8Array(chunk))
     this.receivedBytes += chunk.byteLength
     if (this.receivedBytes < 4) return
-    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)
-    this.chunks = [all]
-    const view = new DataView(all.buffer, all.byteOffset, all.byteLength)
-    const sizeBytes = view.getInt32(0)
+    // Concatenate only once the whole frame is here: a fetch answer of megabytes arrives in
+    // many chunks, and joining them on each would copy it over and over.
+    if (this.chunks.length > 1 && this.chunks[0]!.length < 4)
+      this.chunks = [Buffer.concat(this.chunks)]
+    const head = this.chunks[0]!
+    const sizeBytes = new DataView(head.buffer, head.byteOffset, 4).getInt32(0)
     if (sizeBytes < 0 || sizeBytes > this.options.responseBytesMax) {
       this.fail(new Error(`${this.where} sent a ${sizeBytes}-byte response`))
       return
     }
     if (this.receivedBytes < 4 + sizeBytes) return
+    const all = this.chunks.length === 1 ? head : Buffer.concat(this.chunks)
     const frame = all.subarray(4, 4 + sizeBytes)
     const rest = all.subarray(4 + sizeBytes)
     this.chunks = rest.length > 0 ? [rest] : []

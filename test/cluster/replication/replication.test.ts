@@ -126,6 +126,23 @@ describe('replication in one process', () => {
     expect(logOf(nodes[2]!).epochs.all()).toEqual([{ epoch: 0, startOffset: 0 }])
   }, 60_000)
 
+  test('megabytes replicate in several fetches, each answer arriving in many socket chunks', async () => {
+    const { nodes } = await cluster({ 'replica.fetch.max.bytes': '1048576' })
+    const big = 'x'.repeat(200_000)
+    for (let i = 0; i < 30; i++) {
+      const answer = await produce(nodes[0]!, {
+        topic: TOPIC,
+        partition: 0,
+        values: [`${i}${big}`],
+        acks: 1,
+      })
+      expect(answer.errorCode).toBe(ErrorCode.NONE)
+    }
+    await converged(nodes[0]!, nodes)
+    for (const node of nodes.slice(1))
+      expect(logFileBytes(node, TOPIC, 0).equals(logFileBytes(nodes[0]!, TOPIC, 0))).toBe(true)
+  }, 60_000)
+
   test('a follower answers NOT_LEADER_OR_FOLLOWER with the current leader and its endpoint (KIP-951)', async () => {
     const { nodes } = await cluster()
     const answer = await produce(nodes[1]!, { topic: TOPIC, partition: 0, values: ['x'], acks: 1 })
