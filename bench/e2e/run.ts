@@ -34,22 +34,23 @@ import {
   type ScenarioOptions,
 } from './scenarios.ts'
 
-const usage = `usage: bun bench/e2e/run.ts [--quick] [--only produce,consume,latency,startup] [--against sluice|mock] [--splice|--no-splice]
+const usage = `usage: bun bench/e2e/run.ts [--quick] [--only produce,consume,latency,startup] [--against sluice|mock] [--splice]
 
-  --quick         about a minute: fewer configurations, shorter runs (does not touch RESULTS.md
-                  unless --splice is given)
+  --quick         about a minute: fewer configurations, shorter runs
   --only LIST     run only these scenarios (comma-separated); the machine's limits always run
-                  (a partial run does not touch RESULTS.md unless --splice is given)
+  --splice        publish the run: also write the tracked bench/e2e/last-run.*, bench/e2e/plots
+                  and the End-to-end section of bench/RESULTS.md (never by default)
   --against mock  drive librdkafka's mock cluster (loadgen mock) instead of Sluice, to check the
                   harness itself; never touches RESULTS.md
-  --render-only   rewrite last-run.md, the plots (and with --splice, RESULTS.md) from
-                  bench/e2e/last-run.json without measuring anything
+  --render-only   rewrite last-run.md and the plots (and with --splice, RESULTS.md) from
+                  bench/e2e/out/last-run.json (else the tracked one) without measuring anything
   --cpu-prof DIR  run the measured brokers under Bun's --cpu-prof (and --cpu-prof-md), writing
                   profiles to DIR when they stop (start-up runs are not profiled)
   --help          this text
 
-Results: bench/e2e/last-run.md, bench/e2e/last-run.json, bench/e2e/plots/*.svg and the
-End-to-end section of bench/RESULTS.md (between <!-- e2e:begin --> and <!-- e2e:end -->).`
+Results: bench/e2e/out/ (untracked): last-run.md, last-run.json, plots/*.svg. Only --splice
+publishes them to the tracked bench/e2e/ files and the End-to-end section of bench/RESULTS.md
+(between <!-- e2e:begin --> and <!-- e2e:end -->).`
 
 const scenarioNames = ['produce', 'consume', 'latency', 'startup'] as const
 type ScenarioName = (typeof scenarioNames)[number]
@@ -83,11 +84,8 @@ function parseFlags() {
     process.exit(64)
   }
   const against = values.against as 'sluice' | 'mock'
-  const splice = values['render-only']
-    ? values.splice === true
-    : against === 'sluice' &&
-      !values['no-splice'] &&
-      (values.splice ?? !(values.quick || values.only))
+  // Publishing is an explicit step: `npm run bench` leaves every tracked file as it was.
+  const splice = values.splice === true && !values['no-splice'] && against === 'sluice'
   return {
     quick: values.quick!,
     only: new Set(only as ScenarioName[]),
@@ -259,7 +257,11 @@ const brokerLoopbackCongestion =
 async function main(): Promise<void> {
   const flags = parseFlags()
   if (flags.renderOnly) {
-    const saved = readFileSync(join(loadgenDir, 'last-run.json'), 'utf8')
+    const fromOut = join(outDir, 'last-run.json')
+    const saved = readFileSync(
+      existsSync(fromOut) ? fromOut : join(loadgenDir, 'last-run.json'),
+      'utf8',
+    )
     return writeOutputs(JSON.parse(saved) as RunResults, flags)
   }
   const options: ScenarioOptions = { quick: flags.quick, runId: Date.now().toString(36) }
@@ -348,17 +350,25 @@ async function main(): Promise<void> {
   writeOutputs(results, flags)
 }
 
+/** Where a run's outputs go unless --splice publishes them: untracked (.gitignore). */
+const outDir = join(loadgenDir, 'out')
+
 function writeOutputs(results: RunResults, flags: Flags): void {
-  writeFileSync(join(loadgenDir, 'last-run.json'), `${JSON.stringify(results, null, 2)}\n`)
-  writeFileSync(join(loadgenDir, 'last-run.md'), renderMarkdown(results, { plotsPrefix: 'plots/' }))
-  const plots = writePlots(results, join(loadgenDir, 'plots'))
+  const dirs = flags.splice ? [outDir, loadgenDir] : [outDir]
+  let plots: string[] = []
+  for (const dir of dirs) {
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'last-run.json'), `${JSON.stringify(results, null, 2)}\n`)
+    writeFileSync(join(dir, 'last-run.md'), renderMarkdown(results, { plotsPrefix: 'plots/' }))
+    plots = writePlots(results, join(dir, 'plots'))
+  }
   if (flags.splice)
     spliceIntoResults(
       join(repo, 'bench/RESULTS.md'),
       renderMarkdown(results, { plotsPrefix: 'e2e/plots/' }),
     )
   progress(
-    `wrote bench/e2e/last-run.md${plots.length ? `, ${plots.length} plot(s)` : ''}${flags.splice ? ' and bench/RESULTS.md' : ''}`,
+    `wrote bench/e2e/out/last-run.md${plots.length ? `, ${plots.length} plot(s)` : ''}${flags.splice ? ', published to bench/e2e/ and bench/RESULTS.md' : ' (untracked; --splice publishes)'}`,
   )
 }
 
