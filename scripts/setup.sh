@@ -7,8 +7,8 @@
 #      clients, etcd-server for the cluster tests), installed only when running as root and only
 #      when one is missing,
 #   5. with --clients, Apache Kafka's jars (test/compat/java/pom.xml: clients, Streams, tools and
-#      the broker the bench runs) from Maven Central into Maven's local repository, and the Java
-#      suite compiled against them,
+#      the broker the bench runs) from Maven Central into Maven's local repository, the Java suite
+#      compiled against them, and Kafka's message definitions unpacked from the kafka-clients jar,
 #   6. with --clients, the Go suite (test/compat/go: franz-go and Sarama from the Go module proxy),
 #   7. with --clients, a Python virtual environment with the current clients from PyPI
 #      (test/compat/python/requirements.txt: confluent-kafka, aiokafka).
@@ -142,6 +142,22 @@ if [ "$clients" = 1 ]; then
       javac -nowarn -d "$classes" -cp "$(cat "$classpath")" "$java_dir"/src/*.java >&2
     else
       say "Java client suite compiled"
+    fi
+    # Kafka's own message definitions (common/message/*.json inside the kafka-clients jar the pom
+    # pins), for test/protocol/kafka-definitions.test.ts; unpacked once per Kafka version.
+    kafka_version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$java_dir/pom.xml")
+    messages="node_modules/.cache/kafka-messages/$kafka_version"
+    if [ ! -d "$messages/common/message" ]; then
+      clients_jar=$(tr ':' '\n' <"$classpath" | grep "/kafka-clients-$kafka_version.jar\$" | head -n 1)
+      if [ -f "$clients_jar" ]; then
+        step "unpacking Kafka $kafka_version's message definitions ($messages)"
+        rm -rf "$messages.tmp" && mkdir -p "$messages.tmp"
+        (cd "$messages.tmp" && jar xf "$clients_jar" common/message) && mv "$messages.tmp" "$messages"
+      else
+        echo "setup: kafka-clients-$kafka_version.jar not found; the schema check against Kafka will be skipped" >&2
+      fi
+    else
+      say "Kafka $kafka_version's message definitions unpacked"
     fi
   fi
 fi

@@ -1,7 +1,7 @@
 // OffsetFetch (key 9): versions 0-9, flexible from 6.
 //
 // Behaviour:
-// * One group (v0-7) or several (v8+, answered per group in `groupIds`); null topics (v2+) asks
+// * One group (v0-7) or several (v8+, answered per group in `groups`); null topics (v2+) asks
 //   for every committed offset of the group. A partition without a commit answers offset -1.
 // * v9 KIP-848 members send their member id and epoch: UNKNOWN_MEMBER_ID / STALE_MEMBER_EPOCH.
 // * Group-level errors (COORDINATOR_LOAD_IN_PROGRESS, INVALID_GROUP_ID) are top-level from v2;
@@ -30,13 +30,13 @@ export const offsetFetch: Handler<OffsetFetchRequest, OffsetFetchResponse> = {
       if (request.groups.length > GROUPS_PER_REQUEST_MAX)
         return {
           throttleTimeMs: 0,
-          groupIds: request.groups.map((g) => ({
+          groups: request.groups.map((g) => ({
             groupId: g.groupId,
             topics: [],
             errorCode: ErrorCode.INVALID_REQUEST,
           })),
         }
-      const groupIds = request.groups.map((g) =>
+      const answered = request.groups.map((g) =>
         groups.fetchOffsets({
           groupId: g.groupId,
           memberId: version >= 9 ? g.memberId : null,
@@ -44,7 +44,7 @@ export const offsetFetch: Handler<OffsetFetchRequest, OffsetFetchResponse> = {
           topics: g.topics,
         }),
       )
-      return { throttleTimeMs: 0, groupIds }
+      return { throttleTimeMs: 0, groups: answered }
     }
     const result = groups.fetchOffsets({
       groupId: request.groupId,

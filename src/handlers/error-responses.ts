@@ -109,7 +109,7 @@ const builders: Record<number, Builder> = {
         errorCode,
       })),
     })),
-    groupIds: r.groups.map((g) => ({ groupId: g.groupId, errorCode, topics: [] })),
+    groups: r.groups.map((g) => ({ groupId: g.groupId, errorCode, topics: [] })),
   }),
   10: (r: FindCoordinatorRequest, { errorCode, errorMessage }) => ({
     errorCode,

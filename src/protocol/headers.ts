@@ -22,68 +22,17 @@ export interface RequestHeader {
 
 const API_VERSIONS_KEY = 18
 
-// First flexible version of APIs whose spec we may not have registered, so that any request's
-// header can be decoded (and answered) even for an API we do not serve. -1 means never flexible.
-const FIRST_FLEXIBLE: Record<number, number> = {
-  0: 9,
-  1: 12,
-  2: 6,
-  3: 9,
-  4: 4,
-  5: 2,
-  6: 6,
-  7: 3,
-  8: 8,
-  9: 6,
-  10: 3,
-  11: 6,
-  12: 4,
-  13: 4,
-  14: 4,
-  15: 5,
-  16: 3,
-  17: -1,
-  18: 3,
-  19: 5,
-  20: 4,
-  21: 2,
-  22: 2,
-  23: 4,
-  24: 3,
-  25: 3,
-  26: 3,
-  27: 1,
-  28: 3,
-  29: 2,
-  30: 2,
-  31: 2,
-  32: 4,
-  33: 2,
-  34: 2,
-  35: 2,
-  36: 2,
-  37: 2,
-  38: 2,
-  39: 2,
-  40: 2,
-  41: 2,
-  42: 2,
-  43: 2,
-  44: 1,
-  45: 0,
-  46: 0,
-  47: -1,
-  48: 1,
-  49: 1,
-}
-
+/**
+ * The first flexible version of an API, from its schema (Kafka's flexibleVersions): the request
+ * header is v2 and the response header v1 from there on. -1 for an API that is never flexible,
+ * or that we do not serve: its requests are answered by closing the connection (dispatch.ts), so
+ * only the v1 header's fixed part is ever read.
+ */
 function firstFlexibleVersion(apiKey: number): number {
   const spec = apiSpec(apiKey)
-  if (spec) {
-    const r = parseVersions(spec.request.flexibleVersions)
-    return r.min <= r.max ? r.min : -1
-  }
-  return FIRST_FLEXIBLE[apiKey] ?? 0 // every API added after key 49 is flexible from v0
+  if (!spec) return -1
+  const r = parseVersions(spec.request.flexibleVersions)
+  return r.min <= r.max ? r.min : -1
 }
 
 export function requestHeaderVersion(apiKey: number, apiVersion: number): 1 | 2 {

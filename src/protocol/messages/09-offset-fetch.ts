@@ -1,7 +1,7 @@
 // OffsetFetch (key 9): versions 0-9, flexible from 6. Facts from Kafka's OffsetFetchRequest.json
 // / OffsetFetchResponse.json. v2 allows null topics (all of the group's) and adds a top-level
 // error; v5 the leader epoch; v7 requireStable (KIP-447); v8 several groups in one request, each
-// answered in `groupIds`; v9 the KIP-848 member id and epoch of the asking member.
+// answered in `groups`; v9 the KIP-848 member id and epoch of the asking member.
 
 import type { ApiSpec, FieldSpec } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
@@ -43,7 +43,7 @@ export interface OffsetFetchResponse {
   throttleTimeMs?: number
   topics?: OffsetFetchResponseTopic[]
   errorCode?: number
-  groupIds?: OffsetFetchResponseGroup[]
+  groups?: OffsetFetchResponseGroup[]
 }
 
 function responsePartitions(versions: string, epochVersions: string): FieldSpec {
@@ -142,7 +142,7 @@ export const spec: ApiSpec = {
       },
       { name: 'errorCode', type: 'int16', versions: '2-7', default: 0, ignorable: true },
       {
-        name: 'groupIds',
+        name: 'groups',
         type: 'struct',
         array: true,
         versions: '8+',

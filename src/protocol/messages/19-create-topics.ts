@@ -110,7 +110,6 @@ export const spec: ApiSpec = {
             type: 'string',
             versions: '1+',
             nullableVersions: '0+',
-            default: null,
             ignorable: true,
           },
           {

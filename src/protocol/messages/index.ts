@@ -21,34 +21,20 @@ import { spec as leaveGroup } from './13-leave-group.ts'
 import { spec as syncGroup } from './14-sync-group.ts'
 import { spec as describeGroups } from './15-describe-groups.ts'
 import { spec as listGroups } from './16-list-groups.ts'
-import { spec as saslHandshake } from './17-sasl-handshake.ts'
 import { spec as apiVersions } from './18-api-versions.ts'
 import { spec as createTopics } from './19-create-topics.ts'
 import { spec as deleteTopics } from './20-delete-topics.ts'
 import { spec as deleteRecords } from './21-delete-records.ts'
 import { spec as initProducerId } from './22-init-producer-id.ts'
 import { spec as offsetForLeaderEpoch } from './23-offset-for-leader-epoch.ts'
-import { spec as addPartitionsToTxn } from './24-add-partitions-to-txn.ts'
-import { spec as addOffsetsToTxn } from './25-add-offsets-to-txn.ts'
-import { spec as endTxn } from './26-end-txn.ts'
-import { spec as txnOffsetCommit } from './28-txn-offset-commit.ts'
-import { spec as describeAcls } from './29-describe-acls.ts'
-import { spec as createAcls } from './30-create-acls.ts'
-import { spec as deleteAcls } from './31-delete-acls.ts'
 import { spec as describeConfigs } from './32-describe-configs.ts'
 import { spec as alterConfigs } from './33-alter-configs.ts'
 import { spec as describeLogDirs } from './35-describe-log-dirs.ts'
-import { spec as saslAuthenticate } from './36-sasl-authenticate.ts'
 import { spec as createPartitions } from './37-create-partitions.ts'
 import { spec as deleteGroups } from './42-delete-groups.ts'
 import { spec as incrementalAlterConfigs } from './44-incremental-alter-configs.ts'
 import { spec as offsetDelete } from './47-offset-delete.ts'
-import { spec as describeUserScramCredentials } from './50-describe-user-scram-credentials.ts'
-import { spec as alterUserScramCredentials } from './51-alter-user-scram-credentials.ts'
 import { spec as describeCluster } from './60-describe-cluster.ts'
-import { spec as describeProducers } from './61-describe-producers.ts'
-import { spec as describeTransactions } from './65-describe-transactions.ts'
-import { spec as listTransactions } from './66-list-transactions.ts'
 import { spec as consumerGroupHeartbeat } from './68-consumer-group-heartbeat.ts'
 import { spec as consumerGroupDescribe } from './69-consumer-group-describe.ts'
 
@@ -66,34 +52,20 @@ export const allSpecs: ApiSpec[] = [
   syncGroup,
   describeGroups,
   listGroups,
-  saslHandshake,
   apiVersions,
   createTopics,
   deleteTopics,
   deleteRecords,
   initProducerId,
   offsetForLeaderEpoch,
-  addPartitionsToTxn,
-  addOffsetsToTxn,
-  endTxn,
-  txnOffsetCommit,
-  describeAcls,
-  createAcls,
-  deleteAcls,
   describeConfigs,
   alterConfigs,
   describeLogDirs,
-  saslAuthenticate,
   createPartitions,
   deleteGroups,
   incrementalAlterConfigs,
   offsetDelete,
-  describeUserScramCredentials,
-  alterUserScramCredentials,
   describeCluster,
-  describeProducers,
-  describeTransactions,
-  listTransactions,
   consumerGroupHeartbeat,
   consumerGroupDescribe,
 ]

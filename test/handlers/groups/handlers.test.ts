@@ -194,8 +194,8 @@ describe('group handlers', () => {
       },
       b.ctx(9, 8),
     ))!
-    expect(v8.groupIds!.map((g) => g.errorCode)).toEqual([0, ErrorCode.INVALID_GROUP_ID])
-    expect(v8.groupIds![0]!.topics[0]!.partitions[0]).toMatchObject({
+    expect(v8.groups!.map((g) => g.errorCode)).toEqual([0, ErrorCode.INVALID_GROUP_ID])
+    expect(v8.groups![0]!.topics[0]!.partitions[0]).toMatchObject({
       partitionIndex: 1,
       committedOffset: 12,
       metadata: 'x',
