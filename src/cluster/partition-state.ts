@@ -40,6 +40,14 @@ export interface AlterIsrRequest {
   readonly isr: readonly number[]
 }
 
+/** One partition's outcome of ElectLeaders: NONE, or Kafka's reason it was not elected. */
+export interface ElectionResult {
+  readonly topic: string
+  readonly partition: number
+  readonly errorCode: number
+  readonly errorMessage: string | null
+}
+
 /** What replication and the handlers need to know of the cluster. */
 export interface ClusterMetadataView {
   /** This broker's node.id. */
@@ -63,4 +71,14 @@ export interface ClusterMetadataView {
    * or to null when the request was stale (the newer state then arrives through onChange).
    */
   alterIsr(request: AlterIsrRequest): Promise<PartitionAssignment | null>
+  /**
+   * ElectLeaders (KIP-460): 'preferred' moves leadership to each partition's first replica when
+   * it is live and in sync; 'unclean' gives an offline partition to a live replica out of sync.
+   * `partitions` null means every partition (results then name only those elected). Optional:
+   * a view without it elects nothing (ELECTION_NOT_NEEDED).
+   */
+  electLeaders?(request: {
+    type: 'preferred' | 'unclean'
+    partitions: readonly { topic: string; partition: number }[] | null
+  }): Promise<ElectionResult[]>
 }

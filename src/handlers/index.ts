@@ -26,6 +26,7 @@ import { alterConfigs } from './33-alter-configs.ts'
 import { describeLogDirs } from './35-describe-log-dirs.ts'
 import { createPartitions } from './37-create-partitions.ts'
 import { deleteGroups } from './42-delete-groups.ts'
+import { electLeaders } from './43-elect-leaders.ts'
 import { incrementalAlterConfigs } from './44-incremental-alter-configs.ts'
 import { offsetDelete } from './47-offset-delete.ts'
 import { describeCluster } from './60-describe-cluster.ts'
@@ -59,6 +60,7 @@ export const handlers: Handler[] = [
   describeLogDirs,
   createPartitions,
   deleteGroups,
+  electLeaders,
   incrementalAlterConfigs,
   offsetDelete,
   describeCluster,

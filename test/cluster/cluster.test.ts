@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { Kafka, logLevel, type Admin } from 'kafkajs'
 import { Connection } from '../../src/cli/client.ts'
+import { ErrorCode } from '../../src/protocol/errors.ts'
 import { hasCommand, python, run } from '../helpers/broker-process.ts'
 import { hasEtcd } from '../helpers/etcd.ts'
 import {
@@ -263,5 +264,43 @@ print('ok')
       return p.leaderId === preferred.nodeId ? p : undefined
     })
     expect(back.leaderEpoch).toBeGreaterThan(first.leaderEpoch + 1)
+  }, 120_000)
+
+  test('an offline partition stays offline until ElectLeaders (unclean) gives it to a live replica', async () => {
+    await admin.createTopics({
+      topics: [{ topic: 'unclean', replicaAssignment: [{ partition: 0, replicas: [1, 2] }] }],
+    })
+    const [one, two] = [cluster.broker(1), cluster.broker(2)]
+    await two.signal('SIGKILL')
+    await waitFor('broker 2 out of the ISR', async () => {
+      const p = partitionOf(await cluster.metadata(), 'unclean', 0)!
+      return p.isrNodes.length === 1 && p.isrNodes[0] === 1
+    })
+    await one.signal('SIGKILL')
+    await waitFor('the partition offline', async () => {
+      return partitionOf(await cluster.metadata(), 'unclean', 0)!.leaderId === -1
+    })
+    await two.restart()
+    // Broker 2 is live but was not in sync: a clean election cannot choose it.
+    await waitFor('broker 2 listed', async () => (await cluster.metadata()).brokers.length === 2)
+    expect(partitionOf(await cluster.metadata(), 'unclean', 0)!.leaderId).toBe(-1)
+    const elect = async (electionType: number, topic: string) => {
+      const connection = new Connection({ host: '127.0.0.1', port: two.port })
+      try {
+        const answer = await connection.send(
+          { key: 43, version: 2 },
+          { electionType, topicPartitions: [{ topic, partitionId: [0] }], timeoutMs: 10_000 },
+        )
+        return answer.replicaElectionResults[0].partitionResult[0].errorCode as number
+      } finally {
+        connection.close()
+      }
+    }
+    expect(await elect(1, 'committed')).toBe(ErrorCode.ELECTION_NOT_NEEDED)
+    expect(await elect(0, 'no-such-topic')).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+    expect(await elect(1, 'unclean')).toBe(ErrorCode.NONE)
+    const elected = partitionOf(await cluster.metadata({ from: 2 }), 'unclean', 0)!
+    expect([elected.leaderId, elected.isrNodes]).toEqual([2, [2]])
+    await restartAndWait(one)
   }, 120_000)
 })

@@ -13,7 +13,13 @@ import { Etcd3, type Lease, type Watcher } from 'etcd3'
 import { resolveLogConfig, type BrokerConfig } from '../../config.ts'
 import type { LogConfig } from '../../storage/log-config.ts'
 import type { LogManager } from '../../storage/log-manager.ts'
-import type { AlterIsrRequest, BrokerEndpoint, PartitionAssignment } from '../partition-state.ts'
+import { ErrorCode } from '../../protocol/errors.ts'
+import type {
+  AlterIsrRequest,
+  BrokerEndpoint,
+  ElectionResult,
+  PartitionAssignment,
+} from '../partition-state.ts'
 import type { ClusterMetadata } from './cluster-metadata.ts'
 import { EtcdTopics } from './etcd-topics.ts'
 import { MetadataKeys } from './keys.ts'
@@ -392,22 +398,63 @@ export class EtcdClusterMetadata implements ClusterMetadata {
     return override.trim().toLowerCase() === 'true'
   }
 
-  /** Moves leadership to each partition's preferred replica where it is in sync (ElectLeaders). */
-  async preferredLeaders(
-    only?: readonly { topic: string; partition: number }[],
-  ): Promise<PartitionAssignment[]> {
-    if (this.controllerRevision === 0) return []
-    const targets = only
-      ? only.flatMap(({ topic, partition }) => this.image.assignment(topic, partition) ?? [])
-      : [...this.image.assignments()]
-    const moved: PartitionAssignment[] = []
-    for (const current of targets) {
-      const next = preferPreferredLeader(current, { eligible: (nodeId) => this.eligible(nodeId) })
-      if (next && (await this.writePartition(current, next, { asController: true }))) {
-        moved.push({ ...current, ...next })
+  /** The controller's periodic preferred election (auto.leader.rebalance.enable). */
+  private async preferredLeaders(): Promise<void> {
+    if (this.controllerRevision === 0) return
+    await this.electLeaders({ type: 'preferred', partitions: null })
+  }
+
+  async electLeaders(request: {
+    type: 'preferred' | 'unclean'
+    partitions: readonly { topic: string; partition: number }[] | null
+  }): Promise<ElectionResult[]> {
+    const everything = request.partitions === null
+    const targets = request.partitions ?? [...this.image.assignments()]
+    const eligible = (nodeId: number) => this.eligible(nodeId)
+    const results: ElectionResult[] = []
+    for (const { topic, partition } of targets) {
+      const result = (errorCode: number, errorMessage: string | null = null) =>
+        results.push({ topic, partition, errorCode, errorMessage })
+      const current = this.image.assignment(topic, partition)
+      if (!current) {
+        result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${topic}-${partition} does not exist`)
+        continue
       }
+      const next =
+        request.type === 'preferred'
+          ? preferPreferredLeader(current, { eligible })
+          : current.leader === -1
+            ? reconcilePartition(current, { eligible, uncleanLeaderElection: true })
+            : null
+      if (!next || next.leader === current.leader) {
+        if (everything) continue
+        const needed =
+          request.type === 'preferred'
+            ? current.leader !== current.replicas[0]
+            : current.leader === -1
+        if (!needed)
+          result(ErrorCode.ELECTION_NOT_NEEDED, 'Leader election not needed for topic partition.')
+        else if (request.type === 'preferred')
+          result(
+            ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE,
+            `The preferred replica of ${topic}-${partition} is not live and in sync.`,
+          )
+        else
+          result(
+            ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE,
+            `No live replica of ${topic}-${partition} can lead.`,
+          )
+        continue
+      }
+      // Any broker may elect: the write is conditioned on the partition as this image saw it,
+      // so it cannot overwrite the controller's newer decision.
+      const written = await this.writePartition(current, next, {
+        asController: this.controllerRevision !== 0,
+      })
+      if (written) result(ErrorCode.NONE)
+      else result(ErrorCode.REQUEST_TIMED_OUT, `${topic}-${partition} changed meanwhile; retry.`)
     }
-    return moved
+    return results
   }
 
   /**

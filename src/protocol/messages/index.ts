@@ -32,6 +32,7 @@ import { spec as alterConfigs } from './33-alter-configs.ts'
 import { spec as describeLogDirs } from './35-describe-log-dirs.ts'
 import { spec as createPartitions } from './37-create-partitions.ts'
 import { spec as deleteGroups } from './42-delete-groups.ts'
+import { spec as electLeaders } from './43-elect-leaders.ts'
 import { spec as incrementalAlterConfigs } from './44-incremental-alter-configs.ts'
 import { spec as offsetDelete } from './47-offset-delete.ts'
 import { spec as describeCluster } from './60-describe-cluster.ts'
@@ -63,6 +64,7 @@ export const allSpecs: ApiSpec[] = [
   describeLogDirs,
   createPartitions,
   deleteGroups,
+  electLeaders,
   incrementalAlterConfigs,
   offsetDelete,
   describeCluster,
