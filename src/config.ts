@@ -10,6 +10,7 @@
 // over the broker's synonyms into the LogConfig that storage obeys, and the describe functions
 // give DescribeConfigs its rows (value, source, synonyms), as Kafka's ConfigHelper does.
 
+import { loadDynamicBrokerConfigs } from './config/dynamic-broker-configs.ts'
 import { readFileSync } from 'node:fs'
 import { recordExplicitlySet } from './config/explicit.ts'
 import { checkListeners } from './config/listeners.ts'
@@ -40,6 +41,7 @@ export {
 export {
   configTypeCode,
   describeBrokerConfigs,
+  describeClusterDefaultConfigs,
   describeTopicConfigs,
   resolveLogConfig,
   validateTopicConfig,
@@ -92,9 +94,12 @@ export function loadBrokerConfig(opts: {
   if ((values['log.dirs'] as string[]).length === 0) {
     throw new ConfigError(`'log.dirs' is empty: give at least one directory`)
   }
-  const config = Object.freeze(values) as unknown as BrokerConfig
+  // Not frozen: dynamic broker configs (config/dynamic-broker-configs.ts) update the values of
+  // the dynamic ones in place, and only they do.
+  const config = values as unknown as BrokerConfig
   checkListeners(config)
   recordExplicitlySet(config, explicit)
+  loadDynamicBrokerConfigs(config)
   return config
 }
 

@@ -2,9 +2,8 @@
 // types, and how a resource name is checked before its configs are touched.
 //
 // Topic configs are the topic's overrides in the metadata image. Broker configs come from
-// server.properties and --override and are fixed while the broker runs: they can be described
-// (resource name "" for cluster-wide dynamic defaults, of which there are none, or this broker's
-// id) but not altered.
+// server.properties and --override, and the dynamic ones also from AlterConfigs on resource
+// name "" (cluster-wide defaults) or this broker's id (config/dynamic-broker-configs.ts).
 
 import { ErrorCode } from '../protocol/errors.ts'
 import { topicNameError } from './topic-names.ts'
@@ -55,6 +54,3 @@ export function resolveConfigResource(
     errorMessage: `Resource type ${resourceType} is not supported: Sluice describes and alters topic (2) and broker (4) configs.`,
   }
 }
-
-export const brokerConfigsReadOnly =
-  'Broker configs cannot be changed while Sluice runs: set them in server.properties (or --override) and restart.'

@@ -5,6 +5,11 @@
 import type { BrokerConfig } from './broker-config.ts'
 import { brokerConfigDefinitions, type BrokerConfigName } from './broker-definitions.ts'
 import { explicitlySetConfigs } from './explicit.ts'
+import {
+  dynamicBrokerConfigNames,
+  dynamicBrokerConfigs,
+  dynamicSourceOf,
+} from './dynamic-broker-configs.ts'
 import { synonymToMsFactor, topicConfigDefinitions } from './topic-definitions.ts'
 import {
   parseConfigValue,
@@ -86,7 +91,11 @@ export function resolveLogConfig(
 }
 
 export type ConfigSource =
-  'TOPIC_CONFIG' | 'DEFAULT_CONFIG' | 'STATIC_BROKER_CONFIG' | 'DYNAMIC_BROKER_CONFIG'
+  | 'TOPIC_CONFIG'
+  | 'DEFAULT_CONFIG'
+  | 'STATIC_BROKER_CONFIG'
+  | 'DYNAMIC_BROKER_CONFIG'
+  | 'DYNAMIC_DEFAULT_BROKER_CONFIG'
 
 export interface ConfigDescription {
   name: string
@@ -128,7 +137,9 @@ export function describeTopicConfigs(
       for (const synonym of definition.brokerSynonyms) {
         const value = (broker as Record<string, ConfigValue>)[synonym]
         if (value === null || value === undefined) continue
-        const source = explicit.has(synonym) ? 'STATIC_BROKER_CONFIG' : 'DEFAULT_CONFIG'
+        const source =
+          dynamicSourceOf(broker, synonym) ??
+          (explicit.has(synonym) ? 'STATIC_BROKER_CONFIG' : 'DEFAULT_CONFIG')
         synonyms.push({ name: synonym, value: renderConfigValue(value), source })
       }
       if (definition.brokerSynonyms.length === 0) {
@@ -159,14 +170,38 @@ export function describeBrokerConfigs(
       const value = sensitive
         ? null
         : renderConfigValue((broker as Record<string, ConfigValue>)[name] ?? null)
-      const source = explicitlySet.has(name) ? 'STATIC_BROKER_CONFIG' : 'DEFAULT_CONFIG'
+      const source =
+        dynamicSourceOf(broker, name) ??
+        (explicitlySet.has(name) ? 'STATIC_BROKER_CONFIG' : 'DEFAULT_CONFIG')
       return {
         name,
         value,
         source,
-        // Sluice has no dynamic broker configs (yet): every broker config is fixed at start.
-        readOnly: true,
+        // Only the dynamic ones (dynamic-broker-configs.ts) change while the broker runs.
+        readOnly: !dynamicBrokerConfigNames.has(name),
         sensitive,
+        synonyms: [{ name, value, source }],
+        type: definition.type,
+        documentation: definition.doc,
+      }
+    })
+}
+
+/** The cluster-wide dynamic defaults (resource name ""): only those set, as Kafka lists them. */
+export function describeClusterDefaultConfigs(broker: BrokerConfig): ConfigDescription[] {
+  const { clusterDefault } = dynamicBrokerConfigs(broker)
+  return Object.keys(clusterDefault)
+    .sort()
+    .map((name) => {
+      const definition = (brokerConfigDefinitions as Record<string, ConfigDefinition>)[name]!
+      const value = clusterDefault[name]!
+      const source = 'DYNAMIC_DEFAULT_BROKER_CONFIG' as const
+      return {
+        name,
+        value,
+        source,
+        readOnly: false,
+        sensitive: false,
         synonyms: [{ name, value, source }],
         type: definition.type,
         documentation: definition.doc,

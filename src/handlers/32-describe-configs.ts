@@ -5,8 +5,9 @@
 //   override, else the broker's synonym, else Kafka's default) and its source; `configurationKeys`
 //   narrows the list. Synonyms (the override, then the broker configs it falls back to) only
 //   when includeSynonyms; v3+ config types, and documentation when includeDocumentation.
-// * Broker resources: this broker's id lists every broker config (read-only: Sluice has no
-//   dynamic broker configs); "" (cluster-wide dynamic defaults) lists none. Passwords are null.
+// * Broker resources: this broker's id lists every broker config, the dynamic ones (see
+//   config/dynamic-broker-configs.ts) not read-only and with their dynamic source when set;
+//   "" lists the cluster-wide dynamic defaults that are set. Passwords are null.
 // * Unknown topic: UNKNOWN_TOPIC_OR_PARTITION; other resource types or broker ids: INVALID_REQUEST.
 
 import type {
@@ -20,6 +21,7 @@ import { ErrorCode } from '../protocol/errors.ts'
 import {
   configTypeCode,
   describeBrokerConfigs,
+  describeClusterDefaultConfigs,
   describeTopicConfigs,
   explicitlySetConfigs,
   type ConfigDescription,
@@ -63,7 +65,7 @@ function describeResource(
     rows = describeTopicConfigs({ ...resolved.topic.configs }, broker.config)
   else
     rows = resolved.clusterDefault
-      ? []
+      ? describeClusterDefaultConfigs(broker.config)
       : describeBrokerConfigs(broker.config, explicitlySetConfigs(broker.config))
   const wanted = resource.configurationKeys === null ? null : new Set(resource.configurationKeys)
   const configs = rows

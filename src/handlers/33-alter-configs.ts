@@ -5,8 +5,12 @@
 // value is checked (INVALID_CONFIG) before anything changes, and the new settings apply to the
 // topic's logs at once. validateOnly checks without changing.
 //
-// Differs from Kafka: broker configs are fixed while the broker runs, so a broker resource is
-// INVALID_REQUEST with a message saying to edit server.properties.
+// A broker resource (this broker's id, or "" for the cluster-wide default) replaces that layer's
+// whole set of dynamic broker configs, persisted and applied at once (configs/broker-configs.ts);
+// a config that is not dynamic is INVALID_REQUEST, an unknown name or bad value INVALID_CONFIG.
+//
+// Differs from Kafka: of Kafka's dynamic broker configs, only the broker-level defaults of topic
+// configs are dynamic here (config/dynamic-broker-configs.ts).
 
 import type {
   AlterConfigsRequest,
@@ -16,7 +20,8 @@ import type {
 } from '../protocol/messages/33-alter-configs.ts'
 import { ErrorCode } from '../protocol/errors.ts'
 import type { Broker } from './broker-context.ts'
-import { brokerConfigsReadOnly, resolveConfigResource } from '../cluster/config-resources.ts'
+import { resolveConfigResource } from '../cluster/config-resources.ts'
+import { alterBrokerConfigs } from './configs/broker-configs.ts'
 import { TopicError } from '../cluster/topic-registry.ts'
 import type { Handler } from './handler.ts'
 
@@ -43,8 +48,24 @@ async function alterResource(
   const resolved = resolveConfigResource(resource, options.broker)
   if (resolved.kind === 'error')
     return { ...base, errorCode: resolved.errorCode, errorMessage: resolved.errorMessage }
-  if (resolved.kind === 'broker')
-    return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: brokerConfigsReadOnly }
+  if (resolved.kind === 'broker') {
+    const outcome = alterBrokerConfigs(options.broker, {
+      clusterDefault: resolved.clusterDefault,
+      validateOnly: options.validateOnly,
+      next: () => {
+        const configs: Record<string, string> = {}
+        for (const { name, value } of resource.configs) {
+          if (value === null) {
+            const errorMessage = `Null value not supported for broker configs: ${name}`
+            return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage }
+          }
+          configs[name] = value
+        }
+        return configs
+      },
+    })
+    return { ...base, ...outcome }
+  }
   const configs: Record<string, string> = {}
   for (const { name, value } of resource.configs) {
     if (value === null) {

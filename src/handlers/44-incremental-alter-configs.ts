@@ -6,7 +6,12 @@
 // that is not a list, an unknown name, a bad value or a name given twice is INVALID_CONFIG, and
 // nothing of that resource changes. validateOnly checks without changing.
 //
-// Differs from Kafka: broker configs are fixed while the broker runs (INVALID_REQUEST).
+// A broker resource (this broker's id, or "" for the cluster-wide default) edits that layer of
+// dynamic broker configs the same way, persisted and applied at once (configs/broker-configs.ts);
+// a config that is not dynamic is INVALID_REQUEST.
+//
+// Differs from Kafka: of Kafka's dynamic broker configs, only the broker-level defaults of topic
+// configs are dynamic here (config/dynamic-broker-configs.ts).
 
 import type {
   IncrementalAlterConfigsRequest,
@@ -14,10 +19,12 @@ import type {
   IncrementalAlterConfigsResponse,
 } from '../protocol/messages/44-incremental-alter-configs.ts'
 import { ErrorCode } from '../protocol/errors.ts'
-import { describeTopicConfigs, topicConfigDefinitions } from '../config.ts'
+import { brokerConfigDefinitions, describeTopicConfigs, topicConfigDefinitions } from '../config.ts'
+import { renderConfigValue, type ConfigDefinition, type ConfigValue } from '../config/types.ts'
+import { alterBrokerConfigs } from './configs/broker-configs.ts'
 import type { Broker } from './broker-context.ts'
-import { brokerConfigsReadOnly, resolveConfigResource } from '../cluster/config-resources.ts'
-import { TopicError, type TopicInfo } from '../cluster/topic-registry.ts'
+import { resolveConfigResource } from '../cluster/config-resources.ts'
+import { TopicError } from '../cluster/topic-registry.ts'
 import type { Handler } from './handler.ts'
 
 const SET = 0
@@ -53,10 +60,39 @@ async function alterResource(
   const resolved = resolveConfigResource(resource, options.broker)
   if (resolved.kind === 'error')
     return { ...base, errorCode: resolved.errorCode, errorMessage: resolved.errorMessage }
-  if (resolved.kind === 'broker')
-    return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: brokerConfigsReadOnly }
+  if (resolved.kind === 'broker') {
+    const { broker } = options
+    const outcome = alterBrokerConfigs(broker, {
+      clusterDefault: resolved.clusterDefault,
+      validateOnly: options.validateOnly,
+      next: (current) => {
+        try {
+          return applyOperations(current, resource.configs, {
+            definitionOf: (name) =>
+              Object.hasOwn(brokerConfigDefinitions, name)
+                ? (brokerConfigDefinitions as Record<string, ConfigDefinition>)[name]
+                : undefined,
+            effectiveValue: (name) =>
+              renderConfigValue((broker.config as Record<string, ConfigValue>)[name] ?? null) ?? '',
+            what: 'broker',
+          })
+        } catch (error) {
+          if (!(error instanceof TopicError)) throw error
+          return { errorCode: error.errorCode, errorMessage: error.message }
+        }
+      },
+    })
+    return { ...base, ...outcome }
+  }
   try {
-    const configs = applyOperations(resolved.topic, resource.configs, options.broker)
+    const { broker } = options
+    const configs = applyOperations({ ...resolved.topic.configs }, resource.configs, {
+      definitionOf: (name) =>
+        Object.hasOwn(topicConfigDefinitions, name) ? topicConfigDefinitions[name] : undefined,
+      effectiveValue: (name, configs) =>
+        describeTopicConfigs(configs, broker.config).find((row) => row.name === name)?.value ?? '',
+      what: 'topic',
+    })
     await options.broker.topics.alterConfigs(resolved.topic.name, configs, {
       validateOnly: options.validateOnly,
     })
@@ -67,24 +103,29 @@ async function alterResource(
   }
 }
 
-/** The topic's overrides after the operations; throws TopicError(INVALID_CONFIG). */
+/** The configs after the operations; throws TopicError(INVALID_CONFIG). */
 function applyOperations(
-  topic: TopicInfo,
+  start: Record<string, string>,
   operations: IncrementalAlterConfigsResource['configs'],
-  broker: Broker,
+  lookup: {
+    definitionOf(name: string): { type: string } | undefined
+    /** The value in effect with `configs`, as text: where APPEND and SUBTRACT start from. */
+    effectiveValue(name: string, configs: Record<string, string>): string
+    what: 'topic' | 'broker'
+  },
 ): Record<string, string> {
-  const configs: Record<string, string> = { ...topic.configs }
+  const configs: Record<string, string> = { ...start }
   const invalid = (message: string) => new TopicError(ErrorCode.INVALID_CONFIG, message)
   const seen = new Set<string>()
   for (const { name, configOperation, value } of operations) {
     if (seen.has(name)) throw invalid(`Error due to duplicate config keys: ${name}`)
     seen.add(name)
-    const definition = Object.hasOwn(topicConfigDefinitions, name)
-      ? topicConfigDefinitions[name]
-      : undefined
-    if (!definition) throw invalid(`Unknown topic config name: ${name}`)
+    const definition = lookup.definitionOf(name)
+    if (!definition) throw invalid(`Unknown ${lookup.what} config name: ${name}`)
     if (configOperation === SET) {
-      if (value === null) throw invalid(`Null value not supported for topic configs: ${name}`)
+      if (value === null) {
+        throw invalid(`Null value not supported for ${lookup.what} configs: ${name}`)
+      }
       configs[name] = value
     } else if (configOperation === DELETE) {
       delete configs[name]
@@ -92,9 +133,8 @@ function applyOperations(
       if (definition.type !== 'list') {
         throw invalid(`Config value append is not allowed for config key: ${name}`)
       }
-      const current =
-        describeTopicConfigs(configs, broker.config).find((row) => row.name === name)?.value ?? ''
-      const items = current
+      const items = lookup
+        .effectiveValue(name, configs)
         .split(',')
         .map((item) => item.trim())
         .filter((item) => item !== '')
