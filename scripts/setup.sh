@@ -8,22 +8,25 @@
 #      when one is missing,
 #   5. with --clients, Apache Kafka's jars (test/compat/java/pom.xml: clients, Streams, tools and
 #      the broker the bench runs) from Maven Central into Maven's local repository, the Java suite
-#      compiled against them, and Kafka's message definitions unpacked from the kafka-clients jar,
+#      compiled against them, and Kafka's message definitions unpacked from the kafka-clients jar
+#      (--kafka: the jars only, for `npm run bench`),
 #   6. with --clients, the Go suite (test/compat/go: franz-go and Sarama from the Go module proxy),
 #   7. with --clients, a Python virtual environment with the current clients from PyPI
 #      (test/compat/python/requirements.txt: confluent-kafka, aiokafka).
-# Usage: scripts/setup.sh [--quiet] [--clients]
+# Usage: scripts/setup.sh [--quiet] [--clients] [--kafka]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quiet=0
 clients=0
+kafka=0
 for arg in "$@"; do
   case "$arg" in
     --quiet) quiet=1 ;;
-    --clients) clients=1 ;;
+    --clients) clients=1 kafka=1 ;;
+    --kafka) kafka=1 ;;
     -h | --help)
-      sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -112,7 +115,7 @@ fi
 # 5. Apache Kafka's jars and the Java suite. The classpath file lists jars in ~/.m2: it is redone
 #    when the pom changed or its first jar is gone.
 java_dir=test/compat/java
-if [ "$clients" = 1 ]; then
+if [ "$kafka" = 1 ]; then
   if ! command -v mvn >/dev/null 2>&1 || ! command -v javac >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       step "installing a JDK and Maven (Debian packages)"
@@ -136,7 +139,9 @@ if [ "$clients" = 1 ]; then
       say "Kafka jars resolved"
     fi
     classes="$java_dir/target/classes"
-    if [ ! -f "$classes/SluiceCompat.class" ] || [ -n "$(find "$java_dir/src" "$classpath" -newer "$classes/SluiceCompat.class" 2>/dev/null | head -n 1)" ]; then
+    if [ "$clients" = 0 ]; then
+      :
+    elif [ ! -f "$classes/SluiceCompat.class" ] || [ -n "$(find "$java_dir/src" "$classpath" -newer "$classes/SluiceCompat.class" 2>/dev/null | head -n 1)" ]; then
       step "compiling the Java client suite ($java_dir/src)"
       mkdir -p "$classes"
       javac -nowarn -d "$classes" -cp "$(cat "$classpath")" "$java_dir"/src/*.java >&2

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { freePort } from './proc.ts'
 
 export interface BrokerProcess {
-  name: 'sluice' | 'mock'
+  name: 'sluice' | 'mock' | 'kafka'
   pid: number
   bootstrap: string
   /** Milliseconds from spawn to the first ApiVersions response. */
@@ -112,12 +112,13 @@ export async function startMock(options: {
   return { name: 'mock', pid: child.pid, bootstrap, startupMs, logPath: options.logPath, stop }
 }
 
-async function stopChild(child: Bun.Subprocess): Promise<void> {
+/** SIGTERM, then SIGKILL if the child has not exited after `graceMs`. */
+export async function stopChild(child: Bun.Subprocess, graceMs = 5000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return
   child.kill('SIGTERM')
   const exited = await Promise.race([
     child.exited.then(() => true),
-    Bun.sleep(5000).then(() => false),
+    Bun.sleep(graceMs).then(() => false),
   ])
   if (!exited) {
     child.kill('SIGKILL')
@@ -126,7 +127,7 @@ async function stopChild(child: Bun.Subprocess): Promise<void> {
 }
 
 /** Sends ApiVersions v0 until an answer comes back; connection refusals are retried at once. */
-async function waitForApiVersions(options: {
+export async function waitForApiVersions(options: {
   port: number
   child: Bun.Subprocess
   timeoutMs: number

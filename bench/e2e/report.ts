@@ -23,7 +23,20 @@ export interface RunResults {
   startup?: StartupFigures
   rssPeakProduceBytes?: number
   rssPeakConsumeBytes?: number
+  /** The same rows against Apache Kafka in the same run (bench/e2e/kafka.ts). */
+  kafka?: KafkaFigures
   notes: string[]
+}
+
+export interface KafkaFigures {
+  version: string
+  startup?: StartupFigures
+  produce?: ProduceRow[]
+  consume?: ConsumeRow[]
+  latency?: LatencyRow[]
+  rssPeakProduceBytes?: number
+  rssPeakConsumeBytes?: number
+  error?: string
 }
 
 const beginMarker = '<!-- e2e:begin -->'
@@ -83,6 +96,7 @@ export function renderMarkdown(results: RunResults, options: { plotsPrefix: stri
     ...consumeTable(results),
     ...latencyTable(results),
     ...startupTable(results),
+    ...kafkaTable(results),
     ...(results.produce
       ? [`![Produce throughput by configuration](${options.plotsPrefix}produce.svg)`]
       : []),
@@ -273,6 +287,73 @@ function startupTable(results: RunResults): string[] {
     `| ${s?.error ? `failed: ${s.error}` : s?.startupMs.length ? `${fixed(median(s.startupMs))} (${s.startupMs.map((v) => v.toFixed(0)).join(', ')})` : '-'} | ${mb(s?.rssIdleBytes)} | ${mb(results.rssPeakProduceBytes)} | ${mb(results.rssPeakConsumeBytes)} |`,
     '',
   ]
+}
+
+/**
+ * Sluice and Apache Kafka row by row, from the same run and load generator: each row's ratio is
+ * Sluice / Kafka, so above 1 is better for throughput and below 1 is better for the rest.
+ */
+function kafkaTable(results: RunResults): string[] {
+  const k = results.kafka
+  if (!k) return []
+  const lines = [
+    `### Sluice and Apache Kafka ${k.version}, side by side`,
+    '',
+    k.error
+      ? `Apache Kafka did not run: ${k.error}`
+      : `Apache Kafka ${k.version} from Maven Central, one node in KRaft combined mode with kafka-server-start.sh's JVM settings (1 GiB heap, G1), its log dir on the same disk; it idles while Sluice is measured and Sluice idles while it is. Sluice / Kafka: above 1 is better for MB/s, below 1 is better for the rest.`,
+    '',
+    '| Row | Sluice | Kafka | Sluice / Kafka |',
+    '|---|--:|--:|--:|',
+  ]
+  const row = (name: string, ours: number | undefined, theirs: number | undefined, digits = 1) =>
+    lines.push(
+      `| ${name} | ${fixed(ours, digits)} | ${fixed(theirs, digits)} | ${ours === undefined || !theirs ? '-' : (ours / theirs).toFixed(2)} |`,
+    )
+  for (const ours of results.produce ?? []) {
+    const theirs = k.produce?.find(
+      (r) => describeProduce(r.config) === describeProduce(ours.config),
+    )
+    const name = describeProduce(ours.config)
+    row(`produce ${name}, MB/s`, ours.broker?.mbPerSec, theirs?.broker?.mbPerSec)
+    row(
+      `produce ${name}, broker CPU s/GB`,
+      ours.brokerCpuSecondsPerGb,
+      theirs?.brokerCpuSecondsPerGb,
+      2,
+    )
+  }
+  for (const ours of (results.consume ?? []).filter((r) => r.sendfile === 'on')) {
+    const theirs = k.consume?.find(
+      (r) => r.consumers === ours.consumers && r.recordBytes === ours.recordBytes,
+    )
+    const name = `consume ${(ours.recordBytes ?? 1024) / 1024} KiB records, ${ours.consumers} consumer(s)`
+    row(`${name}, MB/s`, ours.mbPerSec, theirs?.mbPerSec)
+    row(`${name}, broker CPU s/GB`, ours.cpuSecondsPerGb, theirs?.cpuSecondsPerGb, 2)
+  }
+  for (const ours of (results.latency ?? []).filter((r) => r.target === 'broker')) {
+    const theirs = k.latency?.find((r) => r.rate === ours.rate)?.result
+    for (const [label, key] of [
+      ['p50', 'p50Us'],
+      ['p99', 'p99Us'],
+      ['p99.9', 'p999Us'],
+      ['max', 'maxUs'],
+    ] as const)
+      row(
+        `latency ${ours.rate}/s ${label}, ms`,
+        ours.result && ours.result[key] / 1000,
+        theirs && theirs[key] / 1000,
+        3,
+      )
+  }
+  const mbOf = (bytes: number | undefined) => (bytes ? bytes / 1e6 : undefined)
+  const startup = (s: StartupFigures | undefined) =>
+    s?.startupMs.length ? median(s.startupMs) : undefined
+  row('start-up to the first ApiVersions answer, ms', startup(results.startup), startup(k.startup))
+  row('RSS idle, MB', mbOf(results.startup?.rssIdleBytes), mbOf(k.startup?.rssIdleBytes))
+  row('RSS peak during produce, MB', mbOf(results.rssPeakProduceBytes), mbOf(k.rssPeakProduceBytes))
+  row('RSS peak during consume, MB', mbOf(results.rssPeakConsumeBytes), mbOf(k.rssPeakConsumeBytes))
+  return [...lines, '']
 }
 
 /** Replaces the text between the e2e markers, creating the file or the section if absent. */

@@ -16,6 +16,7 @@ import {
 } from './broker.ts'
 import { machineInfo, measureLimits, measureWrite, pageCacheProbeMb } from './limits.ts'
 import { brokerConfigDefinitions } from '../../src/config/broker-definitions.ts'
+import { kafkaMissing, kafkaVersion, startKafka } from './kafka.ts'
 import { buildLoadgen, loadgenDir, loadgenPath } from './loadgen.ts'
 import { writePlots } from './plots.ts'
 import { progress, rssBytes, sampleRssPeak } from './proc.ts'
@@ -34,12 +35,14 @@ import {
   type ScenarioOptions,
 } from './scenarios.ts'
 
-const usage = `usage: bun bench/e2e/run.ts [--quick] [--only produce,consume,latency,startup] [--against sluice|mock] [--splice]
+const usage = `usage: bun bench/e2e/run.ts [--quick] [--only produce,consume,latency,startup] [--against sluice|mock] [--no-kafka] [--splice]
 
   --quick         about a minute: fewer configurations, shorter runs
   --only LIST     run only these scenarios (comma-separated); the machine's limits always run
   --splice        publish the run: also write the tracked bench/e2e/last-run.*, bench/e2e/plots
                   and the End-to-end section of bench/RESULTS.md (never by default)
+  --no-kafka      leave out Apache Kafka (bench/e2e/kafka.ts), which otherwise runs the same rows
+                  beside Sluice in the same run when its jars are resolved
   --against mock  drive librdkafka's mock cluster (loadgen mock) instead of Sluice, to check the
                   harness itself; never touches RESULTS.md
   --render-only   rewrite last-run.md and the plots (and with --splice, RESULTS.md) from
@@ -68,6 +71,7 @@ function parseFlags() {
       'no-splice': { type: 'boolean' },
       'render-only': { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
+      'no-kafka': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   })
@@ -92,6 +96,7 @@ function parseFlags() {
     against,
     splice,
     renderOnly: values['render-only']!,
+    kafka: against === 'sluice' && !values['no-kafka'],
     cpuProfDir: values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']),
   }
 }
@@ -205,19 +210,76 @@ async function startMainBroker(
  * per-record work (librdkafka parses each record on one thread) no longer hides the broker's. */
 const consumeRecordBytes = [1024, 65_536] as const
 
+/** Fills the consume topics on `broker`, one per record size. */
+async function fillConsumeTopics(broker: BrokerProcess, options: ScenarioOptions) {
+  const topics = []
+  for (const recordBytes of consumeRecordBytes) {
+    const topic = `bench-c-${recordBytes}-${options.runId}`
+    const records = await fillConsumeTopic(broker, topic, { ...options, recordBytes })
+    progress(
+      `consume: ${records} records of ${recordBytes} B written to ${topic} on ${broker.name}`,
+    )
+    topics.push({ topic, records, recordBytes })
+  }
+  return topics
+}
+
+/** Apache Kafka's consume rows: the same topics and consumers as Sluice's, sendfile as it has it. */
+async function kafkaConsume(kafka: BrokerProcess, options: ScenarioOptions) {
+  const rows: ConsumeRow[] = []
+  const sampler = sampleRssPeak(kafka.pid)
+  for (const { topic, records, recordBytes } of await fillConsumeTopics(kafka, options))
+    for (const consumers of [1, 4]) {
+      const row = await runConsume(kafka, {
+        topic,
+        records,
+        recordBytes,
+        consumers,
+        sendfile: 'on',
+      })
+      rows.push(row)
+      progress(
+        `consume kafka ${recordBytes} B records, ${consumers} consumer(s): ${row.error ?? `${row.mbPerSec!.toFixed(1)} MB/s, ${row.cpuSecondsPerGb!.toFixed(2)} CPU s/GB`}`,
+      )
+    }
+  return { rows, rssPeakBytes: sampler.stop() }
+}
+
+/** Starts the Kafka column's node once for the whole run; its start-up and idle RSS are its own. */
+async function startKafkaColumn(workDir: string, results: RunResults) {
+  const missing = kafkaMissing()
+  results.kafka = { version: kafkaVersion }
+  if (missing) {
+    results.kafka.error = missing
+    progress(`Apache Kafka left out: ${missing}`)
+    return undefined
+  }
+  try {
+    progress(`starting Apache Kafka ${kafkaVersion} (KRaft, one combined node)`)
+    const kafka = await startKafka({
+      logDir: join(workDir, 'kafka-log'),
+      logPath: join(workDir, 'kafka.log'),
+    })
+    await Bun.sleep(1000) // as for Sluice: start-up garbage collected before calling it idle
+    results.kafka.startup = { startupMs: [kafka.startupMs], rssIdleBytes: rssBytes(kafka.pid) }
+    progress(
+      `kafka listening on ${kafka.bootstrap} (pid ${kafka.pid}) after ${kafka.startupMs.toFixed(0)} ms; idle RSS ${((results.kafka.startup.rssIdleBytes ?? 0) / 1e6).toFixed(1)} MB`,
+    )
+    return kafka
+  } catch (error) {
+    results.kafka.error = `it did not start: ${(error as Error).message.split('\n')[0]}`
+    progress(`Apache Kafka did not start: ${(error as Error).message}`)
+    return undefined
+  }
+}
+
 async function consumeScenario(
   broker: BrokerProcess,
   restart: (overrides: Record<string, string>) => Promise<BrokerProcess>,
   options: ScenarioOptions,
   results: RunResults,
 ): Promise<BrokerProcess> {
-  const topics = []
-  for (const recordBytes of consumeRecordBytes) {
-    const topic = `bench-c-${recordBytes}-${options.runId}`
-    const records = await fillConsumeTopic(broker, topic, { ...options, recordBytes })
-    progress(`consume: ${records} records of ${recordBytes} B written to ${topic}`)
-    topics.push({ topic, records, recordBytes })
-  }
+  const topics = await fillConsumeTopics(broker, options)
   const rows: ConsumeRow[] = []
   const off = sendfileOffOverride(repo)
   let peakBytes = 0
@@ -275,6 +337,7 @@ async function main(): Promise<void> {
     notes: [],
   }
   let broker: BrokerProcess | undefined
+  let kafka: BrokerProcess | undefined
   try {
     progress('building bench/e2e/loadgen')
     await buildLoadgen()
@@ -311,10 +374,17 @@ async function main(): Promise<void> {
         flags.against === 'sluice' ? relative(repo, sluiceCliPath(repo)) : undefined,
       )
     if (start) broker = await startMainBroker(start, logDir, results)
+    // Both brokers stay up for the whole run; each scenario runs on Sluice, then on Kafka.
+    if (broker && flags.kafka) kafka = await startKafkaColumn(workDir, results)
     if (flags.only.has('produce')) {
       const produced = await runProduceMatrix(broker, options)
       results.produce = produced.rows
       results.rssPeakProduceBytes = broker ? produced.rssPeakBytes : undefined
+      if (kafka) {
+        const theirs = await runProduceMatrix(kafka, { ...options, mock: false })
+        results.kafka!.produce = theirs.rows
+        results.kafka!.rssPeakProduceBytes = theirs.rssPeakBytes
+      }
       await measurePageCacheAfterProduce(workDir, results)
     }
     if (broker && start && flags.only.has('consume')) {
@@ -322,6 +392,12 @@ async function main(): Promise<void> {
       const restart = (overrides: Record<string, string>) =>
         start!({ logDir, overrides, profile: true })
       broker = await consumeScenario(broker, restart, options, results)
+      if (kafka) {
+        settleWriteback()
+        const theirs = await kafkaConsume(kafka, options)
+        results.kafka!.consume = theirs.rows
+        results.kafka!.rssPeakConsumeBytes = theirs.rssPeakBytes
+      }
     }
     if (flags.only.has('latency')) {
       settleWriteback()
@@ -330,6 +406,11 @@ async function main(): Promise<void> {
       results.latency = broker
         ? await runLatency({ broker }, { ...options, rates, durationMs })
         : []
+      if (kafka)
+        results.kafka!.latency = await runLatency(
+          { broker: kafka },
+          { ...options, rates, durationMs },
+        )
       // The mock is a reference, not a target: its fetch path is not built for latency.
       if (!flags.quick)
         results.latency.push(
@@ -345,6 +426,7 @@ async function main(): Promise<void> {
     process.exitCode = 1
   } finally {
     await broker?.stop()
+    await kafka?.stop()
     rmSync(workDir, { recursive: true, force: true })
   }
   writeOutputs(results, flags)

@@ -131,7 +131,7 @@ export async function createTopic(
 
 export async function runProduceMatrix(
   broker: BrokerProcess | undefined,
-  options: ScenarioOptions,
+  options: ScenarioOptions & { mock?: boolean },
 ): Promise<{ rows: ProduceRow[]; rssPeakBytes: number }> {
   const configs = produceMatrix(options.quick)
   const rows: ProduceRow[] = []
@@ -153,16 +153,17 @@ export async function runProduceMatrix(
         row.brokerError = errorText(error)
       }
     }
-    try {
-      row.mock = await runLoadgen<ProduceResult>(
-        ['produce', '--mock', '-t', topic, '-p', String(config.partitions), ...args],
-        {
-          timeoutMs: 120_000,
-        },
-      )
-    } catch (error) {
-      row.mockError = errorText(error)
-    }
+    if (options.mock !== false)
+      try {
+        row.mock = await runLoadgen<ProduceResult>(
+          ['produce', '--mock', '-t', topic, '-p', String(config.partitions), ...args],
+          {
+            timeoutMs: 120_000,
+          },
+        )
+      } catch (error) {
+        row.mockError = errorText(error)
+      }
     const figure = (r?: ProduceResult, e?: string) =>
       r ? `${r.mbPerSec.toFixed(1)} MB/s` : e ? 'failed' : '-'
     progress(
