@@ -85,7 +85,7 @@ export class LogCleaner {
       }
       this.checkpoints.set(logDir, entries ?? new Map())
     }
-    this.throttle = new Throttle(opts.config.ioMaxBytesPerSecond)
+    this.throttle = new Throttle(opts.config.ioMaxBytesPerSecond, () => this.stopped)
     const cleaner = this
     this.io = {
       throttle: (bytes) => this.throttle.take(bytes),
@@ -213,14 +213,19 @@ class Throttle {
   private windowStartedMs = performance.now()
   private windowBytes = 0
 
-  constructor(private readonly bytesPerSecond: number) {}
+  constructor(
+    private readonly bytesPerSecond: number,
+    private readonly stopped: () => boolean,
+  ) {}
 
   async take(bytes: number): Promise<void> {
     if (!(this.bytesPerSecond < Number.MAX_VALUE)) return
     this.windowBytes += bytes
     const elapsedMs = performance.now() - this.windowStartedMs
     const dueMs = (this.windowBytes / this.bytesPerSecond) * 1000
-    if (dueMs > elapsedMs) await Bun.sleep(dueMs - elapsedMs)
+    // In steps of at most 100 ms, so that a stopping broker never waits on a slow rate.
+    for (let waitMs = dueMs - elapsedMs; waitMs > 0 && !this.stopped(); waitMs -= 100)
+      await Bun.sleep(Math.min(waitMs, 100))
     if (elapsedMs > 1000) {
       this.windowStartedMs = performance.now()
       this.windowBytes = 0

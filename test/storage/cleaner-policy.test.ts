@@ -29,7 +29,10 @@ afterEach(removeTempDirs)
 const text = (s: string) => new TextEncoder().encode(s)
 const baseConfig = smallConfig({ segmentBytes: 2_000, cleanupPolicy: ['compact'] })
 
-function setup(configs: Partial<LogConfig>[], opts: { dedupeBufferBytes?: number } = {}) {
+function setup(
+  configs: Partial<LogConfig>[],
+  opts: { dedupeBufferBytes?: number; ioMaxBytesPerSecond?: number } = {},
+) {
   const logDir = makeTempDir('sluice-cleaner-policy-')
   let nowMs = 1_700_000_000_000
   const logs = configs.map((overrides, i) => {
@@ -46,7 +49,11 @@ function setup(configs: Partial<LogConfig>[], opts: { dedupeBufferBytes?: number
     })
   })
   const cleaner = new LogCleaner({
-    config: { ...testCleanerConfig, dedupeBufferBytes: opts.dedupeBufferBytes ?? 1 << 20 },
+    config: {
+      ...testCleanerConfig,
+      dedupeBufferBytes: opts.dedupeBufferBytes ?? 1 << 20,
+      ioMaxBytesPerSecond: opts.ioMaxBytesPerSecond ?? Number.MAX_VALUE,
+    },
     logDirs: [logDir],
     logs: () => logs.map((log) => ({ log, logDir })),
     logger: () => {},
@@ -160,4 +167,21 @@ describe('log cleaner policy', () => {
     expect(values.size).toBe(300)
     for (const got of values.values()) expect(got).toEqual(['round-5-'.repeat(5)])
   })
+
+  test('log.cleaner.io.max.bytes.per.second slows a cleaning down to its rate', async () => {
+    // A lower bound on the duration only: a busy machine can make it slower, never faster.
+    const bytesPerSecond = 10_000
+    const { logs, cleaner, fill } = setup([{ minCleanableDirtyRatio: 0.01 }], {
+      ioMaxBytesPerSecond: bytesPerSecond,
+    })
+    await fill(logs[0]!, 20, 20)
+    logs[0]!.roll()
+    const startedMs = performance.now()
+    const result = await cleaner.cleanDirtiest()
+    const elapsedMs = performance.now() - startedMs
+    const ioBytes = result!.readBytes + result!.writtenBytes
+    expect(ioBytes).toBeGreaterThan(2 * bytesPerSecond)
+    // The first second's budget is spent at once; the rest waits for the rate.
+    expect(elapsedMs).toBeGreaterThanOrEqual(((ioBytes - bytesPerSecond) / bytesPerSecond) * 1000)
+  }, 60_000)
 })
