@@ -95,8 +95,9 @@ export function readLog(
 
 /**
  * The first record at or after logStartOffset with a timestamp ≥ timestampMs. Finds the batch
- * through the time index, then decodes it to name the exact record; a batch it cannot decode
- * (snappy, lz4) is answered with its first offset, as a shallow lookup would.
+ * through the time index, then decodes it (every codec) to name the exact record; a batch that
+ * does not decode (corrupt, or inflating past the decompression bound) is answered with its first
+ * offset, as a shallow lookup would.
  */
 export function offsetForTimestamp(
   segments: readonly LogSegment[],
@@ -117,7 +118,7 @@ export function offsetForTimestamp(
           }
         }
       } catch {
-        // A compression we cannot decode here: fall back to the batch below.
+        // A batch that does not decode (see compression.ts): fall back to the batch below.
       }
     }
     return {
