@@ -9,7 +9,7 @@
 // is free) and removed after file.delete.delay.ms, giving in-flight reads time to finish.
 
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import * as native from '../native.ts'
 import {
   CheckpointWrites,
@@ -24,6 +24,7 @@ import {
 } from './checkpoint.ts'
 import { setRepeatingTimer, systemClock, type Clock, type TimerHandle } from './clock.ts'
 import { LogDirLock } from './dir-lock.ts'
+import { LogDirHealth } from './log-dir-health.ts'
 import { closeEvictedLogFiles, setLogFileCacheCapacity } from './log-file-cache.ts'
 import type { LogConfig } from './log-config.ts'
 import { type CleanerConfig, LogCleaner, defaultCleanerConfig } from './log-cleaner.ts'
@@ -78,6 +79,7 @@ export class LogManager {
   private loadedPartitions = 0
   private allClean = true
   private readonly locks: LogDirLock[] = []
+  private readonly health = new Map<string, LogDirHealth>()
   /** Compacts the logs whose cleanup.policy includes compact (log-cleaner.ts). */
   readonly cleaner: LogCleaner
 
@@ -381,11 +383,21 @@ export class LogManager {
       flushIntervalMs: this.opts.flushIntervalMs,
       logger: this.logger,
       clock: this.clock,
+      health: this.healthOf(dirname(p.dir)),
       onLogStartOffsetChange: (log) => {
         const logDir = this.logDirOf.get(log)
         if (logDir !== undefined) this.scheduleCheckpoints(logDir)
       },
     })
+  }
+
+  private healthOf(logDir: string): LogDirHealth {
+    let health = this.health.get(logDir)
+    if (!health) {
+      health = new LogDirHealth(logDir, this.logger)
+      this.health.set(logDir, health)
+    }
+    return health
   }
 
   /** Coalesces checkpoint writes asked for in one tick (many logs moving their start at once). */

@@ -47,6 +47,7 @@ import { systemClock, TIMER_DELAY_MS_MAX, type Clock, type TimerHandle } from '.
 import type { LogConfig } from './log-config.ts'
 import { loadSegments } from './recovery.ts'
 import { LogSegment } from './segment.ts'
+import type { LogDirHealth } from './log-dir-health.ts'
 import { StorageError } from './storage-error.ts'
 
 export type { ReadOptions, ReadResult } from './log-read.ts'
@@ -80,6 +81,8 @@ export interface PartitionLogOptions {
   clock?: Clock
   /** Called when logStartOffset moves, so the owner can checkpoint it. */
   onLogStartOffsetChange?: (log: PartitionLog) => void
+  /** The log dir's health, told of every append's outcome (LogManager logs the changes). */
+  health?: LogDirHealth
 }
 
 const batchErrorText: Record<BatchErrorKind, string> = {
@@ -290,14 +293,17 @@ export class PartitionLog {
     records: Uint8Array,
     batch: { maxTimestampMs: number; lastOffset: number },
   ): void {
-    this.maybeRoll({ messagesBytes: records.length, ...batch })
-    const active = this.activeSegment
     try {
-      active.append(records)
+      this.maybeRoll({ messagesBytes: records.length, ...batch })
+      this.activeSegment.append(records)
     } catch (error) {
-      this.checkStillWhole(active)
+      this.checkStillWhole(this.activeSegment)
+      if (error instanceof StorageError && error.errorName === 'KAFKA_STORAGE_ERROR') {
+        this.options.health?.appendFailed(error)
+      }
       throw error
     }
+    this.options.health?.appendSucceeded()
     if (this.highWatermarkFollowsLogEnd) this.highWatermark = this.logEndOffset
   }
 

@@ -8,7 +8,9 @@
 // saying the disk is full; never a signal. (What crashed there was the entry count at open, read
 // through the mapping: on tmpfs a read fault into a hole allocates a page too.) A second test
 // fills the disk under a live log until the next index entry has no page: the append is refused
-// with KAFKA_STORAGE_ERROR instead of a SIGBUS. Needs root to mount the tmpfs (CI runs as root);
+// with KAFKA_STORAGE_ERROR instead of a SIGBUS. A third fills the disk under a live broker: the
+// broker says so once, with the cause, however many produces fail, and once when appends work
+// again (issue 11, item 9: a full disk was silent). Needs root to mount the tmpfs (CI runs as root);
 // skipped with the reason otherwise.
 
 import { afterAll, expect, test } from 'bun:test'
@@ -138,4 +140,52 @@ test.skipIf(!mounted)(
     expect(lines[2]).toBe('entries: 1')
   },
   60_000,
+)
+
+test.skipIf(!mounted)(
+  'a full disk is one log line with the cause, and its end another',
+  async () => {
+    const mountPoint = mountTmpfs('16m')!
+    const broker = await startBroker({ logDir: join(mountPoint, 'data') })
+    brokers.push(broker)
+    const kafka = client(broker)
+    const admin = kafka.admin()
+    await admin.connect()
+    await admin.createTopics({ topics: [{ topic: 'loud', numPartitions: 1 }] })
+    await admin.disconnect()
+    const filler = join(mountPoint, 'filler')
+    spawnSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=64k'])
+    const producer = kafka.producer({ retry: { retries: 0 } })
+    await producer.connect()
+    const send = () =>
+      producer.send({ topic: 'loud', acks: -1, messages: [{ value: Buffer.alloc(20_000, 1) }] })
+    const failures: string[] = []
+    for (let i = 0; i < 5; i++)
+      await send().catch((error) =>
+        failures.push(String(error.type ?? error.originalError?.type ?? error.message)),
+      )
+    // KafkaJS names KAFKA_STORAGE_ERROR by type or, wrapped after its retries, by its message.
+    expect(failures.length).toBe(5)
+    for (const failure of failures) {
+      expect(failure).toMatch(/KAFKA_STORAGE_ERROR|Disk error when trying to access log file/)
+    }
+    rmSync(filler)
+    await send()
+    await producer.disconnect()
+    // The broker's stdout reaches us through a pipe: wait for the recovery line to arrive.
+    const deadline = Date.now() + 30_000
+    while (!broker.output().includes('appends succeed again') && Date.now() < deadline) {
+      await Bun.sleep(20)
+    }
+    const lines = broker.output().split('\n')
+    const failing = lines.filter((line) => line.includes('appends are failing'))
+    expect(failing.length).toBe(1)
+    expect(failing[0]).toMatch(
+      /log dir .*data: appends are failing \((appending|allocating) \d+ bytes .*loud-0\/0+\.(log|index|timeindex) failed: the disk is full\)/,
+    )
+    const recovered = lines.filter((line) => /appends succeed again after \d+ failed/.test(line))
+    expect(recovered.length, broker.output()).toBe(1)
+    await broker.stop()
+  },
+  120_000,
 )
