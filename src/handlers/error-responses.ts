@@ -23,6 +23,7 @@ import type { DescribeConfigsRequest } from '../protocol/messages/32-describe-co
 import type { AlterConfigsRequest } from '../protocol/messages/33-alter-configs.ts'
 import type { CreatePartitionsRequest } from '../protocol/messages/37-create-partitions.ts'
 import type { DeleteGroupsRequest } from '../protocol/messages/42-delete-groups.ts'
+import type { ElectLeadersRequest } from '../protocol/messages/43-elect-leaders.ts'
 import type { IncrementalAlterConfigsRequest } from '../protocol/messages/44-incremental-alter-configs.ts'
 import type { OffsetDeleteRequest } from '../protocol/messages/47-offset-delete.ts'
 import type { ConsumerGroupDescribeRequest } from '../protocol/messages/69-consumer-group-describe.ts'
@@ -166,6 +167,17 @@ const builders: Record<number, Builder> = {
   }),
   42: (r: DeleteGroupsRequest, { errorCode }) => ({
     results: r.groupsNames.map((groupId) => ({ groupId, errorCode })),
+  }),
+  43: (r: ElectLeadersRequest, { errorCode, errorMessage }) => ({
+    errorCode,
+    replicaElectionResults: (r.topicPartitions ?? []).map((t) => ({
+      topic: t.topic,
+      partitionResult: t.partitionId.map((partitionId) => ({
+        partitionId,
+        errorCode,
+        errorMessage,
+      })),
+    })),
   }),
   44: (r: IncrementalAlterConfigsRequest, failure) => ({
     responses: resourceResults(r.resources, failure),
