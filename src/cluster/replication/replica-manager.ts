@@ -65,6 +65,8 @@ export class ReplicaManager {
   private readonly replicas = new Map<string, ReplicatedPartition>()
   private readonly waiters = new Map<ReplicatedPartition, Set<Waiter>>()
   private readonly isrInFlight = new Set<ReplicatedPartition>()
+  /** After a refused ISR change, no new request for the partition before this time. */
+  private readonly isrRetryAtMs = new Map<ReplicatedPartition, number>()
   private readonly fetching: FollowerFetching | null
   private readonly now: () => number
   private applying: Promise<void> = Promise.resolve()
@@ -193,6 +195,7 @@ export class ReplicaManager {
 
   private remove(replica: ReplicatedPartition): void {
     this.replicas.delete(key(replica.topic, replica.partition))
+    this.isrRetryAtMs.delete(replica)
     this.fetching?.unfollow(replica)
     this.finishWaiters(replica, 'not-leader')
   }
@@ -307,6 +310,9 @@ export class ReplicaManager {
 
   private requestIsr(replica: ReplicatedPartition, isr: number[], why: string): void {
     if (this.isrInFlight.has(replica)) return
+    // A refusal (stale epoch, or a member not registered yet) is retried after a pause, not on
+    // every fetch of the follower (Kafka backs off its AlterPartition retries too).
+    if ((this.isrRetryAtMs.get(replica) ?? 0) > this.now()) return
     this.isrInFlight.add(replica)
     const { assignment } = replica
     replica.pendingIsr = isr
@@ -323,11 +329,20 @@ export class ReplicaManager {
         isr,
       })
       .then((applied) => {
-        if (applied) this.afterRoleChange(replica, replica.apply(applied, this.now()))
-        else if (replica.pendingIsr === isr) replica.pendingIsr = null
+        if (applied) {
+          this.isrRetryAtMs.delete(replica)
+          this.afterRoleChange(replica, replica.apply(applied, this.now()))
+          return
+        }
+        if (replica.pendingIsr === isr) replica.pendingIsr = null
+        this.isrRetryAtMs.set(replica, this.now() + this.config.fetchBackoffMs)
+        this.options.log(
+          `replication: ISR change of ${name} refused (stale, or a member not registered)`,
+        )
       })
       .catch((error) => {
         if (replica.pendingIsr === isr) replica.pendingIsr = null
+        this.isrRetryAtMs.set(replica, this.now() + this.config.fetchBackoffMs)
         this.options.log(`replication: ISR change of ${name} failed: ${error}`)
       })
       .finally(() => this.isrInFlight.delete(replica))
