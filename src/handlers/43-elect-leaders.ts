@@ -37,8 +37,8 @@ export const electLeaders: Handler<ElectLeadersRequest, ElectLeadersResponse> = 
       request.topicPartitions === null
         ? null
         : request.topicPartitions
-            .flatMap(({ topic, partitionId }) =>
-              partitionId.map((partition) => ({ topic, partition })),
+            .flatMap(({ topic, partitions }) =>
+              partitions.map((partition) => ({ topic, partition })),
             )
             .slice(0, PARTITIONS_PER_REQUEST_MAX)
     if (electionType !== PREFERRED && electionType !== UNCLEAN) {

@@ -168,11 +168,12 @@ const builders: Record<number, Builder> = {
   42: (r: DeleteGroupsRequest, { errorCode }) => ({
     results: r.groupsNames.map((groupId) => ({ groupId, errorCode })),
   }),
+  // v0 has no top-level error code: each partition named carries it.
   43: (r: ElectLeadersRequest, { errorCode, errorMessage }) => ({
     errorCode,
     replicaElectionResults: (r.topicPartitions ?? []).map((t) => ({
       topic: t.topic,
-      partitionResult: t.partitionId.map((partitionId) => ({
+      partitionResult: t.partitions.map((partitionId) => ({
         partitionId,
         errorCode,
         errorMessage,

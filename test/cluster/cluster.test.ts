@@ -289,7 +289,7 @@ print('ok')
       try {
         const answer = await connection.send(
           { key: 43, version: 2 },
-          { electionType, topicPartitions: [{ topic, partitionId: [0] }], timeoutMs: 10_000 },
+          { electionType, topicPartitions: [{ topic, partitions: [0] }], timeoutMs: 10_000 },
         )
         return answer.replicaElectionResults[0].partitionResult[0].errorCode as number
       } finally {

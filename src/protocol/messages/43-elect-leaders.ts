@@ -8,7 +8,7 @@ import { throttleTimeMs } from './shared.ts'
 export interface ElectLeadersRequest {
   electionType: number
   /** Null: every partition. */
-  topicPartitions: { topic: string; partitionId: number[] }[] | null
+  topicPartitions: { topic: string; partitions: number[] }[] | null
   timeoutMs: number
 }
 
@@ -43,7 +43,7 @@ export const spec: ApiSpec = {
         nullableVersions: '0+',
         fields: [
           { name: 'topic', type: 'string', versions: '0+' },
-          { name: 'partitionId', type: 'int32', array: true, versions: '0+' },
+          { name: 'partitions', type: 'int32', array: true, versions: '0+' },
         ],
       },
       { name: 'timeoutMs', type: 'int32', versions: '0+', default: 60000 },
