@@ -135,6 +135,7 @@ if [ "$kafka" = 1 ]; then
         cat "$java_dir/target/mvn.log" >&2
         exit 1
       fi
+      touch "$classpath" # Maven leaves an unchanged file as it was, older than the pom
     else
       say "Kafka jars resolved"
     fi
