@@ -12,7 +12,7 @@
 
 import { loadDynamicBrokerConfigs } from './config/dynamic-broker-configs.ts'
 import { readFileSync } from 'node:fs'
-import { recordExplicitlySet } from './config/explicit.ts'
+import { explicitlySetConfigs, recordExplicitlySet } from './config/explicit.ts'
 import { checkListeners } from './config/listeners.ts'
 import type { BrokerConfig } from './config/broker-config.ts'
 import { brokerConfigDefinitions } from './config/broker-definitions.ts'
@@ -101,6 +101,17 @@ export function loadBrokerConfig(opts: {
   recordExplicitlySet(config, explicit)
   loadDynamicBrokerConfigs(config)
   return config
+}
+
+/**
+ * The configs set explicitly (file or --override) that Sluice accepts for compatibility with
+ * Kafka's server.properties but does not apply, each with the line the broker warns with.
+ */
+export function ignoredConfigWarnings(config: BrokerConfig): string[] {
+  return [...explicitlySetConfigs(config)].flatMap((name) => {
+    const definition = definitionOf(name)
+    return definition?.ignored ? [`${name} is accepted but ignored: ${definition.doc}`] : []
+  })
 }
 
 function reconcileNodeId(values: Record<string, ConfigValue>, explicit: Set<string>): void {

@@ -9,7 +9,6 @@ import {
   bootstrap,
   bootstrapHelp,
   flag,
-  option,
   parseOptions,
   wantsHelp,
   type ParsedOptions,

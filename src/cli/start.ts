@@ -3,7 +3,7 @@
 // requests, flush, clean-stop marker) and exit 0; a second signal exits at once with 1.
 
 import { accessSync, constants, mkdirSync } from 'node:fs'
-import { ConfigError, loadBrokerConfig, type BrokerConfig } from '../config.ts'
+import { ConfigError, ignoredConfigWarnings, loadBrokerConfig } from '../config.ts'
 import { UsageError } from './usage.ts'
 
 export const startHelp = `Usage: sluice start [server.properties] [--dev] [--override key=value]...
@@ -79,8 +79,6 @@ function checkLogDirs(logDirs: readonly string[]): void {
   }
 }
 
-type StartBroker = (config: BrokerConfig) => Promise<{ stop(): Promise<void> }>
-
 export async function start(args: StartArgs): Promise<void> {
   let overrides = args.overrides
   if (args.dev) {
@@ -95,6 +93,7 @@ export async function start(args: StartArgs): Promise<void> {
   }
   const config = loadBrokerConfig({ file: args.file, overrides })
   checkLogDirs(config['log.dirs'])
+  for (const warning of ignoredConfigWarnings(config)) console.warn(`sluice: warning: ${warning}`)
   // Imported here, not at the top, so that --help and usage errors work without the broker.
   const native = await import('../native.ts')
   // Each partition holds a descriptor or two, each connection one: Kafka's packaging raises the
@@ -105,11 +104,8 @@ export async function start(args: StartArgs): Promise<void> {
     `[${new Date().toISOString()}] sluice: open files limit (RLIMIT_NOFILE): soft ` +
       `${shown(limits.softBefore)} raised to ${shown(limits.soft)}, hard ${shown(limits.hard)}`,
   )
-  const brokerModule = (await import('../broker.ts')) as { startBroker?: StartBroker }
-  if (typeof brokerModule.startBroker !== 'function') {
-    throw new Error('this build has no broker yet (src/broker.ts exports no startBroker)')
-  }
-  const broker = await brokerModule.startBroker(config)
+  const { startBroker } = await import('../broker.ts')
+  const broker = await startBroker(config)
   let stopping = false
   const onSignal = (signal: string) => {
     if (stopping) {

@@ -172,6 +172,7 @@ export const brokerConfigDefinitions = {
     default: '500',
     validator: { min: 1 },
     doc: 'Kafka bounds queued requests broker-wide; Sluice bounds them per connection (sluice.connection.max.in.flight.requests).',
+    ignored: true,
   },
   'queued.max.request.bytes': {
     type: 'long',
@@ -546,13 +547,15 @@ export const brokerConfigDefinitions = {
     type: 'int',
     default: '604800000',
     validator: { min: 1 },
-    doc: 'A transactional id unused for this long expires.',
+    doc: 'A transactional id unused for this long expires; Sluice serves no transactions yet.',
+    ignored: true,
   },
   'transaction.max.timeout.ms': {
     type: 'int',
     default: '900000',
     validator: { min: 1 },
-    doc: 'Largest transaction timeout a producer may ask for.',
+    doc: 'Largest transaction timeout a producer may ask for; Sluice serves no transactions yet.',
+    ignored: true,
   },
   'transaction.state.log.replication.factor': {
     type: 'int',
@@ -572,13 +575,15 @@ export const brokerConfigDefinitions = {
     type: 'int',
     default: '50',
     validator: { min: 1 },
-    doc: 'Partitions of __transaction_state.',
+    doc: 'Partitions of __transaction_state; Sluice serves no transactions yet.',
+    ignored: true,
   },
   'producer.id.expiration.ms': {
     type: 'int',
     default: '86400000',
     validator: { min: 1 },
-    doc: 'Producer state idle for this long is dropped.',
+    doc: "Kafka drops a producer's state when it has not written for this long; Sluice keeps the 5,000 most recently used producers per partition instead.",
+    ignored: true,
   },
 
   // Sluice extensions

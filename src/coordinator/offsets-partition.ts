@@ -19,5 +19,3 @@ export function offsetsPartitionFor(groupId: string, partitionCount: number): nu
     throw new Error(`offsets partition count must be ≥ 1, got ${partitionCount}`)
   return kafkaAbs(javaStringHashCode(groupId)) % partitionCount
 }
-
-export const OFFSETS_TOPIC = '__consumer_offsets'

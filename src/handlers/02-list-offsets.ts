@@ -39,7 +39,6 @@ export const listOffsets: Handler<ListOffsetsRequest, ListOffsetsResponse> = {
   minVersion: 1,
   maxVersion: 8,
   handle(request, ctx) {
-    const { broker } = ctx
     const version = ctx.header.apiVersion
     return {
       throttleTimeMs: 0,

@@ -3,6 +3,8 @@
 // Behaviour: each topic's logs are deleted and its entry removed from the metadata image before
 // the answer; its producer state is forgotten, so a topic created again under the name starts
 // afresh. Unknown names are UNKNOWN_TOPIC_OR_PARTITION, unknown ids UNKNOWN_TOPIC_ID.
+// * delete.topic.enable=false refuses every topic, as Kafka's KafkaApis does: TOPIC_DELETION_DISABLED
+//   from v3, INVALID_REQUEST before (the code did not exist yet).
 //
 // Differs from Kafka: internal topics (`__consumer_offsets`, `__transaction_state`) cannot be
 // deleted here (INVALID_REQUEST): the coordinators hold them open.
@@ -28,6 +30,14 @@ export const deleteTopics: Handler<DeleteTopicsRequest, DeleteTopicsResponse> = 
       version >= 6
         ? request.topics
         : request.topicNames.map((name) => ({ name, topicId: ZERO_UUID }))
+    if (!ctx.broker.config['delete.topic.enable']) {
+      const errorCode = version >= 3 ? ErrorCode.TOPIC_DELETION_DISABLED : ErrorCode.INVALID_REQUEST
+      const errorMessage = 'Topic deletion is disabled (delete.topic.enable=false).'
+      return {
+        throttleTimeMs: 0,
+        responses: named.map(({ name, topicId }) => ({ name, topicId, errorCode, errorMessage })),
+      }
+    }
     const responses: DeletableTopicResult[] = []
     for (const topic of named) responses.push(await deleteOne(topic, ctx.broker))
     return { throttleTimeMs: 0, responses }

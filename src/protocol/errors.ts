@@ -140,7 +140,6 @@ export const ErrorCode = {
 } as const
 
 export type ErrorCodeName = keyof typeof ErrorCode
-export type ErrorCodeValue = (typeof ErrorCode)[ErrorCodeName]
 
 const NAMES = new Map<number, ErrorCodeName>(
   (Object.entries(ErrorCode) as [ErrorCodeName, number][]).map(([name, code]) => [code, name]),

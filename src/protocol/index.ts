@@ -17,7 +17,6 @@ import {
   type RequestHeader,
 } from './headers.ts'
 import { allSpecs } from './messages/index.ts'
-import { ProtocolError } from './protocol-error.ts'
 import { Reader } from './reader.ts'
 import { apiSpec, registerApi, supportsVersion } from './registry.ts'
 import { Writer, type EncodedMessage } from './writer.ts'
@@ -137,8 +136,4 @@ export function decodeResponse(
   }
   const body = compileMessage(spec.response, apiVersion).decode(r)
   return { correlationId, body }
-}
-
-export function isProtocolError(e: unknown): e is ProtocolError {
-  return e instanceof ProtocolError
 }

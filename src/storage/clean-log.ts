@@ -134,7 +134,7 @@ export async function cleanLog(
   opts: { nowMs: number; keysMax: number; io: CleanerIo },
 ): Promise<CleanResult | null> {
   const stats = { readBytes: 0, writtenBytes: 0, recordsRemoved: 0 }
-  const map = await buildKeyMap(log, range, opts, stats)
+  const map = await buildKeyMap(range, opts, stats)
   if (map === null || map.endOffset <= range.firstDirtyOffset) return null
   const toClean = range.segments.filter((s) => s.baseOffset < map.endOffset && s.sizeBytes > 0)
   let cleaned = 0
@@ -166,7 +166,6 @@ function keyOf(key: Uint8Array): string {
 }
 
 async function buildKeyMap(
-  log: PartitionLog,
   range: CleanableRange,
   opts: { keysMax: number; io: CleanerIo },
   stats: { readBytes: number },

@@ -9,8 +9,8 @@
 // What a crash leaves: an untrimmed file with zeroed slots after the last entry (see
 // MappedIndex); recovery rebuilds the index of every segment past the recovery point.
 
+import { assert } from '../assert.ts'
 import { MappedIndex } from './mapped-index.ts'
-import { StorageError } from './storage-error.ts'
 
 export const OFFSET_INDEX_ENTRY_BYTES = 8
 
@@ -51,17 +51,15 @@ export class OffsetIndex extends MappedIndex {
     this.ensureWritable()
     const relativeOffset = offset - this.baseOffset
     const last = this.entries - 1
-    if (
-      relativeOffset < 0 ||
-      relativeOffset > 0x7fffffff ||
-      (last >= 0 && (offset <= this.offsetAt(last) || position <= this.positionAt(last)))
-    ) {
-      throw new StorageError(
-        'KAFKA_STORAGE_ERROR',
+    // The log assigns offsets and positions in increasing order: only a bug breaks this.
+    assert(
+      relativeOffset >= 0 &&
+        relativeOffset <= 0x7fffffff &&
+        (last < 0 || (offset > this.offsetAt(last) && position > this.positionAt(last))),
+      () =>
         `index ${this.path}: entry (offset ${offset}, position ${position}) does not follow ` +
-          `(offset ${this.lastOffset}, position ${last >= 0 ? this.positionAt(last) : -1})`,
-      )
-    }
+        `(offset ${this.lastOffset}, position ${last >= 0 ? this.positionAt(last) : -1})`,
+    )
     const at = this.entries * OFFSET_INDEX_ENTRY_BYTES
     this.view!.setInt32(at, relativeOffset)
     this.view!.setInt32(at + 4, position)

@@ -216,7 +216,7 @@ export class PartitionLog {
     records: Uint8Array,
     opts: { logAppendTimeMs?: number; leaderEpoch?: number } = {},
   ): Promise<AppendResult> {
-    this.ensureWritable()
+    this.ensureOnline()
     const maxTimestampMs = this.validateForAppend(records)
     if (this.config.compressionType !== 'producer') records = this.recompress(records)
     if (records.length === 0) {
@@ -257,7 +257,7 @@ export class PartitionLog {
    * Returns the new log end offset.
    */
   async appendAsFollower(records: Uint8Array): Promise<number> {
-    this.ensureWritable()
+    this.ensureOnline()
     let at = 0
     while (at < records.length && batchLastOffset(records, at) < this.logEndOffset) {
       const size = validateBatch(records, at, records.length - at)
@@ -502,7 +502,7 @@ export class PartitionLog {
 
   /** DeleteRecords: moves logStartOffset to `offset` and deletes segments wholly below it. */
   async deleteRecordsBefore(offset: number): Promise<number> {
-    this.ensureWritable()
+    this.ensureOnline()
     if (offset > this.highWatermark || offset < 0) {
       throw new StorageError(
         'OFFSET_OUT_OF_RANGE',
@@ -580,7 +580,7 @@ export class PartitionLog {
 
   /** Removes every offset ≥ `offset` (a follower truncating to its leader). */
   async truncateTo(offset: number): Promise<void> {
-    this.ensureWritable()
+    this.ensureOnline()
     if (offset >= this.logEndOffset) {
       // A leader that appended nothing in its epoch left that epoch's entry at the log end; as a
       // follower it must go, or the leader's older-epoch batches would be filed under it (Kafka
@@ -611,7 +611,7 @@ export class PartitionLog {
    * whole log lies below the leader's log start offset has nothing worth keeping.
    */
   truncateFullyAndStartAt(offset: number): void {
-    this.ensureWritable()
+    this.ensureOnline()
     this.replaceAllSegments(offset)
     this.syncStartedOffset = offset
     this.epochs.clear()
@@ -705,10 +705,6 @@ export class PartitionLog {
   private ensureOnline(): void {
     if (this.offlineError !== null) throw this.offlineError
     if (this.closed) throw new StorageError('KAFKA_STORAGE_ERROR', `${this.name} is closed`)
-  }
-
-  private ensureWritable(): void {
-    this.ensureOnline()
   }
 
   /** After a failed append: if the file could not be cut back to a batch boundary, go offline. */

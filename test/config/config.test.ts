@@ -14,6 +14,7 @@ import {
   describeBrokerConfigs,
   describeTopicConfigs,
   explicitlySetConfigs,
+  ignoredConfigWarnings,
   loadBrokerConfig,
   resolveLogConfig,
   validateTopicConfig,
@@ -257,4 +258,21 @@ test('describeBrokerConfigs: explicit configs are STATIC_BROKER_CONFIG, the rest
   expect(row('log.dirs')).toMatchObject({ value: './data', source: 'DEFAULT_CONFIG' })
   expect(row('log.retention.ms')).toMatchObject({ value: null, source: 'DEFAULT_CONFIG' })
   expect(row('message.max.bytes').type).toBe('int')
+})
+
+test('configs set but not applied are named in a start-up warning; defaults are not', () => {
+  expect(ignoredConfigWarnings(loadBrokerConfig({}))).toEqual([])
+  const config = loadBrokerConfig({
+    overrides: {
+      'producer.id.expiration.ms': '1000',
+      'num.io.threads': '4',
+      'num.partitions': '3',
+    },
+  })
+  const warnings = ignoredConfigWarnings(config)
+  expect(warnings.map((line) => line.split(' ')[0])).toEqual([
+    'producer.id.expiration.ms',
+    'num.io.threads',
+  ])
+  expect(warnings[0]).toContain('accepted but ignored')
 })

@@ -1,7 +1,6 @@
 // Cluster mode's metadata: what openBroker needs of it. The implementation is the etcd image
 // (etcd-image.ts), the broker's registration and the controller (controller.ts).
 
-import type { BrokerConfig } from '../../config.ts'
 import type { LogConfig } from '../../storage/log-config.ts'
 import type { LogManager } from '../../storage/log-manager.ts'
 import type { ClusterMetadataView } from '../partition-state.ts'

@@ -204,6 +204,27 @@ test('DeleteTopics by name and by id; a deleted topic can be created again, empt
   expect(byId.responses[0].name).toBe('gone')
 })
 
+test('delete.topic.enable=false refuses DeleteTopics and keeps the topic, as Kafka does', async () => {
+  const kept = await startTestBroker({ overrides: { 'delete.topic.enable': 'false' } })
+  try {
+    await kept.broker.topics.create({ name: 'kept', partitions: 1 })
+    const v6 = await kept.call(deleteTopics, 6, {
+      topics: [{ name: 'kept', topicId: kept.broker.topics.get('kept')!.topicId }],
+      timeoutMs: 1000,
+    })
+    expect(v6.responses[0]).toMatchObject({
+      name: 'kept',
+      errorCode: ErrorCode.TOPIC_DELETION_DISABLED,
+    })
+    const v2 = await kept.call(deleteTopics, 2, { topicNames: ['kept'], timeoutMs: 1000 })
+    expect(v2.responses[0].errorCode).toBe(ErrorCode.INVALID_REQUEST)
+    expect(kept.broker.topics.get('kept')).toBeDefined()
+    expect(kept.broker.logs.get('kept', 0)).toBeDefined()
+  } finally {
+    await kept.close()
+  }
+})
+
 test('CreatePartitions grows a topic and refuses to shrink it', async () => {
   await create([topic('grow', 1)])
   const response = await t.call(createPartitions, 3, {
