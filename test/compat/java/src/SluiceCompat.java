@@ -337,7 +337,8 @@ public class SluiceCompat {
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.String().getClass());
     props.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.String().getClass());
-    props.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/sluice-streams-" + UUID.randomUUID());
+    String stateDir = System.getProperty("java.io.tmpdir") + "/sluice-streams-" + UUID.randomUUID();
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
     props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
@@ -362,6 +363,12 @@ public class SluiceCompat {
       check(topics.stream().anyMatch(t -> t.startsWith(app) && t.endsWith("-repartition")), "no repartition topic in " + topics);
       check(topics.stream().anyMatch(t -> t.startsWith(app) && t.endsWith("-changelog")), "no changelog topic in " + topics);
       streams.close(Duration.ofSeconds(30));
+      streams.cleanUp();
+    } finally {
+      // The state dir (RocksDB store, lock file) is this run's own: leave nothing in the tmpdir.
+      try (var paths = java.nio.file.Files.walk(java.nio.file.Path.of(stateDir))) {
+        paths.sorted(Comparator.reverseOrder()).map(java.nio.file.Path::toFile).forEach(File::delete);
+      }
     }
   }
 }
