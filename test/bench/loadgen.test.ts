@@ -43,7 +43,8 @@ describe.skipIf(librdkafkaMissing)('bench/e2e/loadgen', () => {
     expect(result.records).toBeGreaterThan(0)
     expect(result.bytes).toBe(result.records * 100)
     expect(result.busiestThread).toMatch(/\S/)
-    expect(result.busiestThreadShare!).toBeGreaterThan(0.05)
+    // A share, not a speed: under a CPU hog the busiest thread gets less, never none.
+    expect(result.busiestThreadShare!).toBeGreaterThan(0)
     expect(result.busiestThreadShare!).toBeLessThan(1.5)
   })
 
