@@ -35,6 +35,8 @@ import { StorageError, errnoOf, storageErrorFrom } from './storage-error.ts'
 export const CLEAN_SHUTDOWN_MARKER = '.kafka_cleanshutdown'
 /** log.flush.offset.checkpoint.interval.ms: Kafka's default. */
 const CHECKPOINT_INTERVAL_MS = 60_000
+/** Logs closed at once by close(): enough to keep the thread pool's 4 threads busy. */
+const CLOSE_CONCURRENCY = 16
 const PARTITION_DIR = /^(.+)-(\d+)$/
 const DELETE_DIR = /-delete$/
 
@@ -280,10 +282,16 @@ export class LogManager {
     // The final checkpoint is written synchronously below: no background write may overlap it.
     for (const writes of this.checkpointWrites.values()) await writes.idle()
     let allFlushed = true
-    for (const log of this.logs.values()) {
-      await log.close()
-      if (!log.isFullyFlushed) allFlushed = false
+    // Several at a time, so that their final fdatasyncs overlap on the thread pool; bounded, so
+    // that thousands of partitions do not queue thousands of syncs at once.
+    const logs = [...this.logs.values()]
+    const closeNext = async (): Promise<void> => {
+      for (let log = logs.pop(); log !== undefined; log = logs.pop()) {
+        await log.close()
+        if (!log.isFullyFlushed) allFlushed = false
+      }
     }
+    await Promise.all(Array.from({ length: CLOSE_CONCURRENCY }, closeNext))
     for (const [deletedDir, { log, timer }] of this.pendingDirDeletes) {
       timer.cancel()
       await log.close()
