@@ -8,7 +8,8 @@
 // cleaned (zstd), and without any cleaning; the table gives the append latency percentiles and the
 // event loop's longest stall (a 1 ms timer's lateness). This is storage-level latency in the same
 // process, without the network: it shows what the cleaner's share of the event loop costs.
-// Writes the "Log cleaner" section of bench/RESULTS.md between its markers.
+// Writes its table to bench/e2e/out/cleaner.md (untracked); --splice publishes it as the "Log
+// cleaner" section of bench/RESULTS.md between its markers.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -208,7 +209,14 @@ try {
   const lat = await latency()
   const section = render(rows, lat)
   console.log(section)
-  if (!process.argv.includes('--no-splice')) splice(section)
+  // Publishing is an explicit step, as for bench/e2e/run.ts: npm run bench changes no tracked file.
+  if (process.argv.includes('--splice')) splice(section)
+  else {
+    const outDir = join(import.meta.dir, 'e2e/out')
+    mkdirSync(outDir, { recursive: true })
+    writeFileSync(join(outDir, 'cleaner.md'), `${section}\n`)
+    progress('wrote bench/e2e/out/cleaner.md (untracked; --splice publishes to bench/RESULTS.md)')
+  }
 } finally {
   rmSync(root, { recursive: true, force: true })
 }
