@@ -10,15 +10,15 @@ import { join } from 'node:path'
 import { Connection } from '../../src/cli/client.ts'
 import { repoRoot } from '../helpers/broker-process.ts'
 import { waitFor } from '../helpers/cluster.ts'
-import { freePort, hasEtcd } from '../helpers/etcd.ts'
+import { freePortPair, hasEtcd } from '../helpers/etcd.ts'
 
 test.skipIf(!hasEtcd())(
   'cluster start runs etcd and the brokers under one folder; Ctrl-C stops them all',
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-cluster-start-'))
     // The command takes consecutive ports from --port (and etcd's peer port after its client
-    // port): a port that happens to be taken shows as a broker or etcd failing, in the output.
-    const [first, etcdPort] = [await freePort(), await freePort()]
+    // port): pairs that were both free a moment ago.
+    const [first, etcdPort] = [await freePortPair(), await freePortPair()]
     const proc = spawn(
       [
         process.execPath,

@@ -173,6 +173,7 @@ export async function waitFor<T>(
     try {
       const value = await condition()
       if (value !== undefined && value !== false) return value
+      lastError = null // only the latest failure explains a timeout
     } catch (error) {
       lastError = error
     }

@@ -41,6 +41,20 @@ export async function freePort(): Promise<number> {
   })
 }
 
+/** A port p such that p and p+1 were both free a moment ago (for `cluster start`'s ranges). */
+export async function freePortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await freePort()
+    const next = await new Promise<boolean>((resolve) => {
+      const server = createServer()
+      server.once('error', () => resolve(false))
+      server.listen(port + 1, '127.0.0.1', () => server.close(() => resolve(true)))
+    })
+    if (next && port < 65_000) return port
+  }
+  throw new Error('no two consecutive free ports found on 127.0.0.1')
+}
+
 export async function startEtcd(opts: { dataDir?: string; timeoutMs?: number } = {}) {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'sluice-etcd-'))
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000)
