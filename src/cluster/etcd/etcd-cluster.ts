@@ -218,7 +218,15 @@ export class EtcdClusterMetadata implements ClusterMetadata {
     if (!this.registered || !this.lease) return
     const timeoutMs = this.config['controlled.shutdown.timeout.ms']
     const startedMs = Date.now()
-    await this.lease.put(this.keys.shutdown(this.nodeId)).value('')
+    try {
+      await this.lease.put(this.keys.shutdown(this.nodeId)).value('')
+    } catch (error) {
+      // A lost lease or an unreachable etcd: stop anyway; the session timeout moves leadership.
+      this.log(
+        `cluster: controlled shutdown could not ask the controller: ${(error as Error).message}`,
+      )
+      return
+    }
     const deadline = startedMs + timeoutMs
     while (this.movableLeaderships() > 0 && Date.now() < deadline && !this.closed) {
       await Bun.sleep(50)
@@ -290,7 +298,13 @@ export class EtcdClusterMetadata implements ClusterMetadata {
     }
     const local = change.assignments.filter((a) => a.replicas.includes(this.nodeId))
     if (local.length > 0) for (const listener of this.listeners) listener(local)
-    if (this.image.controllerId === -1 && this.registered && !this.closed) void this.campaign()
+    if (this.image.controllerId === -1 && this.registered && !this.closed) {
+      // A failed campaign (a lease lost during a pause, etcd unreachable) must not end the
+      // process: the next change of the controller key campaigns again.
+      this.campaign().catch((error) =>
+        this.log(`cluster: controller campaign failed: ${(error as Error).message}`),
+      )
+    }
     if (this.controllerRevision !== 0 && this.image.controllerId !== this.nodeId) {
       this.controllerRevision = 0 // deposed (our lease expired): stop acting
     }
@@ -358,7 +372,11 @@ export class EtcdClusterMetadata implements ClusterMetadata {
     this.log(`cluster: node ${this.nodeId} is the controller`)
     if (this.config['auto.leader.rebalance.enable'] && !this.rebalanceTimer) {
       const intervalMs = this.config['leader.imbalance.check.interval.seconds'] * 1000
-      this.rebalanceTimer = setInterval(() => void this.preferredLeaders(), intervalMs)
+      this.rebalanceTimer = setInterval(() => {
+        this.preferredLeaders().catch((error) =>
+          this.log(`cluster: preferred leader election failed: ${(error as Error).message}`),
+        )
+      }, intervalMs)
       this.rebalanceTimer.unref?.()
     }
     this.scheduleController()
