@@ -63,10 +63,13 @@ const exitCode = await proc.exited
 const count = (word: string) =>
   Number(tail.match(new RegExp(`^\\s*(\\d+) ${word}$`, 'm'))?.[1] ?? 0)
 passed += count('pass')
-failed += count('fail')
+// An error outside any test (" 1 error": thrown while a file collects its tests, or uncaught
+// between tests) is a failure too: the tests it stopped never ran. Bun sometimes counts it as a
+// fail as well; a red run counted twice is still red, a missed one would be green.
+failed += count('fail') + count('errors?')
 skipped += count('skip') + count('todo')
 // A crash of the runner itself, or no totals at all, is a failure even if nothing reported one.
-if (exitCode !== 0 && count('fail') === 0) failed++
+if (exitCode !== 0 && count('fail') + count('errors?') === 0) failed++
 
 const summary = `${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : '')
 console.log(summary)
