@@ -168,7 +168,7 @@ export async function openBroker(
         await broker.beginStop()
         stopFollowing?.()
         await replicas?.close()
-        if (options.snapshotProducers !== false) producers.close()
+        if (options.snapshotProducers !== false) await producers.close()
         await logs.close()
         await metadata?.close()
       })()

@@ -74,6 +74,11 @@ export function lastSequenceOf(batch: { baseSequence: number; lastOffsetDelta: n
 export class PartitionProducers {
   /** Insertion order is recency order: an entry is re-inserted when used. */
   readonly producers = new Map<number, ProducerEntry>()
+  /**
+   * Every idempotent batch below this offset is reflected here: the end of the last batch
+   * recorded or scanned. A snapshot of this state is filed under it (producer-snapshot.ts).
+   */
+  coveredEnd = 0
 
   constructor(
     readonly topic: string,
@@ -129,6 +134,7 @@ export class PartitionProducers {
       logAppendTimeMs: appended.logAppendTimeMs,
     })
     if (entry.batches.length > batchesRetained) entry.batches.shift()
+    this.coveredEnd = Math.max(this.coveredEnd, appended.baseOffset + batch.lastOffsetDelta + 1)
     this.producers.set(batch.producerId, entry)
     if (this.producers.size > producersPerPartitionMax) {
       const leastRecent = this.producers.keys().next().value as number

@@ -4,23 +4,31 @@
 // (partition-producers.ts), loaded lazily from the snapshot (producer-snapshot.ts) and the log tail
 // (producer-log-scan.ts), and the per-partition lock under which idempotent batches are appended.
 //
-// Partition state (PartitionProducers) is kept across restarts by a snapshot: on clean close,
-// `__sluice_producer_state.json` in the first log dir records, per partition, the state and the
-// logEndOffset it describes. A JSON snapshot of all partitions, not Kafka's per-partition binary
-// `<offset>.snapshot`. When a partition is first used, its snapshot is loaded if it matches; the
-// batch headers of the log from the snapshot's offset (or from the log start, without a usable
-// snapshot) to the end are scanned to bring it up to date, which is what a crash needs.
+// Partition state is kept across restarts by per-partition `<offset>.snapshot` files
+// (producer-snapshot.ts), written at segment rolls and at a clean stop. When a partition is first
+// used, the newest valid snapshot at or below its log end is loaded and the batch headers past it
+// are scanned, so that an unclean start-up scans what lies past the last roll, not the whole log
+// (issue 11, item 13). A truncation (a follower's) forgets the state and removes the snapshots past
+// the new end; retention removes those below the log start.
 
 import { leaderEpoch } from '../cluster/topic-registry.ts'
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
 import type { LogManager } from '../storage/log-manager.ts'
 import type { PartitionLog } from '../storage/partition-log.ts'
-import { PartitionProducers, type ProducerBatch } from './partition-producers.ts'
+import {
+  PartitionProducers,
+  type ProducerBatch,
+  type ProducerEntry,
+} from './partition-producers.ts'
 import { scanBatchHeaders } from './producer-log-scan.ts'
 import { ProducerIds, type InitProducerIdResult } from './producer-ids.ts'
 import {
-  readProducerSnapshots,
-  writeProducerSnapshots,
-  type PartitionSnapshot,
+  listSnapshotOffsets,
+  pruneSnapshots,
+  readNewestSnapshot,
+  removeSnapshotsAbove,
+  writeSnapshot,
 } from './producer-snapshot.ts'
 
 // Re-exported so that importers keep one place to import producer state from.
@@ -30,7 +38,10 @@ export {
   producerIdsFileName,
   type InitProducerIdResult,
 } from './producer-ids.ts'
-export { producerStateFileName } from './producer-snapshot.ts'
+export { snapshotFileName } from './producer-snapshot.ts'
+
+/** The single JSON snapshot of earlier versions: removed at open, its partitions are rescanned. */
+const legacyStateFileName = '__sluice_producer_state.json'
 
 export interface ProducerStateOptions {
   /** The first log dir. */
@@ -60,8 +71,11 @@ interface Loaded {
 
 export class ProducerStateManager {
   private readonly loaded = new Map<string, Loaded>()
-  private readonly snapshots = new Map<string, PartitionSnapshot>()
   private readonly locks = new Map<string, Promise<unknown>>()
+  /** Per partition directory: the snapshot file work still running, in order. */
+  private readonly fileWork = new Map<string, Promise<void>>()
+  /** Per log (a topic created again has a new one): the offset of its newest snapshot. */
+  private readonly newestSnapshot = new WeakMap<PartitionLog, number>()
 
   private constructor(
     private readonly options: ProducerStateOptions,
@@ -70,9 +84,16 @@ export class ProducerStateManager {
 
   static async open(options: ProducerStateOptions): Promise<ProducerStateManager> {
     const manager = new ProducerStateManager(options, ProducerIds.load(options.dir))
-    for (const snapshot of readProducerSnapshots(options.dir)) {
-      manager.snapshots.set(key(snapshot.topic, snapshot.partition), snapshot)
-    }
+    rmSync(join(options.dir, legacyStateFileName), { force: true })
+    // Recovery may have cut a log below a snapshot written before the crash (the snapshot reached
+    // the disk, the segment's tail did not): such a snapshot describes batches that are gone and
+    // must go before the log grows past it again.
+    for (const log of options.logs.all()) removeSnapshotsAbove(log.dir, log.logEndOffset)
+    options.logs.setLogEvents({
+      onRoll: (log) => manager.snapshotAtRoll(log),
+      onTruncate: (log) => manager.afterTruncate(log),
+      onLogStartOffsetChange: (log) => manager.pruneInBackground(log),
+    })
     return manager
   }
 
@@ -142,7 +163,7 @@ export class ProducerStateManager {
     })
   }
 
-  /** The state of one partition, loaded from the snapshot and the log tail on first use. */
+  /** The state of one partition, loaded from its newest snapshot and the log past it on first use. */
   forPartition(topic: string, partition: number, log: PartitionLog): PartitionProducers {
     const stateKey = key(topic, partition)
     const loaded = this.loaded.get(stateKey)
@@ -150,17 +171,18 @@ export class ProducerStateManager {
     if (loaded && loaded.log === log) return loaded.state
     const state = new PartitionProducers(topic, partition)
     let scanFrom = log.logStartOffset
-    const snapshot = loaded ? undefined : this.snapshots.get(stateKey)
-    if (snapshot && snapshot.logEndOffset <= log.logEndOffset) {
+    const snapshot = readNewestSnapshot(log.dir, log.logEndOffset, this.options.log)
+    if (snapshot) {
       for (const [producerId, entry] of snapshot.producers) state.producers.set(producerId, entry)
       state.truncateBefore(log.logStartOffset)
-      scanFrom = Math.max(snapshot.logEndOffset, log.logStartOffset)
+      scanFrom = Math.max(snapshot.offset, log.logStartOffset)
     }
-    this.snapshots.delete(stateKey)
+    state.coveredEnd = scanFrom
     const scannedBatches = scanBatchHeaders(log, scanFrom, state)
-    if (scannedBatches > 0) {
+    state.coveredEnd = Math.max(state.coveredEnd, log.logEndOffset)
+    if (scannedBatches > 0 || snapshot === null) {
       this.options.log?.(
-        `Rebuilt producer state of ${topic}-${partition} from ${scannedBatches} batches after offset ${scanFrom}`,
+        `Rebuilt producer state of ${topic}-${partition} from ${snapshot ? `the snapshot at ${snapshot.offset}` : 'no snapshot'} and ${scannedBatches} batches after offset ${scanFrom}`,
       )
     }
     this.loaded.set(stateKey, { log, state })
@@ -170,33 +192,93 @@ export class ProducerStateManager {
   /**
    * Forgets one partition's state, so that its next use rebuilds it from the log: a replica that
    * becomes leader appended as a follower without updating it (Kafka rebuilds it on makeLeader).
+   * Its snapshots stay valid: each describes the batches below its offset, whoever wrote them.
    */
   forgetPartition(topic: string, partition: number): void {
     this.loaded.delete(key(topic, partition))
-    this.snapshots.delete(key(topic, partition))
   }
 
   /** Forgets a deleted topic's state, so that a topic created again under its name starts afresh. */
   forgetTopic(topic: string): void {
     for (const [stateKey, loaded] of this.loaded)
       if (loaded.state.topic === topic) this.loaded.delete(stateKey)
-    for (const [stateKey, snapshot] of this.snapshots)
-      if (snapshot.topic === topic) this.snapshots.delete(stateKey)
   }
 
-  /** Writes the snapshot of every partition in use; called on clean close. */
-  close(): void {
-    const partitions: PartitionSnapshot[] = [...this.snapshots.values()]
+  /**
+   * A segment roll (Kafka takes its snapshot here): the state in memory, as of its coveredEnd, is
+   * written off the event loop. A partition no idempotent producer used since start has no state
+   * in memory and gets none: its newest snapshot (or the log start) is still where a load begins.
+   */
+  snapshotAtRoll(log: PartitionLog): void {
+    const loaded = this.loaded.get(key(log.topic, log.partition))
+    if (!loaded || loaded.log !== log) return
+    this.snapshotInBackground(log, loaded.state, { fsync: true })
+  }
+
+  /**
+   * A truncation (a follower cut back to its leader): the state may hold batches that are gone, so
+   * it is rebuilt on next use, and snapshots past the new end are removed now and again after any
+   * write still running, so that none survives to look valid once the log grows past it.
+   */
+  afterTruncate(log: PartitionLog): void {
+    this.loaded.delete(key(log.topic, log.partition))
+    const dir = log.dir
+    const logEndOffset = log.logEndOffset
+    removeSnapshotsAbove(dir, logEndOffset)
+    this.newestSnapshot.delete(log)
+    this.queueFileWork(dir, async () => removeSnapshotsAbove(dir, logEndOffset))
+  }
+
+  /** Retention or DeleteRecords moved the log start: snapshots below it describe nothing left. */
+  pruneInBackground(log: PartitionLog): void {
+    const bounds = { logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset }
+    this.queueFileWork(log.dir, () => pruneSnapshots(log.dir, bounds))
+  }
+
+  /** Writes a snapshot of every partition in use whose state moved since its last one; on a clean stop. */
+  async close(): Promise<void> {
     for (const { log, state } of this.loaded.values()) {
-      if (state.producers.size === 0) continue
-      partitions.push({
-        topic: state.topic,
-        partition: state.partition,
-        logEndOffset: log.logEndOffset,
-        producers: [...state.producers.entries()],
-      })
+      this.snapshotInBackground(log, state, { fsync: false })
     }
-    writeProducerSnapshots(this.options.dir, partitions)
+    await Promise.all(this.fileWork.values())
+  }
+
+  private snapshotInBackground(
+    log: PartitionLog,
+    state: PartitionProducers,
+    options: { fsync: boolean },
+  ): void {
+    const dir = log.dir
+    const offset = state.coveredEnd
+    let newest = this.newestSnapshot.get(log)
+    if (newest === undefined) {
+      newest = listSnapshotOffsets(dir).at(-1) ?? -1
+      this.newestSnapshot.set(log, newest)
+    }
+    if (offset <= newest || offset <= log.logStartOffset) return
+    this.newestSnapshot.set(log, offset)
+    // Copied now: the state moves on while the file is written.
+    const producers: [number, ProducerEntry][] = [...state.producers].map(([id, entry]) => [
+      id,
+      { producerEpoch: entry.producerEpoch, batches: entry.batches.slice() },
+    ])
+    const bounds = { logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset }
+    this.queueFileWork(dir, async () => {
+      await writeSnapshot(dir, { offset, producers }, options)
+      await pruneSnapshots(dir, bounds)
+    })
+  }
+
+  /** Runs `work` after the earlier file work of `dir`; a failure is logged, never thrown. */
+  private queueFileWork(dir: string, work: () => Promise<void>): void {
+    const previous = this.fileWork.get(dir) ?? Promise.resolve()
+    const next = previous.then(work).catch((error) => {
+      this.options.log?.(`producer snapshot work in ${dir} failed: ${error}`)
+    })
+    this.fileWork.set(dir, next)
+    void next.then(() => {
+      if (this.fileWork.get(dir) === next) this.fileWork.delete(dir)
+    })
   }
 }
 

@@ -65,6 +65,13 @@ function defaultOpenLogFilesMax(): number {
   return soft < 0 ? 1024 : Math.min(1024, Math.max(16, Math.floor(soft / 4)))
 }
 
+/** What follows the logs' segment events (ProducerStateManager, for its snapshots). */
+export interface LogEvents {
+  onRoll(log: PartitionLog): void
+  onTruncate(log: PartitionLog): void
+  onLogStartOffsetChange(log: PartitionLog): void
+}
+
 export class LogManager {
   private readonly logs = new Map<string, PartitionLog>()
   private revalidated = 0
@@ -84,6 +91,8 @@ export class LogManager {
   private readonly health = new Map<string, LogDirHealth>()
   /** Compacts the logs whose cleanup.policy includes compact (log-cleaner.ts). */
   readonly cleaner: LogCleaner
+  /** Who follows the logs' rolls and truncations (the producer-state snapshots); set after open. */
+  private events: LogEvents | null = null
 
   private constructor(private readonly opts: LogManagerOptions) {
     this.logger = opts.logger ?? (() => {})
@@ -131,6 +140,11 @@ export class LogManager {
   /** Every log dir held the clean-shutdown marker (or held no partitions). */
   get wasCleanShutdown(): boolean {
     return this.allClean
+  }
+
+  /** Sets who follows every log's rolls, truncations and log start offset changes. */
+  setLogEvents(events: LogEvents): void {
+    this.events = events
   }
 
   get(topic: string, partition: number): PartitionLog | undefined {
@@ -395,7 +409,10 @@ export class LogManager {
       onLogStartOffsetChange: (log) => {
         const logDir = this.logDirOf.get(log)
         if (logDir !== undefined) this.scheduleCheckpoints(logDir)
+        this.events?.onLogStartOffsetChange(log)
       },
+      onRoll: (log) => this.events?.onRoll(log),
+      onTruncate: (log) => this.events?.onTruncate(log),
     })
   }
 

@@ -81,6 +81,10 @@ export interface PartitionLogOptions {
   clock?: Clock
   /** Called when logStartOffset moves, so the owner can checkpoint it. */
   onLogStartOffsetChange?: (log: PartitionLog) => void
+  /** After a roll: the old active segment is complete (producer-state snapshots are taken here). */
+  onRoll?: (log: PartitionLog) => void
+  /** After truncateTo / truncateFullyAndStartAt removed offsets at and past the new log end. */
+  onTruncate?: (log: PartitionLog) => void
   /** The log dir's health, told of every append's outcome (LogManager logs the changes). */
   health?: LogDirHealth
 }
@@ -410,6 +414,7 @@ export class PartitionLog {
         .sync()
         .catch((error) => this.logger(`flush after roll of ${this.name} failed: ${error}`))
     }
+    this.options.onRoll?.(this)
   }
 
   private async afterAppend(): Promise<void> {
@@ -604,6 +609,7 @@ export class PartitionLog {
     this.syncStartedOffset = Math.min(this.syncStartedOffset, logEndOffset)
     this.highWatermark = Math.min(this.highWatermark, logEndOffset)
     this.epochs.truncateFromEnd(logEndOffset)
+    this.options.onTruncate?.(this)
   }
 
   /**
@@ -616,6 +622,7 @@ export class PartitionLog {
     this.syncStartedOffset = offset
     this.epochs.clear()
     this.options.onLogStartOffsetChange?.(this)
+    this.options.onTruncate?.(this)
   }
 
   async close(): Promise<void> {

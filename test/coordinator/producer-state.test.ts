@@ -52,7 +52,7 @@ test('sequences wrap from 2^31-1 to 0', () => {
 test('producer ids come from persisted blocks and never repeat after a reopen', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-producer-ids-'))
   dirs.push(dir)
-  const logs = { all: () => [] } as never
+  const logs = { all: () => [], setLogEvents: () => {} } as never
   const first = await ProducerStateManager.open({ dir, logs })
   const a = await first.allocateProducerId()
   const b = await first.allocateProducerId()

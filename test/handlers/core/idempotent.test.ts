@@ -4,11 +4,10 @@
 // from batch headers when no snapshot matches).
 
 import { afterEach, beforeEach, expect, test } from 'bun:test'
-import { rmSync } from 'node:fs'
+import { readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { produce } from '../../../src/handlers/00-produce.ts'
 import { initProducerId } from '../../../src/handlers/22-init-producer-id.ts'
-import { producerStateFileName } from '../../../src/coordinator/producer-state.ts'
 import { ErrorCode } from '../../../src/protocol/errors.ts'
 import { batchOf, startTestBroker, type TestBroker } from './test-broker.ts'
 
@@ -156,7 +155,11 @@ test('producer state survives a clean reopen (snapshot) and a crash (rebuilt fro
   })
 
   // A crash with no snapshot at all: rebuilt from every batch header of the log.
-  const removeSnapshot = () => rmSync(join(t.dir, producerStateFileName), { force: true })
+  const partitionDir = t.broker.logs.get('idem', 0)!.dir
+  const removeSnapshot = () => {
+    for (const name of readdirSync(partitionDir))
+      if (name.endsWith('.snapshot')) rmSync(join(partitionDir, name))
+  }
   t = await t.reopen({ crashProducers: true, beforeOpen: removeSnapshot })
   expect(await send({ producerId, producerEpoch: 0, baseSequence: 4 })).toMatchObject({
     errorCode: 0,
