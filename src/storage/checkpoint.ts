@@ -107,7 +107,11 @@ export async function writeOffsetCheckpointAsync(
   path: string,
   entries: Iterable<CheckpointEntry>,
 ): Promise<void> {
-  const text = checkpointText(entries)
+  await writeTextFileAtomicAsync(path, checkpointText(entries))
+}
+
+/** writeTextFileAtomic with every system call off the event loop. */
+export async function writeTextFileAtomicAsync(path: string, text: string): Promise<void> {
   const tmpPath = path + '.tmp'
   const file = await open(tmpPath, 'w')
   try {

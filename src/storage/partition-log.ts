@@ -48,7 +48,8 @@ import type { LogConfig } from './log-config.ts'
 import { loadSegments } from './recovery.ts'
 import { LogSegment } from './segment.ts'
 import type { LogDirHealth } from './log-dir-health.ts'
-import { StorageError } from './storage-error.ts'
+import { StorageError, storageErrorFrom } from './storage-error.ts'
+import { headerAt, invalidateScratch, scratch } from './header-scan.ts'
 
 export type { ReadOptions, ReadResult } from './log-read.ts'
 
@@ -165,6 +166,10 @@ export class PartitionLog {
       this.replaceAllSegments(this.startOffset)
     }
     this.recoveryPoint = Math.min(opts.recoveryPoint, this.logEndOffset)
+    this.epochs = LeaderEpochCache.open(opts.dir)
+    this.assignEpochsFrom(this.recoveryPoint)
+    this.epochs.truncateFromEnd(this.logEndOffset)
+    if (this.epochs.unflushed) this.epochs.flushSync()
     if (loaded.recoveredSegments > 0 || !opts.hadCleanShutdown) {
       // What recovery kept is valid but maybe only in the page cache: make it durable once.
       for (const segment of this.segments) {
@@ -174,8 +179,28 @@ export class PartitionLog {
     }
     this.syncStartedOffset = this.recoveryPoint
     this.highWatermark = this.logEndOffset
-    this.epochs = LeaderEpochCache.open(opts.dir)
-    this.epochs.truncateFromEnd(this.logEndOffset)
+  }
+
+  /**
+   * Records the epochs of the batches at or after `offset` (Kafka's LogLoader does this while it
+   * recovers): the file is flushed before the recovery point passes a new entry, so entries of
+   * batches past the recovery point may be missing from it, or stale, after a crash.
+   */
+  private assignEpochsFrom(offset: number): void {
+    // Entries from there on may be stale (a truncation not flushed): the batches decide.
+    this.epochs.truncateFromEnd(offset)
+    for (const segment of this.segments) {
+      if (segment.nextOffset <= offset) continue
+      const fd = segment.logFd
+      invalidateScratch()
+      for (let position = 0; position < segment.sizeBytes;) {
+        const at = headerAt(fd, position, segment.sizeBytes)
+        if (at < 0) break
+        if (batchLastOffset(scratch, at) >= offset)
+          this.epochs.assign(batchPartitionLeaderEpoch(scratch, at), batchBaseOffset(scratch, at))
+        position += batchSizeBytes(scratch, at)
+      }
+    }
   }
 
   /** Opens (and if needed recovers) the log in `opts.dir`, which must exist. */
@@ -235,13 +260,14 @@ export class PartitionLog {
     const logAppendTimeMs = logAppendTime ? (opts.logAppendTimeMs ?? this.clock.nowMs()) : -1
     const baseOffset = this.logEndOffset
     let nextOffset = baseOffset
+    const newEpochs: [epoch: number, startOffset: number][] = []
     const cursor = new BatchCursor(records)
     while (cursor.next()) {
       const at = cursor.position
       patchBaseOffset(records, at, nextOffset)
       if (opts.leaderEpoch !== undefined) patchPartitionLeaderEpoch(records, at, opts.leaderEpoch)
       if (logAppendTime) patchLogAppendTime(records, at, logAppendTimeMs)
-      this.epochs.assign(batchPartitionLeaderEpoch(records, at), nextOffset)
+      newEpochs.push([batchPartitionLeaderEpoch(records, at), nextOffset])
       nextOffset += batchLastOffsetDelta(records, at) + 1
     }
     const lastOffset = nextOffset - 1
@@ -249,6 +275,7 @@ export class PartitionLog {
       maxTimestampMs: logAppendTime ? logAppendTimeMs : maxTimestampMs,
       lastOffset,
     })
+    await this.recordEpochs(newEpochs)
     await this.afterAppend()
     notifyAppend(this)
     return { baseOffset, lastOffset, logAppendTimeMs, logStartOffset: this.startOffset }
@@ -272,6 +299,7 @@ export class PartitionLog {
     if (batches.length === 0) return this.logEndOffset
     let maxTimestampMs = -1
     let expectedOffset = this.logEndOffset
+    const newEpochs: [epoch: number, startOffset: number][] = []
     for (let position = 0; position < batches.length;) {
       const size = validateBatch(batches, position, batches.length - position)
       const baseOffset = batchBaseOffset(batches, position)
@@ -281,12 +309,13 @@ export class PartitionLog {
           `replicated batch for ${this.name} at offset ${baseOffset} (expected ${expectedOffset}) is invalid: ${typeof size === 'string' ? batchErrorText[size] : 'offsets are not contiguous'}`,
         )
       }
-      this.epochs.assign(batchPartitionLeaderEpoch(batches, position), baseOffset)
+      newEpochs.push([batchPartitionLeaderEpoch(batches, position), baseOffset])
       maxTimestampMs = Math.max(maxTimestampMs, batchMaxTimestamp(batches, position))
       expectedOffset = batchLastOffset(batches, position) + 1
       position += size
     }
     this.writeBatches(batches, { maxTimestampMs, lastOffset: expectedOffset - 1 })
+    await this.recordEpochs(newEpochs)
     await this.afterAppend()
     notifyAppend(this)
     return this.logEndOffset
@@ -309,6 +338,30 @@ export class PartitionLog {
     }
     this.options.health?.appendSucceeded()
     if (this.highWatermarkFollowsLogEnd) this.highWatermark = this.logEndOffset
+  }
+
+  /**
+   * Records the epochs of batches just written, then writes leader-epoch-checkpoint if that
+   * changed it; only after the write, so a failed write leaves no entry the log does not back.
+   */
+  private async recordEpochs(newEpochs: readonly [number, number][]): Promise<void> {
+    for (const [epoch, startOffset] of newEpochs) this.epochs.assign(epoch, startOffset)
+    await this.flushEpochs()
+  }
+
+  /** Writes leader-epoch-checkpoint if it lags; a failure is the log dir's failing append. */
+  flushEpochs(): Promise<void> {
+    if (!this.epochs.unflushed) return Promise.resolve()
+    return this.epochs.flush().catch((error: unknown) => {
+      const storageError = storageErrorFrom(`writing the leader epochs of ${this.name}`, error)
+      this.options.health?.appendFailed(storageError)
+      throw storageError
+    })
+  }
+
+  /** flushEpochs after a change of leader or a truncation, which no append waits for. */
+  flushEpochsInBackground(): void {
+    this.flushEpochs().catch((error) => this.logger(`${error}`))
   }
 
   /** Sets the high watermark (replication), within [logStartOffset, logEndOffset]. */
@@ -470,6 +523,8 @@ export class PartitionLog {
           : new StorageError('KAFKA_STORAGE_ERROR', `flushing ${this.name} failed: ${error}`)
       throw this.offlineError
     }
+    // The recovery point must not pass an epoch entry the file lacks (see assignEpochsFrom).
+    await this.flushEpochs()
     if (endOffset > this.recoveryPoint) this.recoveryPoint = Math.min(endOffset, this.logEndOffset)
   }
 
@@ -591,6 +646,7 @@ export class PartitionLog {
       // follower it must go, or the leader's older-epoch batches would be filed under it (Kafka
       // truncates the epoch cache here too).
       this.epochs.truncateFromEnd(this.logEndOffset)
+      await this.flushEpochs()
       return
     }
     if (offset <= this.segments[0]!.baseOffset || offset < this.startOffset) {
@@ -610,6 +666,7 @@ export class PartitionLog {
     this.highWatermark = Math.min(this.highWatermark, logEndOffset)
     this.epochs.truncateFromEnd(logEndOffset)
     this.options.onTruncate?.(this)
+    await this.flushEpochs()
   }
 
   /**
@@ -623,6 +680,7 @@ export class PartitionLog {
     this.epochs.clear()
     this.options.onLogStartOffsetChange?.(this)
     this.options.onTruncate?.(this)
+    this.flushEpochsInBackground()
   }
 
   async close(): Promise<void> {
@@ -640,6 +698,7 @@ export class PartitionLog {
         this.logger(`final flush of ${this.name} failed: ${error}`)
       }
     }
+    await this.epochs.idle()
     for (const segment of this.segments) segment.close()
     for (const [segment, timer] of this.pendingDeletes) {
       timer.cancel()
@@ -662,7 +721,7 @@ export class PartitionLog {
 
   /** Whether close() found every byte flushed (the recovery point reached the end). */
   get isFullyFlushed(): boolean {
-    return this.recoveryPoint >= this.logEndOffset
+    return this.recoveryPoint >= this.logEndOffset && !this.epochs.unflushed
   }
 
   get name(): string {

@@ -15,10 +15,12 @@
 
 import { afterAll, expect, test } from 'bun:test'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
+import { defaultLogConfig } from '../../src/storage/log-config.ts'
+import { PartitionLog } from '../../src/storage/partition-log.ts'
 import { startBroker, type BrokerProcess } from '../helpers/broker-process.ts'
 
 const mountPoints: string[] = []
@@ -186,6 +188,58 @@ test.skipIf(!mounted)(
     const recovered = lines.filter((line) => /appends succeed again after \d+ failed/.test(line))
     expect(recovered.length, broker.output()).toBe(1)
     await broker.stop()
+  },
+  120_000,
+)
+
+test.skipIf(!mounted)(
+  'the first produce to a new partition on a full disk gets KAFKA_STORAGE_ERROR; with space back the leader-epoch-checkpoint matches the log',
+  async () => {
+    const mountPoint = mountTmpfs('16m')!
+    const logDir = join(mountPoint, 'data')
+    const broker = await startBroker({ logDir })
+    brokers.push(broker)
+    const kafka = client(broker)
+    const admin = kafka.admin()
+    await admin.connect()
+    await admin.createTopics({ topics: [{ topic: 'fresh', numPartitions: 1 }] })
+    await admin.disconnect()
+    const filler = join(mountPoint, 'filler')
+    spawnSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=64k'])
+    const producer = kafka.producer({ retry: { retries: 0 } })
+    await producer.connect()
+    const send = (value: string) =>
+      producer.send({ topic: 'fresh', acks: -1, messages: [{ value }] })
+    const failure = await send('refused').then(
+      () => 'accepted',
+      (error) => String(error.type ?? error.originalError?.type ?? error.message),
+    )
+    // KafkaJS names KAFKA_STORAGE_ERROR by type or, wrapped after its retries, by its message.
+    expect(failure).toMatch(/KAFKA_STORAGE_ERROR|Disk error when trying to access log file/)
+    const epochFile = join(logDir, 'fresh-0', 'leader-epoch-checkpoint')
+    // No entry for offsets the log does not hold: the file was never written, or is empty.
+    expect(existsSync(epochFile) ? readFileSync(epochFile, 'utf8') : '0\n0\n').toBe('0\n0\n')
+    rmSync(filler)
+    await send('first')
+    await send('second')
+    await producer.disconnect()
+    await broker.stop()
+    expect(broker.output()).toMatch(/log dir .*data: appends are failing \(.*the disk is full\)/)
+    expect(broker.output()).not.toMatch(/ENOSPC/)
+    // Single node leads in epoch 0: one entry, starting at the log's first offset.
+    expect(readFileSync(epochFile, 'utf8')).toBe('0\n1\n0 0\n')
+    const log = PartitionLog.open({
+      topic: 'fresh',
+      partition: 0,
+      dir: join(logDir, 'fresh-0'),
+      config: defaultLogConfig,
+      recoveryPoint: 0,
+      logStartOffset: 0,
+      hadCleanShutdown: false,
+    })
+    expect(log.logEndOffset).toBe(2)
+    expect(log.epochs.all()).toEqual([{ epoch: 0, startOffset: 0 }])
+    await log.close()
   },
   120_000,
 )

@@ -5,10 +5,11 @@
 // stays where replication puts it.
 
 import { afterEach, describe, expect, test } from 'bun:test'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { LEADER_EPOCH_CHECKPOINT, LeaderEpochCache } from '../../src/storage/leader-epoch-cache.ts'
 import { PartitionLog } from '../../src/storage/partition-log.ts'
+import { StorageError } from '../../src/storage/storage-error.ts'
 import {
   concat,
   makeBatch,
@@ -105,6 +106,67 @@ describe('PartitionLog leader epochs', () => {
     log.epochs.assign(4, 3) // became leader in epoch 4, wrote nothing
     await log.truncateTo(3)
     expect(log.epochs.all()).toEqual([{ epoch: 1, startOffset: 0 }])
+    await log.close()
+  })
+
+  test('entries the file lacks for batches past the recovery point (a crash before its flush) are rebuilt at open', async () => {
+    const dir = makeTempDir()
+    const log = openLog(dir)
+    await log.append(makeBatch({ count: 3 }), { leaderEpoch: 1 })
+    await log.append(makeBatch({ count: 2 }), { leaderEpoch: 3 })
+    await log.append(makeBatch({ count: 2 }), { leaderEpoch: 4 })
+    await log.close()
+    // The file as a crash could leave it: the epochs after offset 3 were never flushed.
+    writeFileSync(join(dir, LEADER_EPOCH_CHECKPOINT), '0\n1\n1 0\n')
+    const reopened = PartitionLog.open({
+      topic: 'orders',
+      partition: 0,
+      dir,
+      config: smallConfig(),
+      recoveryPoint: 3,
+      logStartOffset: 0,
+      hadCleanShutdown: false,
+    })
+    const expected = [
+      { epoch: 1, startOffset: 0 },
+      { epoch: 3, startOffset: 3 },
+      { epoch: 4, startOffset: 5 },
+    ]
+    expect(reopened.epochs.all()).toEqual(expected)
+    expect(readFileSync(join(dir, LEADER_EPOCH_CHECKPOINT), 'utf8')).toBe('0\n3\n1 0\n3 3\n4 5\n')
+    await reopened.close()
+    // A stale entry past the recovery point (a truncation whose flush a crash prevented) goes;
+    // one below it, or inside the batch that holds it, stays.
+    writeFileSync(join(dir, LEADER_EPOCH_CHECKPOINT), '0\n3\n1 0\n3 3\n9 6\n')
+    const again = PartitionLog.open({
+      topic: 'orders',
+      partition: 0,
+      dir,
+      config: smallConfig(),
+      recoveryPoint: 4,
+      logStartOffset: 0,
+      hadCleanShutdown: false,
+    })
+    expect(again.epochs.all()).toEqual(expected)
+    await again.close()
+  })
+
+  test('a failed checkpoint write fails the append with KAFKA_STORAGE_ERROR and leaves no entry the log lacks; the next append writes it', async () => {
+    const dir = makeTempDir()
+    const log = openLog(dir)
+    await log.append(makeBatch({ count: 3 }), { leaderEpoch: 1 })
+    // A directory where the temp file goes makes the checkpoint write fail (EISDIR).
+    const blocker = join(dir, LEADER_EPOCH_CHECKPOINT + '.tmp')
+    mkdirSync(blocker)
+    const failure = await log.append(makeBatch({ count: 2 }), { leaderEpoch: 2 }).catch((e) => e)
+    expect(failure).toBeInstanceOf(StorageError)
+    expect(failure.errorName).toBe('KAFKA_STORAGE_ERROR')
+    expect(failure.message).toContain('leader-epoch-checkpoint')
+    expect(readFileSync(join(dir, LEADER_EPOCH_CHECKPOINT), 'utf8')).toBe('0\n1\n1 0\n')
+    expect(log.isFullyFlushed).toBe(false)
+    rmdirSync(blocker)
+    await log.append(makeBatch({ count: 1 }), { leaderEpoch: 2 })
+    expect(readFileSync(join(dir, LEADER_EPOCH_CHECKPOINT), 'utf8')).toBe('0\n2\n1 0\n2 3\n')
     await log.close()
   })
 

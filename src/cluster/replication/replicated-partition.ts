@@ -86,6 +86,7 @@ export class ReplicatedPartition {
   private makeLeader(nowMs: number): RoleChange {
     const { log } = this
     log.epochs.assign(this.leaderEpoch, log.logEndOffset)
+    log.flushEpochsInBackground()
     this.leaderEpochStartOffset = log.logEndOffset
     this.pendingIsr = null
     this.followers.clear()
