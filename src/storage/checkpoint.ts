@@ -1,5 +1,6 @@
 // Offset checkpoint files (Kafka's OffsetCheckpointFile), one per log dir:
-// `recovery-point-offset-checkpoint` and `log-start-offset-checkpoint`.
+// `recovery-point-offset-checkpoint`, `log-start-offset-checkpoint` and, for replicated
+// partitions, `replication-offset-checkpoint` (the high watermarks).
 //
 // Text format, as Kafka writes it so its tools can read ours:
 //   0                      version
@@ -25,6 +26,7 @@ import { StorageError } from './storage-error.ts'
 
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint'
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint'
+export const REPLICATION_OFFSET_CHECKPOINT = 'replication-offset-checkpoint'
 
 export interface CheckpointEntry {
   topic: string

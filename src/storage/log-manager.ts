@@ -2,7 +2,8 @@
 // checkpoints, the background retention check, and the clean-shutdown marker.
 //
 // Each log dir holds `<topic>-<partition>/` directories plus `recovery-point-offset-checkpoint`,
-// `log-start-offset-checkpoint` and, only between a clean stop and the next start,
+// `log-start-offset-checkpoint`, `replication-offset-checkpoint` (high watermarks of replicated
+// partitions; cluster mode only) and, only between a clean stop and the next start,
 // `.kafka_cleanshutdown`. At open the marker is read and removed, so a crash from then on is seen
 // as unclean by the next start, which then re-validates everything past the recovery points.
 // A deleted partition's dir is renamed to `<topic>-<partition>.<id>-delete` at once (so its name
@@ -15,6 +16,7 @@ import {
   CheckpointWrites,
   LOG_START_OFFSET_CHECKPOINT,
   RECOVERY_POINT_CHECKPOINT,
+  REPLICATION_OFFSET_CHECKPOINT,
   fsyncDir,
   partitionKey,
   readOffsetCheckpoint,
@@ -272,13 +274,9 @@ export class LogManager {
     let writes = this.checkpointWrites.get(logDir)
     if (!writes) {
       writes = new CheckpointWrites(async () => {
-        const { recoveryPoints, logStartOffsets } = this.checkpointEntries(logDir)
         try {
-          await writeOffsetCheckpointAsync(join(logDir, RECOVERY_POINT_CHECKPOINT), recoveryPoints)
-          await writeOffsetCheckpointAsync(
-            join(logDir, LOG_START_OFFSET_CHECKPOINT),
-            logStartOffsets,
-          )
+          for (const [name, entries] of this.checkpointEntries(logDir))
+            await writeOffsetCheckpointAsync(join(logDir, name), entries)
         } catch (error) {
           this.logger(`writing the checkpoints of ${logDir} failed: ${error}`)
         }
@@ -335,6 +333,7 @@ export class LogManager {
     const clean = existsSync(markerPath)
     const recoveryPoints = this.readCheckpointOrEmpty(join(logDir, RECOVERY_POINT_CHECKPOINT))
     const logStartOffsets = this.readCheckpointOrEmpty(join(logDir, LOG_START_OFFSET_CHECKPOINT))
+    const highWatermarks = this.readCheckpointOrEmpty(join(logDir, REPLICATION_OFFSET_CHECKPOINT))
     let partitions = 0
     for (const entry of readdirSync(logDir, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue
@@ -359,6 +358,7 @@ export class LogManager {
           // Without a checkpoint entry, recover from the start: nothing is known to be flushed.
           recoveryPoint: recoveryPoints.get(key) ?? 0,
           logStartOffset: logStartOffsets.get(key) ?? 0,
+          highWatermark: highWatermarks.get(key),
           clean: clean && recoveryPoints.has(key),
         })
       } catch (error) {
@@ -391,6 +391,7 @@ export class LogManager {
     config: LogConfig
     recoveryPoint: number
     logStartOffset: number
+    highWatermark?: number
     clean: boolean
   }): PartitionLog {
     return PartitionLog.open({
@@ -400,6 +401,7 @@ export class LogManager {
       config: p.config,
       recoveryPoint: p.recoveryPoint,
       logStartOffset: p.logStartOffset,
+      highWatermark: p.highWatermark,
       hadCleanShutdown: p.clean,
       flushIntervalMessages: this.opts.flushIntervalMessages,
       flushIntervalMs: this.opts.flushIntervalMs,
@@ -447,31 +449,32 @@ export class LogManager {
 
   /** Synchronously: only where no background write can run (at open, and at the end of close). */
   private writeCheckpoints(logDir: string): void {
-    const { recoveryPoints, logStartOffsets } = this.checkpointEntries(logDir)
     try {
-      writeOffsetCheckpoint(join(logDir, RECOVERY_POINT_CHECKPOINT), recoveryPoints)
-      writeOffsetCheckpoint(join(logDir, LOG_START_OFFSET_CHECKPOINT), logStartOffsets)
+      for (const [name, entries] of this.checkpointEntries(logDir))
+        writeOffsetCheckpoint(join(logDir, name), entries)
     } catch (error) {
       this.logger(`writing the checkpoints of ${logDir} failed: ${error}`)
     }
   }
 
-  private checkpointEntries(logDir: string): {
-    recoveryPoints: CheckpointEntry[]
-    logStartOffsets: CheckpointEntry[]
-  } {
+  /** Each checkpoint file of `logDir` with its entries. */
+  private checkpointEntries(logDir: string): [file: string, entries: CheckpointEntry[]][] {
     const recoveryPoints: CheckpointEntry[] = []
     const logStartOffsets: CheckpointEntry[] = []
+    const highWatermarks: CheckpointEntry[] = []
     for (const [log, dir] of this.logDirOf) {
       if (dir !== logDir) continue
-      recoveryPoints.push({ topic: log.topic, partition: log.partition, offset: log.recoveryPoint })
-      logStartOffsets.push({
-        topic: log.topic,
-        partition: log.partition,
-        offset: log.logStartOffset,
-      })
+      const { topic, partition } = log
+      recoveryPoints.push({ topic, partition, offset: log.recoveryPoint })
+      logStartOffsets.push({ topic, partition, offset: log.logStartOffset })
+      const highWatermark = log.highWatermarkToCheckpoint
+      if (highWatermark !== null) highWatermarks.push({ topic, partition, offset: highWatermark })
     }
-    return { recoveryPoints, logStartOffsets }
+    return [
+      [RECOVERY_POINT_CHECKPOINT, recoveryPoints],
+      [LOG_START_OFFSET_CHECKPOINT, logStartOffsets],
+      [REPLICATION_OFFSET_CHECKPOINT, highWatermarks],
+    ]
   }
 
   private leastLoadedLogDir(): string {

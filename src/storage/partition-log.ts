@@ -2,7 +2,9 @@
 // that describe them: logStartOffset (first offset a fetch may ask for), logEndOffset (next offset
 // to assign), highWatermark (single node: the log end offset after each append; a replicated
 // partition's is set by replication, cluster/replication), recoveryPoint (everything below it is
-// fsynced; recovery starts there). `epochs` is the partition's leader-epoch-checkpoint.
+// fsynced; recovery starts there). `epochs` is the partition's leader-epoch-checkpoint, changed
+// only after the batches it describes are written, and flushed before an append resolves and
+// before the recovery point passes a new entry.
 //
 // Leaders append with `append` (offsets assigned here, their leader epoch stamped); followers
 // with `appendAsFollower`, which keeps the leader's batches byte for byte.
@@ -70,6 +72,8 @@ export interface PartitionLogOptions {
   recoveryPoint: number
   /** From log-start-offset-checkpoint; 0 when unknown. */
   logStartOffset: number
+  /** From replication-offset-checkpoint (replicated partitions only); undefined when unknown. */
+  highWatermark?: number
   hadCleanShutdown: boolean
   /**
    * Broker-wide log.flush.interval.messages/ms, used where the topic's flush.messages/flush.ms
@@ -121,6 +125,12 @@ export class PartitionLog {
    * watermark to the log end. Replication clears it and moves the high watermark itself.
    */
   highWatermarkFollowsLogEnd = true
+  /**
+   * The high watermark read from replication-offset-checkpoint at open, within the log; null when
+   * the file had none. Replication starts the high watermark here (a restarted replica shows at
+   * once what was committed), and the checkpoint keeps it until replication takes the log.
+   */
+  readonly checkpointedHighWatermark: number | null
   readonly epochs: LeaderEpochCache
   recoveryPoint: number
   /** Segments recovered batch by batch when the log was opened. */
@@ -179,6 +189,15 @@ export class PartitionLog {
     }
     this.syncStartedOffset = this.recoveryPoint
     this.highWatermark = this.logEndOffset
+    this.checkpointedHighWatermark =
+      opts.highWatermark === undefined
+        ? null
+        : Math.max(this.startOffset, Math.min(opts.highWatermark, this.logEndOffset))
+  }
+
+  /** What replication-offset-checkpoint holds for this log: null on a single node. */
+  get highWatermarkToCheckpoint(): number | null {
+    return this.highWatermarkFollowsLogEnd ? this.checkpointedHighWatermark : this.highWatermark
   }
 
   /**
@@ -353,6 +372,7 @@ export class PartitionLog {
   flushEpochs(): Promise<void> {
     if (!this.epochs.unflushed) return Promise.resolve()
     return this.epochs.flush().catch((error: unknown) => {
+      if (this.deleted) return // the partition went while the write ran: nothing to keep
       const storageError = storageErrorFrom(`writing the leader epochs of ${this.name}`, error)
       this.options.health?.appendFailed(storageError)
       throw storageError

@@ -62,9 +62,10 @@ export class ReplicatedPartition {
   /** The first assignment of a replica just opened: always a role change. */
   start(nowMs: number): RoleChange {
     this.log.highWatermarkFollowsLogEnd = false
-    // Without a persisted high watermark (Kafka's replication-offset-checkpoint) start low, so
-    // that nothing uncommitted is shown: the ISR's fetches (or the leader's answers) raise it.
-    this.log.updateHighWatermark(this.log.logStartOffset)
+    // Start where replication-offset-checkpoint left it (Kafka does the same), so a restarted
+    // replica shows at once what was committed; without one, start low so that nothing
+    // uncommitted is shown: the ISR's fetches (or the leader's answers) raise it.
+    this.log.updateHighWatermark(this.log.checkpointedHighWatermark ?? this.log.logStartOffset)
     return this.isLeader ? this.makeLeader(nowMs) : this.makeFollower()
   }
 

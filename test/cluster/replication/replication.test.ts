@@ -7,6 +7,8 @@
 // it alone had (KIP-101) so that all logs end identical.
 
 import { afterEach, describe, expect, test } from 'bun:test'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { ErrorCode } from '../../../src/protocol/errors.ts'
 import { decodeRecords } from '../../../src/protocol/record-batch.ts'
 import {
@@ -104,6 +106,41 @@ function values(node: TestNode): string[] {
   return out
 }
 
+/** A consumer's Fetch v12 of the partition from offset 0; returns the partition's answer. */
+async function consumerFetch(node: TestNode, currentLeaderEpoch = -1) {
+  const response = await node.send(
+    { key: 1, version: 12 },
+    {
+      clusterId: null,
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 20,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [
+        {
+          topic: TOPIC,
+          partitions: [
+            {
+              partition: 0,
+              currentLeaderEpoch,
+              fetchOffset: 0,
+              lastFetchedEpoch: -1,
+              logStartOffset: -1,
+              partitionMaxBytes: 1 << 20,
+            },
+          ],
+        },
+      ],
+      forgottenTopicsData: [],
+      rackId: '',
+    },
+  )
+  return response.responses[0].partitions[0]
+}
+
 describe('replication in one process', () => {
   test('acks=all answers once the ISR has the batch; followers hold byte-identical logs', async () => {
     const { nodes } = await cluster()
@@ -157,39 +194,7 @@ describe('replication in one process', () => {
     const { controller, nodes } = await cluster()
     controller.elect(TOPIC, 0, 1) // epoch 1, same leader
     await nodes[0]!.replicas.settled()
-    const fetchWith = async (currentLeaderEpoch: number) => {
-      const response = await nodes[0]!.send(
-        { key: 1, version: 12 },
-        {
-          clusterId: null,
-          replicaId: -1,
-          maxWaitMs: 0,
-          minBytes: 0,
-          maxBytes: 1 << 20,
-          isolationLevel: 0,
-          sessionId: 0,
-          sessionEpoch: -1,
-          topics: [
-            {
-              topic: TOPIC,
-              partitions: [
-                {
-                  partition: 0,
-                  currentLeaderEpoch,
-                  fetchOffset: 0,
-                  lastFetchedEpoch: -1,
-                  logStartOffset: -1,
-                  partitionMaxBytes: 1 << 20,
-                },
-              ],
-            },
-          ],
-          forgottenTopicsData: [],
-          rackId: '',
-        },
-      )
-      return response.responses[0].partitions[0]
-    }
+    const fetchWith = (currentLeaderEpoch: number) => consumerFetch(nodes[0]!, currentLeaderEpoch)
     expect((await fetchWith(1)).errorCode).toBe(ErrorCode.NONE)
     expect((await fetchWith(-1)).errorCode).toBe(ErrorCode.NONE)
     const fenced = await fetchWith(0)
@@ -233,6 +238,41 @@ describe('replication in one process', () => {
       timeoutMs: 300,
     })
     expect(timedOut.errorCode).toBe(ErrorCode.REQUEST_TIMED_OUT)
+  }, 60_000)
+
+  test('a broker restarted with data keeps its high watermark (replication-offset-checkpoint): consumers see the committed records at once', async () => {
+    const { controller, nodes } = await cluster()
+    const answer = await produce(nodes[0]!, {
+      topic: TOPIC,
+      partition: 0,
+      values: ['a', 'b', 'c', 'd', 'e'],
+      acks: -1,
+    })
+    expect(answer.errorCode).toBe(ErrorCode.NONE)
+    await converged(nodes[0]!, nodes)
+    for (const node of [...nodes]) await stop(node)
+    for (const node of nodes) {
+      const checkpoint = readFileSync(join(node.dir, 'replication-offset-checkpoint'), 'utf8')
+      expect(checkpoint).toBe(`0\n1\n${TOPIC} 0 5\n`)
+    }
+    // The leader comes back alone: its followers, still in the ISR, cannot raise its high
+    // watermark, so only the checkpoint can give consumers the five committed records.
+    const leader = await restart(controller, nodes[0]!)
+    expect(logOf(leader).highWatermark).toBe(5)
+    const partition = await consumerFetch(leader)
+    expect(partition.errorCode).toBe(ErrorCode.NONE)
+    expect(Number(partition.highWatermark)).toBe(5)
+    const records = decodeRecords(new Uint8Array(partition.records))
+    expect(records.map((r) => new TextDecoder().decode(r.value!))).toEqual([
+      'a',
+      'b',
+      'c',
+      'd',
+      'e',
+    ])
+    // A follower restarted with data keeps its high watermark too, before it fetches.
+    const follower = await restart(controller, nodes[1]!)
+    expect(logOf(follower).highWatermark).toBe(5)
   }, 60_000)
 
   test('a follower that stops fetching leaves the ISR after replica.lag.time.max.ms and rejoins when back', async () => {
