@@ -433,6 +433,12 @@ export const brokerConfigDefinitions = {
   },
 
   // Replication (cluster mode; a single node has no followers)
+  'replica.high.watermark.checkpoint.interval.ms': {
+    type: 'long',
+    default: '5000',
+    validator: { min: 1 },
+    doc: 'How often the high watermarks are written to replication-offset-checkpoint (with the other checkpoints), so that a restarted broker shows consumers what was committed.',
+  },
   'replica.lag.time.max.ms': {
     type: 'long',
     default: '30000',

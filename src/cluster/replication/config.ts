@@ -17,6 +17,8 @@ export interface ReplicationConfig {
   fetchBackoffMs: number
   /** num.replica.fetchers: fetchers (connections) per leader broker. */
   numFetchers: number
+  /** replica.high.watermark.checkpoint.interval.ms: how often replication-offset-checkpoint is written. */
+  highWatermarkCheckpointIntervalMs: number
 }
 
 export function replicationConfigFrom(config: BrokerConfig): ReplicationConfig {
@@ -28,5 +30,8 @@ export function replicationConfigFrom(config: BrokerConfig): ReplicationConfig {
     fetchMinBytes: config['replica.fetch.min.bytes'],
     fetchBackoffMs: config['replica.fetch.backoff.ms'],
     numFetchers: config['num.replica.fetchers'],
+    highWatermarkCheckpointIntervalMs: Number(
+      config['replica.high.watermark.checkpoint.interval.ms'],
+    ),
   }
 }

@@ -72,6 +72,7 @@ export class ReplicaManager {
   private applying: Promise<void> = Promise.resolve()
   private readonly unsubscribe: () => void
   private readonly isrTimer: ReturnType<typeof setInterval>
+  private readonly highWatermarkCheckpointTimer: ReturnType<typeof setInterval>
   private closed = false
 
   constructor(private readonly options: ReplicaManagerOptions) {
@@ -89,6 +90,13 @@ export class ReplicaManager {
       Math.max(1, Math.floor(options.config.lagTimeMaxMs / 2)),
     )
     this.isrTimer.unref?.()
+    // Kafka's ReplicaManager writes the high watermarks this often; the log dir's checkpoint
+    // queue writes them with the recovery points and log start offsets, off the event loop.
+    this.highWatermarkCheckpointTimer = setInterval(
+      () => void options.logs.checkpointInBackground(),
+      options.config.highWatermarkCheckpointIntervalMs,
+    )
+    this.highWatermarkCheckpointTimer.unref?.()
   }
 
   get view(): ClusterMetadataView {
@@ -353,6 +361,7 @@ export class ReplicaManager {
     this.closed = true
     this.unsubscribe()
     clearInterval(this.isrTimer)
+    clearInterval(this.highWatermarkCheckpointTimer)
     for (const replica of this.replicas.values()) this.finishWaiters(replica, 'not-leader')
     await this.applying
     await this.fetching?.close()

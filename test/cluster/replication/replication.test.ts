@@ -275,6 +275,23 @@ describe('replication in one process', () => {
     expect(logOf(follower).highWatermark).toBe(5)
   }, 60_000)
 
+  test('replication-offset-checkpoint follows the high watermark every replica.high.watermark.checkpoint.interval.ms, without a stop', async () => {
+    const { nodes } = await cluster({ 'replica.high.watermark.checkpoint.interval.ms': '100' })
+    await produce(nodes[0]!, { topic: TOPIC, partition: 0, values: ['a', 'b', 'c'], acks: -1 })
+    await converged(nodes[0]!, nodes)
+    const checkpointOf = (node: TestNode) => {
+      try {
+        return readFileSync(join(node.dir, 'replication-offset-checkpoint'), 'utf8')
+      } catch {
+        return null
+      }
+    }
+    // What a crash (no final checkpoint) would leave: every node's file has the high watermark.
+    await waitFor('the checkpoints to follow the high watermark', () =>
+      nodes.every((node) => checkpointOf(node) === `0\n1\n${TOPIC} 0 3\n`),
+    )
+  }, 60_000)
+
   test('a follower that stops fetching leaves the ISR after replica.lag.time.max.ms and rejoins when back', async () => {
     const { controller, nodes } = await cluster({ 'replica.lag.time.max.ms': '1000' })
     await produce(nodes[0]!, { topic: TOPIC, partition: 0, values: ['a'], acks: -1 })
