@@ -180,7 +180,7 @@ export class ProducerStateManager {
     state.coveredEnd = scanFrom
     const scannedBatches = scanBatchHeaders(log, scanFrom, state)
     state.coveredEnd = Math.max(state.coveredEnd, log.logEndOffset)
-    if (scannedBatches > 0 || snapshot === null) {
+    if (scannedBatches > 0) {
       this.options.log?.(
         `Rebuilt producer state of ${topic}-${partition} from ${snapshot ? `the snapshot at ${snapshot.offset}` : 'no snapshot'} and ${scannedBatches} batches after offset ${scanFrom}`,
       )
