@@ -8,11 +8,11 @@
 // every partition's producer state: the snapshot and the scan past it, or a scan from 0).
 //
 //   bun bench/partitions/producer-state.ts <partitions> <rounds> <cli.ts> [<cli.ts> ...]
-import { spawn, type Subprocess } from 'bun'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
+import { startBroker, type Running } from './start-broker.ts'
 
 const [partitionsArg, roundsArg, ...entries] = process.argv.slice(2)
 const partitions = Number(partitionsArg ?? 2000)
@@ -22,42 +22,8 @@ if (entries.length === 0) entries.push(thisCheckout)
 const topics = Math.ceil(partitions / 1000)
 const partitionsOf = (t: number) => Math.min(1000, partitions - t * 1000)
 
-interface Running {
-  proc: Subprocess
-  port: number
-  startedMs: number
-  output: () => string
-}
-
-async function start(entry: string, logDir: string): Promise<Running> {
-  const proc = spawn(
-    [
-      process.execPath,
-      entry,
-      'start',
-      '--override',
-      'listeners=PLAINTEXT://127.0.0.1:0',
-      '--override',
-      `log.dirs=${logDir}`,
-      '--override',
-      'log.segment.bytes=20000',
-    ],
-    { stdout: 'pipe', stderr: 'pipe' },
-  )
-  let text = ''
-  const decoder = new TextDecoder()
-  for (const stream of [proc.stdout, proc.stderr] as ReadableStream<Uint8Array>[]) {
-    void (async () => {
-      for await (const chunk of stream) text += decoder.decode(chunk, { stream: true })
-    })()
-  }
-  for (;;) {
-    const match = text.match(/listening on PLAINTEXT:\/\/[\d.]+:(\d+).*started in (\d+) ms/)
-    if (match)
-      return { proc, port: Number(match[1]), startedMs: Number(match[2]), output: () => text }
-    if (proc.exitCode !== null) throw new Error(`broker exited:\n${text}`)
-    await Bun.sleep(5)
-  }
+function start(entry: string, logDir: string): Promise<Running> {
+  return startBroker(entry, logDir, { overrides: ['log.segment.bytes=20000'] })
 }
 
 function kafkaOf(port: number): Kafka {

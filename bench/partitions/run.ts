@@ -6,50 +6,18 @@
 // "started in N ms" (log opened, recovered, listening); the stop is SIGTERM to process exit.
 //
 //   bun bench/partitions/run.ts [1000 10000 ...]
-import { spawn, type Subprocess } from 'bun'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
+import { startBroker, type Running } from './start-broker.ts'
 
 const root = join(import.meta.dir, '../..')
 const counts = process.argv.slice(2).map(Number)
 if (counts.length === 0) counts.push(1000, 10_000)
 
-interface Running {
-  proc: Subprocess
-  port: number
-  startedMs: number
-  output: () => string
-}
-
-async function start(logDir: string, port = 0): Promise<Running> {
-  const proc = spawn(
-    [
-      process.execPath,
-      join(root, 'dist/cli.js'),
-      'start',
-      '--override',
-      `listeners=PLAINTEXT://127.0.0.1:${port}`,
-      '--override',
-      `log.dirs=${logDir}`,
-    ],
-    { stdout: 'pipe', stderr: 'pipe' },
-  )
-  let text = ''
-  const decoder = new TextDecoder()
-  for (const stream of [proc.stdout, proc.stderr] as ReadableStream<Uint8Array>[]) {
-    void (async () => {
-      for await (const chunk of stream) text += decoder.decode(chunk, { stream: true })
-    })()
-  }
-  for (;;) {
-    const match = text.match(/listening on PLAINTEXT:\/\/[\d.]+:(\d+).*started in (\d+) ms/)
-    if (match)
-      return { proc, port: Number(match[1]), startedMs: Number(match[2]), output: () => text }
-    if (proc.exitCode !== null) throw new Error(`broker exited:\n${text}`)
-    await Bun.sleep(50)
-  }
+function start(logDir: string, port = 0): Promise<Running> {
+  return startBroker(join(root, 'dist/cli.js'), logDir, { port })
 }
 
 function rssMiB(pid: number): number {
