@@ -44,7 +44,10 @@ export function groupsFollowLeadership(options: {
     },
   })
 
-  // What this broker last did per partition; changes apply one at a time, in order.
+  // What this broker last did per partition. Whether it serves a partition's groups changes at
+  // once (NOT_COORDINATOR, or COORDINATOR_LOAD_IN_PROGRESS until the replay is done); the
+  // replays and unloads themselves apply one at a time, in order.
+  groups.followLeadership()
   const leading = new Map<number, boolean>()
   let chain: Promise<void> = Promise.resolve()
   return view.onChange((changed) => {
@@ -54,6 +57,7 @@ export function groupsFollowLeadership(options: {
       const leads = assignment.leader === view.nodeId
       if (leading.get(partition) === leads) continue
       leading.set(partition, leads)
+      groups.leads(partition, leads)
       chain = chain
         .then(() => (leads ? groups.loadPartition(partition) : groups.unloadPartition(partition)))
         .catch((error) =>

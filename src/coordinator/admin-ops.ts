@@ -79,6 +79,8 @@ export function describeGroups(gc: GroupsContext, groupIds: string[]): Described
     if (!gc.loaded) return { ...base, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS }
     if (!gc.validGroupId(groupId, { allowEmpty: true }))
       return { ...base, errorCode: ErrorCode.INVALID_GROUP_ID }
+    const unavailable = gc.coordinatorError(groupId)
+    if (unavailable !== ErrorCode.NONE) return { ...base, errorCode: unavailable }
     const group = gc.groups.get(groupId)
     if (!group) return base
     const none = new Uint8Array(0)
@@ -131,7 +133,8 @@ export async function deleteGroups(
 
 async function deleteGroup(gc: GroupsContext, groupId: string): Promise<number> {
   if (!gc.validGroupId(groupId, { allowEmpty: true })) return ErrorCode.INVALID_GROUP_ID
-  if (!gc.loaded) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS
+  const unavailable = gc.coordinatorError(groupId)
+  if (unavailable !== ErrorCode.NONE) return unavailable
   const group = gc.groups.get(groupId)
   if (!group || (group.type === 'classic' && group.is('Dead'))) return ErrorCode.GROUP_ID_NOT_FOUND
   if (group.members.size > 0) return ErrorCode.NON_EMPTY_GROUP
@@ -200,6 +203,8 @@ export function consumerGroupDescribe(
     }
     if (!gc.loaded) return { ...base, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS }
     if (!gc.validGroupId(groupId)) return { ...base, errorCode: ErrorCode.INVALID_GROUP_ID }
+    const unavailable = gc.coordinatorError(groupId)
+    if (unavailable !== ErrorCode.NONE) return { ...base, errorCode: unavailable }
     const group = gc.groups.get(groupId)
     if (group?.type !== 'consumer')
       return {

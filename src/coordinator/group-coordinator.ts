@@ -12,6 +12,7 @@
 // The request logic lives in classic/, consumer/, offset-ops.ts and admin-ops.ts.
 
 import { ErrorCode } from '../protocol/errors.ts'
+import { assert } from '../assert.ts'
 import {
   ClassicGroup,
   ClassicMember,
@@ -100,6 +101,10 @@ export class GroupCoordinator implements GroupsContext {
   private readonly writeChains = new Map<number, Promise<void>>()
   private retentionTimer: TimerHandle | null = null
   private isLoaded = false
+  /** Cluster mode: the offsets partitions this broker leads; null on a single node (all). */
+  private ledPartitions: Set<number> | null = null
+  /** Cluster mode: led partitions whose groups are still being replayed from the log. */
+  private readonly loadingPartitions = new Set<number>()
   private closed = false
   readonly classicContext: ClassicContext
   readonly consumerContext: ConsumerContext
@@ -130,6 +135,37 @@ export class GroupCoordinator implements GroupsContext {
     return this.isLoaded
   }
 
+  coordinatorError(groupId: string): number {
+    if (!this.isLoaded) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS
+    if (this.ledPartitions === null) return ErrorCode.NONE
+    const partition = this.partitionFor(groupId)
+    if (this.loadingPartitions.has(partition)) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS
+    return this.ledPartitions.has(partition) ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR
+  }
+
+  /**
+   * Cluster mode: from now on this coordinator serves only the groups of the offsets partitions
+   * it is told it leads (`leads`), and answers COORDINATOR_LOAD_IN_PROGRESS for a partition from
+   * the moment it leads it until its replay (`loadPartition`) is done. Without this, a broker
+   * that had just become leader answered OffsetFetch from whatever it held before the replay:
+   * no offsets, and a consumer would reset its position.
+   */
+  followLeadership(): void {
+    this.ledPartitions ??= new Set()
+  }
+
+  /** Cluster mode: this broker leads `partition` (true) or not (false), effective at once. */
+  leads(partition: number, leading: boolean): void {
+    assert(this.ledPartitions !== null, () => 'leads() before followLeadership()')
+    if (leading) {
+      this.ledPartitions.add(partition)
+      this.loadingPartitions.add(partition)
+    } else {
+      this.ledPartitions.delete(partition)
+      this.loadingPartitions.delete(partition)
+    }
+  }
+
   partitionFor(groupId: string): number {
     return offsetsPartitionFor(groupId, this.config.offsetsTopicNumPartitions)
   }
@@ -157,6 +193,14 @@ export class GroupCoordinator implements GroupsContext {
    */
   async loadPartition(partition: number): Promise<void> {
     if (this.closed) return
+    try {
+      await this.replayPartition(partition)
+    } finally {
+      this.loadingPartitions.delete(partition)
+    }
+  }
+
+  private async replayPartition(partition: number): Promise<void> {
     this.unloadPartition(partition)
     const metadata = new Map<string, GroupMetadataValue>()
     for await (const record of this.offsetLog.readAll(partition)) this.replay(record, metadata)
@@ -351,7 +395,8 @@ export class GroupCoordinator implements GroupsContext {
   joinGroup(req: JoinRequest): Promise<JoinResult> {
     const refuse = (code: number) => Promise.resolve(errorJoinResult(code, req.memberId))
     if (!this.validGroupId(req.groupId)) return refuse(ErrorCode.INVALID_GROUP_ID)
-    if (!this.isLoaded) return refuse(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS)
+    const unavailable = this.coordinatorError(req.groupId)
+    if (unavailable !== ErrorCode.NONE) return refuse(unavailable)
     const { groupMinSessionTimeoutMs: min, groupMaxSessionTimeoutMs: max } = this.config
     if (req.sessionTimeoutMs < min || req.sessionTimeoutMs > max)
       return refuse(ErrorCode.INVALID_SESSION_TIMEOUT)
@@ -364,7 +409,8 @@ export class GroupCoordinator implements GroupsContext {
   syncGroup(req: SyncRequest): Promise<SyncResult> {
     if (!this.validGroupId(req.groupId))
       return Promise.resolve(errorSync(ErrorCode.INVALID_GROUP_ID))
-    if (!this.isLoaded) return Promise.resolve(errorSync(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS))
+    const unavailable = this.coordinatorError(req.groupId)
+    if (unavailable !== ErrorCode.NONE) return Promise.resolve(errorSync(unavailable))
     const tooLarge = req.assignments.some(
       (a) => a.assignment.length > GroupLimits.assignmentBytesMax,
     )
@@ -382,7 +428,8 @@ export class GroupCoordinator implements GroupsContext {
     generationId: number
   }): number {
     if (!this.validGroupId(req.groupId)) return ErrorCode.INVALID_GROUP_ID
-    if (!this.isLoaded) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS
+    const unavailable = this.coordinatorError(req.groupId)
+    if (unavailable !== ErrorCode.NONE) return unavailable
     const group = this.classicGroup(req.groupId, { create: false })
     if (typeof group === 'number') return group
     return heartbeatClassicGroup(this.classicContext, group, req)
@@ -395,7 +442,8 @@ export class GroupCoordinator implements GroupsContext {
   ): { errorCode: number; memberCodes: number[] } {
     const fail = (errorCode: number) => ({ errorCode, memberCodes: members.map(() => errorCode) })
     if (!this.validGroupId(groupId)) return fail(ErrorCode.INVALID_GROUP_ID)
-    if (!this.isLoaded) return fail(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS)
+    const unavailable = this.coordinatorError(groupId)
+    if (unavailable !== ErrorCode.NONE) return fail(unavailable)
     const group = this.classicGroup(groupId, { create: false })
     if (typeof group === 'number') return fail(group)
     if (group.is('Dead')) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE)
@@ -406,7 +454,8 @@ export class GroupCoordinator implements GroupsContext {
   }
 
   consumerGroupHeartbeat(req: ConsumerHeartbeatRequest): ConsumerHeartbeatResult {
-    if (!this.isLoaded) return errorHeartbeat(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS)
+    const unavailable = this.coordinatorError(req.groupId)
+    if (unavailable !== ErrorCode.NONE) return errorHeartbeat(unavailable)
     const invalid = validateHeartbeat(this.consumerContext, req)
     if (invalid) return invalid
     if (!this.validGroupId(req.groupId)) return errorHeartbeat(ErrorCode.INVALID_GROUP_ID)

@@ -19,6 +19,11 @@ export interface GroupsContext {
   readonly topics: TopicLookup
   /** False until `__consumer_offsets` has been replayed. */
   readonly loaded: boolean
+  /**
+   * Whether this coordinator serves `groupId` now: NONE, COORDINATOR_LOAD_IN_PROGRESS while its
+   * offsets partition is being replayed, or NOT_COORDINATOR where another broker leads it.
+   */
+  coordinatorError(groupId: string): number
   log(line: string): void
   /** A group id a client may use (Kafka's isValidGroupId). */
   validGroupId(groupId: string | null, options?: { allowEmpty?: boolean }): groupId is string

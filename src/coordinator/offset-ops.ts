@@ -52,7 +52,8 @@ export async function commitOffsets(
       partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })),
     }))
   if (!gc.validGroupId(req.groupId, { allowEmpty: true })) return all(ErrorCode.INVALID_GROUP_ID)
-  if (!gc.loaded) return all(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS)
+  const unavailable = gc.coordinatorError(req.groupId)
+  if (unavailable !== ErrorCode.NONE) return all(unavailable)
   const groupError = validateCommit(gc, req)
   if (groupError !== ErrorCode.NONE) return all(groupError)
   const nowMs = gc.clock.nowMs()
@@ -172,7 +173,8 @@ export function fetchOffsets(
 ): OffsetFetchGroupResult {
   const fail = (errorCode: number) => ({ groupId: req.groupId, errorCode, topics: [] })
   if (!gc.validGroupId(req.groupId, { allowEmpty: true })) return fail(ErrorCode.INVALID_GROUP_ID)
-  if (!gc.loaded) return fail(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS)
+  const unavailable = gc.coordinatorError(req.groupId)
+  if (unavailable !== ErrorCode.NONE) return fail(unavailable)
   const group = gc.groups.get(req.groupId)
   if (req.memberId !== null && group?.type === 'consumer') {
     const member = group.members.get(req.memberId)
@@ -224,7 +226,8 @@ export async function deleteOffsets(
 ): Promise<OffsetDeleteResult> {
   const fail = (errorCode: number) => ({ errorCode, topics: [] })
   if (!gc.validGroupId(groupId)) return fail(ErrorCode.INVALID_GROUP_ID)
-  if (!gc.loaded) return fail(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS)
+  const unavailable = gc.coordinatorError(groupId)
+  if (unavailable !== ErrorCode.NONE) return fail(unavailable)
   const group = gc.groups.get(groupId)
   if (!group || (group.type === 'classic' && group.is('Dead')))
     return fail(ErrorCode.GROUP_ID_NOT_FOUND)

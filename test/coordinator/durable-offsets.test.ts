@@ -12,6 +12,7 @@ import { loadBrokerConfig, resolveLogConfig } from '../../src/config.ts'
 import type { ClassicGroup } from '../../src/coordinator/classic/classic-group.ts'
 import { groupCoordinatorConfigFrom } from '../../src/coordinator/config.ts'
 import { GroupCoordinator } from '../../src/coordinator/group-coordinator.ts'
+import { ErrorCode } from '../../src/protocol/errors.ts'
 import { LogManager } from '../../src/storage/log-manager.ts'
 import { joinRequest } from './classic-helpers.ts'
 
@@ -119,6 +120,67 @@ test('offsets committed before a close are fetched after a reopen', async () => 
   expect(group.state).toBe('Stable')
   expect(group.generationId).toBe(joined.generationId)
   expect(group.members.get(joined.memberId)?.assignment).toEqual(Uint8Array.from([1, 2, 3]))
+  await groups.close()
+  await logs.close()
+})
+
+// Cluster mode: a broker serves a group only while it leads the group's offsets partition, and
+// from the moment it leads it until the partition's replay is done it answers
+// COORDINATOR_LOAD_IN_PROGRESS. Before, a broker that had just become leader answered OffsetFetch
+// from what it held before the replay (no offsets: the consumer would reset its position), seen
+// as -1 instead of 42 in the cluster test that kills a group's coordinator.
+test('a coordinator that follows leadership serves a group only once its partition is replayed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-groups-'))
+  dirs.push(dir)
+  const config = loadBrokerConfig({
+    overrides: { 'log.dirs': dir, 'offsets.topic.num.partitions': '4' },
+  })
+  const logs = await LogManager.open({
+    logDirs: [dir],
+    defaults: resolveLogConfig({}, config),
+    retentionCheckIntervalMs: 3_600_000,
+  })
+  const topics = await LocalTopicRegistry.open({ dir, logs, config })
+  const coordinatorConfig = groupCoordinatorConfigFrom(config)
+  const offsetLog = await OffsetsTopicLog.open({ topics, logs, partitions: 4 })
+  const groups = new GroupCoordinator({ config: coordinatorConfig, offsetLog, topics })
+  await groups.load()
+  await topics.create({ name: 'orders', partitions: 1, configs: {} })
+  const committed = await groups.commitOffsets({
+    version: 8,
+    groupId: 'g',
+    generationIdOrMemberEpoch: -1,
+    memberId: '',
+    groupInstanceId: null,
+    retentionTimeMs: -1,
+    topics: [
+      {
+        name: 'orders',
+        partitions: [
+          {
+            partitionIndex: 0,
+            committedOffset: 42,
+            committedLeaderEpoch: 0,
+            committedMetadata: null,
+          },
+        ],
+      },
+    ],
+  })
+  expect(committed[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE)
+  const fetch = () =>
+    groups.fetchOffsets({ groupId: 'g', memberId: null, memberEpoch: -1, topics: null })
+  const partition = groups.partitionFor('g')
+
+  groups.followLeadership()
+  expect(fetch().errorCode).toBe(ErrorCode.NOT_COORDINATOR)
+  groups.leads(partition, true)
+  expect(fetch().errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS)
+  await groups.loadPartition(partition)
+  expect(fetch().errorCode).toBe(ErrorCode.NONE)
+  expect(fetch().topics[0]!.partitions[0]!.committedOffset).toBe(42)
+  groups.leads(partition, false)
+  expect(fetch().errorCode).toBe(ErrorCode.NOT_COORDINATOR)
   await groups.close()
   await logs.close()
 })
