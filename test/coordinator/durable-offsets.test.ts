@@ -19,9 +19,14 @@ import { joinRequest } from './classic-helpers.ts'
 const dirs: string[] = []
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
 
-test('offsets committed before a close are fetched after a reopen', async () => {
+function newDataDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-groups-'))
   dirs.push(dir)
+  return dir
+}
+
+/** The log, the topics and a loaded coordinator over the data dir `dir`, as a broker opens them. */
+async function open(dir: string) {
   const config = loadBrokerConfig({
     overrides: {
       'log.dirs': dir,
@@ -29,24 +34,26 @@ test('offsets committed before a close are fetched after a reopen', async () => 
       'group.initial.rebalance.delay.ms': '0',
     },
   })
-  const open = async () => {
-    const logs = await LogManager.open({
-      logDirs: [dir],
-      defaults: resolveLogConfig({}, config),
-      retentionCheckIntervalMs: 3_600_000,
-    })
-    const topics = await LocalTopicRegistry.open({ dir, logs, config })
-    const coordinatorConfig = groupCoordinatorConfigFrom(config)
-    const offsetLog = await OffsetsTopicLog.open({
-      topics,
-      logs,
-      partitions: coordinatorConfig.offsetsTopicNumPartitions,
-    })
-    const groups = new GroupCoordinator({ config: coordinatorConfig, offsetLog, topics })
-    await groups.load()
-    return { logs, topics, groups }
-  }
-  let { logs, topics, groups } = await open()
+  const logs = await LogManager.open({
+    logDirs: [dir],
+    defaults: resolveLogConfig({}, config),
+    retentionCheckIntervalMs: 3_600_000,
+  })
+  const topics = await LocalTopicRegistry.open({ dir, logs, config })
+  const coordinatorConfig = groupCoordinatorConfigFrom(config)
+  const offsetLog = await OffsetsTopicLog.open({
+    topics,
+    logs,
+    partitions: coordinatorConfig.offsetsTopicNumPartitions,
+  })
+  const groups = new GroupCoordinator({ config: coordinatorConfig, offsetLog, topics })
+  await groups.load()
+  return { logs, topics, groups }
+}
+
+test('offsets committed before a close are fetched after a reopen', async () => {
+  const dir = newDataDir()
+  let { logs, topics, groups } = await open(dir)
   await topics.create({ name: 'orders', partitions: 2, configs: {} })
   const joined = await groups.joinGroup(joinRequest({ sessionTimeoutMs: 30_000 }))
   await groups.syncGroup({
@@ -88,7 +95,7 @@ test('offsets committed before a close are fetched after a reopen', async () => 
   expect(committed[0]!.partitions.map((p) => p.errorCode)).toEqual([0, 0])
   await groups.close()
   await logs.close()
-  ;({ logs, topics, groups } = await open())
+  ;({ logs, topics, groups } = await open(dir))
   const fetched = groups.fetchOffsets({
     groupId: 'g',
     memberId: null,
@@ -130,21 +137,7 @@ test('offsets committed before a close are fetched after a reopen', async () => 
 // from what it held before the replay (no offsets: the consumer would reset its position), seen
 // as -1 instead of 42 in the cluster test that kills a group's coordinator.
 test('a coordinator that follows leadership serves a group only once its partition is replayed', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-groups-'))
-  dirs.push(dir)
-  const config = loadBrokerConfig({
-    overrides: { 'log.dirs': dir, 'offsets.topic.num.partitions': '4' },
-  })
-  const logs = await LogManager.open({
-    logDirs: [dir],
-    defaults: resolveLogConfig({}, config),
-    retentionCheckIntervalMs: 3_600_000,
-  })
-  const topics = await LocalTopicRegistry.open({ dir, logs, config })
-  const coordinatorConfig = groupCoordinatorConfigFrom(config)
-  const offsetLog = await OffsetsTopicLog.open({ topics, logs, partitions: 4 })
-  const groups = new GroupCoordinator({ config: coordinatorConfig, offsetLog, topics })
-  await groups.load()
+  const { logs, topics, groups } = await open(newDataDir())
   await topics.create({ name: 'orders', partitions: 1, configs: {} })
   const committed = await groups.commitOffsets({
     version: 8,
