@@ -166,6 +166,23 @@ describe('KIP-848 consumer groups', () => {
     expect(grown.memberEpoch).toBe(3)
   })
 
+  test('a regex matches whole topic names, internal topics included, as Kafka resolves it', async () => {
+    // Kafka's GroupMetadataManager.refreshRegularExpressions matches every topic of the metadata
+    // image, internal ones too; only the client-side regex of the classic consumer skips them.
+    const { gc, topics } = await setup()
+    const offsets = topics.add('__consumer_offsets', 2)
+    const orders = topics.add('orders', 1)
+    topics.add('orders-v2', 1)
+    const joined = join(gc, 'a', {
+      subscribedTopicNames: null,
+      subscribedTopicRegex: 'orders|__consumer_offsets',
+    })
+    const assigned = joined.assignment!.topicPartitions
+    expect(new Set(assigned.map((tp) => tp.topicId))).toEqual(
+      new Set([orders.topicId, offsets.topicId]),
+    )
+  })
+
   test('bad requests get INVALID_REQUEST, UNSUPPORTED_ASSIGNOR or GROUP_ID_NOT_FOUND', async () => {
     const { gc } = await setup()
     expect(

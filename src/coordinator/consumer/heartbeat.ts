@@ -325,9 +325,14 @@ function armRevocationTimer(
   })
 }
 
+/**
+ * The topics a member's regex names: a whole-name match over every topic, internal ones included,
+ * as Kafka's GroupMetadataManager.refreshRegularExpressions does (only the classic consumer's
+ * client-side regex skips internal topics, with exclude.internal.topics).
+ */
 function resolveRegex(ctx: ConsumerContext, regex: string): string[] {
   const pattern = new RegExp(`^(?:${regex})$`)
-  return [...ctx.topics.names()].filter((n) => !n.startsWith('__') && pattern.test(n))
+  return [...ctx.topics.names()].filter((n) => pattern.test(n))
 }
 
 function subscriptionMetadataChanged(ctx: ConsumerContext, group: ConsumerGroup): boolean {
