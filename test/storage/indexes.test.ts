@@ -1,6 +1,7 @@
 // Proves the mmap'd offset and time indexes: lookups find floor entries, truncation and trimming
 // keep exactly the right entries, a trimmed file reopens with its entries, an untrimmed file
-// (what a crash leaves) reopens with the entries before its zeroed tail, and damage is reported.
+// (what a crash leaves) reopens with the entries before its zeroed tail, damage is reported, and
+// an index opened for writes and closed without any leaves its file untouched.
 
 import { afterEach, describe, expect, test } from 'bun:test'
 import { statSync, truncateSync, writeFileSync } from 'node:fs'
@@ -18,9 +19,10 @@ describe('OffsetIndex', () => {
   test('floor lookups, truncation, trim and reopen', () => {
     const path = join(makeTempDir(), '00000000000000000100.index')
     const index = new OffsetIndex(path, 100, writable)
-    expect(statSync(path).size).toBe(800)
     expect(index.maxEntries).toBe(100)
+    expect(statSync(path).size).toBe(0) // preallocated at the first write, not at open
     for (let i = 1; i <= 50; i++) index.append(100 + i * 10, i * 1000)
+    expect(statSync(path).size).toBe(800)
     expect(index.lookupPosition(99)).toBe(0)
     expect(index.lookupPosition(109)).toBe(0)
     expect(index.lookupPosition(110)).toBe(1000)
@@ -40,6 +42,19 @@ describe('OffsetIndex', () => {
     expect(reopened.check(20000)).toBeNull()
     expect(reopened.check(19000)).toMatch(/past the log/)
     reopened.close()
+  })
+
+  test('an active index that takes no entry is never resized', () => {
+    const path = join(makeTempDir(), '00000000000000000000.index')
+    const index = new OffsetIndex(path, 0, writable)
+    index.append(5, 500)
+    index.close()
+    expect(statSync(path).size).toBe(8)
+    const mtimeMs = statSync(path).mtimeMs
+    const reopened = new OffsetIndex(path, 0, writable)
+    expect(reopened.isFull).toBe(false)
+    reopened.close()
+    expect(statSync(path)).toMatchObject({ size: 8, mtimeMs })
   })
 
   test('an untrimmed file reopens with only its written entries', () => {
