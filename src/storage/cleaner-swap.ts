@@ -16,7 +16,7 @@
 // never a mix: the cleaner keeps the last batch of every group (if only as an empty batch), so
 // the swap's next offset is the replaced segments' next offset.
 
-import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs'
+import { existsSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import * as native from '../native.ts'
 import { LOG_OVERHEAD_BYTES, batchLastOffset, batchLength } from '../protocol/record-batch.ts'
@@ -61,9 +61,15 @@ export function abandonCleaned(dir: string, baseOffset: number): void {
   }
 }
 
-/** Start-up: finishes every committed swap in `dir`. Returns how many it finished. */
-export function completeSwaps(dir: string, logger: (line: string) => void): number {
-  const names = readdirSync(dir)
+/**
+ * Start-up: finishes every committed swap in `dir`, whose entries are `names` (the caller lists
+ * the directory once for this and for its segments). Returns how many it finished.
+ */
+export function completeSwaps(
+  dir: string,
+  names: string[],
+  logger: (line: string) => void,
+): number {
   let finished = 0
   for (const name of names) {
     const match = LOG_SWAP.exec(name)

@@ -135,6 +135,8 @@ export class PartitionLog {
   recoveryPoint: number
   /** Segments recovered batch by batch when the log was opened. */
   readonly recoveredSegments: number
+  /** Opened after a clean stop with nothing to recover: its end is where the last run left it. */
+  readonly openedIntact: boolean
   private segments: LogSegment[]
   private startOffset: number
   private readonly groupCommit = new GroupCommit(() => this.syncToEnd())
@@ -168,6 +170,7 @@ export class PartitionLog {
       nowMs: this.clock.nowMs(),
     })
     this.recoveredSegments = loaded.recoveredSegments
+    this.openedIntact = opts.hadCleanShutdown && loaded.recoveredSegments === 0
     this.segments = loaded.segments
     if (this.segments.length === 0) this.segments.push(this.newSegment(opts.logStartOffset))
     this.startOffset = Math.max(opts.logStartOffset, this.segments[0]!.baseOffset)
