@@ -22,9 +22,9 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { open, readdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { crc32c } from '../native.ts'
+import { SNAPSHOT_SUFFIX, segmentFileName } from '../storage/segment.ts'
 import type { ProducerEntry } from './partition-producers.ts'
 
-export const snapshotSuffix = '.snapshot'
 /** Kafka keeps a few; older ones only matter when the newest ones are torn. */
 export const snapshotsRetained = 3
 const snapshotName = /^(\d{20})\.snapshot$/
@@ -36,7 +36,7 @@ export interface ProducerSnapshot {
 }
 
 export function snapshotFileName(offset: number): string {
-  return `${String(offset).padStart(20, '0')}${snapshotSuffix}`
+  return segmentFileName(offset, SNAPSHOT_SUFFIX)
 }
 
 /** The bytes of a snapshot file. */

@@ -85,14 +85,7 @@ export class ProducerStateManager {
   static async open(options: ProducerStateOptions): Promise<ProducerStateManager> {
     const manager = new ProducerStateManager(options, ProducerIds.load(options.dir))
     rmSync(join(options.dir, legacyStateFileName), { force: true })
-    // Recovery may have cut a log below a snapshot written before the crash (the snapshot reached
-    // the disk, the segment's tail did not): such a snapshot describes batches that are gone and
-    // must go before the log grows past it again. While the broker runs no snapshot is above
-    // its log's end (a truncation removes those above it) and a clean stop flushes the whole log,
-    // so a log opened intact after a clean stop needs no listing here.
-    for (const log of options.logs.all()) {
-      if (!log.openedIntact) removeSnapshotsAbove(log.dir, log.logEndOffset)
-    }
+    // Snapshots above a recovered log's end were removed when the log was loaded (PartitionLog).
     options.logs.setLogEvents({
       onRoll: (log) => manager.snapshotAtRoll(log),
       onTruncate: (log) => manager.afterTruncate(log),

@@ -14,6 +14,8 @@
 // Durability follows flush.messages/flush.ms: when they ask for it the append resolves only after
 // fdatasync, through a GroupCommit that lets concurrent appends share one sync.
 
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
 import * as native from '../native.ts'
 import {
   type BatchErrorKind,
@@ -48,7 +50,7 @@ import { notifyAppend } from './append-waiters.ts'
 import { systemClock, TIMER_DELAY_MS_MAX, type Clock, type TimerHandle } from './clock.ts'
 import type { LogConfig } from './log-config.ts'
 import { loadSegments } from './recovery.ts'
-import { LogSegment } from './segment.ts'
+import { LogSegment, SNAPSHOT_SUFFIX, segmentFileName } from './segment.ts'
 import type { LogDirHealth } from './log-dir-health.ts'
 import { StorageError, storageErrorFrom } from './storage-error.ts'
 import { headerAt, invalidateScratch, scratch } from './header-scan.ts'
@@ -189,6 +191,18 @@ export class PartitionLog {
         if (segment.nextOffset > this.recoveryPoint) segment.flush()
       }
       this.recoveryPoint = this.logEndOffset
+    }
+    // Recovery may have cut the log below a producer-state snapshot written before the crash (the
+    // snapshot reached the disk, the segment's tail did not): such a snapshot describes batches
+    // that are gone and must go before the log grows past it again. A log opened intact cannot
+    // have one: no snapshot is above its log's end while the broker runs (a truncation removes
+    // those above it) and a clean stop flushes the whole log.
+    if (!this.openedIntact) {
+      for (const offset of loaded.snapshotOffsets) {
+        if (offset > this.logEndOffset) {
+          rmSync(join(this.dir, segmentFileName(offset, SNAPSHOT_SUFFIX)), { force: true })
+        }
+      }
     }
     this.syncStartedOffset = this.recoveryPoint
     this.highWatermark = this.logEndOffset

@@ -8,7 +8,7 @@
 // missing or damaged indexes are rebuilt (wrong size multiple, entries not increasing, last entry
 // past the log), plus any segment whose tail is not whole.
 
-import { existsSync, readdirSync, rmSync } from 'node:fs'
+import { readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { completeSwaps } from './cleaner-swap.ts'
 import {
@@ -32,6 +32,8 @@ export interface LoadOptions {
 
 export interface LoadResult {
   segments: LogSegment[]
+  /** Offsets of the producer-state snapshots in the directory, ascending. */
+  snapshotOffsets: number[]
   /** Segments re-validated batch by batch. */
   recoveredSegments: number
   truncatedBytes: number
@@ -40,6 +42,7 @@ export interface LoadResult {
 
 const SEGMENT_NAME = /^(\d{20})\.(log|index|timeindex)$/
 const LEFTOVER = /\.(deleted|tmp|cleaned|swap)$/
+const SNAPSHOT_NAME = /^\d{20}\.snapshot$/
 
 /** Opens every segment of `opts.dir` in offset order, recovering where needed. */
 export function loadSegments(opts: LoadOptions): LoadResult {
@@ -48,9 +51,11 @@ export function loadSegments(opts: LoadOptions): LoadResult {
   let names = readdirSync(opts.dir)
   // A cleaning that committed its swap wins (cleaner-swap.ts).
   if (completeSwaps(opts.dir, names, opts.logger) > 0) names = readdirSync(opts.dir)
-  const baseOffsets = listSegments(opts.dir, names)
+  const { baseOffsets, snapshotOffsets } = listSegments(opts.dir, names)
+  const present = new Set(names)
   const result: LoadResult = {
     segments: [],
+    snapshotOffsets,
     recoveredSegments: 0,
     truncatedBytes: 0,
     rebuiltIndexes: 0,
@@ -64,8 +69,8 @@ export function loadSegments(opts: LoadOptions): LoadResult {
     const baseOffset = baseOffsets[i]!
     const last = i === baseOffsets.length - 1
     const indexMissing =
-      !existsSync(join(opts.dir, segmentFileName(baseOffset, INDEX_SUFFIX))) ||
-      !existsSync(join(opts.dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX)))
+      !present.has(segmentFileName(baseOffset, INDEX_SUFFIX)) ||
+      !present.has(segmentFileName(baseOffset, TIME_INDEX_SUFFIX))
     const segment = LogSegment.open({
       dir: opts.dir,
       baseOffset,
@@ -101,19 +106,31 @@ export function loadSegments(opts: LoadOptions): LoadResult {
   return result
 }
 
-/** Base offsets of the .log files, sorted; removes leftovers and indexes without a log. */
-function listSegments(dir: string, names: string[]): number[] {
+/**
+ * Base offsets of the .log files and offsets of the snapshots, sorted; removes leftovers and
+ * indexes without a log.
+ */
+function listSegments(
+  dir: string,
+  names: string[],
+): { baseOffsets: number[]; snapshotOffsets: number[] } {
   const logs = new Set<string>()
+  const snapshotOffsets: number[] = []
   for (const name of names) {
     if (LEFTOVER.test(name)) rmSync(join(dir, name), { force: true })
     else if (name.endsWith(LOG_SUFFIX) && SEGMENT_NAME.test(name)) logs.add(name.slice(0, 20))
+    else if (SNAPSHOT_NAME.test(name)) snapshotOffsets.push(Number(name.slice(0, 20)))
   }
   for (const name of names) {
     const match = SEGMENT_NAME.exec(name)
     if (match && match[2] !== 'log' && !logs.has(match[1]!))
       rmSync(join(dir, name), { force: true })
   }
-  return [...logs].map(Number).sort((a, b) => a - b)
+  const ascending = (a: number, b: number) => a - b
+  return {
+    baseOffsets: [...logs].map(Number).sort(ascending),
+    snapshotOffsets: snapshotOffsets.sort(ascending),
+  }
 }
 
 function dropLaterSegments(opts: LoadOptions, baseOffsets: number[]): void {

@@ -40,6 +40,8 @@ export const LOG_SUFFIX = '.log'
 export const INDEX_SUFFIX = '.index'
 export const TIME_INDEX_SUFFIX = '.timeindex'
 export const DELETED_SUFFIX = '.deleted'
+/** Producer-state snapshots (coordinator/producer-snapshot.ts) live beside the segments. */
+export const SNAPSHOT_SUFFIX = '.snapshot'
 
 export function segmentFileName(baseOffset: number, suffix: string): string {
   return String(baseOffset).padStart(20, '0') + suffix

@@ -4,7 +4,14 @@
 // deletes and orphan indexes are removed.
 
 import { afterEach, expect, test } from 'bun:test'
-import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  existsSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { batchBaseOffset } from '../../src/protocol/record-batch.ts'
 import { PartitionLog } from '../../src/storage/partition-log.ts'
@@ -96,10 +103,13 @@ test('a damaged index is rebuilt after a clean stop; leftovers are removed', asy
 test('an empty, still preallocated index left by a crash is not taken for a damaged one', async () => {
   // A crash leaves the active segment's indexes at segment.index.bytes of zeros. Counting the
   // zero slot 0 as an entry made every such index "damaged" and rebuilt at each unclean start.
+  // The indexes grow at the first append (which, being the first batch, adds no entry).
   const dir = makeTempDir()
   const first = open(dir, { clean: true, recoveryPoint: 0 })
+  await first.append(makeBatch({ count: 1, seed: 0 }))
   const files = readdirSync(dir).sort()
   expect(files).toEqual([name(0, '.index'), name(0, '.log'), name(0, '.timeindex')])
+  expect(statSync(join(dir, name(0, '.index'))).size).toBe(config.segmentIndexBytes)
   // Copy the files while they are open and untrimmed, as a SIGKILL would leave them.
   const crashed = makeTempDir()
   for (const file of files) copyFileSync(join(dir, file), join(crashed, file))
@@ -107,7 +117,24 @@ test('an empty, still preallocated index left by a crash is not taken for a dama
   const lines: string[] = []
   const again = open(crashed, { clean: false, recoveryPoint: 0 }, lines)
   expect(lines.filter((line) => line.includes('does not'))).toEqual([])
-  await again.append(makeBatch({ count: 1, seed: 1 }))
   expect(again.logEndOffset).toBe(1)
+  await again.append(makeBatch({ count: 1, seed: 1 }))
+  expect(again.logEndOffset).toBe(2)
   await again.close()
+})
+
+test('after an unclean stop, producer snapshots above the recovered end are removed', async () => {
+  // The snapshot reached the disk and the log's tail did not: it describes batches that are gone.
+  const dir = makeTempDir()
+  const bases = await filled(dir)
+  const snapshot = (offset: number) => join(dir, name(offset, '.snapshot'))
+  for (const offset of [bases[1]!, 70]) writeFileSync(snapshot(offset), 'state')
+  const intact = open(dir, { clean: true, recoveryPoint: 60 })
+  await intact.close()
+  expect(existsSync(snapshot(70))).toBe(true) // a clean stop: nothing is listed for it
+  const recovered = open(dir, { clean: false, recoveryPoint: 0 })
+  expect(recovered.logEndOffset).toBe(60)
+  expect(existsSync(snapshot(bases[1]!))).toBe(true)
+  expect(existsSync(snapshot(70))).toBe(false)
+  await recovered.close()
 })
