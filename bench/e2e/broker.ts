@@ -15,6 +15,8 @@ export interface BrokerProcess {
   startupMs: number
   logPath: string
   stop(): Promise<void>
+  /** SIGKILL, as a crash would; resolves once the process is gone. */
+  kill(): Promise<void>
 }
 
 export interface SluiceOptions {
@@ -24,6 +26,8 @@ export interface SluiceOptions {
   logPath: string
   /** Flags for Bun itself, such as --cpu-prof. */
   bunFlags?: string[]
+  /** The port to listen on (a restart keeps its port); a free one when absent. */
+  port?: number
 }
 
 /** The broker override that turns sendfile off, read from the broker's own config definitions. */
@@ -47,7 +51,7 @@ export function sluiceCliPath(repo: string): string {
 }
 
 export async function startSluice(options: SluiceOptions): Promise<BrokerProcess> {
-  const port = await freePort()
+  const port = options.port ?? (await freePort())
   const overrides = {
     listeners: `PLAINTEXT://127.0.0.1:${port}`,
     'log.dirs': options.logDir,
@@ -81,6 +85,7 @@ export async function startSluice(options: SluiceOptions): Promise<BrokerProcess
     startupMs,
     logPath: options.logPath,
     stop,
+    kill: () => killChild(child),
   }
 }
 
@@ -109,7 +114,22 @@ export async function startMock(options: {
   const port = Number(bootstrap.split(',')[0]!.split(':')[1])
   await waitForApiVersions({ port, child, timeoutMs: 10_000, logPath: options.logPath })
   const startupMs = performance.now() - spawnedAt
-  return { name: 'mock', pid: child.pid, bootstrap, startupMs, logPath: options.logPath, stop }
+  return {
+    name: 'mock',
+    pid: child.pid,
+    bootstrap,
+    startupMs,
+    logPath: options.logPath,
+    stop,
+    kill: () => killChild(child),
+  }
+}
+
+/** SIGKILL and wait for the exit. */
+export async function killChild(child: Bun.Subprocess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  child.kill('SIGKILL')
+  await child.exited
 }
 
 /** SIGTERM, then SIGKILL if the child has not exited after `graceMs`. */

@@ -18,7 +18,7 @@
 // default differs it is measured too. On a machine with BBR as the default the two differ 3×
 // (1.7-1.9 GB/s with bbr, 5.3-5.8 GB/s with cubic on the 2-core VM of bench/RESULTS.md).
 import { readFileSync, rmSync } from 'node:fs'
-import { cpus, release } from 'node:os'
+import { cpus, loadavg, release } from 'node:os'
 import { join } from 'node:path'
 import { runLoadgen, type WakeupResult } from './loadgen.ts'
 import { freePort, runCommand } from './proc.ts'
@@ -28,6 +28,9 @@ export interface MachineInfo {
   cpuModel: string
   kernel: string
   date: string
+  /** 1, 5 and 15 minute load averages when the run began and when it ended (absent before). */
+  loadAverageStart?: number[]
+  loadAverageEnd?: number[]
 }
 
 export interface Limits {
@@ -58,6 +61,7 @@ export function machineInfo(): MachineInfo {
     cpuModel: model.trim(),
     kernel: release(),
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    loadAverageStart: loadavg(),
   }
 }
 

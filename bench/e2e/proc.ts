@@ -3,6 +3,7 @@
 // from outside, the way an operator would, so it reads /proc rather than asking the broker.
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { loadavg } from 'node:os'
 
 export interface CommandResult {
   exitCode: number
@@ -125,9 +126,12 @@ export function sampleRssPeak(pid: number, intervalMs = 200): { stop: () => numb
 
 const started = performance.now()
 
-/** Progress on stderr, prefixed with the time since the run began. */
+/**
+ * Progress on stderr, prefixed with the time since the run began and the 1-minute load average:
+ * on a shared machine every figure is read beside the load it was taken under.
+ */
 export function progress(message: string): void {
   const seconds = Math.floor((performance.now() - started) / 1000)
   const stamp = `${String(Math.floor(seconds / 60)).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}`
-  process.stderr.write(`[${stamp}] ${message}\n`)
+  process.stderr.write(`[${stamp} load ${loadavg()[0]!.toFixed(1)}] ${message}\n`)
 }

@@ -2,6 +2,7 @@
 // into bench/RESULTS.md between <!-- e2e:begin --> and <!-- e2e:end -->. The rest of
 // RESULTS.md belongs to other benchmarks and is left byte for byte as it was.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import type { ClusterFigures, ClusterResults } from './cluster.ts'
 import type { Limits, MachineInfo } from './limits.ts'
 import { describeProduce, type ConsumeRow, type LatencyRow, type ProduceRow } from './scenarios.ts'
 
@@ -25,6 +26,8 @@ export interface RunResults {
   rssPeakConsumeBytes?: number
   /** The same rows against Apache Kafka in the same run (bench/e2e/kafka.ts). */
   kafka?: KafkaFigures
+  /** Three Sluice brokers beside three Kafka nodes (bench/e2e/cluster.ts). */
+  cluster?: ClusterResults
   notes: string[]
 }
 
@@ -70,6 +73,13 @@ function loopbackNote(limits: Limits): string {
   return `, ${limits.loopbackCongestion} as the broker's loopback connections use${system}`
 }
 
+/** The load averages the run began and ended with: other work on the machine skews every row. */
+function loadNote(machine: MachineInfo): string {
+  const format = (l: number[] | undefined) => l?.map((v) => v.toFixed(1)).join(' / ')
+  if (!machine.loadAverageStart) return ''
+  return ` Load average (1 / 5 / 15 min) ${format(machine.loadAverageStart)} at the start${machine.loadAverageEnd ? `, ${format(machine.loadAverageEnd)} at the end` : ''}.`
+}
+
 /** The idle machine's wake-up latency, the floor under every latency figure. */
 function wakeupNote(limits: Limits): string {
   const w = limits.wakeup
@@ -84,7 +94,7 @@ export function renderMarkdown(results: RunResults, options: { plotsPrefix: stri
   const { machine, limits } = results
   const lines = [
     `Run ${machine.date}${results.quick ? ' (quick: shorter runs, fewer configurations)' : ''}, broker under test: ${results.targetName}${results.targetNote ? ` (${results.targetNote})` : ''}.`,
-    `Machine: ${machine.cpuCount} CPUs, ${machine.cpuModel}, Linux ${machine.kernel}.`,
+    `Machine: ${machine.cpuCount} CPUs, ${machine.cpuModel}, Linux ${machine.kernel}.${loadNote(machine)}`,
     `Limits measured in this run: loopback TCP ${fixed(limits.loopbackMbPerSec)} MB/s (iperf3 on 127.0.0.1${loopbackNote(limits)}), ` +
       `new data into the page cache ${fixed(limits.pageCacheWriteMbPerSec)} MB/s${limits.pageCacheWriteAfterProduceMbPerSec === undefined ? '' : ` at the start and ${fixed(limits.pageCacheWriteAfterProduceMbPerSec)} MB/s after the produce matrix`} (dd bs=1M to a new file, no sync), ` +
       `sequential write ${fixed(limits.diskWriteMbPerSec)} MB/s (dd bs=1M conv=fdatasync)${wakeupNote(limits)}. ` +
@@ -97,6 +107,7 @@ export function renderMarkdown(results: RunResults, options: { plotsPrefix: stri
     ...latencyTable(results),
     ...startupTable(results),
     ...kafkaTable(results),
+    ...clusterTable(results),
     ...(results.produce
       ? [`![Produce throughput by configuration](${options.plotsPrefix}produce.svg)`]
       : []),
@@ -345,6 +356,12 @@ function kafkaTable(results: RunResults): string[] {
         theirs && theirs[key] / 1000,
         3,
       )
+    row(
+      `latency ${ours.rate}/s, broker CPU µs per record`,
+      ours.brokerCpuUsPerRecord,
+      k.latency?.find((r) => r.rate === ours.rate)?.brokerCpuUsPerRecord,
+      0,
+    )
   }
   const mbOf = (bytes: number | undefined) => (bytes ? bytes / 1e6 : undefined)
   const startup = (s: StartupFigures | undefined) =>
@@ -354,6 +371,83 @@ function kafkaTable(results: RunResults): string[] {
   row('RSS peak during produce, MB', mbOf(results.rssPeakProduceBytes), mbOf(k.rssPeakProduceBytes))
   row('RSS peak during consume, MB', mbOf(results.rssPeakConsumeBytes), mbOf(k.rssPeakConsumeBytes))
   return [...lines, '']
+}
+
+/**
+ * Three Sluice brokers with etcd beside three Kafka nodes, replication factor 3: throughput and
+ * CPU of the produce rows, start-up, memory, and leader failover (median and max over the runs).
+ */
+function clusterTable(results: RunResults): string[] {
+  const c = results.cluster
+  if (!c) return []
+  const k = c.kafka
+  const failed = [c.sluice, ...(k ? [k] : [])].flatMap((f, i) =>
+    f.error ? [`${i === 0 ? 'Sluice' : 'Kafka'}'s cluster did not run: ${f.error}`] : [],
+  )
+  const lines = [
+    `### A 3-broker cluster, replication factor 3${k ? ', beside a 3-node Apache Kafka' : ''}`,
+    '',
+    'Sluice: three brokers of this checkout and one etcd; Kafka: three combined (broker and controller) ' +
+      `nodes in KRaft mode with a static quorum, kafka-server-start.sh's JVM settings each. Both with broker.session.timeout.ms=${c.sessionTimeoutMs}, ` +
+      'on loopback, up at the same time; each row runs on Sluice, then on Kafka. Produce: 1 KiB records from bench/e2e/loadgen with ' +
+      'all three brokers as bootstrap; CPU and RSS are the three brokers together. Failover: SIGKILL of the leader of a ' +
+      "one-partition topic, then writes with acks=all (our own client, retrying at once) until its successor acknowledges one; each run's killed " +
+      'leader is restarted and back in the ISR before the next.',
+    '',
+    ...failed,
+    ...(failed.length ? [''] : []),
+    '| Row | Sluice | Kafka | Sluice / Kafka |',
+    '|---|--:|--:|--:|',
+  ]
+  const row = (name: string, ours: number | undefined, theirs: number | undefined, digits = 1) =>
+    lines.push(
+      `| ${name} | ${fixed(ours, digits)} | ${fixed(theirs, digits)} | ${ours === undefined || !theirs ? '-' : (ours / theirs).toFixed(2)} |`,
+    )
+  for (const ours of c.sluice.produce) {
+    const theirs = k?.produce.find((r) => r.acks === ours.acks && r.partitions === ours.partitions)
+    const name = `produce 1 KiB RF3 acks=${ours.acks} p=${ours.partitions}`
+    row(`${name}, MB/s`, ours.result?.mbPerSec, theirs?.result?.mbPerSec)
+    row(`${name}, CPU s/GB (3 brokers)`, ours.cpuSecondsPerGb, theirs?.cpuSecondsPerGb, 2)
+  }
+  const failover = (f: ClusterFigures | undefined) =>
+    (f?.failover ?? []).flatMap((r) => (r.ms === undefined ? [] : [r.ms]))
+  const [oursMs, theirsMs] = [failover(c.sluice), failover(k)]
+  const max = (values: number[]) => (values.length ? Math.max(...values) : undefined)
+  row(
+    `leader SIGKILL to first acks=all write acknowledged, median ms (${oursMs.length} / ${theirsMs.length} runs)`,
+    oursMs.length ? median(oursMs) : undefined,
+    theirsMs.length ? median(theirsMs) : undefined,
+    0,
+  )
+  row('leader SIGKILL to first acks=all write acknowledged, max ms', max(oursMs), max(theirsMs), 0)
+  row('start-up, all 3 answering ApiVersions, ms', c.sluice.startupMs, k?.startupMs, 0)
+  const mbOf = (bytes: number | undefined) => (bytes ? bytes / 1e6 : undefined)
+  row('RSS idle, 3 brokers, MB', mbOf(c.sluice.rssIdleBytes), mbOf(k?.rssIdleBytes))
+  row(
+    'RSS peak during produce, 3 brokers, MB',
+    mbOf(c.sluice.rssPeakProduceBytes),
+    mbOf(k?.rssPeakProduceBytes),
+  )
+  const runs = (name: string, f: ClusterFigures | undefined) =>
+    f?.failover.length
+      ? [
+          `- ${name} failover runs: ${f.failover
+            .map((r) =>
+              r.ms === undefined
+                ? `failed (${r.error})`
+                : `${r.ms.toFixed(0)} ms (node ${r.killedNodeId}${r.killedController ? ', the controller' : ''} → ${r.newLeaderId})`,
+            )
+            .join('; ')}`,
+        ]
+      : []
+  const errors = [c.sluice, k].flatMap((f, i) =>
+    (f?.produce ?? []).flatMap((r) =>
+      r.error
+        ? [`- ${i === 0 ? 'Sluice' : 'Kafka'} produce acks=${r.acks} p=${r.partitions}: ${r.error}`]
+        : [],
+    ),
+  )
+  return [...lines, '', ...runs('Sluice', c.sluice), ...runs('Kafka', k), ...errors, '']
 }
 
 /** Replaces the text between the e2e markers, creating the file or the section if absent. */

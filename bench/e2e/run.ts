@@ -1,9 +1,11 @@
 // `npm run bench`: the end-to-end benchmark of issue 5. Starts the broker as a real process,
-// drives it with bench/e2e/loadgen (C on librdkafka), measures the machine's own limits in the
-// same run, and writes bench/e2e/last-run.md, bench/e2e/last-run.json, SVG plots in
-// bench/e2e/plots/, and the "End-to-end" section of bench/RESULTS.md. Progress goes to stderr.
+// drives it with bench/e2e/loadgen (C on librdkafka) beside Apache Kafka (bench/e2e/kafka.ts)
+// and, last, as a 3-broker cluster beside a 3-node Kafka (bench/e2e/cluster.ts), measures the
+// machine's own limits in the same run, and writes bench/e2e/out/last-run.md, last-run.json and
+// SVG plots; --splice publishes them to bench/e2e/ and the "End-to-end" section of
+// bench/RESULTS.md. Progress goes to stderr.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { spawnSync } from 'bun'
@@ -17,6 +19,8 @@ import {
 import { machineInfo, measureLimits, measureWrite, pageCacheProbeMb } from './limits.ts'
 import { brokerConfigDefinitions } from '../../src/config/broker-definitions.ts'
 import { kafkaMissing, kafkaVersion, startKafka } from './kafka.ts'
+import { runClusterScenario } from './cluster.ts'
+import { hasEtcd } from '../../test/helpers/etcd.ts'
 import { buildLoadgen, loadgenDir, loadgenPath } from './loadgen.ts'
 import { writePlots } from './plots.ts'
 import { progress, rssBytes, sampleRssPeak } from './proc.ts'
@@ -35,7 +39,7 @@ import {
   type ScenarioOptions,
 } from './scenarios.ts'
 
-const usage = `usage: bun bench/e2e/run.ts [--quick] [--only produce,consume,latency,startup] [--against sluice|mock] [--no-kafka] [--splice]
+const usage = `usage: bun bench/e2e/run.ts [--quick] [--only produce,consume,latency,startup,cluster] [--against sluice|mock] [--no-kafka] [--no-cluster] [--splice]
 
   --quick         about a minute: fewer configurations, shorter runs
   --only LIST     run only these scenarios (comma-separated); the machine's limits always run
@@ -43,6 +47,11 @@ const usage = `usage: bun bench/e2e/run.ts [--quick] [--only produce,consume,lat
                   and the End-to-end section of bench/RESULTS.md (never by default)
   --no-kafka      leave out Apache Kafka (bench/e2e/kafka.ts), which otherwise runs the same rows
                   beside Sluice in the same run when its jars are resolved
+  --no-cluster    leave out the 3-broker cluster rows (bench/e2e/cluster.ts: Sluice with etcd
+                  beside a 3-node Kafka, replication factor 3, and leader failover)
+  --session-timeout-ms N
+                  broker.session.timeout.ms of both clusters (default 9000, Kafka's and Sluice's
+                  default); it bounds how soon a killed leader is noticed
   --against mock  drive librdkafka's mock cluster (loadgen mock) instead of Sluice, to check the
                   harness itself; never touches RESULTS.md
   --render-only   rewrite last-run.md and the plots (and with --splice, RESULTS.md) from
@@ -55,7 +64,7 @@ Results: bench/e2e/out/ (untracked): last-run.md, last-run.json, plots/*.svg. On
 publishes them to the tracked bench/e2e/ files and the End-to-end section of bench/RESULTS.md
 (between <!-- e2e:begin --> and <!-- e2e:end -->).`
 
-const scenarioNames = ['produce', 'consume', 'latency', 'startup'] as const
+const scenarioNames = ['produce', 'consume', 'latency', 'startup', 'cluster'] as const
 type ScenarioName = (typeof scenarioNames)[number]
 
 const repo = join(loadgenDir, '../..')
@@ -72,6 +81,8 @@ function parseFlags() {
       'render-only': { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
       'no-kafka': { type: 'boolean', default: false },
+      'no-cluster': { type: 'boolean', default: false },
+      'session-timeout-ms': { type: 'string', default: '9000' },
       help: { type: 'boolean', default: false },
     },
   })
@@ -79,8 +90,15 @@ function parseFlags() {
     console.log(usage)
     process.exit(0)
   }
-  const only = (values.only?.split(',') ?? [...scenarioNames]).map((s) => s.trim())
+  const only = (values.only?.split(',') ?? [...scenarioNames])
+    .map((s) => s.trim())
+    .filter((s) => !(values['no-cluster'] && s === 'cluster'))
   const unknown = only.filter((s) => !(scenarioNames as readonly string[]).includes(s))
+  const sessionTimeoutMs = Number(values['session-timeout-ms'])
+  if (!Number.isInteger(sessionTimeoutMs) || sessionTimeoutMs < 1000) {
+    console.error(`run.ts: --session-timeout-ms needs a whole number of at least 1000\n\n${usage}`)
+    process.exit(64)
+  }
   if (unknown.length || (values.against !== 'sluice' && values.against !== 'mock')) {
     console.error(
       `run.ts: unknown ${unknown.length ? `scenario ${unknown.join(',')}` : `target ${values.against}`}\n\n${usage}`,
@@ -97,6 +115,7 @@ function parseFlags() {
     splice,
     renderOnly: values['render-only']!,
     kafka: against === 'sluice' && !values['no-kafka'],
+    sessionTimeoutMs,
     cpuProfDir: values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']),
   }
 }
@@ -373,8 +392,11 @@ async function main(): Promise<void> {
         flags.quick,
         flags.against === 'sluice' ? relative(repo, sluiceCliPath(repo)) : undefined,
       )
-    if (start) broker = await startMainBroker(start, logDir, results)
-    // Both brokers stay up for the whole run; each scenario runs on Sluice, then on Kafka.
+    // One broker each for the single-node scenarios, up for all of them; each scenario runs on
+    // Sluice, then on Kafka. `--only cluster` needs neither.
+    const singleNode = ['produce', 'consume', 'latency', 'startup'] as const
+    if (start && singleNode.some((name) => flags.only.has(name)))
+      broker = await startMainBroker(start, logDir, results)
     if (broker && flags.kafka) kafka = await startKafkaColumn(workDir, results)
     if (flags.only.has('produce')) {
       const produced = await runProduceMatrix(broker, options)
@@ -420,6 +442,21 @@ async function main(): Promise<void> {
           )),
         )
     }
+    // The cluster rows last, with the single brokers stopped: six brokers and an etcd at once.
+    await broker?.stop()
+    await kafka?.stop()
+    if (flags.against === 'sluice' && flags.only.has('cluster')) {
+      settleWriteback()
+      if (!hasEtcd()) results.notes.push('The cluster rows did not run: etcd is not installed.')
+      else
+        results.cluster = await runClusterScenario({
+          repo,
+          workDir,
+          sessionTimeoutMs: flags.sessionTimeoutMs,
+          kafka: flags.kafka && kafkaMissing() === null,
+          scenario: options,
+        })
+    }
   } catch (error) {
     results.notes.push(`The run stopped early: ${(error as Error).message.split('\n')[0]}`)
     progress(`run stopped early: ${(error as Error).message}`)
@@ -436,6 +473,7 @@ async function main(): Promise<void> {
 const outDir = join(loadgenDir, 'out')
 
 function writeOutputs(results: RunResults, flags: Flags): void {
+  if (!flags.renderOnly) results.machine.loadAverageEnd = loadavg()
   const dirs = flags.splice ? [outDir, loadgenDir] : [outDir]
   let plots: string[] = []
   for (const dir of dirs) {
