@@ -84,6 +84,8 @@ export async function startSluiceCluster(options: {
   workDir: string
   brokers: number
   sessionTimeoutMs: number
+  /** Run the brokers under Bun's --cpu-prof, writing profiles here when they stop. */
+  cpuProfDir?: string
 }): Promise<ClusterUnderTest> {
   const etcd = await startEtcd({ dataDir: join(options.workDir, 'etcd') })
   const nodes: ClusterNode[] = []
@@ -99,6 +101,9 @@ export async function startSluiceCluster(options: {
           port,
           logDir: join(options.workDir, `sluice-node-${nodeId}`),
           logPath: join(options.workDir, `sluice-node-${nodeId}.log`),
+          bunFlags: options.cpuProfDir
+            ? ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${options.cpuProfDir}`]
+            : [],
           overrides: {
             'node.id': String(nodeId),
             'metadata.etcd.endpoints': etcd.endpoint,
@@ -345,6 +350,7 @@ export async function runClusterScenario(options: {
   sessionTimeoutMs: number
   kafka: boolean
   scenario: ScenarioOptions
+  cpuProfDir?: string
 }): Promise<ClusterResults> {
   const brokers = 3
   const results: ClusterResults = {

@@ -57,7 +57,8 @@ const usage = `usage: bun bench/e2e/run.ts [--quick] [--only produce,consume,lat
   --render-only   rewrite last-run.md and the plots (and with --splice, RESULTS.md) from
                   bench/e2e/out/last-run.json (else the tracked one) without measuring anything
   --cpu-prof DIR  run the measured brokers under Bun's --cpu-prof (and --cpu-prof-md), writing
-                  profiles to DIR when they stop (start-up runs are not profiled)
+                  profiles to DIR when they stop (start-up runs are not profiled; of the
+                  cluster's brokers, those not killed by the failover runs)
   --help          this text
 
 Results: bench/e2e/out/ (untracked): last-run.md, last-run.json, plots/*.svg. Only --splice
@@ -399,13 +400,16 @@ async function main(): Promise<void> {
       broker = await startMainBroker(start, logDir, results)
     if (broker && flags.kafka) kafka = await startKafkaColumn(workDir, results)
     if (flags.only.has('produce')) {
-      const produced = await runProduceMatrix(broker, options)
+      // Row by row: Sluice, the mock, then Kafka, so that no broker gets a calmer machine.
+      const produced = await runProduceMatrix(broker, {
+        ...options,
+        ...(kafka ? { beside: kafka } : {}),
+      })
       results.produce = produced.rows
       results.rssPeakProduceBytes = broker ? produced.rssPeakBytes : undefined
       if (kafka) {
-        const theirs = await runProduceMatrix(kafka, { ...options, mock: false })
-        results.kafka!.produce = theirs.rows
-        results.kafka!.rssPeakProduceBytes = theirs.rssPeakBytes
+        results.kafka!.produce = produced.beside
+        results.kafka!.rssPeakProduceBytes = produced.besidePeakBytes
       }
       await measurePageCacheAfterProduce(workDir, results)
     }
@@ -425,14 +429,19 @@ async function main(): Promise<void> {
       settleWriteback()
       const durationMs = flags.quick ? 3000 : 10_000
       const rates = flags.quick ? [1000, 10_000] : [1000, 10_000, 50_000]
-      results.latency = broker
-        ? await runLatency({ broker }, { ...options, rates, durationMs })
-        : []
-      if (kafka)
-        results.kafka!.latency = await runLatency(
-          { broker: kafka },
-          { ...options, rates, durationMs },
-        )
+      // Rate by rate: Sluice, then Kafka.
+      results.latency = []
+      if (kafka) results.kafka!.latency = []
+      for (const rate of rates) {
+        if (broker)
+          results.latency.push(
+            ...(await runLatency({ broker }, { ...options, rates: [rate], durationMs })),
+          )
+        if (kafka)
+          results.kafka!.latency!.push(
+            ...(await runLatency({ broker: kafka }, { ...options, rates: [rate], durationMs })),
+          )
+      }
       // The mock is a reference, not a target: its fetch path is not built for latency.
       if (!flags.quick)
         results.latency.push(
@@ -455,6 +464,7 @@ async function main(): Promise<void> {
           sessionTimeoutMs: flags.sessionTimeoutMs,
           kafka: flags.kafka && kafkaMissing() === null,
           scenario: options,
+          ...(flags.cpuProfDir ? { cpuProfDir: flags.cpuProfDir } : {}),
         })
     }
   } catch (error) {

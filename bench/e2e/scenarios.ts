@@ -133,49 +133,86 @@ export async function createTopic(
   )
 }
 
+const produceTopic = (config: ProduceConfig, options: ScenarioOptions) =>
+  `bench-p-${config.recordBytes}-${config.acks}-${config.partitions}-${config.compression}-${options.runId}`
+
+/** One produce run on `broker`: its result and its CPU per GB, or the error that stopped it. */
+async function produceOn(
+  broker: BrokerProcess,
+  config: ProduceConfig,
+  options: ScenarioOptions,
+): Promise<Pick<ProduceRow, 'broker' | 'brokerError' | 'brokerCpuSecondsPerGb'>> {
+  const topic = produceTopic(config, options)
+  try {
+    await createTopic(broker, topic, config.partitions)
+    const cpuBefore = cpuSeconds(broker.pid)
+    const result = await runLoadgen<ProduceResult>(
+      ['produce', '-b', broker.bootstrap, '-t', topic, ...produceArgs(config, options)],
+      { timeoutMs: 120_000 },
+    )
+    return {
+      broker: result,
+      brokerCpuSecondsPerGb: (cpuSeconds(broker.pid) - cpuBefore) / (result.bytes / 1e9),
+    }
+  } catch (error) {
+    return { brokerError: errorText(error) }
+  }
+}
+
+/**
+ * The produce matrix on `broker` (and the mock), and with `beside` (Apache Kafka) each row again
+ * right after, so that both meet the machine in the same state row by row.
+ */
 export async function runProduceMatrix(
   broker: BrokerProcess | undefined,
-  options: ScenarioOptions & { mock?: boolean },
-): Promise<{ rows: ProduceRow[]; rssPeakBytes: number }> {
+  options: ScenarioOptions & { beside?: BrokerProcess },
+): Promise<{
+  rows: ProduceRow[]
+  rssPeakBytes: number
+  beside: ProduceRow[]
+  besidePeakBytes: number
+}> {
   const configs = produceMatrix(options.quick)
   const rows: ProduceRow[] = []
+  const besideRows: ProduceRow[] = []
   const sampler = broker ? sampleRssPeak(broker.pid) : undefined
+  const besideSampler = options.beside ? sampleRssPeak(options.beside.pid) : undefined
   for (const [index, config] of configs.entries()) {
-    const topic = `bench-p-${config.recordBytes}-${config.acks}-${config.partitions}-${config.compression}-${options.runId}`
-    const args = produceArgs(config, options)
-    const row: ProduceRow = { config }
-    if (broker) {
-      try {
-        await createTopic(broker, topic, config.partitions)
-        const cpuBefore = cpuSeconds(broker.pid)
-        row.broker = await runLoadgen<ProduceResult>(
-          ['produce', '-b', broker.bootstrap, '-t', topic, ...args],
-          { timeoutMs: 120_000 },
-        )
-        row.brokerCpuSecondsPerGb = (cpuSeconds(broker.pid) - cpuBefore) / (row.broker.bytes / 1e9)
-      } catch (error) {
-        row.brokerError = errorText(error)
-      }
+    const row: ProduceRow = { config, ...(broker ? await produceOn(broker, config, options) : {}) }
+    try {
+      const topic = produceTopic(config, options)
+      row.mock = await runLoadgen<ProduceResult>(
+        [
+          'produce',
+          '--mock',
+          '-t',
+          topic,
+          '-p',
+          String(config.partitions),
+          ...produceArgs(config, options),
+        ],
+        { timeoutMs: 120_000 },
+      )
+    } catch (error) {
+      row.mockError = errorText(error)
     }
-    if (options.mock !== false)
-      try {
-        row.mock = await runLoadgen<ProduceResult>(
-          ['produce', '--mock', '-t', topic, '-p', String(config.partitions), ...args],
-          {
-            timeoutMs: 120_000,
-          },
-        )
-      } catch (error) {
-        row.mockError = errorText(error)
-      }
+    const theirs = options.beside
+      ? { config, ...(await produceOn(options.beside, config, options)) }
+      : undefined
+    if (theirs) besideRows.push(theirs)
     const figure = (r?: ProduceResult, e?: string) =>
       r ? `${r.mbPerSec.toFixed(1)} MB/s` : e ? 'failed' : '-'
     progress(
-      `produce ${index + 1}/${configs.length} ${describeProduce(config)}: ${broker?.name ?? 'broker'} ${figure(row.broker, row.brokerError)}, mock ${figure(row.mock, row.mockError)}`,
+      `produce ${index + 1}/${configs.length} ${describeProduce(config)}: ${broker?.name ?? 'broker'} ${figure(row.broker, row.brokerError)}, mock ${figure(row.mock, row.mockError)}${theirs ? `, ${options.beside!.name} ${figure(theirs.broker, theirs.brokerError)}` : ''}`,
     )
     rows.push(row)
   }
-  return { rows, rssPeakBytes: sampler?.stop() ?? 0 }
+  return {
+    rows,
+    rssPeakBytes: sampler?.stop() ?? 0,
+    beside: besideRows,
+    besidePeakBytes: besideSampler?.stop() ?? 0,
+  }
 }
 
 /** Fills a one-partition topic for the consume runs; returns how many records it holds. */
