@@ -350,6 +350,7 @@ export async function runClusterScenario(options: {
   sessionTimeoutMs: number
   kafka: boolean
   scenario: ScenarioOptions
+  failoverRuns: number
   cpuProfDir?: string
 }): Promise<ClusterResults> {
   const brokers = 3
@@ -395,8 +396,7 @@ export async function runClusterScenario(options: {
     clusters.forEach(({ figures }, i) => {
       figures.rssPeakProduceBytes = samplers[i]!.reduce((sum, s) => sum + s.stop(), 0)
     })
-    const repetitions = options.scenario.quick ? 3 : 5
-    for (let index = 0; index < repetitions; index++)
+    for (let index = 0; index < options.failoverRuns; index++)
       for (const { cluster, figures } of clusters)
         figures.failover.push(await runFailover(cluster, { ...options.scenario, index }))
   } finally {

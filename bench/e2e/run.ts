@@ -49,6 +49,8 @@ const usage = `usage: bun bench/e2e/run.ts [--quick] [--only produce,consume,lat
                   beside Sluice in the same run when its jars are resolved
   --no-cluster    leave out the 3-broker cluster rows (bench/e2e/cluster.ts: Sluice with etcd
                   beside a 3-node Kafka, replication factor 3, and leader failover)
+  --failover-runs N
+                  leader kills per cluster (default 5, 3 with --quick; 0 for none)
   --session-timeout-ms N
                   broker.session.timeout.ms of both clusters (default 9000, Kafka's and Sluice's
                   default); it bounds how soon a killed leader is noticed
@@ -84,6 +86,7 @@ function parseFlags() {
       'no-kafka': { type: 'boolean', default: false },
       'no-cluster': { type: 'boolean', default: false },
       'session-timeout-ms': { type: 'string', default: '9000' },
+      'failover-runs': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   })
@@ -96,6 +99,11 @@ function parseFlags() {
     .filter((s) => !(values['no-cluster'] && s === 'cluster'))
   const unknown = only.filter((s) => !(scenarioNames as readonly string[]).includes(s))
   const sessionTimeoutMs = Number(values['session-timeout-ms'])
+  const failoverRuns = Number(values['failover-runs'] ?? (values.quick ? 3 : 5))
+  if (!Number.isInteger(failoverRuns) || failoverRuns < 0 || failoverRuns > 100) {
+    console.error(`run.ts: --failover-runs needs a whole number from 0 to 100\n\n${usage}`)
+    process.exit(64)
+  }
   if (!Number.isInteger(sessionTimeoutMs) || sessionTimeoutMs < 1000) {
     console.error(`run.ts: --session-timeout-ms needs a whole number of at least 1000\n\n${usage}`)
     process.exit(64)
@@ -117,6 +125,7 @@ function parseFlags() {
     renderOnly: values['render-only']!,
     kafka: against === 'sluice' && !values['no-kafka'],
     sessionTimeoutMs,
+    failoverRuns,
     cpuProfDir: values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']),
   }
 }
@@ -462,6 +471,7 @@ async function main(): Promise<void> {
           repo,
           workDir,
           sessionTimeoutMs: flags.sessionTimeoutMs,
+          failoverRuns: flags.failoverRuns,
           kafka: flags.kafka && kafkaMissing() === null,
           scenario: options,
           ...(flags.cpuProfDir ? { cpuProfDir: flags.cpuProfDir } : {}),
