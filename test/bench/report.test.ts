@@ -4,7 +4,8 @@
 // consume ratios are given against loopback measured with the broker's congestion control; and
 // that the columns which say where a bottleneck is (the page cache's own speed, the client's
 // busiest thread, the machine's load and the broker's major faults during latency runs, the idle
-// machine's wake-up latency) are rendered from their figures.
+// machine's wake-up latency) are rendered from their figures; and that the 3-broker cluster's
+// table gives each row's Sluice / Kafka ratio and the failover runs' median, max and details.
 import { afterAll, expect, test } from 'bun:test'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -166,5 +167,46 @@ test('the consume goal says which record size meets it when the sizes disagree',
   })
   expect(renderMarkdown(results, { plotsPrefix: '' })).toContain(
     '| 1 KiB records: 1200.0 MB/s = 0.30× loopback; 64 KiB records: 2400.0 MB/s = 0.60× | yes with 64 KiB records, **no** with 1 KiB |',
+  )
+})
+
+test('the cluster table gives Sluice / Kafka per row, the failover median and max, and each run', () => {
+  const produce = (mbPerSec: number) => ({ mbPerSec, bytes: 1e9 }) as ProduceResult
+  const results = runResults({
+    limits: { loopbackMbPerSec: 1000, diskWriteMbPerSec: 500, notes: [] },
+    cluster: {
+      sessionTimeoutMs: 9000,
+      sluice: {
+        brokers: 3,
+        startupMs: 900,
+        produce: [{ acks: 'all', partitions: 4, result: produce(30), cpuSecondsPerGb: 4 }],
+        failover: [
+          { killedNodeId: 1, killedController: true, newLeaderId: 2, ms: 7000 },
+          { killedNodeId: 2, newLeaderId: 3, ms: 9000 },
+          { killedNodeId: 3, newLeaderId: 1, ms: 8000 },
+        ],
+      },
+      kafka: {
+        brokers: 3,
+        startupMs: 9000,
+        produce: [{ acks: 'all', partitions: 4, result: produce(20), cpuSecondsPerGb: 8 }],
+        failover: [{ error: 'no write was acknowledged within 180 s of the kill' }],
+      },
+    },
+  })
+  const text = renderMarkdown(results, { plotsPrefix: 'plots/' })
+  expect(text).toContain('broker.session.timeout.ms=9000')
+  expect(text).toContain('| produce 1 KiB RF3 acks=all p=4, MB/s | 30.0 | 20.0 | 1.50 |')
+  expect(text).toContain(
+    '| produce 1 KiB RF3 acks=all p=4, CPU s/GB (3 brokers) | 4.00 | 8.00 | 0.50 |',
+  )
+  expect(text).toMatch(/median ms \(3 \/ 0 runs\) \| 8000 \| - \| - \|/)
+  expect(text).toContain(
+    '| leader SIGKILL to first acks=all write acknowledged, max ms | 9000 | - | - |',
+  )
+  expect(text).toContain('| start-up, all 3 answering ApiVersions, ms | 900 | 9000 | 0.10 |')
+  expect(text).toContain('7000 ms (node 1, the controller → 2)')
+  expect(text).toContain(
+    'Kafka failover runs: failed (no write was acknowledged within 180 s of the kill)',
   )
 })
