@@ -24,11 +24,14 @@ const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '12' },
     requests: { type: 'string', default: '200' },
+    only: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 })
 if (values.help) {
-  console.log('usage: bun bench/micro/allocations.ts [--rounds N] [--requests N]')
+  console.log(
+    'usage: bun bench/micro/allocations.ts [--rounds N] [--requests N] [--only produce|fetch]',
+  )
   process.exit(0)
 }
 const rounds = Number(values.rounds)
@@ -129,10 +132,16 @@ const fetch = (fetchOffset: number) =>
   })
 
 // The requests are encoded up front, so that the client's own garbage stays out of the counts.
+// --only fetch produces the round's records before the count starts, then counts the fetches.
 let offset = 0
-const round = () => {
+const round = async () => {
   const requests: Uint8Array[] = []
-  for (let i = 0; i < requestsPerRound; i++) requests.push(produce(), fetch(offset++))
+  for (let i = 0; i < requestsPerRound; i++) {
+    if (values.only === 'fetch') await roundTrip(produce())
+    if (values.only !== 'fetch') requests.push(produce())
+    if (values.only !== 'produce') requests.push(fetch(offset))
+    offset++
+  }
   return requests
 }
 // objectTypeCounts walks every cell, including those allocated since the last collection.
@@ -145,12 +154,12 @@ const total = (counts: Record<string, number>) => {
 
 await roundTrip(produce()) // auto-creates the topic
 offset = 1
-for (const request of round()) await roundTrip(request) // warm up the JIT
+for (const request of await round()) await roundTrip(request) // warm up the JIT
 
 const perRequest: number[] = []
 let byType: [string, number][] = []
 for (let attempt = 0; perRequest.length < rounds && attempt < rounds * 10; attempt++) {
-  const requests = round()
+  const requests = await round()
   Bun.gc(true)
   const before = objectCounts()
   for (const request of requests) await roundTrip(request)
@@ -174,6 +183,7 @@ perRequest.sort((a, b) => a - b)
 const median = perRequest[Math.floor(perRequest.length / 2)]!
 for (const [type, perRequest] of byType.sort((a, b) => b[1] - a[1]).slice(0, 12))
   console.log(`${perRequest.toFixed(1).padStart(7)}  ${type}`)
+const what = values.only ?? 'Produce of one 1 KiB record, then a Fetch of it'
 console.log(
-  `objects allocated per request (Produce of one 1 KiB record, then a Fetch of it), median of ${perRequest.length} rounds of ${requestsPerRound * 2}: ${median.toFixed(1)} (range ${perRequest[0]!.toFixed(1)}-${perRequest.at(-1)!.toFixed(1)})`,
+  `objects allocated per request (${what}), median of ${perRequest.length} rounds of ${requestsPerRound * 2}: ${median.toFixed(1)} (range ${perRequest[0]!.toFixed(1)}-${perRequest.at(-1)!.toFixed(1)})`,
 )

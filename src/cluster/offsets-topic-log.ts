@@ -6,17 +6,10 @@
 // offsets.topic.num.partitions partitions. Until it exists every partition replays empty. Each append
 // is one uncompressed v2 batch of the coordinator's records, written at leader epoch 0; fetches
 // waiting on the partition are woken like after a produce. `readAll` replays a partition from its
-// logStartOffset to its end, reading 1 MiB of whole batches at a time and skipping control batches.
+// logStartOffset to its end (PartitionLog.batches), skipping control batches.
 
-import { readSync } from 'node:fs'
 import type { OffsetLog, OffsetLogRecord } from '../coordinator/types.ts'
-import {
-  BatchCursor,
-  batchIsControl,
-  batchLastOffset,
-  buildRecordBatch,
-  decodeRecords,
-} from '../protocol/record-batch.ts'
+import { batchIsControl, buildRecordBatch, decodeRecords } from '../protocol/record-batch.ts'
 import type { LogManager } from '../storage/log-manager.ts'
 import type { PartitionLog } from '../storage/partition-log.ts'
 import { leaderEpoch, type TopicRegistry } from './topic-registry.ts'
@@ -33,7 +26,6 @@ export function offsetsTopicConfigs(segmentBytes = 100 * 1024 * 1024): Record<st
     'segment.bytes': String(segmentBytes),
   }
 }
-const readChunkBytes = 1024 * 1024
 /** Kafka's offsets.commit.timeout.ms: how long a coordinator's write waits for the ISR. */
 const offsetsCommitTimeoutMs = 5_000
 
@@ -116,34 +108,11 @@ export class OffsetsTopicLog implements OffsetLog {
     // In cluster mode a broker holds only the partitions assigned to it.
     const log = this.logs.get(offsetsTopicName, partition)
     if (!log) return
-    let fetchOffset = log.logStartOffset
-    const endOffset = log.logEndOffset
-    while (fetchOffset < endOffset) {
-      const read = log.read({
-        fetchOffset,
-        maxBytes: readChunkBytes,
-        maxOffset: endOffset,
-        minOneBatch: true,
-      })
-      const slice = read.slices[0]
-      if (!slice || slice.sizeBytes === 0) return
-      const bytes = new Uint8Array(slice.sizeBytes)
-      const bytesRead = readSync(slice.fd, bytes, 0, slice.sizeBytes, slice.position)
-      const cursor = new BatchCursor(bytes, 0, bytesRead)
-      const startedAt = fetchOffset
-      while (cursor.next()) {
-        const batch = bytes.subarray(cursor.position, cursor.position + cursor.sizeBytes)
-        if (!batchIsControl(batch, 0)) {
-          for (const record of decodeRecords(batch)) {
-            if (record.offset >= fetchOffset) yield { key: record.key!, value: record.value }
-          }
-        }
-        fetchOffset = Math.max(fetchOffset, batchLastOffset(batch, 0) + 1)
-      }
-      if (fetchOffset === startedAt) {
-        throw new Error(
-          `${offsetsTopicName}-${partition}: replay made no progress at offset ${fetchOffset}`,
-        )
+    const fromOffset = log.logStartOffset
+    for (const batch of log.batches(fromOffset)) {
+      if (batchIsControl(batch, 0)) continue
+      for (const record of decodeRecords(batch)) {
+        if (record.offset >= fromOffset) yield { key: record.key!, value: record.value }
       }
     }
   }

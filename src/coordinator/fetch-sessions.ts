@@ -14,6 +14,8 @@
 // idle for 120 s (`min.incremental.fetch.session.eviction.ms`) or one smaller than the new one is
 // evicted; otherwise the fetch is served without a session (sessionId 0), as Kafka does.
 
+import type { FileSlice } from '../protocol/file-slice.ts'
+
 export const fetchSessionsMax = 1000
 export const fetchSessionEvictionMs = 120_000
 
@@ -27,13 +29,15 @@ export interface FetchTarget {
   currentLeaderEpoch: number
 }
 
-/** What a read of one partition produced, before records are attached by the handler. */
+/** What a read of one partition produced: its offsets and the records to send. */
 export interface FetchResult {
   target: FetchTarget
   errorCode: number
   highWatermark: number
   lastStableOffset: number
   logStartOffset: number
+  /** One segment's slice, or an empty array (never null). */
+  records: FileSlice | Uint8Array
   recordsSizeBytes: number
 }
 

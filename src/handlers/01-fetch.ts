@@ -28,7 +28,6 @@ import type {
   FetchResponseTopic,
 } from '../protocol/messages/01-fetch.ts'
 import { ErrorCode } from '../protocol/errors.ts'
-import type { FileSlice } from '../protocol/file-slice.ts'
 import type { FetchResult, FetchTarget } from '../coordinator/fetch-sessions.ts'
 import type { TopicRegistry } from '../cluster/topic-registry.ts'
 import { waitForAppend, fetchWaitMsMax } from '../storage/append-waiters.ts'
@@ -64,12 +63,9 @@ export const fetch: Handler<FetchRequest, FetchResponse> = {
       }
     }
     const pass = await readWithLongPoll(context.targets, request, ctx)
-    const records = new Map<FetchResult, FileSlice | Uint8Array>()
-    for (const read of pass.reads) records.set(read.result, read.records)
-    const { sessionId, results } = context.respond(pass.reads.map((read) => read.result))
+    const { sessionId, results } = context.respond(pass.results)
     const leaders = new Set<number>()
     const responses = assemble([...results, ...unknownIds], {
-      records,
       version,
       readCommitted: request.isolationLevel === 1,
       replicas: ctx.broker.replicas,
@@ -107,8 +103,7 @@ async function readWithLongPoll(
       timeoutMs <= 0
     )
       return pass
-    const logs = pass.reads.flatMap((read) => (read.log ? [read.log] : []))
-    const outcome = await waitForAppend(logs, {
+    const outcome = await waitForAppend(pass.logs, {
       timeoutMs,
       isStopping: () => broker.stopping,
       clock,
@@ -162,6 +157,7 @@ function unknownTopicId(target: FetchTarget): FetchResult {
     highWatermark: -1,
     lastStableOffset: -1,
     logStartOffset: -1,
+    records: emptyRecords,
     recordsSizeBytes: 0,
   }
 }
@@ -170,7 +166,6 @@ function unknownTopicId(target: FetchTarget): FetchResult {
 function assemble(
   results: FetchResult[],
   options: {
-    records: Map<FetchResult, FileSlice | Uint8Array>
     version: number
     readCommitted: boolean
     replicas: ReplicaManager | undefined
@@ -195,7 +190,7 @@ function assemble(
       logStartOffset: result.logStartOffset,
       abortedTransactions: options.readCommitted ? [] : null,
       preferredReadReplica: -1,
-      records: options.records.get(result) ?? emptyRecords,
+      records: result.records,
       currentLeader: currentLeaderOf(result, options),
     })
   }

@@ -9,7 +9,7 @@
 import { ErrorCode } from './errors.ts'
 import { ProtocolError } from './protocol-error.ts'
 import { Reader } from './reader.ts'
-import { apiSpec } from './registry.ts'
+import { apiSpec, supportsVersion } from './registry.ts'
 import { parseVersions } from './versions.ts'
 
 /** The fields of a request's header that a handler sees. */
@@ -47,8 +47,10 @@ export function responseHeaderVersion(apiKey: number, apiVersion: number): 0 | 1
 }
 
 /**
- * Decodes a request header from a frame (the bytes after the 4-byte size). For an API key we do
- * not know, the v1 part is still decoded so that the server can answer with the correlation id.
+ * Decodes a request header from a frame (the bytes after the 4-byte size). For an API key or a
+ * version we do not serve, only the v1 part is decoded: enough for the server to answer with the
+ * correlation id (an ApiVersions request from a newer client, KIP-511) or to close, whatever
+ * follows. A negative apiVersion decodes too; no handler serves it.
  */
 export function decodeRequestHeader(frame: Uint8Array): {
   header: RequestHeader
@@ -65,12 +67,7 @@ export function decodeRequestHeader(frame: Uint8Array): {
   r.field = 'clientId'
   const clientId = r.string(true)
   const header: RequestHeader = { apiKey, apiVersion, correlationId, clientId }
-  if (apiVersion < 0) {
-    throw new ProtocolError(
-      `request header: negative apiVersion ${apiVersion} for apiKey ${apiKey}`,
-    )
-  }
-  if (requestHeaderVersion(apiKey, apiVersion) === 2 && apiSpec(apiKey) !== undefined) {
+  if (supportsVersion(apiKey, apiVersion) && requestHeaderVersion(apiKey, apiVersion) === 2) {
     skipTaggedFields(r)
   }
   return { header, bodyOffset: r.offset }

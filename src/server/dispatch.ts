@@ -21,7 +21,7 @@ import { unsupportedApiVersionsResponse } from '../handlers/18-api-versions.ts'
 import { errorResponse, type Failure } from '../handlers/error-responses.ts'
 import { ErrorCode } from '../protocol/errors.ts'
 import { decodeRequest, decodeRequestHeader, encodeResponse } from '../protocol/index.ts'
-import { readInt16, readInt32 } from '../protocol/record-batch.ts'
+import type { RequestHeader } from '../protocol/headers.ts'
 import type { Dispatch, DispatchOutcome } from './connection.ts'
 
 const API_VERSIONS_KEY = 18
@@ -84,9 +84,14 @@ export function createDispatch(options: {
     if (frame.byteLength < FIXED_HEADER_BYTES) {
       return { close: `frame of ${frame.byteLength} bytes is shorter than a request header` }
     }
-    const apiKey = readInt16(frame, 0)
-    const apiVersion = readInt16(frame, 2)
-    const correlationId = readInt32(frame, 4)
+    let header: RequestHeader
+    let bodyOffset: number
+    try {
+      ;({ header, bodyOffset } = decodeRequestHeader(frame))
+    } catch (error) {
+      return { close: `malformed request header: ${(error as Error).message}` }
+    }
+    const { apiKey, apiVersion, correlationId } = header
     const handler = byApiKey.get(apiKey)
     if (!handler) return { close: `unknown API key ${apiKey} (version ${apiVersion})` }
     if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
@@ -97,11 +102,14 @@ export function createDispatch(options: {
         close: `unsupported version ${apiVersion} of API key ${apiKey} (we serve ${handler.minVersion}-${handler.maxVersion})`,
       }
     }
-    let ctx: RequestContext
+    const ctx: RequestContext = {
+      header,
+      broker,
+      connectionId: peer.connectionId,
+      remoteAddress: peer.remoteAddress,
+    }
     let request: unknown
     try {
-      const { header, bodyOffset } = decodeRequestHeader(frame)
-      ctx = { header, broker, connectionId: peer.connectionId, remoteAddress: peer.remoteAddress }
       request = decodeRequest(apiKey, apiVersion, frame, bodyOffset)
     } catch (error) {
       return {

@@ -1,10 +1,12 @@
 // The read side of a PartitionLog: fetch reads as file slices, and offset lookups by timestamp
 // (Kafka's UnifiedLog.read / fetchOffsetByTimestamp), over the log's segments in offset order.
 //
-// A fetch starts at the batch holding fetchOffset (so it may begin below it; clients skip the
-// records they did not ask for), continues into later segments while bytes remain, and stops at
-// maxOffset (a batch boundary such as the high watermark). Like Kafka, the last slice may end
-// inside a batch when maxBytes cuts it; clients drop a partial last batch.
+// A read answers with one slice of one segment, as Kafka's does: it starts at the batch holding
+// fetchOffset (so it may begin below it; clients skip the records they did not ask for) and stops
+// at the segment's end, at maxBytes, or at maxOffset (a batch boundary such as the high
+// watermark); the next read continues in the next segment. Like Kafka, the slice may end inside a
+// batch when maxBytes cuts it; clients drop a partial last batch. The offsets a fetch answers with
+// (logStartOffset, highWatermark) are the log's own, read in the same synchronous turn.
 
 import { decodeRecords } from '../protocol/record-batch.ts'
 import type { FileSlice } from '../protocol/file-slice.ts'
@@ -19,14 +21,6 @@ export interface ReadOptions {
   maxOffset?: number
   /** Return the first batch whole even when it is larger than maxBytes (KIP-74). */
   minOneBatch: boolean
-}
-
-export interface ReadResult {
-  slices: FileSlice[]
-  sizeBytes: number
-  logStartOffset: number
-  logEndOffset: number
-  highWatermark: number
 }
 
 /** The offsets a read answers with, as the log sees them at the time of the read. */
@@ -49,11 +43,12 @@ export function segmentIndexFor(segments: readonly LogSegment[], offset: number)
   return low
 }
 
+/** The first non-empty slice from fetchOffset on, or null when there is nothing to read. */
 export function readLog(
   segments: readonly LogSegment[],
   view: LogView,
   opts: ReadOptions,
-): ReadResult {
+): FileSlice | null {
   const { logStartOffset, logEndOffset } = view
   if (opts.fetchOffset < logStartOffset || opts.fetchOffset > logEndOffset) {
     throw new StorageError(
@@ -61,36 +56,30 @@ export function readLog(
       `fetch offset ${opts.fetchOffset} is outside ${view.name}'s offsets [${logStartOffset}, ${logEndOffset}]`,
     )
   }
-  const result: ReadResult = {
-    slices: [],
-    sizeBytes: 0,
-    logStartOffset,
-    logEndOffset,
-    highWatermark: view.highWatermark,
-  }
   const maxOffset = Math.min(opts.maxOffset ?? logEndOffset, logEndOffset)
+  const maxBytes = Math.max(0, opts.maxBytes)
+  if (maxBytes === 0 && !opts.minOneBatch) return null
   let startOffset = opts.fetchOffset
-  let remainingBytes = Math.max(0, opts.maxBytes)
-  let minOneBatch = opts.minOneBatch
+  // A segment may hold nothing at or after startOffset (compaction emptied its tail): the read
+  // goes on in the next one.
   for (let i = segmentIndexFor(segments, startOffset); i < segments.length; i++) {
+    if (startOffset >= maxOffset) return null
     const segment = segments[i]!
-    if (startOffset >= maxOffset || (remainingBytes <= 0 && !minOneBatch)) break
     let maxPosition = segment.sizeBytes
     if (maxOffset < segment.nextOffset) {
       const position = segment.translateOffset(maxOffset)
       if (position >= 0) maxPosition = position
     }
-    const slice = segment.read({ startOffset, maxBytes: remainingBytes, maxPosition, minOneBatch })
-    if (slice !== null && slice.sizeBytes > 0) {
-      result.slices.push(slice)
-      result.sizeBytes += slice.sizeBytes
-      remainingBytes -= slice.sizeBytes
-      minOneBatch = false
-      if (slice.position + slice.sizeBytes < segment.sizeBytes) break // cut short: stop here
-    }
+    const slice = segment.read({
+      startOffset,
+      maxBytes,
+      maxPosition,
+      minOneBatch: opts.minOneBatch,
+    })
+    if (slice !== null && slice.sizeBytes > 0) return slice
     startOffset = segment.nextOffset
   }
-  return result
+  return null
 }
 
 /**

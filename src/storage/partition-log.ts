@@ -17,6 +17,7 @@
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import * as native from '../native.ts'
+import type { FileSlice } from '../protocol/file-slice.ts'
 import {
   type BatchErrorKind,
   BatchCursor,
@@ -38,15 +39,9 @@ import { recompressBatches } from '../protocol/recompress.ts'
 import { fsyncDirAsync } from './checkpoint.ts'
 import { GroupCommit } from './flush.ts'
 import { LeaderEpochCache } from './leader-epoch-cache.ts'
-import {
-  type LogView,
-  type ReadOptions,
-  type ReadResult,
-  maxTimestamp,
-  offsetForTimestamp,
-  readLog,
-} from './log-read.ts'
+import { type ReadOptions, maxTimestamp, offsetForTimestamp, readLog } from './log-read.ts'
 import { notifyAppend } from './append-waiters.ts'
+import { logBatches } from './log-batches.ts'
 import { systemClock, TIMER_DELAY_MS_MAX, type Clock, type TimerHandle } from './clock.ts'
 import type { LogConfig } from './log-config.ts'
 import { loadSegments } from './recovery.ts'
@@ -55,7 +50,7 @@ import type { LogDirHealth } from './log-dir-health.ts'
 import { StorageError, storageErrorFrom } from './storage-error.ts'
 import { headerAt, invalidateScratch, scratch } from './header-scan.ts'
 
-export type { ReadOptions, ReadResult } from './log-read.ts'
+export type { ReadOptions } from './log-read.ts'
 
 export interface AppendResult {
   baseOffset: number
@@ -569,9 +564,18 @@ export class PartitionLog {
     return this.groupCommit.sync()
   }
 
-  read(opts: ReadOptions): ReadResult {
+  /** One segment's slice from the batch holding fetchOffset (log-read.ts); null when empty. */
+  read(opts: ReadOptions): FileSlice | null {
     this.ensureOnline()
-    return readLog(this.segments, this.readView(), opts)
+    return readLog(this.segments, this, opts)
+  }
+
+  /**
+   * The batches from the one holding `fromOffset` to today's log end, read back in order
+   * (log-batches.ts); for replays off the hot path.
+   */
+  batches(fromOffset: number): Generator<Uint8Array> {
+    return logBatches(this, fromOffset)
   }
 
   /**
@@ -580,21 +584,12 @@ export class PartitionLog {
    */
   offsetForTimestamp(timestampMs: number): { offset: number; timestampMs: number } | null {
     this.ensureOnline()
-    return offsetForTimestamp(this.segments, this.readView(), timestampMs)
+    return offsetForTimestamp(this.segments, this, timestampMs)
   }
 
   /** The greatest timestamp in the log and the (last) offset of its batch (ListOffsets -3). */
   maxTimestamp(): { offset: number; timestampMs: number } | null {
-    return maxTimestamp(this.segments, this.readView())
-  }
-
-  private readView(): LogView {
-    return {
-      name: this.name,
-      logStartOffset: this.startOffset,
-      logEndOffset: this.logEndOffset,
-      highWatermark: this.highWatermark,
-    }
+    return maxTimestamp(this.segments, this)
   }
 
   /** DeleteRecords: moves logStartOffset to `offset` and deletes segments wholly below it. */

@@ -24,6 +24,7 @@ const result = (t: FetchTarget, highWatermark = 0): FetchResult => ({
   highWatermark,
   lastStableOffset: highWatermark,
   logStartOffset: 0,
+  records: new Uint8Array(0),
   recordsSizeBytes: 0,
 })
 

@@ -94,6 +94,16 @@ test('ApiVersions above our maximum: v0 answer with UNSUPPORTED_VERSION and the 
   expect(decodeResponse(18, 3, await client.nextFrame()).body.errorCode).toBe(ErrorCode.NONE)
 })
 
+test('ApiVersions at a negative version is answered at v0 with UNSUPPORTED_VERSION too', async () => {
+  const { port } = await start()
+  const client = await connectRaw(port)
+  const frame = new Uint8Array([0, 18, 0xff, 0xff, 0, 0, 0, 44, 0xff, 0xff])
+  client.send(sizePrefixed(frame))
+  const { correlationId, body } = decodeResponse(18, 0, await client.nextFrame())
+  expect(correlationId).toBe(44)
+  expect(body.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION)
+})
+
 test('ApiVersions v3 with an invalid client software name is INVALID_REQUEST', async () => {
   const { port } = await start()
   const client = await connectRaw(port)

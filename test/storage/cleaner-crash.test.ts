@@ -17,7 +17,7 @@ import { keyAt, valueAt } from './fixtures/cleaner-crash-data.ts'
 import {
   makeTempDir,
   mulberry32,
-  readSlices,
+  readBatches,
   readUntilKilled,
   removeTempDirs,
   testCleanerConfig,
@@ -96,9 +96,7 @@ async function verifyWhole(logDir: string, opts: { cleanFully: boolean }): Promi
 
 function readAll(log: PartitionLog) {
   const text = (b: Uint8Array | null) => (b === null ? null : new TextDecoder().decode(b))
-  const bytes = readSlices(
-    log.read({ fetchOffset: log.logStartOffset, maxBytes: 1 << 30, minOneBatch: true }).slices,
-  )
+  const bytes = readBatches(log, log.logStartOffset)
   const out: { offset: number; key: string | null; value: string | null }[] = []
   const cursor = new BatchCursor(bytes)
   while (cursor.next()) {

@@ -23,7 +23,7 @@ import { PartitionLog } from '../../src/storage/partition-log.ts'
 import {
   makeTempDir,
   mulberry32,
-  readSlices,
+  readBatches,
   removeTempDirs,
   smallConfig,
   testCleanerConfig,
@@ -53,7 +53,7 @@ const decoded = (b: Uint8Array | null) => (b === null ? null : new TextDecoder()
 
 function readAll(log: PartitionLog, fetchOffset = log.logStartOffset): Appended[] {
   const out: Appended[] = []
-  const bytes = readSlices(log.read({ fetchOffset, maxBytes: 1 << 30, minOneBatch: true }).slices)
+  const bytes = readBatches(log, fetchOffset)
   const cursor = new BatchCursor(bytes)
   while (cursor.next()) {
     const batch = bytes.subarray(cursor.position, cursor.position + cursor.sizeBytes)
@@ -70,9 +70,7 @@ function readAll(log: PartitionLog, fetchOffset = log.logStartOffset): Appended[
 }
 
 function batchHeaders(log: PartitionLog): { producerId: number; lastOffset: number }[] {
-  const bytes = readSlices(
-    log.read({ fetchOffset: log.logStartOffset, maxBytes: 1 << 30, minOneBatch: true }).slices,
-  )
+  const bytes = readBatches(log, log.logStartOffset)
   const out: { producerId: number; lastOffset: number }[] = []
   const cursor = new BatchCursor(bytes)
   while (cursor.next())

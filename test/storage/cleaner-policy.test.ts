@@ -18,7 +18,7 @@ import { LogCleaner } from '../../src/storage/log-cleaner.ts'
 import { PartitionLog } from '../../src/storage/partition-log.ts'
 import {
   makeTempDir,
-  readSlices,
+  readBatches,
   removeTempDirs,
   smallConfig,
   testCleanerConfig,
@@ -153,9 +153,7 @@ describe('log cleaner policy', () => {
     expect(ends).toEqual([...ends].sort((a, b) => a - b))
     expect(ends.at(-1)).toBe(log.logEndOffset)
     // One record per key, the last round's.
-    const bytes = readSlices(
-      log.read({ fetchOffset: 0, maxBytes: 1 << 30, minOneBatch: true }).slices,
-    )
+    const bytes = readBatches(log)
     const values = new Map<string, string[]>()
     for (const at of batchPositions(bytes)) {
       const size = batchSizeBytes(bytes, at)

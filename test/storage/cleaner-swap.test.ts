@@ -12,7 +12,7 @@ import { LogCleaner } from '../../src/storage/log-cleaner.ts'
 import { PartitionLog } from '../../src/storage/partition-log.ts'
 import {
   makeTempDir,
-  readSlices,
+  readBatches,
   removeTempDirs,
   smallConfig,
   testCleanerConfig,
@@ -36,9 +36,7 @@ function open(dir: string, segmentBytes = config.segmentBytes) {
 }
 
 function offsetsIn(log: PartitionLog): number[] {
-  const bytes = readSlices(
-    log.read({ fetchOffset: 0, maxBytes: 1 << 30, minOneBatch: true }).slices,
-  )
+  const bytes = readBatches(log)
   const offsets: number[] = []
   const cursor = new BatchCursor(bytes)
   while (cursor.next()) {

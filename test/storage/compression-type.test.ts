@@ -14,7 +14,7 @@ import {
 import type { CompressionType } from '../../src/storage/log-config.ts'
 import { PartitionLog } from '../../src/storage/partition-log.ts'
 import { StorageError } from '../../src/storage/storage-error.ts'
-import { makeTempDir, readSlices, removeTempDirs, smallConfig } from './helpers.ts'
+import { makeTempDir, readBatches, removeTempDirs, smallConfig } from './helpers.ts'
 
 afterEach(removeTempDirs)
 
@@ -42,7 +42,7 @@ function sampleBatch(compression: Compression): Uint8Array {
 }
 
 function stored(log: PartitionLog): Uint8Array {
-  return readSlices(log.read({ fetchOffset: 0, maxBytes: 1 << 20, minOneBatch: true }).slices)
+  return readBatches(log)
 }
 
 describe('compression.type', () => {

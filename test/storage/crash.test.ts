@@ -14,7 +14,8 @@ import { crashBatch } from './fixtures/crash-batch.ts'
 import {
   makeTempDir,
   mulberry32,
-  readSlices,
+  readBatches,
+  readSlice,
   readUntilKilled,
   removeTempDirs,
   smallConfig,
@@ -87,15 +88,13 @@ async function verify(
     for (const [baseOffset, { lastOffset, seed }] of acked) {
       expect(log.logEndOffset).toBeGreaterThan(lastOffset)
       const read = log.read({ fetchOffset: baseOffset, maxBytes: 1, minOneBatch: true })
-      const stored = readSlices(read.slices)
+      const stored = readSlice(read)
       const expected = crashBatch(seed)
       patchBaseOffset(expected, 0, baseOffset)
       expect(stored).toEqual(expected)
     }
     // Only whole, valid batches with increasing offsets remain.
-    const all = readSlices(
-      log.read({ fetchOffset: 0, maxBytes: 1 << 30, minOneBatch: true }).slices,
-    )
+    const all = readBatches(log)
     let at = 0
     while (at < all.length) {
       const size = validateBatch(all, at, all.length - at)

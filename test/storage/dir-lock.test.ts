@@ -10,7 +10,7 @@ import { Kafka, logLevel } from 'kafkajs'
 import { join } from 'node:path'
 import { decodeRecords } from '../../src/protocol/record-batch.ts'
 import { PartitionLog } from '../../src/storage/partition-log.ts'
-import { readSlices, smallConfig } from './helpers.ts'
+import { readBatches, smallConfig } from './helpers.ts'
 import { startBroker, type BrokerProcess } from '../helpers/broker-process.ts'
 import { BatchCursor } from '../../src/protocol/record-batch.ts'
 
@@ -70,9 +70,7 @@ test('a second broker on a live log dir refuses to start and loses nothing', asy
     logStartOffset: 0,
     hadCleanShutdown: false,
   })
-  const bytes = readSlices(
-    log.read({ fetchOffset: 0, maxBytes: 1 << 30, minOneBatch: true }).slices,
-  )
+  const bytes = readBatches(log)
   await log.close()
   const values: string[] = []
   const cursor = new BatchCursor(bytes)

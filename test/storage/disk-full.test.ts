@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PartitionLog } from '../../src/storage/partition-log.ts'
 import { StorageError } from '../../src/storage/storage-error.ts'
-import { makeBatch, readSlices, smallConfig } from './helpers.ts'
+import { makeBatch, readBatches, smallConfig } from './helpers.ts'
 
 const mountPoint = mkdtempSync(join(tmpdir(), 'sluice-full-'))
 const mounted =
@@ -68,9 +68,7 @@ test.skipIf(!mounted)(
     acked.push(small)
     await log.close()
     const reopened = open()
-    const all = readSlices(
-      reopened.read({ fetchOffset: 0, maxBytes: 1 << 30, minOneBatch: true }).slices,
-    )
+    const all = readBatches(reopened)
     expect(all.length).toBe(acked.reduce((sum, batch) => sum + batch.length, 0))
     await reopened.close()
   },

@@ -61,18 +61,24 @@ export function concat(parts: Uint8Array[]): Uint8Array {
   return out
 }
 
-/** Reads the bytes of every slice of a ReadResult back from disk. */
-export function readSlices(
-  slices: { fd: number; position: number; sizeBytes: number }[],
+/** Reads the bytes of one read's slice back from disk (none for null). */
+export function readSlice(
+  slice: { fd: number; position: number; sizeBytes: number } | null,
 ): Uint8Array {
+  if (slice === null) return new Uint8Array(0)
   const { pread } = require('../../src/native.ts') as typeof import('../../src/native.ts')
-  const parts = slices.map((slice) => {
-    const out = new Uint8Array(slice.sizeBytes)
-    const n = pread(slice.fd, out, slice.position)
-    if (n !== slice.sizeBytes) throw new Error(`short read ${n} of ${slice.sizeBytes}`)
-    return out
-  })
-  return concat(parts)
+  const out = new Uint8Array(slice.sizeBytes)
+  const n = pread(slice.fd, out, slice.position)
+  if (n !== slice.sizeBytes) throw new Error(`short read ${n} of ${slice.sizeBytes}`)
+  return out
+}
+
+/** Every batch from the one holding `fromOffset` to the log end, as one array. */
+export function readBatches(
+  log: { batches(fromOffset: number): Iterable<Uint8Array> },
+  fromOffset = 0,
+): Uint8Array {
+  return concat([...log.batches(fromOffset)].map((batch) => batch.slice()))
 }
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same sequence in [0, 1). */

@@ -13,7 +13,7 @@ import {
   setLogFileCacheCapacity,
 } from '../../src/storage/log-file-cache.ts'
 import { PartitionLog } from '../../src/storage/partition-log.ts'
-import { makeBatch, makeTempDir, readSlices, removeTempDirs, smallConfig } from './helpers.ts'
+import { makeBatch, makeTempDir, readSlice, removeTempDirs, smallConfig } from './helpers.ts'
 
 afterEach(() => {
   setLogFileCacheCapacity(1024)
@@ -61,8 +61,9 @@ test('30 segments hold at most 1 + 4 descriptors, and every segment stays readab
     const reopened = open(dir, clean) // unclean: every segment is recovered batch by batch
     expect(openFds(dir)).toBeLessThanOrEqual(5 + logFileCacheStats().closing)
     for (let offset = 0; offset < 90; offset++) {
-      const { slices } = reopened.read({ fetchOffset: offset, maxBytes: 1, minOneBatch: true })
-      const bytes = readSlices(slices)
+      const bytes = readSlice(
+        reopened.read({ fetchOffset: offset, maxBytes: 1, minOneBatch: true }),
+      )
       expect(batchBaseOffset(bytes, 0)).toBe(offset)
       expect(bytes[bytes.length - 1]).toBe(
         makeBatch({ count: 1, valueBytes: 1200, seed: offset }).at(-1)!,

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { CLEAN_SHUTDOWN_MARKER, LogManager } from '../../src/storage/log-manager.ts'
 import { FakeClock } from '../helpers/fake-clock.ts'
 import { waitFor } from '../helpers/wait-for.ts'
-import { makeBatch, makeTempDir, readSlices, removeTempDirs, smallConfig } from './helpers.ts'
+import { makeBatch, makeTempDir, readSlice, removeTempDirs, smallConfig } from './helpers.ts'
 
 afterEach(removeTempDirs)
 
@@ -78,7 +78,7 @@ describe('LogManager', () => {
     const read = afterIndexLoss
       .get('events', 0)!
       .read({ fetchOffset: 7, maxBytes: 1, minOneBatch: true })
-    expect(readSlices(read.slices).length).toBeGreaterThan(0)
+    expect(readSlice(read).length).toBeGreaterThan(0)
     expect(existsSync(join(partitionDir, '00000000000000000000.index'))).toBe(true)
     await afterIndexLoss.close()
 

@@ -1,7 +1,7 @@
 // Proves PartitionLog's contract on real files: offsets are assigned by patching batches in
-// place, invalid input is rejected before a byte is written, segments roll, reads span segments
-// and honour the high watermark, timestamp lookups name the exact record, DeleteRecords and
-// truncation move the right offsets, and concurrent flushed appends share syncs.
+// place, invalid input is rejected before a byte is written, segments roll, a read answers
+// within one segment and honours the high watermark, timestamp lookups name the exact record,
+// DeleteRecords and truncation move the right offsets, and concurrent flushed appends share syncs.
 
 import { afterEach, describe, expect, test } from 'bun:test'
 import { statSync } from 'node:fs'
@@ -23,7 +23,8 @@ import {
   concat,
   makeBatch,
   makeTempDir,
-  readSlices,
+  readBatches,
+  readSlice,
   removeTempDirs,
   smallConfig,
 } from './helpers.ts'
@@ -80,9 +81,8 @@ describe('PartitionLog', () => {
     expect(log.logEndOffset).toBe(9)
     expect(log.highWatermark).toBe(9)
     const read = log.read({ fetchOffset: 4, maxBytes: 1 << 20, minOneBatch: false })
-    expect(readSlices(read.slices)).toEqual(records)
-    expect(read.logEndOffset).toBe(9)
-    expect(log.read({ fetchOffset: 9, maxBytes: 100, minOneBatch: true }).slices).toEqual([])
+    expect(readSlice(read)).toEqual(records)
+    expect(log.read({ fetchOffset: 9, maxBytes: 100, minOneBatch: true })).toBeNull()
     await log.close()
   })
 
@@ -96,7 +96,7 @@ describe('PartitionLog', () => {
     expect((await log.append(view)).baseOffset).toBe(1)
     expect(request[36]).toBe(0xee) // patched in place, nothing around it touched
     expect(batchBaseOffset(request, 37)).toBe(1)
-    const stored = readSlices(log.read({ fetchOffset: 1, maxBytes: 1, minOneBatch: true }).slices)
+    const stored = readSlice(log.read({ fetchOffset: 1, maxBytes: 1, minOneBatch: true }))
     expect(stored).toEqual(view)
     await log.close()
   })
@@ -125,7 +125,7 @@ describe('PartitionLog', () => {
     await log.close()
   })
 
-  test('rolls segments by size and reads across them with minOneBatch and maxOffset', async () => {
+  test('rolls segments by size; a read answers within one segment, with minOneBatch and maxOffset', async () => {
     const dir = makeTempDir()
     const log = openLog(dir, smallConfig({ segmentBytes: 4096 }))
     const batches: Uint8Array[] = []
@@ -144,21 +144,23 @@ describe('PartitionLog', () => {
     expect(statSync(join(dir, '00000000000000000000.timeindex')).size % 12).toBe(0)
     const activeIndex = `${String(log.segmentBaseOffsets().at(-1)).padStart(20, '0')}.index`
     expect(statSync(join(dir, activeIndex)).size).toBe(4096) // preallocated while active
-    const all = log.read({ fetchOffset: 0, maxBytes: 1 << 20, minOneBatch: false })
-    expect(all.slices.length).toBe(log.segmentCount)
-    expect(readSlices(all.slices)).toEqual(concat(batches))
+    // A read answers with one segment's slice; the batches iterator walks them all.
+    const first = log.read({ fetchOffset: 0, maxBytes: 1 << 20, minOneBatch: false })
+    const firstSegmentBatches = log.segmentBaseOffsets()[1]! / 2
+    expect(readSlice(first)).toEqual(concat(batches.slice(0, firstSegmentBatches)))
+    expect(readBatches(log)).toEqual(concat(batches))
     const one = log.read({ fetchOffset: 21, maxBytes: 1, minOneBatch: true })
-    expect(readSlices(one.slices)).toEqual(batches[10]!)
+    expect(readSlice(one)).toEqual(batches[10]!)
     const capped = log.read({
       fetchOffset: 0,
       maxBytes: 1 << 20,
       maxOffset: 10,
       minOneBatch: false,
     })
-    expect(readSlices(capped.slices)).toEqual(concat(batches.slice(0, 5)))
+    expect(readSlice(capped)).toEqual(concat(batches.slice(0, 5)))
     expect(
-      log.read({ fetchOffset: 10, maxBytes: 100, maxOffset: 10, minOneBatch: true }).slices,
-    ).toEqual([])
+      log.read({ fetchOffset: 10, maxBytes: 100, maxOffset: 10, minOneBatch: true }),
+    ).toBeNull()
     expect(() => log.read({ fetchOffset: 61, maxBytes: 1, minOneBatch: true })).toThrow(/outside/)
     await log.close()
   })
@@ -178,9 +180,7 @@ describe('PartitionLog', () => {
     const batch = makeBatch({ count: 2, timestampMs: 5 })
     const result = await log.append(batch, { logAppendTimeMs: 1_750_000_000_000 })
     expect(result.logAppendTimeMs).toBe(1_750_000_000_000)
-    const stored = readSlices(
-      log.read({ fetchOffset: 0, maxBytes: 1 << 20, minOneBatch: true }).slices,
-    )
+    const stored = readSlice(log.read({ fetchOffset: 0, maxBytes: 1 << 20, minOneBatch: true }))
     expect(batchIsLogAppendTime(stored, 0)).toBe(true)
     expect(batchMaxTimestamp(stored, 0)).toBe(1_750_000_000_000)
     expect(decodeRecords(stored)[1]!.timestampMs).toBe(1_750_000_000_000)
@@ -210,7 +210,7 @@ describe('PartitionLog', () => {
     expect(log.segmentBaseOffsets()[0]!).toBeLessThanOrEqual(70)
     expect(() => log.read({ fetchOffset: 69, maxBytes: 100, minOneBatch: true })).toThrow(/outside/)
     const read = log.read({ fetchOffset: 70, maxBytes: 1, minOneBatch: true })
-    expect(batchBaseOffset(readSlices(read.slices), 0)).toBe(68)
+    expect(batchBaseOffset(readSlice(read), 0)).toBe(68)
     expect(await errorName(log.deleteRecordsBefore(161))).toBe('OFFSET_OUT_OF_RANGE')
     expect(await log.deleteRecordsBefore(160)).toBe(160)
     expect(log.segmentCount).toBe(1)

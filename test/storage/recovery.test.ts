@@ -15,7 +15,7 @@ import {
 import { join } from 'node:path'
 import { batchBaseOffset } from '../../src/protocol/record-batch.ts'
 import { PartitionLog } from '../../src/storage/partition-log.ts'
-import { makeBatch, makeTempDir, readSlices, removeTempDirs, smallConfig } from './helpers.ts'
+import { makeBatch, makeTempDir, readSlice, removeTempDirs, smallConfig } from './helpers.ts'
 
 afterEach(removeTempDirs)
 
@@ -95,7 +95,7 @@ test('a damaged index is rebuilt after a clean stop; leftovers are removed', asy
   expect(existsSync(join(dir, name(999, '.index')))).toBe(false)
   for (const offset of [0, 5, bases[1]! - 1]) {
     const read = log.read({ fetchOffset: offset, maxBytes: 1, minOneBatch: true })
-    expect(batchBaseOffset(readSlices(read.slices), 0)).toBe(offset - (offset % 2))
+    expect(batchBaseOffset(readSlice(read), 0)).toBe(offset - (offset % 2))
   }
   await log.close()
 })

@@ -42,7 +42,7 @@ describe('retention', () => {
     expect(log.logStartOffset).toBe(log.segmentBaseOffsets()[0]!)
     // What remains: every deleted segment ended before now - 10 s, the first kept one does not.
     const read = log.read({ fetchOffset: log.logStartOffset, maxBytes: 1, minOneBatch: true })
-    expect(read.slices.length).toBe(1)
+    expect(read?.sizeBytes).toBeGreaterThan(0)
     await log.close()
   })
 

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { appendFileSync, readdirSync, statSync, truncateSync } from 'node:fs'
 import { patchBaseOffset } from '../../src/protocol/record-batch.ts'
 import { LogSegment } from '../../src/storage/segment.ts'
-import { makeBatch, makeTempDir, readSlices, removeTempDirs } from './helpers.ts'
+import { makeBatch, makeTempDir, readSlice, removeTempDirs } from './helpers.ts'
 
 afterEach(removeTempDirs)
 
@@ -93,7 +93,7 @@ describe('LogSegment', () => {
       minOneBatch: false,
     })!
     expect(bounded.sizeBytes).toBe(2 * batchBytes)
-    const bytes = readSlices([bounded])
+    const bytes = readSlice(bounded)
     expect(bytes[0]).toBe(0) // the high bytes of baseOffset 1010
     segment.close()
   })

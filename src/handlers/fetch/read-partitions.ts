@@ -23,14 +23,11 @@ import type { FetchResult, FetchTarget } from '../../coordinator/fetch-sessions.
 
 export const emptyRecords = new Uint8Array(0)
 
-export interface PartitionRead {
-  result: FetchResult
-  records: FileSlice | Uint8Array
-  log: PartitionLog | undefined
-}
-
 export interface ReadPass {
-  reads: PartitionRead[]
+  /** One result per target, in the targets' order, records included. */
+  results: FetchResult[]
+  /** The logs read (those a long poll waits on). */
+  logs: PartitionLog[]
   totalBytes: number
   anyError: boolean
 }
@@ -49,25 +46,32 @@ export function readPartitions(targets: readonly FetchTarget[], options: ReadOpt
   let bytesLeft = options.maxBytes
   let minOneBatch = true
   let anyError = false
-  const reads = targets.map((target): PartitionRead => {
-    const read = readPartition(target, {
+  const pass: ReadPass = { results: [], logs: [], totalBytes: 0, anyError: false }
+  for (const target of targets) {
+    const result = readPartition(target, {
       ...options,
       maxBytes: Math.max(0, bytesLeft),
       minOneBatch,
+      logsRead: pass.logs,
     })
-    const sizeBytes = read.result.recordsSizeBytes
+    const sizeBytes = result.recordsSizeBytes
     if (sizeBytes > 0) minOneBatch = false
-    if (read.result.errorCode !== ErrorCode.NONE) anyError = true
+    if (result.errorCode !== ErrorCode.NONE) anyError = true
     bytesLeft -= sizeBytes
-    return read
-  })
-  return { reads, totalBytes: options.maxBytes - bytesLeft, anyError }
+    pass.results.push(result)
+  }
+  pass.totalBytes = options.maxBytes - bytesLeft
+  pass.anyError = anyError
+  return pass
 }
 
-function readPartition(
-  target: FetchTarget,
-  options: ReadOptions & { minOneBatch: boolean },
-): PartitionRead {
+/** What one partition's read needs besides the fetch's options: its limits, and where to note the log. */
+interface PartitionReadOptions extends ReadOptions {
+  minOneBatch: boolean
+  logsRead: PartitionLog[]
+}
+
+function readPartition(target: FetchTarget, options: PartitionReadOptions): FetchResult {
   if (options.replicas) return readReplica(target, options, options.replicas)
   const topic = options.topics.get(target.topic)
   if (!topic || (target.topicId !== '' && topic.topicId !== target.topicId)) {
@@ -86,9 +90,9 @@ function readPartition(
 /** Cluster mode: the leader's replica only, in the epoch the fetcher names. */
 function readReplica(
   target: FetchTarget,
-  options: ReadOptions & { minOneBatch: boolean },
+  options: PartitionReadOptions,
   replicas: ReplicaManager,
-): PartitionRead {
+): FetchResult {
   const known = options.topics.get(target.topic)
   if (known && target.topicId !== '' && known.topicId !== target.topicId)
     return failed(target, ErrorCode.UNKNOWN_TOPIC_ID)
@@ -107,40 +111,45 @@ function readReplica(
 
 function readLog(
   target: FetchTarget,
-  options: { maxBytes: number; minOneBatch: boolean },
+  options: PartitionReadOptions,
   source: { log: PartitionLog; maxOffset: number },
-): PartitionRead {
+): FetchResult {
   const { log } = source
-  const offsets = {
-    highWatermark: log.highWatermark,
-    lastStableOffset: log.highWatermark,
-    logStartOffset: log.logStartOffset,
-  }
+  // The offsets are read before the records, in the same synchronous turn: they describe them.
+  const highWatermark = log.highWatermark
+  const logStartOffset = log.logStartOffset
+  let slice: FileSlice | null
   try {
-    const read = log.read({
+    slice = log.read({
       fetchOffset: target.fetchOffset,
       maxBytes: Math.min(target.partitionMaxBytes, options.maxBytes),
       maxOffset: source.maxOffset,
       minOneBatch: options.minOneBatch,
     })
-    const slice = read.slices[0]
-    const records = slice && slice.sizeBytes > 0 ? slice : emptyRecords
-    const recordsSizeBytes = slice ? slice.sizeBytes : 0
-    const result = { target, errorCode: ErrorCode.NONE, ...offsets, recordsSizeBytes }
-    return { result, records, log }
   } catch (error) {
-    return { ...failed(target, partitionErrorOf(error).errorCode, log), log }
+    options.logsRead.push(log)
+    return failed(target, partitionErrorOf(error).errorCode, log)
+  }
+  options.logsRead.push(log)
+  return {
+    target,
+    errorCode: ErrorCode.NONE,
+    highWatermark,
+    lastStableOffset: highWatermark,
+    logStartOffset,
+    records: slice ?? emptyRecords,
+    recordsSizeBytes: slice ? slice.sizeBytes : 0,
   }
 }
 
-function failed(target: FetchTarget, errorCode: number, log?: PartitionLog): PartitionRead {
-  const result: FetchResult = {
+function failed(target: FetchTarget, errorCode: number, log?: PartitionLog): FetchResult {
+  return {
     target,
     errorCode,
     highWatermark: log ? log.highWatermark : -1,
     lastStableOffset: log ? log.highWatermark : -1,
     logStartOffset: log ? log.logStartOffset : -1,
+    records: emptyRecords,
     recordsSizeBytes: 0,
   }
-  return { result, records: emptyRecords, log: undefined }
 }

@@ -89,19 +89,9 @@ async function converged(leader: TestNode, nodes: TestNode[]) {
 
 function values(node: TestNode): string[] {
   const log = logOf(node)
-  const read = log.read({ fetchOffset: log.logStartOffset, maxBytes: 1 << 30, minOneBatch: true })
   const out: string[] = []
-  const { pread } = require('../../../src/native.ts') as typeof import('../../../src/native.ts')
-  for (const slice of read.slices) {
-    const bytes = new Uint8Array(slice.sizeBytes)
-    pread(slice.fd, bytes, slice.position)
-    let at = 0
-    while (at < bytes.length) {
-      const size = new DataView(bytes.buffer).getInt32(at + 8) + 12
-      for (const record of decodeRecords(bytes.subarray(at, at + size)))
-        out.push(new TextDecoder().decode(record.value!))
-      at += size
-    }
+  for (const batch of log.batches(log.logStartOffset)) {
+    for (const record of decodeRecords(batch)) out.push(new TextDecoder().decode(record.value!))
   }
   return out
 }
