@@ -14,6 +14,10 @@ import type { ClusterMetadataView } from './cluster/partition-state.ts'
 export type { Broker } from './handlers/broker-context.ts'
 
 import { ensureMetaProperties, resolveLogConfig } from './config.ts'
+import {
+  describeDynamicChange,
+  onDynamicBrokerConfigsChange,
+} from './config/dynamic-broker-configs.ts'
 import { randomKafkaUuid } from './config/meta-properties.ts'
 import { advertisedAddress, clientListeners } from './config/listeners.ts'
 import { LogManager as LogManagerImpl } from './storage/log-manager.ts'
@@ -105,6 +109,22 @@ export async function openBroker(
       rack: config['broker.rack'],
     })
   }
+  // Dynamic broker configs, however they changed (AlterConfigs here, or etcd's watch in cluster
+  // mode): every partition's LogConfig follows unless its topic overrides the config, and the
+  // cleaner takes its new settings (the listener's are startBroker's).
+  const stopReconfiguring = onDynamicBrokerConfigsChange(config, (changed) => {
+    for (const partitionLog of logs.all()) {
+      const topic = topics.get(partitionLog.topic)
+      if (topic) partitionLog.updateConfig(resolveLogConfig({ ...topic.configs }, config))
+    }
+    logs.cleaner.reconfigure({
+      threads: config['log.cleaner.threads'],
+      backoffMs: config['log.cleaner.backoff.ms'],
+      dedupeBufferBytes: config['log.cleaner.dedupe.buffer.size'],
+      ioMaxBytesPerSecond: config['log.cleaner.io.max.bytes.per.second'],
+    })
+    log(`sluice: dynamic broker configs applied: ${describeDynamicChange(config, changed)}`)
+  })
   const producers = await ProducerStateManagerImpl.open({ dir, logs, log })
   const groupConfig = groupCoordinatorConfigFrom(config)
   const offsetLog = await OffsetsTopicLog.open({
@@ -166,6 +186,7 @@ export async function openBroker(
     close(options = {}) {
       closed ??= (async () => {
         await broker.beginStop()
+        stopReconfiguring()
         stopFollowing?.()
         await replicas?.close()
         if (options.snapshotProducers !== false) await producers.close()
@@ -206,6 +227,7 @@ export async function startBroker(
   if (advertised.port === 0) advertised.port = server.port
   await broker.metadata?.register()
   const metricsListener = startMetrics(broker)
+  const stopReconfiguringServer = onDynamicBrokerConfigsChange(config, () => server.reconfigure())
 
   const dir = config['log.dirs'][0]!
   const partitions = [...logs.all()].length
@@ -227,6 +249,7 @@ export async function startBroker(
       stopped ??= (async () => {
         log('sluice: stopping: finishing in-flight requests')
         await broker.beginStop()
+        stopReconfiguringServer()
         await server.close({ graceful: true })
         metricsListener?.stop()
         await broker.close()

@@ -17,7 +17,7 @@ import { API, BrokerError, Client } from './client.ts'
 import { alterConfigs, BROKER_RESOURCE, TOPIC_RESOURCE } from './topic.ts'
 import { UsageError } from './usage.ts'
 
-export const configHelp = `Usage: sluice config <describe|alter> (--topic name | --broker id) [options]
+export const configHelp = `Usage: sluice config <describe|alter> (--topic name | --broker id | --broker-defaults) [options]
 
 Shows or changes configs, like kafka-configs.sh (whose --entity-type/--entity-name, --describe,
 --alter and --add-config spellings work too).
@@ -25,6 +25,8 @@ Shows or changes configs, like kafka-configs.sh (whose --entity-type/--entity-na
 Options:
   --topic name              a topic's configs
   --broker id               a broker's configs (default: broker 0 when neither is given)
+  --broker-defaults         the cluster-wide defaults of every broker (kafka-configs.sh's
+                            --entity-type brokers --entity-default)
   --all                     describe: every config with its source, not only those set
   --add-config k=v[,k=v]    alter: set configs (repeatable)
   --delete-config k         alter: remove a config, back to its default (repeatable)
@@ -33,6 +35,7 @@ ${bootstrapHelp}
 Examples:
   sluice config describe --topic orders
   sluice config describe --broker 0 --all
+  sluice config alter --broker-defaults --add-config log.retention.ms=86400000
   sluice config alter --topic orders --add-config retention.ms=3600000,cleanup.policy=compact
   sluice config --entity-type topics --entity-name orders --alter --delete-config retention.ms`
 
@@ -41,7 +44,7 @@ const specs = [
   { names: ['--broker'], value: true },
   { names: ['--entity-type'], value: true },
   { names: ['--entity-name'], value: true },
-  { names: ['--entity-default'] },
+  { names: ['--entity-default', '--broker-defaults'] },
   { names: ['--all'] },
   { names: ['--add-config', '--config'], value: true },
   { names: ['--delete-config'], value: true },
@@ -79,7 +82,9 @@ export async function configCommand(args: readonly string[]): Promise<number> {
       }
       await alterConfigs(client, resource, set, removed)
       console.log(
-        `Completed updating config for ${resource.resourceType === TOPIC_RESOURCE ? 'topic' : 'broker'} ${resource.name}.`,
+        resource.name === ''
+          ? 'Completed updating default config for brokers in the cluster.'
+          : `Completed updating config for ${resource.resourceType === TOPIC_RESOURCE ? 'topic' : 'broker'} ${resource.name}.`,
       )
       return 0
     }
@@ -97,8 +102,15 @@ function resourceOf(parsed: ParsedOptions): { resourceType: number; name: string
   if (entityType !== undefined && !['topics', 'brokers'].includes(entityType)) {
     throw new UsageError(`--entity-type '${entityType}': expected topics or brokers`)
   }
+  const brokerDefaults = flag(parsed, '--entity-default')
   if ([topic, broker, entityType].filter((x) => x !== undefined).length > 1) {
     throw new UsageError(`give one of --topic, --broker, --entity-type`)
+  }
+  if (brokerDefaults) {
+    if (topic !== undefined || entityType === 'topics' || broker !== undefined) {
+      throw new UsageError(`--broker-defaults (--entity-default) names no topic and no broker id`)
+    }
+    return { resourceType: BROKER_RESOURCE, name: '' }
   }
   if (topic !== undefined || entityType === 'topics') {
     const name = topic ?? entityName
@@ -124,7 +136,7 @@ async function describe(
   }
   const request = { key: API.describeConfigs.key, version: API.describeConfigs.version }
   const result =
-    resource.resourceType === BROKER_RESOURCE
+    resource.resourceType === BROKER_RESOURCE && resource.name !== ''
       ? (await client.toNode(Number(resource.name), request, body)).results[0]
       : (await client.any(request, body)).results[0]
   if (result.errorCode !== 0) {
@@ -145,7 +157,11 @@ async function describe(
   )
     .filter((c) => all || (c.configSource !== 5 && c.configSource !== 4))
     .sort((a, b) => a.name.localeCompare(b.name))
-  console.log(`${all ? 'All' : 'Dynamic'} configs for ${kind} ${resource.name} are:`)
+  console.log(
+    resource.name === ''
+      ? 'Default configs for brokers in the cluster are:'
+      : `${all ? 'All' : 'Dynamic'} configs for ${kind} ${resource.name} are:`,
+  )
   for (const c of configs) {
     const value = c.isSensitive ? '(sensitive)' : (c.value ?? 'null')
     console.log(`  ${c.name}=${value} (${sourceNames[c.configSource] ?? 'UNKNOWN'})`)

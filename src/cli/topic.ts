@@ -187,7 +187,13 @@ export async function alterConfigs(
     ],
     validateOnly: false,
   }
-  const result = (await client.any(API.incrementalAlterConfigs, body)).responses[0]
+  // A broker's own configs go to that broker (Kafka's admin client does the same); topics and
+  // the cluster-wide defaults ("") to any.
+  const result = (
+    resource.resourceType === BROKER_RESOURCE && resource.name !== ''
+      ? await client.toNode(Number(resource.name), API.incrementalAlterConfigs, body)
+      : await client.any(API.incrementalAlterConfigs, body)
+  ).responses[0]
   if (result.errorCode !== 0) {
     throw new BrokerError(
       `cannot alter configs of '${resource.name}'`,

@@ -1,32 +1,67 @@
 // Dynamic broker configs (KIP-226): broker configs changed through AlterConfigs and
-// IncrementalAlterConfigs while the broker runs, kept in `<first log dir>/dynamic-broker-configs`
-// (Kafka keeps them in its metadata log) and applied over server.properties at every start.
+// IncrementalAlterConfigs while the broker runs, applied over server.properties without a restart.
 //
-// Which configs are dynamic: the broker-level defaults of topic configs (log.retention.*,
-// log.segment.bytes, log.roll.*, log.flush.interval.*, message.max.bytes, log.cleanup.policy,
-// log.cleaner.*.compaction.lag.ms, compression.type …), exactly Kafka's DynamicLogConfig set
-// (ServerTopicConfigSynonyms), since they reach the logs through the topics' LogConfig and so
-// apply at once. Kafka also reconfigures listeners, thread pools, quotas, max.connections and
-// log levels; Sluice refuses those as read-only for now (INVALID_REQUEST, with a message).
+// Which configs are dynamic: those of Kafka's DynamicBrokerConfig.AllDynamicConfigs that Sluice
+// has. The broker-level defaults of topic configs (log.retention.*, log.segment.bytes, log.roll.*,
+// log.flush.interval.*, message.max.bytes, log.cleanup.policy, log.cleaner.*.compaction.lag.ms,
+// compression.type …: Kafka's DynamicLogConfig, every broker synonym of a topic config) reach the
+// logs through their LogConfig; max.connections and max.connections.per.ip (SocketServer's) the
+// listener's next accept; log.cleaner.threads, .backoff.ms, .dedupe.buffer.size and
+// .io.max.bytes.per.second (LogCleaner's) the cleaner. Kafka's thread-pool sizes
+// (num.io.threads, num.network.threads, num.recovery.threads.per.data.dir) and
+// producer.id.expiration.ms are accepted and kept, with no effect, as they are in server.properties.
+// Still read-only here, though Kafka reconfigures them: listeners, listener.security.protocol.map
+// and num.replica.fetchers (INVALID_REQUEST with a message).
 //
 // Layers, highest first, as Kafka's DescribeConfigs sources: this broker's dynamic value
 // (DYNAMIC_BROKER_CONFIG), the cluster-wide dynamic default set on resource name ""
 // (DYNAMIC_DEFAULT_BROKER_CONFIG), server.properties or --override (STATIC_BROKER_CONFIG), the
-// default. The BrokerConfig object is updated in place, so every reader sees the new value.
+// default (DEFAULT_CONFIG). The BrokerConfig object is updated in place, so every reader sees the
+// new value; the parts that copied a value at start listen with onDynamicBrokerConfigsChange.
+//
+// Where the layers are kept (a DynamicBrokerConfigStore): on a single node in
+// `<first log dir>/dynamic-broker-configs` (this module's LocalDynamicConfigStore; Kafka keeps
+// them in its metadata log); in cluster mode in etcd, watched by every broker
+// (cluster/etcd/etcd-broker-configs.ts), which sets itself as the config's store at start.
 
 import { join } from 'node:path'
 import { readFileSync } from 'node:fs'
+import { writeFileAtomic } from '../cluster/atomic-file.ts'
 import type { BrokerConfig } from './broker-config.ts'
 import { brokerConfigDefinitions } from './broker-definitions.ts'
 import { topicConfigDefinitions } from './topic-definitions.ts'
-import { parseConfigValue, type ConfigDefinition, type ConfigValue } from './types.ts'
+import {
+  parseConfigValue,
+  renderConfigValue,
+  type ConfigDefinition,
+  type ConfigValue,
+} from './types.ts'
 
 export const DYNAMIC_BROKER_CONFIGS_FILE = 'dynamic-broker-configs'
 
-/** The dynamic broker configs: every broker synonym of a topic config. */
-export const dynamicBrokerConfigNames: ReadonlySet<string> = new Set(
-  Object.values(topicConfigDefinitions).flatMap((definition) => definition.brokerSynonyms),
-)
+/** Kafka's dynamic broker configs beyond the topic synonyms, as far as Sluice has them. */
+const reconfigurableBrokerConfigs = [
+  // SocketServer.RECONFIGURABLE_CONFIGS: applied to the next connection accepted.
+  'max.connections',
+  'max.connections.per.ip',
+  // LogCleaner.RECONFIGURABLE_CONFIGS (message.max.bytes is also a topic synonym).
+  'log.cleaner.threads',
+  'log.cleaner.backoff.ms',
+  'log.cleaner.dedupe.buffer.size',
+  'log.cleaner.io.max.bytes.per.second',
+  // DynamicThreadPool, DynamicListenerConfig's thread count, DynamicProducerStateManagerConfig:
+  // ignored by Sluice (one event loop), kept and described as Kafka does.
+  'num.io.threads',
+  'num.network.threads',
+  'num.recovery.threads.per.data.dir',
+  'producer.id.expiration.ms',
+] as const
+
+/** The dynamic broker configs: every broker synonym of a topic config, and the list above. */
+export const dynamicBrokerConfigNames: ReadonlySet<string> = new Set([
+  ...Object.values(topicConfigDefinitions).flatMap((definition) => definition.brokerSynonyms),
+  ...reconfigurableBrokerConfigs,
+])
 
 export interface DynamicBrokerConfigs {
   /** Set on resource name "": every broker's default. */
@@ -35,13 +70,42 @@ export interface DynamicBrokerConfigs {
   broker: Record<string, string>
 }
 
+export type DynamicLayer = keyof DynamicBrokerConfigs
+
+/** Where the dynamic layers are kept: the log dir's file, or etcd in cluster mode. */
+export interface DynamicBrokerConfigStore {
+  /** A layer as stored now, with the version `replace` is conditioned on. */
+  read(layer: DynamicLayer): { values: Readonly<Record<string, string>>; version: number }
+  /**
+   * Stores `values` (already checked) as `layer` if the layer is still at `version`. Resolves
+   * true once this broker has applied them, false (nothing written) if the layer had changed.
+   */
+  replace(layer: DynamicLayer, values: Record<string, string>, version: number): Promise<boolean>
+}
+
+type ChangeListener = (changedNames: readonly string[]) => void
+
 interface State {
   dynamic: DynamicBrokerConfigs
   /** The values from server.properties, --override or the defaults, before any dynamic layer. */
   staticValues: Record<string, ConfigValue>
+  store: DynamicBrokerConfigStore
+  listeners: Set<ChangeListener>
 }
 
 const states = new WeakMap<BrokerConfig, State>()
+
+function stateOf(config: BrokerConfig): State {
+  const state = states.get(config)
+  if (!state) throw new Error('dynamic broker configs were not loaded for this config')
+  return state
+}
+
+function definitionOf(name: string): ConfigDefinition | undefined {
+  return Object.hasOwn(brokerConfigDefinitions, name)
+    ? (brokerConfigDefinitions as Record<string, ConfigDefinition>)[name]
+    : undefined
+}
 
 export function dynamicBrokerConfigsPath(config: BrokerConfig): string {
   return join(config['log.dirs'][0]!, DYNAMIC_BROKER_CONFIGS_FILE)
@@ -49,12 +113,10 @@ export function dynamicBrokerConfigsPath(config: BrokerConfig): string {
 
 /** What is wrong with setting `name` to `value` dynamically, or null when it may be set. */
 export function dynamicConfigError(name: string, value: string | null): string | null {
-  const definition = (brokerConfigDefinitions as Record<string, ConfigDefinition>)[name]
-  if (!definition || !Object.hasOwn(brokerConfigDefinitions, name)) {
-    return `Unknown broker config name: ${name}`
-  }
+  const definition = definitionOf(name)
+  if (!definition) return `Unknown broker config name: ${name}`
   if (!dynamicBrokerConfigNames.has(name)) {
-    return `Cannot update these configs dynamically: [${name}] (Sluice changes the broker-level defaults of topic configs while it runs; set ${name} in server.properties and restart)`
+    return `Cannot update these configs dynamically: [${name}] (set ${name} in server.properties and restart)`
   }
   if (value === null) return null
   const parsed = parseConfigValue(name, definition, value)
@@ -62,24 +124,17 @@ export function dynamicConfigError(name: string, value: string | null): string |
 }
 
 /**
- * Reads the persisted dynamic configs of `config`'s first log dir (none if the file is missing)
- * and layers them over it. Called once, when the config is loaded; a bad file is an error that
- * names it, as any config error.
+ * Takes the config's static values and, on a single node, reads the persisted layers of its
+ * first log dir (none if the file is missing) and lays them over it. Called once, when the config
+ * is loaded; a bad file is an error that names it, as any config error. In cluster mode the
+ * layers come from etcd once the metadata is open (the file is not read).
  */
 export function loadDynamicBrokerConfigs(config: BrokerConfig): void {
-  const path = dynamicBrokerConfigsPath(config)
-  let text: string | null = null
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    // No file yet, or no log dir yet (created later at start, where its errors are reported).
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') {
-      throw new Error(`cannot read dynamic broker configs ${path}: ${code ?? String(error)}`)
-    }
-  }
   const staticValues = { ...(config as unknown as Record<string, ConfigValue>) }
   const dynamic: DynamicBrokerConfigs = { clusterDefault: {}, broker: {} }
+  const clusterMode = (config['metadata.etcd.endpoints'] ?? []).length > 0
+  const path = dynamicBrokerConfigsPath(config)
+  const text = clusterMode ? null : readIfPresent(path)
   if (text !== null) {
     const parsed = JSON.parse(text) as DynamicBrokerConfigs
     for (const layer of ['clusterDefault', 'broker'] as const) {
@@ -90,8 +145,21 @@ export function loadDynamicBrokerConfigs(config: BrokerConfig): void {
       }
     }
   }
-  states.set(config, { dynamic, staticValues })
+  const state: State = { dynamic, staticValues, store: null!, listeners: new Set() }
+  state.store = new LocalDynamicConfigStore(config)
+  states.set(config, state)
   applyLayers(config)
+}
+
+function readIfPresent(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    // No file yet, or no log dir yet (created later at start, where its errors are reported).
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null
+    throw new Error(`cannot read dynamic broker configs ${path}: ${code ?? String(error)}`)
+  }
 }
 
 /** The dynamic layers of `config` (empty until loaded). */
@@ -99,12 +167,42 @@ export function dynamicBrokerConfigs(config: BrokerConfig): DynamicBrokerConfigs
   return states.get(config)?.dynamic ?? { clusterDefault: {}, broker: {} }
 }
 
-/** Replaces the dynamic layers (already validated) and updates `config`'s values in place. */
+/** Where `config`'s dynamic layers are kept. */
+export function dynamicBrokerConfigStore(config: BrokerConfig): DynamicBrokerConfigStore {
+  return stateOf(config).store
+}
+
+/** Cluster mode: the layers live in etcd from now on (cluster/etcd/etcd-broker-configs.ts). */
+export function setDynamicBrokerConfigStore(
+  config: BrokerConfig,
+  store: DynamicBrokerConfigStore,
+): void {
+  stateOf(config).store = store
+}
+
+/**
+ * Calls `listener` with the names whose value changed after each change of the layers; returns
+ * the function that removes it.
+ */
+export function onDynamicBrokerConfigsChange(
+  config: BrokerConfig,
+  listener: ChangeListener,
+): () => void {
+  const { listeners } = stateOf(config)
+  listeners.add(listener)
+  return () => listeners.delete(listener)
+}
+
+/**
+ * Replaces the dynamic layers (already validated), updates `config`'s values in place and tells
+ * the listeners which values changed.
+ */
 export function setDynamicBrokerConfigs(config: BrokerConfig, dynamic: DynamicBrokerConfigs) {
-  const state = states.get(config)
-  if (!state) throw new Error('dynamic broker configs were not loaded for this config')
+  const state = stateOf(config)
   state.dynamic = { clusterDefault: { ...dynamic.clusterDefault }, broker: { ...dynamic.broker } }
-  applyLayers(config)
+  const changed = applyLayers(config)
+  if (changed.length === 0) return
+  for (const listener of state.listeners) listener(changed)
 }
 
 /** Where `name`'s value comes from: this broker's dynamic value, the cluster's, or neither. */
@@ -118,18 +216,100 @@ export function dynamicSourceOf(
   return null
 }
 
-function applyLayers(config: BrokerConfig): void {
-  const { dynamic, staticValues } = states.get(config)!
+/**
+ * Every level at which `name` has a value, highest first, as Kafka lists a config's synonyms:
+ * this broker's dynamic value, the cluster-wide default, the static value when it was set
+ * explicitly (`explicitlySet`), and the default.
+ */
+export function brokerConfigLevels(
+  config: BrokerConfig,
+  name: string,
+  explicitlySet: ReadonlySet<string>,
+): {
+  value: string | null
+  source:
+    | 'DYNAMIC_BROKER_CONFIG'
+    | 'DYNAMIC_DEFAULT_BROKER_CONFIG'
+    | 'STATIC_BROKER_CONFIG'
+    | 'DEFAULT_CONFIG'
+}[] {
+  const state = states.get(config)
+  const levels: ReturnType<typeof brokerConfigLevels> = []
+  const dynamic = state?.dynamic
+  if (dynamic && Object.hasOwn(dynamic.broker, name))
+    levels.push({ value: dynamic.broker[name]!, source: 'DYNAMIC_BROKER_CONFIG' })
+  if (dynamic && Object.hasOwn(dynamic.clusterDefault, name))
+    levels.push({ value: dynamic.clusterDefault[name]!, source: 'DYNAMIC_DEFAULT_BROKER_CONFIG' })
+  const staticValue = state
+    ? (state.staticValues[name] ?? null)
+    : ((config as unknown as Record<string, ConfigValue>)[name] ?? null)
+  if (explicitlySet.has(name))
+    levels.push({ value: renderConfigValue(staticValue), source: 'STATIC_BROKER_CONFIG' })
+  const definition = definitionOf(name)
+  if (definition && definition.default !== null)
+    levels.push({ value: definition.default, source: 'DEFAULT_CONFIG' })
+  return levels
+}
+
+/** Writes the dynamic values into `config`; returns the names whose value changed. */
+function applyLayers(config: BrokerConfig): string[] {
+  const { dynamic, staticValues } = stateOf(config)
   const values = config as unknown as Record<string, ConfigValue>
+  const changed: string[] = []
   for (const name of dynamicBrokerConfigNames) {
     const text = dynamic.broker[name] ?? dynamic.clusterDefault[name]
+    let next: ConfigValue
     if (text === undefined) {
-      values[name] = staticValues[name] ?? null
-      continue
+      next = staticValues[name] ?? null
+    } else {
+      const parsed = parseConfigValue(name, definitionOf(name)!, text)
+      if ('error' in parsed) throw new Error(`dynamic ${name}=${text}: ${parsed.error}`)
+      next = parsed.value
     }
-    const definition = (brokerConfigDefinitions as Record<string, ConfigDefinition>)[name]!
-    const parsed = parseConfigValue(name, definition, text)
-    if ('error' in parsed) throw new Error(`dynamic ${name}=${text}: ${parsed.error}`)
-    values[name] = parsed.value
+    if (renderConfigValue(next) !== renderConfigValue(values[name] ?? null)) changed.push(name)
+    values[name] = next
   }
+  return changed
+}
+
+/**
+ * A single node's store: both layers in one JSON file in the first log dir, replaced atomically.
+ * The event loop runs one AlterConfigs at a time between its read and its write, so the version
+ * only guards against a caller that awaited in between.
+ */
+class LocalDynamicConfigStore implements DynamicBrokerConfigStore {
+  private version = 0
+
+  constructor(private readonly config: BrokerConfig) {}
+
+  read(layer: DynamicLayer) {
+    return { values: dynamicBrokerConfigs(this.config)[layer], version: this.version }
+  }
+
+  async replace(layer: DynamicLayer, values: Record<string, string>, version: number) {
+    if (version !== this.version) return false
+    const updated: DynamicBrokerConfigs = { ...dynamicBrokerConfigs(this.config), [layer]: values }
+    const path = dynamicBrokerConfigsPath(this.config)
+    writeFileAtomic(path, JSON.stringify(updated, null, 2) + '\n')
+    this.version++
+    setDynamicBrokerConfigs(this.config, updated)
+    return true
+  }
+}
+
+/** `name=value (source)` for each name, for the line a change of the layers logs. */
+export function describeDynamicChange(config: BrokerConfig, names: readonly string[]): string {
+  return names
+    .map((name) => {
+      const value = renderConfigValue((config as unknown as Record<string, ConfigValue>)[name]!)
+      const source = dynamicSourceOf(config, name)
+      const from =
+        source === 'DYNAMIC_BROKER_CONFIG'
+          ? `broker ${config['node.id']}`
+          : source === 'DYNAMIC_DEFAULT_BROKER_CONFIG'
+            ? 'cluster-wide default'
+            : 'static or default'
+      return `${name}=${value ?? 'null'} (${from})`
+    })
+    .join(', ')
 }

@@ -9,6 +9,7 @@ import {
   dynamicBrokerConfigNames,
   dynamicBrokerConfigs,
   dynamicSourceOf,
+  brokerConfigLevels,
 } from './dynamic-broker-configs.ts'
 import { synonymToMsFactor, topicConfigDefinitions } from './topic-definitions.ts'
 import {
@@ -134,13 +135,11 @@ export function describeTopicConfigs(
       const synonyms: ConfigDescription['synonyms'] = []
       const override = topicOverrides[name]
       if (override !== undefined) synonyms.push({ name, value: override, source: 'TOPIC_CONFIG' })
+      // Each broker synonym at each level it is set, highest first, as Kafka lists them.
       for (const synonym of definition.brokerSynonyms) {
-        const value = (broker as Record<string, ConfigValue>)[synonym]
-        if (value === null || value === undefined) continue
-        const source =
-          dynamicSourceOf(broker, synonym) ??
-          (explicit.has(synonym) ? 'STATIC_BROKER_CONFIG' : 'DEFAULT_CONFIG')
-        synonyms.push({ name: synonym, value: renderConfigValue(value), source })
+        for (const level of brokerConfigLevels(broker, synonym, explicit)) {
+          if (level.value !== null) synonyms.push({ name: synonym, ...level })
+        }
       }
       if (definition.brokerSynonyms.length === 0) {
         synonyms.push({ name, value: definition.default, source: 'DEFAULT_CONFIG' })
@@ -173,6 +172,7 @@ export function describeBrokerConfigs(
       const source =
         dynamicSourceOf(broker, name) ??
         (explicitlySet.has(name) ? 'STATIC_BROKER_CONFIG' : 'DEFAULT_CONFIG')
+      const levels = brokerConfigLevels(broker, name, explicitlySet)
       return {
         name,
         value,
@@ -180,7 +180,11 @@ export function describeBrokerConfigs(
         // Only the dynamic ones (dynamic-broker-configs.ts) change while the broker runs.
         readOnly: !dynamicBrokerConfigNames.has(name),
         sensitive,
-        synonyms: [{ name, value, source }],
+        // Every level it is set at, highest first (Kafka's synonyms of a broker config).
+        synonyms:
+          levels.length > 0
+            ? levels.map((level) => ({ name, ...level }))
+            : [{ name, value, source }],
         type: definition.type,
         documentation: definition.doc,
       }

@@ -6,8 +6,10 @@
 //   narrows the list. Synonyms (the override, then the broker configs it falls back to) only
 //   when includeSynonyms; v3+ config types, and documentation when includeDocumentation.
 // * Broker resources: this broker's id lists every broker config, the dynamic ones (see
-//   config/dynamic-broker-configs.ts) not read-only and with their dynamic source when set;
-//   "" lists the cluster-wide dynamic defaults that are set. Passwords are null.
+//   config/dynamic-broker-configs.ts) not read-only and with their dynamic source when set, and
+//   as synonyms every level a config is set at (this broker's, the cluster default, static,
+//   default), as Kafka lists them; "" lists the cluster-wide dynamic defaults that are set.
+//   Passwords are null.
 // * Unknown topic: UNKNOWN_TOPIC_OR_PARTITION; other resource types or broker ids: INVALID_REQUEST.
 
 import type {

@@ -6,11 +6,12 @@
 // topic's logs at once. validateOnly checks without changing.
 //
 // A broker resource (this broker's id, or "" for the cluster-wide default) replaces that layer's
-// whole set of dynamic broker configs, persisted and applied at once (configs/broker-configs.ts);
+// whole set of dynamic broker configs, stored (the log dir, or etcd in cluster mode, where every
+// broker applies the cluster-wide default) and applied at once (configs/broker-configs.ts);
 // a config that is not dynamic is INVALID_REQUEST, an unknown name or bad value INVALID_CONFIG.
 //
-// Differs from Kafka: of Kafka's dynamic broker configs, only the broker-level defaults of topic
-// configs are dynamic here (config/dynamic-broker-configs.ts).
+// Differs from Kafka: listeners, listener.security.protocol.map and num.replica.fetchers, which
+// Kafka can change at run time, are read-only here (config/dynamic-broker-configs.ts).
 
 import type {
   AlterConfigsRequest,
@@ -49,7 +50,7 @@ async function alterResource(
   if (resolved.kind === 'error')
     return { ...base, errorCode: resolved.errorCode, errorMessage: resolved.errorMessage }
   if (resolved.kind === 'broker') {
-    const outcome = alterBrokerConfigs(options.broker, {
+    const outcome = await alterBrokerConfigs(options.broker, {
       clusterDefault: resolved.clusterDefault,
       validateOnly: options.validateOnly,
       next: () => {

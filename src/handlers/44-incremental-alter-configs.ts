@@ -7,11 +7,12 @@
 // nothing of that resource changes. validateOnly checks without changing.
 //
 // A broker resource (this broker's id, or "" for the cluster-wide default) edits that layer of
-// dynamic broker configs the same way, persisted and applied at once (configs/broker-configs.ts);
+// dynamic broker configs the same way, stored (the log dir, or etcd in cluster mode) and applied
+// at once (configs/broker-configs.ts);
 // a config that is not dynamic is INVALID_REQUEST.
 //
-// Differs from Kafka: of Kafka's dynamic broker configs, only the broker-level defaults of topic
-// configs are dynamic here (config/dynamic-broker-configs.ts).
+// Differs from Kafka: listeners, listener.security.protocol.map and num.replica.fetchers, which
+// Kafka can change at run time, are read-only here (config/dynamic-broker-configs.ts).
 
 import type {
   IncrementalAlterConfigsRequest,
@@ -62,7 +63,7 @@ async function alterResource(
     return { ...base, errorCode: resolved.errorCode, errorMessage: resolved.errorMessage }
   if (resolved.kind === 'broker') {
     const { broker } = options
-    const outcome = alterBrokerConfigs(broker, {
+    const outcome = await alterBrokerConfigs(broker, {
       clusterDefault: resolved.clusterDefault,
       validateOnly: options.validateOnly,
       next: (current) => {

@@ -13,6 +13,8 @@ export type { RunningListener } from './listener.ts'
 export interface RunningServer {
   host: string
   port: number
+  /** Reads max.connections and max.connections.per.ip again (dynamic broker configs). */
+  reconfigure(): void
   close(opts: { graceful: boolean }): Promise<void>
 }
 
@@ -57,6 +59,13 @@ export async function startServer(options: {
   return {
     host: listener.host,
     port: listener.port,
+    reconfigure() {
+      const { maxConnections, maxConnectionsPerIp } = limitsFromConfig(broker.config)
+      listener.setConnectionLimits({
+        maxConnections: options.limits?.maxConnections ?? maxConnections!,
+        maxConnectionsPerIp: options.limits?.maxConnectionsPerIp ?? maxConnectionsPerIp!,
+      })
+    },
     close: (opts) => listener.close(opts),
   }
 }

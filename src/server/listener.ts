@@ -52,6 +52,11 @@ export interface RunningListener {
   readonly connectionCount: number
   /** queued.max.request.bytes' accounting: bytes held for requests, connections waiting. */
   readonly requestMemory: { reservedBytes: number; waitingCount: number; capacityBytes: number }
+  /**
+   * New max.connections / max.connections.per.ip (dynamic broker configs): they apply to the next
+   * connection accepted; connections already open stay, as in Kafka.
+   */
+  setConnectionLimits(next: Pick<ListenerLimits, 'maxConnections' | 'maxConnectionsPerIp'>): void
   close(opts: { graceful: boolean }): Promise<void>
 }
 
@@ -178,6 +183,10 @@ export async function listen(options: {
       return connections.size
     },
     requestMemory: memory,
+    setConnectionLimits(next) {
+      limits.maxConnections = next.maxConnections
+      limits.maxConnectionsPerIp = next.maxConnectionsPerIp
+    },
     async close({ graceful }) {
       clearInterval(idleSweep)
       clearInterval(acceptProbe)

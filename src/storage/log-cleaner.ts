@@ -9,7 +9,9 @@
 // `log.cleaner.dedupe.buffer.size` (24 bytes a key, Kafka's accounting; a JavaScript Map takes
 // more than that per key, so the bound on memory is looser than Kafka's by that factor).
 // `log.cleaner.io.max.bytes.per.second` throttles all of them together. A log's config is read at
-// each pass, so AlterConfigs switching delete ↔ compact takes effect at the next pass.
+// each pass, so AlterConfigs switching delete ↔ compact takes effect at the next pass; the
+// cleaner's own settings change with `reconfigure` (dynamic broker configs, as Kafka's
+// LogCleaner.reconfigure): the next pass and the next throttled byte use them.
 
 import { join } from 'node:path'
 import {
@@ -69,7 +71,10 @@ export class LogCleaner {
   private readonly checkpoints = new Map<string, Map<string, number>>()
   private readonly inProgress = new Set<PartitionLog>()
   private readonly loops: Promise<void>[] = []
-  private wake: (() => void) | null = null
+  /** Cleaning loops running; more than log.cleaner.threads only until the extra ones notice. */
+  private running = 0
+  /** Wakes each sleeping loop (one per loop, as log.cleaner.threads may be above 1). */
+  private readonly wakers = new Set<() => void>()
   private stopped = false
   private readonly throttle: Throttle
   private sliceStartedMs = performance.now()
@@ -99,13 +104,36 @@ export class LogCleaner {
   /** Starts log.cleaner.threads cleaning loops (none when log.cleaner.enable is false). */
   start(): void {
     if (!this.opts.config.enable) return
-    for (let i = 0; i < this.opts.config.threads; i++) this.loops.push(this.loop())
+    this.startLoops()
+  }
+
+  private startLoops(): void {
+    while (this.running < this.opts.config.threads && !this.stopped) {
+      this.running++
+      this.loops.push(this.loop())
+    }
+  }
+
+  /** The settings in force (log.cleaner.*). */
+  get config(): Readonly<CleanerConfig> {
+    return this.opts.config
+  }
+
+  /**
+   * New threads, backoff, dedupe buffer and I/O rate (log.cleaner.enable stays as started):
+   * more threads start at once, fewer end as their pass ends.
+   */
+  reconfigure(config: Omit<CleanerConfig, 'enable'>): void {
+    const started = this.running > 0
+    this.opts.config = { ...config, enable: this.opts.config.enable }
+    this.throttle.bytesPerSecond = config.ioMaxBytesPerSecond
+    if (started) this.startLoops()
   }
 
   /** Stops the loops; a cleaning in progress is abandoned at its next batch. */
   async stop(): Promise<void> {
     this.stopped = true
-    this.wake?.()
+    for (const wake of this.wakers) wake()
     await Promise.all(this.loops)
   }
 
@@ -160,6 +188,7 @@ export class LogCleaner {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
+      if (this.running > this.opts.config.threads) break // log.cleaner.threads was lowered
       let cleaned = false
       try {
         cleaned = (await this.cleanDirtiest()) !== null
@@ -168,15 +197,17 @@ export class LogCleaner {
       }
       if (cleaned || this.stopped) continue
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(this.opts.config.backoffMs, 2 ** 31 - 1))
-        timer.unref?.()
-        this.wake = () => {
+        const wake = () => {
           clearTimeout(timer)
+          this.wakers.delete(wake)
           resolve()
         }
+        const timer = setTimeout(wake, Math.min(this.opts.config.backoffMs, 2 ** 31 - 1))
+        timer.unref?.()
+        this.wakers.add(wake)
       })
-      this.wake = null
     }
+    this.running--
   }
 
   private async writeCheckpoint(logDir: string): Promise<void> {
@@ -214,7 +245,7 @@ class Throttle {
   private windowBytes = 0
 
   constructor(
-    private readonly bytesPerSecond: number,
+    public bytesPerSecond: number,
     private readonly stopped: () => boolean,
   ) {}
 

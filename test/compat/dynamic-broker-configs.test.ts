@@ -29,7 +29,7 @@ describe.skipIf(!present)('dynamic broker configs (confluent-kafka admin)', () =
     await expectPythonStep({ script, broker, name: 'broker-configs' })
     expect(existsSync(join(broker.logDir, 'dynamic-broker-configs'))).toBe(true)
     expect(broker.output()).toContain(
-      'sluice: dynamic broker configs (broker 0) now: log.retention.ms=3600000, log.segment.bytes=5242880',
+      'sluice: dynamic broker configs applied: log.retention.ms=3600000 (broker 0), log.segment.bytes=5242880 (broker 0)',
     )
     expect(await broker.stop()).toBe(0)
     broker = await broker.restart()

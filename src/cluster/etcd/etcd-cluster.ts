@@ -22,6 +22,8 @@ import type {
 } from '../partition-state.ts'
 import type { ClusterMetadata } from './cluster-metadata.ts'
 import { EtcdTopics } from './etcd-topics.ts'
+import { EtcdBrokerConfigs } from './etcd-broker-configs.ts'
+import { setDynamicBrokerConfigStore } from '../../config/dynamic-broker-configs.ts'
 import { MetadataKeys } from './keys.ts'
 import { preferPreferredLeader, reconcilePartition } from './leader-election.ts'
 import {
@@ -37,6 +39,8 @@ export class EtcdClusterMetadata implements ClusterMetadata {
   readonly image: MetadataImage
   readonly keys: MetadataKeys
   readonly topics: EtcdTopics
+  /** The dynamic broker configs, kept in etcd and applied as they change. */
+  readonly brokerConfigs: EtcdBrokerConfigs
   private readonly listeners = new Set<(changed: readonly PartitionAssignment[]) => void>()
   private revisionWaiters: { revision: number; resolve: () => void }[] = []
   private watcher: Watcher | null = null
@@ -60,6 +64,7 @@ export class EtcdClusterMetadata implements ClusterMetadata {
     this.keys = new MetadataKeys(config['metadata.etcd.prefix'].replace(/\/+$/, ''))
     this.image = new MetadataImage(this.keys)
     this.topics = new EtcdTopics(this)
+    this.brokerConfigs = new EtcdBrokerConfigs(this)
   }
 
   /** Connects, writes the cluster id if none is stored, loads the image and starts watching. */
@@ -81,6 +86,8 @@ export class EtcdClusterMetadata implements ClusterMetadata {
         .then(client.put(metadata.keys.clusterId).value(options.clusterIdCandidate))
         .commit()
       await metadata.load()
+      setDynamicBrokerConfigStore(options.config, metadata.brokerConfigs)
+      metadata.brokerConfigs.apply()
     } catch (error) {
       client.close()
       throw new Error(
@@ -292,6 +299,9 @@ export class EtcdClusterMetadata implements ClusterMetadata {
   }
 
   private react(change: ImageChange): void {
+    if (change.brokerConfigs !== null && this.brokerConfigs.concerns(change.brokerConfigs)) {
+      this.brokerConfigs.apply()
+    }
     if (change.topics.length > 0 || change.removedPartitions.length > 0) {
       void this.syncLocalReplicas()
       for (const topic of new Set(change.topics)) this.topics.changed(topic)

@@ -6,6 +6,8 @@
 //   P/shutdown/<nodeId>         a controlled-shutdown request, under the broker's lease
 //   P/topics/<name>             {topicId, partitions, configs, internal}
 //   P/partitions/<name>/<p>     {replicas, isr, leader, leaderEpoch, partitionEpoch}
+//   P/broker-configs/default    the cluster-wide dynamic broker configs (resource name "")
+//   P/broker-configs/<nodeId>   one broker's dynamic broker configs, {name: value}
 //
 // Topic names are [a-zA-Z0-9._-], so they need no escaping in a key. Values are JSON.
 
@@ -16,6 +18,10 @@ export type ParsedKey =
   | { kind: 'shutdown'; nodeId: number }
   | { kind: 'topic'; topic: string }
   | { kind: 'partition'; topic: string; partition: number }
+  | { kind: 'broker-configs'; target: BrokerConfigsTarget }
+
+/** Whose dynamic broker configs: every broker's default, or one broker's. */
+export type BrokerConfigsTarget = 'default' | number
 
 export class MetadataKeys {
   constructor(readonly prefix: string) {}
@@ -45,6 +51,10 @@ export class MetadataKeys {
     return `${this.prefix}/partitions/${name}/${partition}`
   }
 
+  brokerConfigs(target: BrokerConfigsTarget): string {
+    return `${this.prefix}/broker-configs/${target}`
+  }
+
   /** What a key under the prefix names, or null for a key we do not know (left alone). */
   parse(key: string): ParsedKey | null {
     if (!key.startsWith(this.root)) return null
@@ -68,6 +78,12 @@ export class MetadataKeys {
         const partition = int(parts[2])
         if (parts.length !== 3 || !parts[1] || partition === null) return null
         return { kind: 'partition', topic: parts[1], partition }
+      }
+      case 'broker-configs': {
+        if (parts.length !== 2) return null
+        const nodeId = int(parts[1])
+        if (parts[1] === 'default') return { kind: 'broker-configs', target: 'default' }
+        return nodeId === null ? null : { kind: 'broker-configs', target: nodeId }
       }
       default:
         return null

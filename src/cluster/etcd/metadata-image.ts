@@ -5,7 +5,7 @@
 import type { BrokerEndpoint, PartitionAssignment } from '../partition-state.ts'
 import type { TopicInfo } from '../topic-info.ts'
 import { internalTopicNames } from '../topic-names.ts'
-import type { MetadataKeys } from './keys.ts'
+import type { BrokerConfigsTarget, MetadataKeys } from './keys.ts'
 
 /** A topic as stored at P/topics/<name>. */
 export interface TopicRecord {
@@ -23,6 +23,8 @@ export interface ImageChange {
   removedPartitions: { topic: string; partition: number }[]
   topics: string[]
   brokersChanged: boolean
+  /** Whose dynamic broker configs changed, if any. */
+  brokerConfigs: BrokerConfigsTarget | null
 }
 
 export class MetadataImage {
@@ -36,6 +38,8 @@ export class MetadataImage {
   private readonly topicsById = new Map<string, TopicInfo>()
   /** Per topic, its partitions' assignments by index. */
   readonly partitions = new Map<string, Map<number, PartitionAssignment>>()
+  /** Dynamic broker configs (P/broker-configs/…): the cluster-wide default and per broker. */
+  readonly brokerConfigs = new Map<BrokerConfigsTarget, Record<string, string>>()
   /** Each key's mod revision as last applied: the condition of a compare-and-set on it. */
   private readonly modRevisions = new Map<string, number>()
 
@@ -64,6 +68,7 @@ export class MetadataImage {
       removedPartitions: [],
       topics: [],
       brokersChanged: false,
+      brokerConfigs: null,
     }
     this.revision = Math.max(this.revision, modRevision)
     if (value === null) this.modRevisions.delete(key)
@@ -91,6 +96,11 @@ export class MetadataImage {
       case 'topic':
         this.applyTopic(parsed.topic, value === null ? null : (JSON.parse(value) as TopicRecord))
         change.topics.push(parsed.topic)
+        break
+      case 'broker-configs':
+        if (value === null) this.brokerConfigs.delete(parsed.target)
+        else this.brokerConfigs.set(parsed.target, parseConfigsRecord(value))
+        change.brokerConfigs = parsed.target
         break
       case 'partition': {
         const { topic, partition } = parsed
@@ -130,6 +140,23 @@ export class MetadataImage {
     this.topics.set(name, topic)
     this.topicsById.set(topic.topicId, topic)
   }
+}
+
+/**
+ * A broker-configs value as stored; anything but a JSON object of strings (a hand edit) is
+ * `{'': value}`, which the check before applying (etcd-broker-configs.ts) reports and skips.
+ */
+function parseConfigsRecord(value: string): Record<string, string> {
+  try {
+    const parsed: unknown = JSON.parse(value)
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+      const entries = Object.entries(parsed)
+      if (entries.every(([, v]) => typeof v === 'string')) return Object.fromEntries(entries)
+    }
+  } catch {
+    // reported below
+  }
+  return { '': value }
 }
 
 /** A partition record as stored: fixed field order, so equal records are equal bytes. */

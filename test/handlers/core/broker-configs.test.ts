@@ -136,3 +136,26 @@ test('refusals change nothing: static configs, unknown names, bad values, valida
   expect(retentionOf('plain')).toBe(before)
   expect(await describeBroker('', null)).toEqual([])
 })
+
+test("the cleaner's settings are dynamic: more loops start, and all of them stop", async () => {
+  const id = String(t.broker.nodeId)
+  const set = (name: string, value: string) => ({ name, configOperation: SET, value })
+  const response = await incremental(id, [
+    set('log.cleaner.threads', '3'),
+    set('log.cleaner.backoff.ms', '600000'),
+    set('log.cleaner.io.max.bytes.per.second', '1048576'),
+  ])
+  expect(response.errorCode).toBe(ErrorCode.NONE)
+  expect(t.broker.logs.cleaner.config).toMatchObject({
+    threads: 3,
+    backoffMs: 600_000,
+    ioMaxBytesPerSecond: 1_048_576,
+  })
+  // Three loops now sleep for 10 minutes; closing wakes every one of them (afterEach's close
+  // would time out if only one were woken).
+  const [row] = await describeBroker(id, ['log.cleaner.threads'])
+  expect(row).toMatchObject({ value: '3', configSource: 2, readOnly: false })
+  expect((await incremental('', [set('listeners', 'PLAINTEXT://:1')])).errorCode).toBe(
+    ErrorCode.INVALID_REQUEST,
+  )
+})
