@@ -14,6 +14,7 @@ import {
 import { assignors } from './assignors.ts'
 import { ConsumerMember, type ConsumerGroup } from './consumer-group.ts'
 import { reconcileMember } from './reconcile.ts'
+import { describeSubscription, memberStateLine } from './group-log.ts'
 
 export interface ConsumerContext {
   clock: Clock
@@ -137,12 +138,43 @@ export function consumerGroupHeartbeat(
       )
     member = existing
   }
-  const changed = updateMember(member, req) || created
-  if (changed || subscriptionMetadataChanged(ctx, group)) group.groupEpoch++
+  const subscriptionChanged = updateMember(member, req)
+  if (created) {
+    ctx.log(
+      `consumer group ${group.groupId}: member ${member.memberId} joined (client ${req.clientId} ` +
+        `from ${req.clientHost}, ${group.members.size} members, subscribed to ${describeSubscription(member)})`,
+    )
+  } else if (subscriptionChanged) {
+    ctx.log(
+      `consumer group ${group.groupId}: member ${member.memberId} updated its subscription to ${describeSubscription(member)}`,
+    )
+  }
+  if (created || subscriptionChanged) {
+    bumpGroupEpoch(
+      ctx,
+      group,
+      created ? `member ${member.memberId} joined` : 'subscription changed',
+    )
+  } else if (subscriptionMetadataChanged(ctx, group)) {
+    bumpGroupEpoch(ctx, group, 'the subscribed topics changed')
+  }
   if (group.groupEpoch > group.assignmentEpoch) computeTargetAssignment(ctx, group)
   const before = member.assigned
+  const beforeState = {
+    epoch: member.memberEpoch,
+    state: member.state,
+    pending: member.pendingRevocation,
+  }
   const owned = req.topicPartitions === null ? null : fromTopicPartitions(req.topicPartitions)
   reconcileMember(group, member, owned)
+  if (
+    member.memberEpoch !== beforeState.epoch ||
+    member.state !== beforeState.state ||
+    !assignmentsEqual(before, member.assigned) ||
+    !assignmentsEqual(beforeState.pending, member.pendingRevocation)
+  ) {
+    ctx.log(memberStateLine(group, member, ctx.topics))
+  }
   if (member.state === 'unrevoked' && member.revocationTimer === null)
     armRevocationTimer(ctx, group, member)
   armSessionTimer(ctx, group, member)
@@ -201,6 +233,10 @@ function memberForJoin(
       group.targetAssignment.set(memberId, group.targetAssignment.get(oldId) ?? new Map())
       if (oldId !== memberId) group.targetAssignment.delete(oldId)
       group.staticMembers.set(req.instanceId, memberId)
+      ctx.log(
+        `consumer group ${group.groupId}: static member ${memberId} (instance ${req.instanceId}) ` +
+          `rejoined${oldId === memberId ? '' : `, replacing member ${oldId}`}, at epoch ${member.memberEpoch}`,
+      )
       return { member, created: false }
     }
   }
@@ -230,12 +266,11 @@ function updateMember(member: ConsumerMember, req: ConsumerHeartbeatRequest): bo
     if (next.join('\0') !== member.subscribedTopicNames.join('\0')) changed = true
     member.subscribedTopicNames = next
   }
-  if (
-    req.subscribedTopicRegex !== null &&
-    req.subscribedTopicRegex !== member.subscribedTopicRegex
-  ) {
-    member.subscribedTopicRegex = req.subscribedTopicRegex === '' ? null : req.subscribedTopicRegex
-    changed = true
+  if (req.subscribedTopicRegex !== null) {
+    // "" is "no regex" (librdkafka sends it with every full subscription): no change from none.
+    const regex = req.subscribedTopicRegex === '' ? null : req.subscribedTopicRegex
+    if (regex !== member.subscribedTopicRegex) changed = true
+    member.subscribedTopicRegex = regex
   }
   if (req.serverAssignor !== null && req.serverAssignor !== member.serverAssignor) {
     member.serverAssignor = req.serverAssignor
@@ -274,10 +309,15 @@ function leave(
     // The static member keeps its place and partitions for a session timeout (KIP-848's -2).
     member.previousMemberEpoch = member.memberEpoch
     member.memberEpoch = LEAVE_GROUP_STATIC_EPOCH
+    ctx.log(
+      `consumer group ${group.groupId}: static member ${memberId} (instance ${member.instanceId}) ` +
+        `left temporarily (epoch -2); its partitions wait for it for group.consumer.session.timeout.ms ${ctx.config.consumerSessionTimeoutMs}`,
+    )
     armSessionTimer(ctx, group, member)
     return done
   }
-  removeConsumerMember(ctx, group, memberId)
+  ctx.log(`consumer group ${group.groupId}: member ${memberId} left (epoch -1), removing it`)
+  removeConsumerMember(ctx, group, memberId, `member ${memberId} left`)
   return done
 }
 
@@ -286,6 +326,7 @@ export function removeConsumerMember(
   ctx: ConsumerContext,
   group: ConsumerGroup,
   memberId: string,
+  reason: string,
 ): void {
   const member = group.members.get(memberId)
   if (!member) return
@@ -294,7 +335,7 @@ export function removeConsumerMember(
   group.targetAssignment.delete(memberId)
   if (member.instanceId !== null && group.staticMembers.get(member.instanceId) === memberId)
     group.staticMembers.delete(member.instanceId)
-  group.groupEpoch++
+  bumpGroupEpoch(ctx, group, reason)
   group.currentStateTimestampMs = ctx.clock.nowMs()
   computeTargetAssignment(ctx, group)
 }
@@ -304,9 +345,10 @@ function armSessionTimer(ctx: ConsumerContext, group: ConsumerGroup, member: Con
   member.sessionTimer = ctx.clock.setTimer(ctx.config.consumerSessionTimeoutMs, () => {
     if (group.members.get(member.memberId) !== member) return
     ctx.log(
-      `consumer group ${group.groupId}: member ${member.memberId} session expired, removing it`,
+      `consumer group ${group.groupId}: member ${member.memberId} fenced: no heartbeat within ` +
+        `group.consumer.session.timeout.ms ${ctx.config.consumerSessionTimeoutMs}, removing it`,
     )
-    removeConsumerMember(ctx, group, member.memberId)
+    removeConsumerMember(ctx, group, member.memberId, `member ${member.memberId} session expired`)
   })
 }
 
@@ -319,9 +361,10 @@ function armRevocationTimer(
     member.revocationTimer = null
     if (group.members.get(member.memberId) !== member || member.state !== 'unrevoked') return
     ctx.log(
-      `consumer group ${group.groupId}: member ${member.memberId} did not revoke in time, fencing it`,
+      `consumer group ${group.groupId}: member ${member.memberId} fenced: it did not revoke ` +
+        `partitions within its rebalance timeout of ${member.rebalanceTimeoutMs} ms, removing it`,
     )
-    removeConsumerMember(ctx, group, member.memberId)
+    removeConsumerMember(ctx, group, member.memberId, `member ${member.memberId} fenced`)
   })
 }
 
@@ -379,4 +422,14 @@ export function computeTargetAssignment(ctx: ConsumerContext, group: ConsumerGro
   for (const [memberId, a] of result) group.targetAssignment.set(memberId, a)
   group.assignmentEpoch = group.groupEpoch
   group.subscriptionMetadata = subscriptionFingerprint(ctx, group)
+  ctx.log(
+    `consumer group ${group.groupId}: new target assignment at epoch ${group.assignmentEpoch} ` +
+      `by the ${group.assignorName} assignor for ${group.members.size} members`,
+  )
+}
+
+/** A new group epoch (Kafka: "Bumped group epoch"), which the next heartbeat reconciles to. */
+function bumpGroupEpoch(ctx: ConsumerContext, group: ConsumerGroup, reason: string): void {
+  group.groupEpoch++
+  ctx.log(`consumer group ${group.groupId}: group epoch bumped to ${group.groupEpoch} (${reason})`)
 }
