@@ -9,6 +9,13 @@
 //   response; Kafka's TotalTimeMs also counts queueing and sending, which we do not split);
 // * kafka_server_replicamanager_{underreplicatedpartitions,isrshrinks_total,isrexpands_total}:
 //   0 on a single node; replication calls isrShrink/isrExpand and sets underReplicated;
+// * kafka_server_brokertopicmetrics_failedproducerequests_total: partitions of Produce requests
+//   answered with an error, per topic and in total (Kafka's FailedProduceRequestsPerSec);
+// * a failing log dir (issue 11 item 9: a full disk was silent): Kafka's LogManager gauges
+//   kafka_log_logmanager_logdirectoryoffline{logDirectory} (1 while appends to the dir fail;
+//   Kafka takes the dir offline for good, Sluice keeps trying and goes back to 0 when an append
+//   succeeds) and kafka_log_logmanager_offlinelogdirectorycount, and our counter
+//   sluice_log_failed_appends_total{logDirectory} (appends the dir refused since start);
 // * gauges read at scrape time from the broker (see broker.ts): kafka_log_log_size and its
 //   start/end offsets per partition, and kafka_consumergroup_lag (kafka_exporter's name; Kafka
 //   itself exports no lag) per group and partition.
@@ -42,6 +49,8 @@ export interface BrokerSnapshot {
     logStartOffset: number
     logEndOffset: number
   }>
+  /** Each log dir: whether its appends fail now, and how many have failed since start. */
+  logDirs(): Iterable<{ logDir: string; failing: boolean; failedAppendsTotal: number }>
   /** Each group's committed offset and the partition's high watermark. */
   groupOffsets(): Iterable<{
     group: string
@@ -54,6 +63,9 @@ export interface BrokerSnapshot {
 
 interface ProduceLike {
   topicData: { name: string; partitionData: { records: Uint8Array | null }[] }[]
+}
+interface ProduceResponseLike {
+  responses: { name: string; partitionResponses: { errorCode: number }[] }[]
 }
 interface FetchResponseLike {
   responses: {
@@ -75,6 +87,10 @@ export class BrokerMetrics {
   private readonly bytesOut = new Counter(
     'kafka_server_brokertopicmetrics_bytesout_total',
     'Record batch bytes sent in Fetch responses',
+  )
+  private readonly failedProduce = new Counter(
+    'kafka_server_brokertopicmetrics_failedproducerequests_total',
+    'Partitions of Produce requests answered with an error (per topic, and in total)',
   )
   private readonly requests = new Counter(
     'kafka_network_requestmetrics_requests_total',
@@ -118,8 +134,10 @@ export class BrokerMetrics {
     const key = this.requestKey(apiKey)
     this.requests.incKey(key)
     this.totalTimeMs.observe(key, elapsedMs)
-    if (apiKey === 0) this.countProduce(request as ProduceLike)
-    else if (apiKey === 1 && response) this.countFetch(response as FetchResponseLike)
+    if (apiKey === 0) {
+      this.countProduce(request as ProduceLike)
+      if (response) this.countFailedProduce(response as ProduceResponseLike)
+    } else if (apiKey === 1 && response) this.countFetch(response as FetchResponseLike)
   }
 
   private countProduce(request: ProduceLike): void {
@@ -137,6 +155,16 @@ export class BrokerMetrics {
       this.messagesIn.incKey('', records)
       this.bytesIn.incKey(key, bytes)
       this.bytesIn.incKey('', bytes)
+    }
+  }
+
+  private countFailedProduce(response: ProduceResponseLike): void {
+    for (const topic of response.responses) {
+      let failed = 0
+      for (const p of topic.partitionResponses) if (p.errorCode !== 0) failed++
+      if (failed === 0) continue
+      this.failedProduce.incKey(this.topicKey(topic.name), failed)
+      this.failedProduce.incKey('', failed)
     }
   }
 
@@ -186,6 +214,7 @@ export class BrokerMetrics {
       this.messagesIn,
       this.bytesIn,
       this.bytesOut,
+      this.failedProduce,
       this.requests,
       this.totalTimeMs,
       new Gauge(
@@ -195,6 +224,26 @@ export class BrokerMetrics {
       ),
       this.isrShrinks,
       this.isrExpands,
+      new Gauge(
+        'kafka_log_logmanager_logdirectoryoffline',
+        'Whether appends to a log dir are failing now (1) or not (0)',
+        () => [...(snapshot?.logDirs() ?? [])].map((d) => [{ logDirectory: d.logDir }, +d.failing]),
+      ),
+      new Gauge(
+        'kafka_log_logmanager_offlinelogdirectorycount',
+        'Log dirs whose appends are failing now',
+        () => [[{}, [...(snapshot?.logDirs() ?? [])].filter((d) => d.failing).length]],
+      ),
+      new Gauge(
+        'sluice_log_failed_appends_total',
+        'Appends a log dir refused (a full or read-only disk, an I/O error) since start',
+        () =>
+          [...(snapshot?.logDirs() ?? [])].map((d) => [
+            { logDirectory: d.logDir },
+            d.failedAppendsTotal,
+          ]),
+        'counter',
+      ),
       new Gauge(
         'kafka_log_log_size',
         'Bytes of a partition on disk',

@@ -20,6 +20,7 @@ export function brokerSnapshot(broker: Broker): BrokerSnapshot {
         }
       }
     },
+    logDirs: () => broker.logs.logDirStates(),
     *groupOffsets() {
       for (const { groupId } of broker.groups.listGroups()) {
         const fetched = broker.groups.fetchOffsets({

@@ -85,16 +85,20 @@ export class Histogram {
   }
 }
 
-/** A gauge family read at scrape time: `read` returns each series' labels and value. */
+/**
+ * A family read at scrape time: `read` returns each series' labels and value. A gauge, or a
+ * counter that something else keeps (`type` 'counter').
+ */
 export class Gauge {
   constructor(
     readonly name: string,
     readonly help: string,
     private readonly read: () => Iterable<[Labels, number]>,
+    private readonly type: 'gauge' | 'counter' = 'gauge',
   ) {}
 
   render(): string {
-    let out = header(this.name, this.help, 'gauge')
+    let out = header(this.name, this.help, this.type)
     for (const [labels, value] of this.read()) out += `${this.name}${labelText(labels)} ${value}\n`
     return out
   }

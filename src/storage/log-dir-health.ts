@@ -10,6 +10,8 @@ import type { StorageError } from './storage-error.ts'
 export class LogDirHealth {
   private failedSinceMs: number | null = null
   private failedAppends = 0
+  /** Every failed append since start, for the metrics (never reset). */
+  failedAppendsTotal = 0
 
   constructor(
     readonly logDir: string,
@@ -22,6 +24,7 @@ export class LogDirHealth {
 
   appendFailed(error: StorageError): void {
     this.failedAppends++
+    this.failedAppendsTotal++
     if (this.failedSinceMs !== null) return
     this.failedSinceMs = Date.now()
     this.logger(

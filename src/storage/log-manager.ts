@@ -418,6 +418,18 @@ export class LogManager {
     })
   }
 
+  /**
+   * Each log dir, whether its appends are failing now and how many have failed since start
+   * (log-dir-health.ts), for the metrics.
+   */
+  *logDirStates(): Iterable<{ logDir: string; failing: boolean; failedAppendsTotal: number }> {
+    for (const logDir of this.opts.logDirs) {
+      // Keyed as partitions key it: the parent of a partition's dir.
+      const health = this.healthOf(dirname(join(logDir, 'partition')))
+      yield { logDir, failing: health.isFailing, failedAppendsTotal: health.failedAppendsTotal }
+    }
+  }
+
   private healthOf(logDir: string): LogDirHealth {
     let health = this.health.get(logDir)
     if (!health) {

@@ -10,7 +10,10 @@
 // fills the disk under a live log until the next index entry has no page: the append is refused
 // with KAFKA_STORAGE_ERROR instead of a SIGBUS. A third fills the disk under a live broker: the
 // broker says so once, with the cause, however many produces fail, and once when appends work
-// again (issue 11, item 9: a full disk was silent). Needs root to mount the tmpfs (CI runs as root);
+// again; `sluice produce` shows the cause from Produce's error message; the metrics listener shows
+// the log dir failing (Kafka's LogDirectoryOffline and OfflineLogDirectoryCount), the failed
+// appends and failed produce requests counted, and the dir back to 0 after (issue 11, item 9: a
+// full disk was silent). Needs root to mount the tmpfs (CI runs as root);
 // skipped with the reason otherwise.
 
 import { afterAll, expect, test } from 'bun:test'
@@ -21,7 +24,16 @@ import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { defaultLogConfig } from '../../src/storage/log-config.ts'
 import { PartitionLog } from '../../src/storage/partition-log.ts'
-import { startBroker, type BrokerProcess } from '../helpers/broker-process.ts'
+import { run, startBroker, type BrokerProcess } from '../helpers/broker-process.ts'
+
+const bin = join(import.meta.dir, '../../bin/sluice')
+
+/** One metric's value from a Prometheus scrape, or undefined when the series is absent. */
+async function scrape(url: string, series: string): Promise<number | undefined> {
+  const text = await (await fetch(url)).text()
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `))
+  return line === undefined ? undefined : Number(line.slice(series.length + 1))
+}
 
 const mountPoints: string[] = []
 /** A fresh tmpfs of `size` (mount's syntax), or null when mounting is not allowed. */
@@ -145,11 +157,20 @@ test.skipIf(!mounted)(
 )
 
 test.skipIf(!mounted)(
-  'a full disk is one log line with the cause, and its end another',
+  'a full disk is one log line with the cause, and its end another; metrics and Produce show it',
   async () => {
     const mountPoint = mountTmpfs('16m')!
-    const broker = await startBroker({ logDir: join(mountPoint, 'data') })
+    const logDir = join(mountPoint, 'data')
+    const broker = await startBroker({
+      logDir,
+      overrides: { 'metrics.listener': 'http://127.0.0.1:0' },
+    })
     brokers.push(broker)
+    const metricsUrl = /metrics on (http:\/\/\S+\/metrics)/.exec(broker.output())![1]!
+    const offline = `kafka_log_logmanager_logdirectoryoffline{logDirectory="${logDir}"}`
+    const failedAppends = `sluice_log_failed_appends_total{logDirectory="${logDir}"}`
+    expect(await scrape(metricsUrl, offline)).toBe(0)
+    expect(await scrape(metricsUrl, 'kafka_log_logmanager_offlinelogdirectorycount')).toBe(0)
     const kafka = client(broker)
     const admin = kafka.admin()
     await admin.connect()
@@ -171,6 +192,24 @@ test.skipIf(!mounted)(
     for (const failure of failures) {
       expect(failure).toMatch(/KAFKA_STORAGE_ERROR|Disk error when trying to access log file/)
     }
+    // Produce v9 carries the cause in its error message, which `sluice produce` prints.
+    const produced = await run([bin, 'produce', '-t', 'loud'], {
+      stdin: `${'y'.repeat(20_000)}\n`,
+      env: { SLUICE_BROKERS: broker.bootstrap },
+    })
+    expect(produced.exitCode).toBe(1)
+    expect(produced.stderr).toMatch(
+      /^sluice: cannot produce to loud-0: KAFKA_STORAGE_ERROR: (appending|allocating) \d+ bytes .*loud-0\/0+\.(log|index|timeindex) failed: the disk is full\n$/,
+    )
+    expect(await scrape(metricsUrl, offline)).toBe(1)
+    expect(await scrape(metricsUrl, 'kafka_log_logmanager_offlinelogdirectorycount')).toBe(1)
+    expect(await scrape(metricsUrl, failedAppends)).toBeGreaterThanOrEqual(6)
+    expect(
+      await scrape(
+        metricsUrl,
+        'kafka_server_brokertopicmetrics_failedproducerequests_total{topic="loud"}',
+      ),
+    ).toBeGreaterThanOrEqual(6)
     rmSync(filler)
     await send()
     await producer.disconnect()
@@ -187,6 +226,9 @@ test.skipIf(!mounted)(
     )
     const recovered = lines.filter((line) => /appends succeed again after \d+ failed/.test(line))
     expect(recovered.length, broker.output()).toBe(1)
+    expect(await scrape(metricsUrl, offline)).toBe(0)
+    expect(await scrape(metricsUrl, 'kafka_log_logmanager_offlinelogdirectorycount')).toBe(0)
+    expect(await scrape(metricsUrl, failedAppends)).toBeGreaterThanOrEqual(6)
     await broker.stop()
   },
   120_000,
