@@ -140,6 +140,31 @@ describe.skipIf(javaMissing !== null)(`Apache Kafka ${kafkaVersion} command-line
   )
 
   test(
+    'kafka-configs sets a cluster-wide broker default (--entity-default) and a broker value over it',
+    async () => {
+      const defaults = ['--entity-type', 'brokers', '--entity-default']
+      const alterDefault = ['--alter', '--add-config', 'log.retention.ms=7200000']
+      expect(await tool('kafka-configs', [...defaults, ...alterDefault])).toContain(
+        'Completed updating default config for brokers in the cluster.',
+      )
+      expect(await tool('kafka-configs', [...defaults, '--describe'])).toContain(
+        'log.retention.ms=7200000 sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:log.retention.ms=7200000}',
+      )
+      const own = ['--entity-type', 'brokers', '--entity-name', '0']
+      await tool('kafka-configs', [...own, '--alter', '--add-config', 'log.retention.ms=3600000'])
+      expect(await tool('kafka-configs', [...own, '--describe'])).toContain(
+        'log.retention.ms=3600000 sensitive=false synonyms={DYNAMIC_BROKER_CONFIG:log.retention.ms=3600000, DYNAMIC_DEFAULT_BROKER_CONFIG:log.retention.ms=7200000}',
+      )
+      await tool('kafka-configs', [...own, '--alter', '--delete-config', 'log.retention.ms'])
+      await tool('kafka-configs', [...defaults, '--alter', '--delete-config', 'log.retention.ms'])
+      expect(await tool('kafka-configs', [...defaults, '--describe'])).not.toContain(
+        'log.retention.ms',
+      )
+    },
+    timeoutMs,
+  )
+
+  test(
     'kafka-producer-perf-test and kafka-consumer-perf-test move 20,000 records',
     async () => {
       const topic = 'cli-perf'
