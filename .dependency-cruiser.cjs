@@ -13,7 +13,7 @@ const layers = [
   // Counters and their rendering; metrics/exporter.ts, which reads the whole broker, is entry.
   { name: 'metrics', path: '^src/metrics/(?!exporter\\.ts)' },
   { name: 'protocol', path: '^src/protocol/' },
-  { name: 'native, assert', path: '^src/(native|assert)\\.ts' },
+  { name: 'native, assert', path: '^src/(native|native-fallback|native-types|assert)\\.ts' },
 ]
 
 const upward = layers.slice(1).map((layer, i) => ({

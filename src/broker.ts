@@ -36,6 +36,7 @@ import { systemClock } from './storage/clock.ts'
 import { handlers } from './handlers/index.ts'
 import { startServer, type RunningServer } from './server/index.ts'
 import { resolve } from 'node:path'
+import { addonStatus } from './native.ts'
 import { BrokerMetrics } from './metrics/broker-metrics.ts'
 import { startMetrics } from './metrics/exporter.ts'
 import packageJson from '../package.json' with { type: 'json' }
@@ -237,6 +238,7 @@ export async function startBroker(
       `${topics.names().length} topics, ${partitions} partitions in ${resolve(dir)}` +
       `${logs.wasCleanShutdown ? '' : `, ${logs.revalidatedPartitions} re-validated after an unclean stop`}; ` +
       `${broker.metadata ? `cluster mode (etcd ${config['metadata.etcd.endpoints']!.join(',')}); ` : ''}` +
+      `${addonStatus.loaded ? '' : 'without the native addon (TypeScript fallbacks); '}` +
       `started in ${(performance.now() - startedAtMs).toFixed(0)} ms`,
   )
 

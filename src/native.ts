@@ -1,7 +1,8 @@
 // The only importer of the Rust addon (native/sluice.node): typed wrappers over file I/O for
 // segments, mmap'd indexes, sendfile and CRC32C, so the rest of Sluice never touches the
-// untyped module. Importing this file loads the addon; if it is missing or does not load, the
-// import throws one line that says what to run.
+// untyped module. Importing this file loads the addon; if it is missing or does not load (or
+// SLUICE_NO_ADDON=1), the same functions come from src/native-fallback.ts instead, slower and
+// without sendfile, and `addonStatus` holds the one line that says why and what to run.
 //
 // Contract shared by every function:
 // * Failed system calls throw an Error whose message names the call, the errno name and the
@@ -20,64 +21,19 @@
 // Once the peer has closed, Bun sets `socket.fd` to -1; `socketFd` refuses it.
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { fallbackAddon } from './native-fallback.ts'
+import type { Addon, Crc32cImplementation, NativeError, NofileLimit } from './native-types.ts'
+import type { MmapOptions, OpenOptions, SendfileOptions } from './native-types.ts'
 
-export interface OpenOptions {
-  write: boolean
-  create: boolean
-  truncate?: boolean
-}
-
-export interface MmapOptions {
-  write: boolean
-}
-
-export interface SendfileOptions {
-  /** Fail with ETIMEDOUT if the whole transfer has not gone by then. Default 30000. */
-  timeoutMs?: number
-}
-
-/** The error thrown (or rejected) for a failed system call. */
-export interface NativeError extends Error {
-  code: string
-  errno: number
-  syscall: string
-}
-
-interface Addon {
-  openFile(path: string, opts: OpenOptions): number
-  closeFile(fd: number): void
-  pwritev(fd: number, buffers: Uint8Array[], position: number): number
-  pread(fd: number, target: Uint8Array, position: number): number
-  fdatasync(fd: number): void
-  fdatasyncAsync(fd: number): Promise<void>
-  ftruncate(fd: number, sizeBytes: number): void
-  fallocate(fd: number, position: number, sizeBytes: number): void
-  fileSize(fd: number): number
-  mmap(fd: number, sizeBytes: number, opts: MmapOptions): ArrayBuffer
-  munmap(mapping: ArrayBuffer): void
-  msync(mapping: ArrayBuffer): void
-  sendfile(
-    socketFd: number,
-    fileFd: number,
-    position: number,
-    count: number,
-    opts?: SendfileOptions,
-  ): Promise<number>
-  setTcpCongestion(socketFd: number, name: string): void
-  tcpCongestion(socketFd: number): string
-  crc32c(data: Uint8Array, start?: number, end?: number, seed?: number): number
-  crc32cTable(data: Uint8Array, start?: number, end?: number, seed?: number): number
-  crc32cImplementation(): 'sse4.2' | 'table'
-  tryLockFile(fd: number): boolean
-  raiseNofileLimit(): NofileLimit
-}
-
-/** RLIMIT_NOFILE around raiseNofileLimit(); -1 stands for unlimited. */
-export interface NofileLimit {
-  softBefore: number
-  soft: number
-  hard: number
-}
+export type {
+  Addon,
+  Crc32cImplementation,
+  MmapOptions,
+  NativeError,
+  NofileLimit,
+  OpenOptions,
+  SendfileOptions,
+} from './native-types.ts'
 
 // native/ sits beside src/ and beside dist/, where the start-up bundle lives. The bundler turns
 // import.meta.dir into the path it had at build time, so a bundle whose checkout has moved since
@@ -91,25 +47,46 @@ const addonCandidates = [
 ]
 export const addonPath = addonCandidates.find((path) => existsSync(path)) ?? addonCandidates[0]!
 
-function load(): Addon {
+/** Whether the Rust addon is in use, and if not why: start.ts and broker.ts say so at start. */
+export interface AddonStatus {
+  loaded: boolean
+  /** One line: why the TypeScript fallbacks run instead and what to do (empty when loaded). */
+  reason: string
+}
+
+function load(): { addon: Addon; status: AddonStatus } {
+  if (process.env.SLUICE_NO_ADDON === '1') {
+    return {
+      addon: fallbackAddon,
+      status: { loaded: false, reason: 'native addon turned off by SLUICE_NO_ADDON=1' },
+    }
+  }
   // The npm package and the single executable carry an addon built for linux-x64 with glibc;
   // anywhere else it must be built from a clone.
   const prebuilt = process.platform === 'linux' && process.arch === 'x64'
   const hint = prebuilt
     ? "run 'npm run build:native' (needs Rust)"
     : `Sluice ships a prebuilt addon for linux-x64 (glibc) only; on ${process.platform}-${process.arch} build it from a clone with 'npm run build:native' (needs Rust)`
-  if (!existsSync(addonPath)) {
-    throw new Error(`sluice: native addon not found at ${addonPath}; ${hint}`)
-  }
+  const fallback = (reason: string) => ({
+    addon: fallbackAddon,
+    status: { loaded: false, reason: `${reason}; ${hint}` },
+  })
+  if (!existsSync(addonPath)) return fallback(`native addon not found at ${addonPath}`)
   try {
-    return require(addonPath) as Addon
+    return { addon: require(addonPath) as Addon, status: { loaded: true, reason: '' } }
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
-    throw new Error(`sluice: native addon at ${addonPath} failed to load: ${reason}; ${hint}`)
+    return fallback(`native addon at ${addonPath} failed to load: ${reason}`)
   }
 }
 
-const addon = load()
+const { addon, status } = load()
+export const addonStatus: Readonly<AddonStatus> = status
+
+/** What the broker does without the addon, for the line it prints at start. */
+export const FALLBACK_SUMMARY =
+  'running on the TypeScript fallbacks: no sendfile (every fetch copies), CRC32C in ' +
+  'TypeScript, indexes read and written whole instead of mmap (see src/native-fallback.ts)'
 
 export function isNativeError(error: unknown): error is NativeError {
   return error instanceof Error && typeof (error as NativeError).errno === 'number'
@@ -237,7 +214,7 @@ export function crc32cTable(data: Uint8Array, start?: number, end?: number, seed
 
 const implementation = addon.crc32cImplementation()
 
-export function crc32cImplementation(): 'sse4.2' | 'table' {
+export function crc32cImplementation(): Crc32cImplementation {
   return implementation
 }
 

@@ -96,6 +96,11 @@ export async function start(args: StartArgs): Promise<void> {
   for (const warning of ignoredConfigWarnings(config)) console.warn(`sluice: warning: ${warning}`)
   // Imported here, not at the top, so that --help and usage errors work without the broker.
   const native = await import('../native.ts')
+  if (!native.addonStatus.loaded) {
+    console.warn(
+      `[${new Date().toISOString()}] sluice: ${native.addonStatus.reason}; ${native.FALLBACK_SUMMARY}`,
+    )
+  }
   // Each partition holds a descriptor or two, each connection one: Kafka's packaging raises the
   // limit with ulimit, we raise what the hard limit allows and say so.
   const limits = native.raiseNofileLimit()

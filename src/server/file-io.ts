@@ -4,7 +4,7 @@
 // bundled and turned sendfile off in the bundle.
 
 import { readSync } from 'node:fs'
-import { pread, sendfile } from '../native.ts'
+import { addonStatus, pread, sendfile } from '../native.ts'
 
 export interface FileIo {
   /** Absent in fsFileIo: every slice then goes by the copy path. */
@@ -25,5 +25,8 @@ function preadWithFs(fd: number, target: Uint8Array, position: number): number {
 
 export const fsFileIo: FileIo = { pread: preadWithFs }
 
-/** The addon's sendfile and pread: what a running broker uses. */
-export const nativeFileIo: FileIo = { sendfile, pread }
+/**
+ * The addon's sendfile and pread: what a running broker uses. Without the addon (its TypeScript
+ * fallback has no sendfile) every slice goes by the copy path.
+ */
+export const nativeFileIo: FileIo = addonStatus.loaded ? { sendfile, pread } : { pread }

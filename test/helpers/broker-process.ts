@@ -47,6 +47,8 @@ export interface StartOptions {
   earlierOutput?: string
   /** The script Bun runs; src/cli.ts unless a test runs the start-up bundle. */
   entry?: string
+  /** Added to the broker's environment (this process's own is passed on too). */
+  env?: Record<string, string>
 }
 
 export async function startBroker(opts: StartOptions = {}): Promise<BrokerProcess> {
@@ -64,6 +66,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<BrokerProces
       cwd: repoRoot,
       stdout: 'pipe',
       stderr: 'pipe',
+      ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
     },
   )
   live.add(proc)

@@ -1,7 +1,8 @@
 // Proves how the addon loads: the same sluice.node works under Node (run as `node -e` in a
 // child process: it registers, CRC32C gives the check value, a mapping is made and detached,
-// fdatasync completes on Node's worker pool), and src/native.ts fails with one clear line when
-// the file is missing or is not a loadable library.
+// fdatasync completes on Node's worker pool), and src/native.ts, when the file is missing or is
+// not a loadable library, falls back to the TypeScript implementation with one clear line saying
+// why and what to run (the broker prints it at start; test/native/no-addon.test.ts).
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -43,26 +44,43 @@ beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'sluice-native-load-'))
   mkdirSync(join(root, 'src'))
   mkdirSync(join(root, 'native'))
-  copyFileSync(join(import.meta.dir, '../../src/native.ts'), join(root, 'src/native.ts'))
+  for (const file of ['native.ts', 'native-fallback.ts', 'native-types.ts']) {
+    copyFileSync(join(import.meta.dir, '../../src', file), join(root, 'src', file))
+  }
+  writeFileSync(
+    join(root, 'src/status.ts'),
+    "import { addonStatus, crc32c } from './native.ts'\n" +
+      'console.log(JSON.stringify({ ...addonStatus, crc: crc32c(Buffer.from("123456789")) }))\n',
+  )
 })
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 
-function importError(): string {
-  const child = Bun.spawnSync([process.execPath, join(root, 'src/native.ts')], { stderr: 'pipe' })
-  expect(child.exitCode).not.toBe(0)
-  return child.stderr.toString()
+/** What src/native.ts reports when imported from the scratch tree. */
+function loadStatus(): { loaded: boolean; reason: string; crc: number } {
+  const child = Bun.spawnSync([process.execPath, join(root, 'src/status.ts')], {
+    cwd: root,
+    stderr: 'pipe',
+  })
+  expect(child.stderr.toString()).toBe('')
+  expect(child.exitCode).toBe(0)
+  return JSON.parse(child.stdout.toString())
 }
 
 test('a missing addon is one line naming the path and the command to run', () => {
   const expected = join(root, 'native/sluice.node')
-  expect(importError()).toContain(
-    `sluice: native addon not found at ${expected}; run 'npm run build:native' (needs Rust)`,
-  )
+  expect(loadStatus()).toEqual({
+    loaded: false,
+    reason: `native addon not found at ${expected}; run 'npm run build:native' (needs Rust)`,
+    crc: 0xe3069283,
+  })
 })
 
 test('an addon that does not load says why, on the same one line', () => {
   writeFileSync(join(root, 'native/sluice.node'), 'not an ELF file')
-  expect(importError()).toMatch(
-    /sluice: native addon at \S+sluice\.node failed to load: .+; run 'npm run build:native'/,
+  const status = loadStatus()
+  expect(status.loaded).toBe(false)
+  expect(status.reason).toMatch(
+    /^native addon at \S+sluice\.node failed to load: .+; run 'npm run build:native'/,
   )
+  expect(status.crc).toBe(0xe3069283)
 })
