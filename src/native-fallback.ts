@@ -6,8 +6,8 @@
 //   copy path (pread into a buffer, then write), as it does with sluice.sendfile.enabled=false.
 // * CRC32C is slicing-by-8 in TypeScript, several times slower than SSE4.2.
 // * No mmap: mmap reads the file into an ordinary ArrayBuffer, and msync/munmap write back the
-//   16 KiB chunks that hold data. Index entries therefore reach the file only at a flush, a roll
-//   or a close; a crash loses the rest, which recovery rebuilds past the recovery point as it
+//   16 KiB chunks that differ from the file. Index entries therefore reach the file only at a
+//   flush, a roll or a close; a crash loses the rest, which recovery rebuilds past the recovery point as it
 //   does for an unclean stop anyway (the log's flush msyncs the indexes before the recovery point
 //   moves). Chunks that are all zeros and were zeros on disk are neither read nor written, so a
 //   sparse, preallocated index stays sparse on disk and costs no memory until entries fill it.
@@ -148,6 +148,18 @@ function isZero(bytes: Uint8Array): boolean {
   return true
 }
 
+function isEqual(a: Uint8Array, b: Uint8Array): boolean {
+  const words = a.byteLength >>> 2
+  const wordsA = new Uint32Array(a.buffer, a.byteOffset, words)
+  const wordsB = new Uint32Array(b.buffer, b.byteOffset, words)
+  for (let i = 0; i < words; i++) if (wordsA[i] !== wordsB[i]) return false
+  for (let i = words << 2; i < a.byteLength; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** Chunks are read into it; 4-byte aligned, so both sides of isEqual can be viewed as words. */
+const chunkScratch = new Uint8Array(CHUNK_BYTES)
+
 function mmap(fd: number, sizeBytes: number, opts: MmapOptions): ArrayBuffer {
   checkPosition(sizeBytes, 'sizeBytes')
   if (sizeBytes === 0) throw new RangeError('sizeBytes must be greater than 0')
@@ -160,7 +172,7 @@ function mmap(fd: number, sizeBytes: number, opts: MmapOptions): ArrayBuffer {
   const buffer = new ArrayBuffer(sizeBytes)
   const chunks = Math.ceil(sizeBytes / CHUNK_BYTES)
   const onDisk = new Uint8Array(chunks)
-  const scratch = new Uint8Array(CHUNK_BYTES)
+  const scratch = chunkScratch
   for (let chunk = 0; chunk < chunks; chunk++) {
     const start = chunk * CHUNK_BYTES
     const bytes = scratch.subarray(0, Math.min(CHUNK_BYTES, sizeBytes - start))
@@ -184,6 +196,7 @@ function mappingOf(mapping: ArrayBuffer, syscall: string): CopiedMapping {
   return copied
 }
 
+/** Writes back the chunks that differ from the file, so an unchanged file keeps its mtime. */
 function writeBack(mapping: ArrayBuffer, copied: CopiedMapping): void {
   if (!copied.write) return
   for (let chunk = 0; chunk < copied.onDisk.length; chunk++) {
@@ -191,7 +204,10 @@ function writeBack(mapping: ArrayBuffer, copied: CopiedMapping): void {
     const bytes = new Uint8Array(mapping, start, Math.min(CHUNK_BYTES, mapping.byteLength - start))
     const zero = isZero(bytes)
     if (zero && !copied.onDisk[chunk]) continue
-    pwritev(copied.fd, [bytes], start)
+    const onFile = chunkScratch.subarray(0, bytes.byteLength)
+    const readBytes = pread(copied.fd, onFile, start)
+    if (readBytes !== bytes.byteLength || !isEqual(bytes, onFile))
+      pwritev(copied.fd, [bytes], start)
     copied.onDisk[chunk] = zero ? 0 : 1
   }
 }
