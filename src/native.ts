@@ -61,23 +61,31 @@ function load(): { addon: Addon; status: AddonStatus } {
       status: { loaded: false, reason: 'native addon turned off by SLUICE_NO_ADDON=1' },
     }
   }
-  // The npm package and the single executable carry an addon built for linux-x64 with glibc;
-  // anywhere else it must be built from a clone.
-  const prebuilt = process.platform === 'linux' && process.arch === 'x64'
-  const hint = prebuilt
-    ? "run 'npm run build:native' (needs Rust)"
-    : `Sluice ships a prebuilt addon for linux-x64 (glibc) only; on ${process.platform}-${process.arch} build it from a clone with 'npm run build:native' (needs Rust)`
-  const fallback = (reason: string) => ({
-    addon: fallbackAddon,
-    status: { loaded: false, reason: `${reason}; ${hint}` },
-  })
-  if (!existsSync(addonPath)) return fallback(`native addon not found at ${addonPath}`)
-  try {
-    return { addon: require(addonPath) as Addon, status: { loaded: true, reason: '' } }
-  } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
-    return fallback(`native addon at ${addonPath} failed to load: ${reason}`)
+  // native/sluice.node is built for the machine (a clone) or for linux-x64 with glibc (the npm
+  // package, the single executable). A release built with --cross also carries prebuilt/ addons
+  // for linux arm64 and musl (scripts/cross-addons.sh): whichever loads first is used.
+  const hint =
+    process.platform === 'linux' && process.arch === 'x64'
+      ? "run 'npm run build:native' (needs Rust)"
+      : `on ${process.platform}-${process.arch}, build it from a clone with 'npm run build:native' (needs Rust)`
+  const prebuilt =
+    process.platform === 'linux'
+      ? ['gnu', 'musl'].map((libc) =>
+          join(dirname(addonPath), 'prebuilt', `sluice.linux-${process.arch}-${libc}.node`),
+        )
+      : []
+  let firstFailure = ''
+  for (const path of [addonPath, ...prebuilt]) {
+    if (!existsSync(path)) continue
+    try {
+      return { addon: require(path) as Addon, status: { loaded: true, reason: '' } }
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
+      firstFailure ||= `native addon at ${path} failed to load: ${reason}`
+    }
   }
+  const reason = firstFailure || `native addon not found at ${addonPath}`
+  return { addon: fallbackAddon, status: { loaded: false, reason: `${reason}; ${hint}` } }
 }
 
 const { addon, status } = load()

@@ -1,6 +1,7 @@
 // Proves how the addon loads: the same sluice.node works under Node (run as `node -e` in a
 // child process: it registers, CRC32C gives the check value, a mapping is made and detached,
-// fdatasync completes on Node's worker pool), and src/native.ts, when the file is missing or is
+// fdatasync completes on Node's worker pool); that a prebuilt addon (native/prebuilt/) is used
+// where native/sluice.node does not load; and that src/native.ts, when the file is missing or is
 // not a loadable library, falls back to the TypeScript implementation with one clear line saying
 // why and what to run (the broker prints it at start; test/native/no-addon.test.ts).
 import { afterAll, beforeAll, expect, test } from 'bun:test'
@@ -83,4 +84,16 @@ test('an addon that does not load says why, on the same one line', () => {
     /^native addon at \S+sluice\.node failed to load: .+; run 'npm run build:native'/,
   )
   expect(status.crc).toBe(0xe3069283)
+})
+
+test('where native/sluice.node does not load, a prebuilt addon for the platform is used', () => {
+  writeFileSync(join(root, 'native/sluice.node'), 'not an ELF file')
+  mkdirSync(join(root, 'native/prebuilt'), { recursive: true })
+  const prebuilt = join(root, `native/prebuilt/sluice.linux-${process.arch}-gnu.node`)
+  copyFileSync(addonPath, prebuilt)
+  try {
+    expect(loadStatus()).toEqual({ loaded: true, reason: '', crc: 0xe3069283 })
+  } finally {
+    rmSync(prebuilt)
+  }
 })
