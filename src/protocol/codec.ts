@@ -69,7 +69,7 @@ export function compileMessage(spec: MessageSpec, version: number): CompiledMess
 }
 
 function compileStruct(
-  fields: FieldSpec[],
+  fields: readonly FieldSpec[],
   version: number,
   flexible: boolean,
   parentPath: string,
@@ -269,7 +269,7 @@ function compileField(
   return primitiveCodec(field.type, flexible, nullable, path)
 }
 
-function requireFields(field: FieldSpec, path: string): FieldSpec[] {
+function requireFields(field: FieldSpec, path: string): readonly FieldSpec[] {
   if (!field.fields) throw new Error(`struct field ${path} has no fields`)
   return field.fields
 }

@@ -21,7 +21,7 @@ import { inVersions } from '../../src/protocol/versions.ts'
 
 /** The errorCode fields present at `version`, at every depth of `value`. */
 function errorCodes(
-  fields: FieldSpec[],
+  fields: readonly FieldSpec[],
   value: any,
   version: number,
   out: number[] = [],

@@ -135,7 +135,7 @@ function kafkaShapes(
     })
 }
 
-function ourShapes(fields: FieldSpec[], version: number) {
+function ourShapes(fields: readonly FieldSpec[], version: number) {
   return fields
     .filter((f) => inVersions(f.versions, version))
     .map((f) => ({
@@ -152,7 +152,7 @@ function ourShapes(fields: FieldSpec[], version: number) {
 
 /** Every difference at `version`, as one line each naming the field's path. */
 function differences(
-  ours: FieldSpec[],
+  ours: readonly FieldSpec[],
   theirs: KafkaField[],
   version: number,
   structs: Map<string, KafkaField[]>,

@@ -49,7 +49,12 @@ function fill(field: FieldSpec, version: number, opts: SampleOptions, seed: numb
   }
 }
 
-export function sample(fields: FieldSpec[], version: number, opts: SampleOptions, seed = 0): any {
+export function sample(
+  fields: readonly FieldSpec[],
+  version: number,
+  opts: SampleOptions,
+  seed = 0,
+): any {
   const out: Record<string, unknown> = {}
   for (const field of fields) {
     if (!inVersions(field.versions, version)) continue
@@ -60,7 +65,7 @@ export function sample(fields: FieldSpec[], version: number, opts: SampleOptions
 
 /** Differences between `actual` and `expected` in the fields present at `version`. */
 export function compareAtVersion(
-  fields: FieldSpec[],
+  fields: readonly FieldSpec[],
   version: number,
   actual: any,
   expected: any,

@@ -2,55 +2,10 @@
 // ProduceResponse.json. `records` is a zero-copy view of the request frame (record batches v2
 // from v3). v10 adds KIP-951's leader hints to the response; v11 (KIP-890) changes no field.
 
-import type { ApiSpec } from '../schema.ts'
-import {
-  currentLeader,
-  nodeEndpoints,
-  throttleTimeMs,
-  type LeaderIdAndEpoch,
-  type NodeEndpoint,
-} from './shared.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
+import { currentLeader, nodeEndpoints, throttleTimeMs } from './shared.ts'
 
-export interface ProduceRequestPartition {
-  index: number
-  records: Uint8Array | null
-}
-
-export interface ProduceRequestTopic {
-  name: string
-  partitionData: ProduceRequestPartition[]
-}
-
-export interface ProduceRequest {
-  transactionalId: string | null
-  acks: number
-  timeoutMs: number
-  topicData: ProduceRequestTopic[]
-}
-
-export interface ProduceResponsePartition {
-  index: number
-  errorCode: number
-  baseOffset: number
-  logAppendTimeMs?: number
-  logStartOffset?: number
-  recordErrors?: { batchIndex: number; batchIndexErrorMessage: string | null }[]
-  errorMessage?: string | null
-  currentLeader?: LeaderIdAndEpoch
-}
-
-export interface ProduceResponseTopic {
-  name: string
-  partitionResponses: ProduceResponsePartition[]
-}
-
-export interface ProduceResponse {
-  responses: ProduceResponseTopic[]
-  throttleTimeMs?: number
-  nodeEndpoints?: NodeEndpoint[]
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 0,
   name: 'Produce',
   request: {
@@ -161,4 +116,9 @@ export const spec: ApiSpec = {
       nodeEndpoints('10+', 0),
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type ProduceRequest = Decoded<typeof spec.request>
+export type ProduceResponse = Encodable<typeof spec.response>
+export type ProduceResponsePartition =
+  ProduceResponse['responses'][number]['partitionResponses'][number]

@@ -1,22 +1,10 @@
 // Heartbeat (key 12): versions 0-4, flexible from 4. Facts from Kafka's HeartbeatRequest.json /
 // HeartbeatResponse.json. v1 adds throttle time; v3 the group instance id (KIP-345).
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
 
-export interface HeartbeatRequest {
-  groupId: string
-  generationId: number
-  memberId: string
-  groupInstanceId: string | null
-}
-
-export interface HeartbeatResponse {
-  throttleTimeMs?: number
-  errorCode: number
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 12,
   name: 'Heartbeat',
   request: {
@@ -46,4 +34,7 @@ export const spec: ApiSpec = {
     flexibleVersions: '4+',
     fields: [throttleTimeMs('1+'), { name: 'errorCode', type: 'int16', versions: '0+' }],
   },
-}
+} as const satisfies ApiSpec
+
+export type HeartbeatRequest = Decoded<typeof spec.request>
+export type HeartbeatResponse = Encodable<typeof spec.response>
