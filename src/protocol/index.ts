@@ -10,6 +10,7 @@
 // which is cheaper than a separate write), for the server to write in order.
 
 import { compileMessage } from './codec.ts'
+import type { Decoded } from './schema.ts'
 import {
   requestHeaderVersion,
   responseHeaderVersion,
@@ -28,6 +29,12 @@ export { apiSpec, registerApi, registeredApis, supportsVersion } from './registr
 export { ZERO_UUID } from './reader.ts'
 export { INLINE_RECORDS_MAX_BYTES } from './writer.ts'
 export type { ApiSpec, MessageSpec, FieldSpec } from './schema.ts'
+
+type ServedSpec = (typeof allSpecs)[number]
+type SpecOf<K extends number> = Extract<ServedSpec, { readonly apiKey: K }>
+
+/** The request of API key `K` as decoded (`unknown` where the key is known only at run time). */
+export type RequestOf<K extends number> = number extends K ? unknown : Decoded<SpecOf<K>['request']>
 
 /**
  * A response ready to write, in order: header and field bytes as Uint8Arrays, record sets as
@@ -64,16 +71,17 @@ function requestContext(spec: { apiKey: number; name: string }, apiVersion: numb
 }
 
 /** Decodes a request body; throws ProtocolError if malformed or not served at this version. */
-export function decodeRequest(
-  apiKey: number,
+export function decodeRequest<K extends number>(
+  apiKey: K,
   apiVersion: number,
   frame: Uint8Array,
   bodyOffset: number,
-): any {
+): RequestOf<K> {
   const spec = specFor(apiKey, apiVersion)
   const r = new Reader(frame, bodyOffset)
   r.context = requestContext(spec, apiVersion)
-  return compileMessage(spec.request, apiVersion).decode(r)
+  // The compiled decoder builds exactly the fields of the spec, which is what RequestOf says.
+  return compileMessage(spec.request, apiVersion).decode(r) as RequestOf<K>
 }
 
 /** Encodes a response with its size prefix and header (v0 or v1 as the API and version say). */

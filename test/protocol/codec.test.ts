@@ -256,7 +256,7 @@ describe('records are not copied', () => {
     }
     const frame = encodeRequest(0, 9, header(0, 9), body).subarray(4)
     const decoded = decodeRequest(0, 9, frame, decodeRequestHeader(frame).bodyOffset)
-    const records: Uint8Array = decoded.topicData[0].partitionData[0].records
+    const records = decoded.topicData[0]!.partitionData[0]!.records!
     expect(records.buffer).toBe(frame.buffer)
     expect(records.length).toBe(batch.length)
   })

@@ -54,15 +54,15 @@ for (const [version, api] of Object.entries(fetchApis)) {
     expect(body.maxWaitMs).toBe(500)
     expect(body.isolationLevel).toBe(1)
     expect(body.rackId).toBe('rack-a')
-    const partition = body.topics[0].partitions[0]
+    const partition = body.topics[0]!.partitions[0]
     expect(partition).toMatchObject({
       partition: 3,
       currentLeaderEpoch: 7,
       fetchOffset: 42,
       lastFetchedEpoch: 6,
     })
-    if (v >= 13) expect(body.topics[0].topicId).toBe(TOPIC_ID)
-    else expect(body.topics[0].topic).toBe('golden-topic')
+    if (v >= 13) expect(body.topics[0]!.topicId).toBe(TOPIC_ID)
+    else expect(body.topics[0]!.topic).toBe('golden-topic')
 
     const batch = createRecordsBatch([
       { key: Buffer.from('k'), value: Buffer.from('hello'), topic: 'golden-topic', partition: 3 },
@@ -113,9 +113,9 @@ for (const [version, api] of Object.entries(produceApis)) {
     const body = decodeRequest(0, v, frame, 0)
     expect(body.acks).toBe(-1)
     expect(body.timeoutMs).toBe(3000)
-    expect(body.topicData[0].name).toBe('golden-topic')
-    const records: Uint8Array = body.topicData[0].partitionData[0].records
-    expect(body.topicData[0].partitionData[0].index).toBe(2)
+    expect(body.topicData[0]!.name).toBe('golden-topic')
+    const records = body.topicData[0]!.partitionData[0]!.records!
+    expect(body.topicData[0]!.partitionData[0]!.index).toBe(2)
     expect(records.buffer).toBe(frame.buffer)
     expect(records[16]).toBe(2)
 

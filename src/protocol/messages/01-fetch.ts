@@ -3,78 +3,10 @@
 // Uint8Array or a FileSlice and never copied (the writer emits it as its own chunk); v12+ must
 // never carry null records (PROTOCOL.md), so handlers give an empty array instead.
 
-import type { FileSlice } from '../file-slice.ts'
-import type { ApiSpec } from '../schema.ts'
-import {
-  currentLeader,
-  nodeEndpoints,
-  throttleTimeMs,
-  type LeaderIdAndEpoch,
-  type NodeEndpoint,
-} from './shared.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
+import { currentLeader, nodeEndpoints, throttleTimeMs } from './shared.ts'
 
-export interface FetchRequestPartition {
-  partition: number
-  currentLeaderEpoch: number
-  fetchOffset: number
-  lastFetchedEpoch: number
-  logStartOffset: number
-  partitionMaxBytes: number
-}
-
-export interface FetchRequestTopic {
-  /** v4-12; '' from v13. */
-  topic: string
-  /** v13+; ZERO_UUID before. */
-  topicId: string
-  partitions: FetchRequestPartition[]
-}
-
-export interface FetchRequest {
-  clusterId: string | null
-  /** -1 for a consumer; v15+ carries it in replicaState instead. */
-  replicaId: number
-  replicaState: { replicaId: number; replicaEpoch: number }
-  maxWaitMs: number
-  minBytes: number
-  maxBytes: number
-  isolationLevel: number
-  sessionId: number
-  sessionEpoch: number
-  topics: FetchRequestTopic[]
-  forgottenTopicsData: { topic: string; topicId: string; partitions: number[] }[]
-  rackId: string
-}
-
-export interface FetchResponsePartition {
-  partitionIndex: number
-  errorCode: number
-  highWatermark: number
-  lastStableOffset?: number
-  logStartOffset?: number
-  divergingEpoch?: { epoch: number; endOffset: number }
-  currentLeader?: LeaderIdAndEpoch
-  snapshotId?: { endOffset: number; epoch: number }
-  abortedTransactions?: { producerId: number; firstOffset: number }[] | null
-  preferredReadReplica?: number
-  records: Uint8Array | FileSlice | null
-}
-
-export interface FetchResponseTopic {
-  topic?: string
-  topicId?: string
-  partitions: FetchResponsePartition[]
-}
-
-export interface FetchResponse {
-  throttleTimeMs?: number
-  errorCode?: number
-  sessionId?: number
-  responses: FetchResponseTopic[]
-  nodeEndpoints?: NodeEndpoint[]
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 1,
   name: 'Fetch',
   request: {
@@ -240,4 +172,8 @@ export const spec: ApiSpec = {
       nodeEndpoints('16+', 0),
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type FetchRequest = Decoded<typeof spec.request>
+export type FetchResponse = Encodable<typeof spec.response>
+export type FetchResponseTopic = FetchResponse['responses'][number]

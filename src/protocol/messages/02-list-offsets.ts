@@ -2,37 +2,10 @@
 // / ListOffsetsResponse.json. Special timestamps: -1 latest, -2 earliest, -3 max timestamp (v7+),
 // -4 local log start (v8+).
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
 
-export interface ListOffsetsRequestPartition {
-  partitionIndex: number
-  currentLeaderEpoch: number
-  timestamp: number
-  maxNumOffsets: number
-}
-
-export interface ListOffsetsRequest {
-  replicaId: number
-  isolationLevel: number
-  topics: { name: string; partitions: ListOffsetsRequestPartition[] }[]
-}
-
-export interface ListOffsetsResponsePartition {
-  partitionIndex: number
-  errorCode: number
-  oldStyleOffsets?: number[]
-  timestamp?: number
-  offset?: number
-  leaderEpoch?: number
-}
-
-export interface ListOffsetsResponse {
-  throttleTimeMs?: number
-  topics: { name: string; partitions: ListOffsetsResponsePartition[] }[]
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 2,
   name: 'ListOffsets',
   request: {
@@ -100,4 +73,10 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type ListOffsetsRequest = Decoded<typeof spec.request>
+export type ListOffsetsResponse = Encodable<typeof spec.response>
+export type ListOffsetsRequestPartition = ListOffsetsRequest['topics'][number]['partitions'][number]
+export type ListOffsetsResponsePartition =
+  ListOffsetsResponse['topics'][number]['partitions'][number]

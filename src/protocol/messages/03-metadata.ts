@@ -2,54 +2,11 @@
 // MetadataResponse.json. In v0 an empty topic list means "all topics"; from v1 that is a null
 // list. From v10 a topic may be named by id (then its name is null).
 
-import type { ApiSpec } from '../schema.ts'
-
-export interface MetadataRequest {
-  /** null (v1+) means every topic. */
-  topics: { topicId: string; name: string | null }[] | null
-  allowAutoTopicCreation: boolean
-  includeClusterAuthorizedOperations: boolean
-  includeTopicAuthorizedOperations: boolean
-}
-
-export interface MetadataResponseBroker {
-  nodeId: number
-  host: string
-  port: number
-  rack?: string | null
-}
-
-export interface MetadataResponsePartition {
-  errorCode: number
-  partitionIndex: number
-  leaderId: number
-  leaderEpoch?: number
-  replicaNodes: number[]
-  isrNodes: number[]
-  offlineReplicas?: number[]
-}
-
-export interface MetadataResponseTopic {
-  errorCode: number
-  name: string | null
-  topicId?: string
-  isInternal?: boolean
-  partitions: MetadataResponsePartition[]
-  topicAuthorizedOperations?: number
-}
-
-export interface MetadataResponse {
-  throttleTimeMs?: number
-  brokers: MetadataResponseBroker[]
-  clusterId?: string | null
-  controllerId?: number
-  topics: MetadataResponseTopic[]
-  clusterAuthorizedOperations?: number
-}
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 
 const AUTHORIZED_OPERATIONS_OMITTED = -2147483648
 
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 3,
   name: 'Metadata',
   request: {
@@ -160,4 +117,8 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type MetadataRequest = Decoded<typeof spec.request>
+export type MetadataResponse = Encodable<typeof spec.response>
+export type MetadataResponseTopic = MetadataResponse['topics'][number]

@@ -4,32 +4,10 @@
 // epoch; v7 the group instance id (KIP-345); v9 reads generationIdOrMemberEpoch as a KIP-848
 // member epoch.
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
 
-export interface OffsetCommitRequestPartition {
-  partitionIndex: number
-  committedOffset: number
-  committedLeaderEpoch: number
-  commitTimestamp: number
-  committedMetadata: string | null
-}
-
-export interface OffsetCommitRequest {
-  groupId: string
-  generationIdOrMemberEpoch: number
-  memberId: string
-  groupInstanceId: string | null
-  retentionTimeMs: number
-  topics: { name: string; partitions: OffsetCommitRequestPartition[] }[]
-}
-
-export interface OffsetCommitResponse {
-  throttleTimeMs?: number
-  topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[]
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 8,
   name: 'OffsetCommit',
   request: {
@@ -103,4 +81,7 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type OffsetCommitRequest = Decoded<typeof spec.request>
+export type OffsetCommitResponse = Encodable<typeof spec.response>

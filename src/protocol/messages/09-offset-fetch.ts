@@ -3,50 +3,10 @@
 // error; v5 the leader epoch; v7 requireStable (KIP-447); v8 several groups in one request, each
 // answered in `groups`; v9 the KIP-848 member id and epoch of the asking member.
 
-import type { ApiSpec, FieldSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable, FieldSpec } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
 
-export interface OffsetFetchRequestGroup {
-  groupId: string
-  memberId: string | null
-  memberEpoch: number
-  topics: { name: string; partitionIndexes: number[] }[] | null
-}
-
-export interface OffsetFetchRequest {
-  groupId: string
-  topics: { name: string; partitionIndexes: number[] }[] | null
-  groups: OffsetFetchRequestGroup[]
-  requireStable: boolean
-}
-
-export interface OffsetFetchResponsePartition {
-  partitionIndex: number
-  committedOffset: number
-  committedLeaderEpoch: number
-  metadata: string | null
-  errorCode: number
-}
-
-export interface OffsetFetchResponseTopic {
-  name: string
-  partitions: OffsetFetchResponsePartition[]
-}
-
-export interface OffsetFetchResponseGroup {
-  groupId: string
-  topics: OffsetFetchResponseTopic[]
-  errorCode: number
-}
-
-export interface OffsetFetchResponse {
-  throttleTimeMs?: number
-  topics?: OffsetFetchResponseTopic[]
-  errorCode?: number
-  groups?: OffsetFetchResponseGroup[]
-}
-
-function responsePartitions(versions: string, epochVersions: string): FieldSpec {
+function responsePartitions<const V extends string>(versions: V, epochVersions: string) {
   return {
     name: 'partitions',
     type: 'struct',
@@ -65,10 +25,10 @@ function responsePartitions(versions: string, epochVersions: string): FieldSpec 
       { name: 'metadata', type: 'string', versions, nullableVersions: versions },
       { name: 'errorCode', type: 'int16', versions },
     ],
-  }
+  } as const satisfies FieldSpec
 }
 
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 9,
   name: 'OffsetFetch',
   request: {
@@ -163,4 +123,8 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type OffsetFetchRequest = Decoded<typeof spec.request>
+export type OffsetFetchResponse = Encodable<typeof spec.response>
+export type OffsetFetchResponseTopic = NonNullable<OffsetFetchResponse['topics']>[number]

@@ -3,35 +3,10 @@
 // 1 transaction) and an error message; v4 (KIP-699) asks for several keys at once and answers
 // each in `coordinators`.
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
 
-export interface FindCoordinatorRequest {
-  key: string
-  keyType: number
-  coordinatorKeys: string[]
-}
-
-export interface Coordinator {
-  key: string
-  nodeId: number
-  host: string
-  port: number
-  errorCode: number
-  errorMessage: string | null
-}
-
-export interface FindCoordinatorResponse {
-  throttleTimeMs?: number
-  errorCode?: number
-  errorMessage?: string | null
-  nodeId?: number
-  host?: string
-  port?: number
-  coordinators?: Coordinator[]
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 10,
   name: 'FindCoordinator',
   request: {
@@ -81,4 +56,8 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type FindCoordinatorRequest = Decoded<typeof spec.request>
+export type FindCoordinatorResponse = Encodable<typeof spec.response>
+export type Coordinator = NonNullable<FindCoordinatorResponse['coordinators']>[number]

@@ -3,39 +3,10 @@
 // it is given (MEMBER_ID_REQUIRED, KIP-394); v5 the group instance id (KIP-345); v7 the protocol
 // type in the response; v8 a reason (KIP-800); v9 SkipAssignment (KIP-814).
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
 
-export interface JoinGroupRequest {
-  groupId: string
-  sessionTimeoutMs: number
-  rebalanceTimeoutMs: number
-  memberId: string
-  groupInstanceId: string | null
-  protocolType: string
-  protocols: { name: string; metadata: Uint8Array }[]
-  reason: string | null
-}
-
-export interface JoinGroupResponseMember {
-  memberId: string
-  groupInstanceId: string | null
-  metadata: Uint8Array
-}
-
-export interface JoinGroupResponse {
-  throttleTimeMs?: number
-  errorCode: number
-  generationId: number
-  protocolType: string | null
-  protocolName: string | null
-  leader: string
-  skipAssignment: boolean
-  memberId: string
-  members: JoinGroupResponseMember[]
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 11,
   name: 'JoinGroup',
   request: {
@@ -119,4 +90,7 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type JoinGroupRequest = Decoded<typeof spec.request>
+export type JoinGroupResponse = Encodable<typeof spec.response>

@@ -2,22 +2,10 @@
 // LeaveGroupResponse.json. v3 (KIP-345) replaces the single member id with a batch of members,
 // each answered with its own error; v5 adds a reason (KIP-800).
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
 
-export interface LeaveGroupRequest {
-  groupId: string
-  memberId: string
-  members: { memberId: string; groupInstanceId: string | null; reason: string | null }[]
-}
-
-export interface LeaveGroupResponse {
-  throttleTimeMs?: number
-  errorCode: number
-  members?: { memberId: string; groupInstanceId: string | null; errorCode: number }[]
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 13,
   name: 'LeaveGroup',
   request: {
@@ -77,4 +65,7 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type LeaveGroupRequest = Decoded<typeof spec.request>
+export type LeaveGroupResponse = Encodable<typeof spec.response>

@@ -2,28 +2,10 @@
 // SyncGroupResponse.json. v3 adds the group instance id (KIP-345); v5 the protocol type and name,
 // which the coordinator checks and echoes (KIP-559).
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
 
-export interface SyncGroupRequest {
-  groupId: string
-  generationId: number
-  memberId: string
-  groupInstanceId: string | null
-  protocolType: string | null
-  protocolName: string | null
-  assignments: { memberId: string; assignment: Uint8Array }[]
-}
-
-export interface SyncGroupResponse {
-  throttleTimeMs?: number
-  errorCode: number
-  protocolType: string | null
-  protocolName: string | null
-  assignment: Uint8Array
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 14,
   name: 'SyncGroup',
   request: {
@@ -97,4 +79,7 @@ export const spec: ApiSpec = {
       { name: 'assignment', type: 'bytes', versions: '0+' },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type SyncGroupRequest = Decoded<typeof spec.request>
+export type SyncGroupResponse = Encodable<typeof spec.response>

@@ -2,39 +2,10 @@
 // DescribeGroupsRequest.json / DescribeGroupsResponse.json. v3 adds authorized operations;
 // v4 the members' group instance ids (KIP-345).
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
 
-export interface DescribeGroupsRequest {
-  groups: string[]
-  includeAuthorizedOperations: boolean
-}
-
-export interface DescribedGroupMember {
-  memberId: string
-  groupInstanceId: string | null
-  clientId: string
-  clientHost: string
-  memberMetadata: Uint8Array
-  memberAssignment: Uint8Array
-}
-
-export interface DescribedGroup {
-  errorCode: number
-  groupId: string
-  groupState: string
-  protocolType: string
-  protocolData: string
-  members: DescribedGroupMember[]
-  authorizedOperations: number
-}
-
-export interface DescribeGroupsResponse {
-  throttleTimeMs?: number
-  groups: DescribedGroup[]
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 15,
   name: 'DescribeGroups',
   request: {
@@ -93,4 +64,7 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type DescribeGroupsRequest = Decoded<typeof spec.request>
+export type DescribeGroupsResponse = Encodable<typeof spec.response>

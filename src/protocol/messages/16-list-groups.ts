@@ -2,21 +2,10 @@
 // ListGroupsResponse.json. v4 adds the states filter and each group's state (KIP-518); v5 the
 // types filter and each group's type, classic or consumer (KIP-848).
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
 
-export interface ListGroupsRequest {
-  statesFilter: string[]
-  typesFilter: string[]
-}
-
-export interface ListGroupsResponse {
-  throttleTimeMs?: number
-  errorCode: number
-  groups: { groupId: string; protocolType: string; groupState: string; groupType: string }[]
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 16,
   name: 'ListGroups',
   request: {
@@ -53,4 +42,7 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type ListGroupsRequest = Decoded<typeof spec.request>
+export type ListGroupsResponse = Encodable<typeof spec.response>

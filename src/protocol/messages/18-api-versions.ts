@@ -2,30 +2,9 @@
 // ApiVersionsRequest.json / ApiVersionsResponse.json. The response header is always v0 (see
 // headers.ts), and a request above our maximum is answered at v0 (KIP-511).
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 
-export interface ApiVersionsRequest {
-  clientSoftwareName: string
-  clientSoftwareVersion: string
-}
-
-export interface ApiVersionsResponseKey {
-  apiKey: number
-  minVersion: number
-  maxVersion: number
-}
-
-export interface ApiVersionsResponse {
-  errorCode: number
-  apiKeys: ApiVersionsResponseKey[]
-  throttleTimeMs?: number
-  supportedFeatures?: { name: string; minVersion: number; maxVersion: number }[]
-  finalizedFeaturesEpoch?: number
-  finalizedFeatures?: { name: string; maxVersionLevel: number; minVersionLevel: number }[]
-  zkMigrationReady?: boolean
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 18,
   name: 'ApiVersions',
   request: {
@@ -107,4 +86,8 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type ApiVersionsRequest = Decoded<typeof spec.request>
+export type ApiVersionsResponse = Encodable<typeof spec.response>
+export type ApiVersionsResponseKey = ApiVersionsResponse['apiKeys'][number]

@@ -2,48 +2,10 @@
 // CreateTopicsRequest.json / CreateTopicsResponse.json. numPartitions / replicationFactor -1 mean
 // the broker's defaults (v4+); v5 returns the created topic's configs; v7 returns its id.
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
 
-export interface CreatableTopic {
-  name: string
-  numPartitions: number
-  replicationFactor: number
-  assignments: { partitionIndex: number; brokerIds: number[] }[]
-  configs: { name: string; value: string | null }[]
-}
-
-export interface CreateTopicsRequest {
-  topics: CreatableTopic[]
-  timeoutMs: number
-  validateOnly: boolean
-}
-
-export interface CreatableTopicConfig {
-  name: string
-  value: string | null
-  readOnly: boolean
-  configSource?: number
-  isSensitive: boolean
-}
-
-export interface CreatableTopicResult {
-  name: string
-  topicId?: string
-  errorCode: number
-  errorMessage?: string | null
-  topicConfigErrorCode?: number
-  numPartitions?: number
-  replicationFactor?: number
-  configs?: CreatableTopicConfig[] | null
-}
-
-export interface CreateTopicsResponse {
-  throttleTimeMs?: number
-  topics: CreatableTopicResult[]
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 19,
   name: 'CreateTopics',
   request: {
@@ -147,4 +109,9 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type CreateTopicsRequest = Decoded<typeof spec.request>
+export type CreateTopicsResponse = Encodable<typeof spec.response>
+export type CreatableTopic = CreateTopicsRequest['topics'][number]
+export type CreatableTopicResult = CreateTopicsResponse['topics'][number]

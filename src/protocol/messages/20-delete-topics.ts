@@ -2,30 +2,10 @@
 // DeleteTopicsRequest.json / DeleteTopicsResponse.json. Up to v5 topics are a list of names; v6
 // names each topic by name or by id.
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
 
-export interface DeleteTopicsRequest {
-  /** v6+. */
-  topics: { name: string | null; topicId: string }[]
-  /** v0-5. */
-  topicNames: string[]
-  timeoutMs: number
-}
-
-export interface DeletableTopicResult {
-  name: string | null
-  topicId?: string
-  errorCode: number
-  errorMessage?: string | null
-}
-
-export interface DeleteTopicsResponse {
-  throttleTimeMs?: number
-  responses: DeletableTopicResult[]
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 20,
   name: 'DeleteTopics',
   request: {
@@ -78,4 +58,8 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type DeleteTopicsRequest = Decoded<typeof spec.request>
+export type DeleteTopicsResponse = Encodable<typeof spec.response>
+export type DeletableTopicResult = DeleteTopicsResponse['responses'][number]

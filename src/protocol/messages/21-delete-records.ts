@@ -2,23 +2,10 @@
 // DeleteRecordsRequest.json / DeleteRecordsResponse.json. Moves each partition's log start
 // offset up to `offset` (-1 means the high watermark); answers the new low watermark.
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
 
-export interface DeleteRecordsRequest {
-  topics: { name: string; partitions: { partitionIndex: number; offset: number }[] }[]
-  timeoutMs: number
-}
-
-export interface DeleteRecordsResponse {
-  throttleTimeMs: number
-  topics: {
-    name: string
-    partitions: { partitionIndex: number; lowWatermark: number; errorCode: number }[]
-  }[]
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 21,
   name: 'DeleteRecords',
   request: {
@@ -80,4 +67,7 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type DeleteRecordsRequest = Decoded<typeof spec.request>
+export type DeleteRecordsResponse = Encodable<typeof spec.response>

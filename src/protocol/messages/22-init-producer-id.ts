@@ -2,24 +2,10 @@
 // InitProducerIdRequest.json / InitProducerIdResponse.json. An idempotent producer sends a null
 // transactionalId; v3+ may pass its current producerId/epoch to bump the epoch (KIP-360).
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
 
-export interface InitProducerIdRequest {
-  transactionalId: string | null
-  transactionTimeoutMs: number
-  producerId: number
-  producerEpoch: number
-}
-
-export interface InitProducerIdResponse {
-  throttleTimeMs: number
-  errorCode: number
-  producerId: number
-  producerEpoch: number
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 22,
   name: 'InitProducerId',
   request: {
@@ -48,4 +34,7 @@ export const spec: ApiSpec = {
       { name: 'producerEpoch', type: 'int16', versions: '0+' },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type InitProducerIdRequest = Decoded<typeof spec.request>
+export type InitProducerIdResponse = Encodable<typeof spec.response>

@@ -3,30 +3,10 @@
 // Answers the end offset of the largest epoch <= leaderEpoch. replicaId -1 is a consumer,
 // -2 (the default) an old client that did not say.
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
 
-export interface OffsetForLeaderEpochRequest {
-  replicaId: number
-  topics: {
-    topic: string
-    partitions: { partition: number; currentLeaderEpoch: number; leaderEpoch: number }[]
-  }[]
-}
-
-export interface EpochEndOffset {
-  errorCode: number
-  partition: number
-  leaderEpoch?: number
-  endOffset: number
-}
-
-export interface OffsetForLeaderEpochResponse {
-  throttleTimeMs?: number
-  topics: { topic: string; partitions: EpochEndOffset[] }[]
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 23,
   name: 'OffsetForLeaderEpoch',
   request: {
@@ -96,4 +76,8 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type OffsetForLeaderEpochRequest = Decoded<typeof spec.request>
+export type OffsetForLeaderEpochResponse = Encodable<typeof spec.response>
+export type EpochEndOffset = OffsetForLeaderEpochResponse['topics'][number]['partitions'][number]

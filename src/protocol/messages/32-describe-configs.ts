@@ -3,54 +3,10 @@
 // 8 broker logger. Config sources: 1 dynamic topic, 2 dynamic broker, 3 dynamic default broker,
 // 4 static broker, 5 default, 6 dynamic broker logger. `configurationKeys` null means all.
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
 
-export interface DescribeConfigsResource {
-  resourceType: number
-  resourceName: string
-  configurationKeys: string[] | null
-}
-
-export interface DescribeConfigsRequest {
-  resources: DescribeConfigsResource[]
-  includeSynonyms: boolean
-  includeDocumentation: boolean
-}
-
-export interface DescribeConfigsSynonym {
-  name: string
-  value: string | null
-  source: number
-}
-
-export interface DescribeConfigsResourceResult {
-  name: string
-  value: string | null
-  readOnly: boolean
-  /** v0 only; later versions say configSource. */
-  isDefault?: boolean
-  configSource?: number
-  isSensitive: boolean
-  synonyms?: DescribeConfigsSynonym[]
-  configType?: number
-  documentation?: string | null
-}
-
-export interface DescribeConfigsResult {
-  errorCode: number
-  errorMessage: string | null
-  resourceType: number
-  resourceName: string
-  configs: DescribeConfigsResourceResult[]
-}
-
-export interface DescribeConfigsResponse {
-  throttleTimeMs: number
-  results: DescribeConfigsResult[]
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 32,
   name: 'DescribeConfigs',
   request: {
@@ -137,4 +93,10 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type DescribeConfigsRequest = Decoded<typeof spec.request>
+export type DescribeConfigsResponse = Encodable<typeof spec.response>
+export type DescribeConfigsResource = DescribeConfigsRequest['resources'][number]
+export type DescribeConfigsResult = DescribeConfigsResponse['results'][number]
+export type DescribeConfigsResourceResult = DescribeConfigsResult['configs'][number]

@@ -2,33 +2,10 @@
 // AlterConfigsRequest.json / AlterConfigsResponse.json. Replaces a resource's whole dynamic
 // config set (IncrementalAlterConfigs changes single keys).
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
 
-export interface AlterConfigsResource {
-  resourceType: number
-  resourceName: string
-  configs: { name: string; value: string | null }[]
-}
-
-export interface AlterConfigsRequest {
-  resources: AlterConfigsResource[]
-  validateOnly: boolean
-}
-
-export interface AlterConfigsResourceResponse {
-  errorCode: number
-  errorMessage: string | null
-  resourceType: number
-  resourceName: string
-}
-
-export interface AlterConfigsResponse {
-  throttleTimeMs: number
-  responses: AlterConfigsResourceResponse[]
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 33,
   name: 'AlterConfigs',
   request: {
@@ -83,4 +60,9 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type AlterConfigsRequest = Decoded<typeof spec.request>
+export type AlterConfigsResponse = Encodable<typeof spec.response>
+export type AlterConfigsResource = AlterConfigsRequest['resources'][number]
+export type AlterConfigsResourceResponse = AlterConfigsResponse['responses'][number]

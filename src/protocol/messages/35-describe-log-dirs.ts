@@ -3,35 +3,10 @@
 // for every partition; v3 adds a top-level error code, v4 each log dir's total and usable bytes
 // (KIP-827).
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
 
-export interface DescribeLogDirsRequest {
-  topics: { topic: string; partitions: number[] }[] | null
-}
-
-export interface DescribeLogDirsPartition {
-  partitionIndex: number
-  partitionSize: number
-  offsetLag: number
-  isFutureKey: boolean
-}
-
-export interface DescribeLogDirsResult {
-  errorCode: number
-  logDir: string
-  topics: { name: string; partitions: DescribeLogDirsPartition[] }[]
-  totalBytes: number
-  usableBytes: number
-}
-
-export interface DescribeLogDirsResponse {
-  throttleTimeMs: number
-  errorCode: number
-  results: DescribeLogDirsResult[]
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 35,
   name: 'DescribeLogDirs',
   request: {
@@ -98,4 +73,8 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type DescribeLogDirsRequest = Decoded<typeof spec.request>
+export type DescribeLogDirsResponse = Encodable<typeof spec.response>
+export type DescribeLogDirsResult = DescribeLogDirsResponse['results'][number]

@@ -2,27 +2,10 @@
 // CreatePartitionsRequest.json / CreatePartitionsResponse.json. `count` is the new total number
 // of partitions, not the number to add.
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
 
-export interface CreatePartitionsTopic {
-  name: string
-  count: number
-  assignments: { brokerIds: number[] }[] | null
-}
-
-export interface CreatePartitionsRequest {
-  topics: CreatePartitionsTopic[]
-  timeoutMs: number
-  validateOnly: boolean
-}
-
-export interface CreatePartitionsResponse {
-  throttleTimeMs: number
-  results: { name: string; errorCode: number; errorMessage?: string | null }[]
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 37,
   name: 'CreatePartitions',
   request: {
@@ -81,4 +64,8 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type CreatePartitionsRequest = Decoded<typeof spec.request>
+export type CreatePartitionsResponse = Encodable<typeof spec.response>
+export type CreatePartitionsTopic = CreatePartitionsRequest['topics'][number]

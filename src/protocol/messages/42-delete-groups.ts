@@ -1,19 +1,10 @@
 // DeleteGroups (key 42): versions 0-2, flexible from 2. Facts from Kafka's
 // DeleteGroupsRequest.json / DeleteGroupsResponse.json.
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
 
-export interface DeleteGroupsRequest {
-  groupsNames: string[]
-}
-
-export interface DeleteGroupsResponse {
-  throttleTimeMs: number
-  results: { groupId: string; errorCode: number }[]
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 42,
   name: 'DeleteGroups',
   request: {
@@ -44,4 +35,7 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type DeleteGroupsRequest = Decoded<typeof spec.request>
+export type DeleteGroupsResponse = Encodable<typeof spec.response>

@@ -2,29 +2,10 @@
 // ElectLeadersRequest.json / ElectLeadersResponse.json (KIP-183; v1 adds electionType of KIP-460:
 // 0 preferred, 1 unclean, and the top-level errorCode).
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
 
-export interface ElectLeadersRequest {
-  electionType: number
-  /** Null: every partition. */
-  topicPartitions: { topic: string; partitions: number[] }[] | null
-  timeoutMs: number
-}
-
-export interface ElectLeadersPartitionResult {
-  partitionId: number
-  errorCode: number
-  errorMessage: string | null
-}
-
-export interface ElectLeadersResponse {
-  throttleTimeMs: number
-  errorCode?: number
-  replicaElectionResults: { topic: string; partitionResult: ElectLeadersPartitionResult[] }[]
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 43,
   name: 'ElectLeaders',
   request: {
@@ -80,4 +61,7 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type ElectLeadersRequest = Decoded<typeof spec.request>
+export type ElectLeadersResponse = Encodable<typeof spec.response>

@@ -2,31 +2,10 @@
 // IncrementalAlterConfigsRequest.json / IncrementalAlterConfigsResponse.json (KIP-339).
 // configOperation: 0 SET, 1 DELETE, 2 APPEND, 3 SUBTRACT.
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
 
-export interface IncrementalAlterConfigsResource {
-  resourceType: number
-  resourceName: string
-  configs: { name: string; configOperation: number; value: string | null }[]
-}
-
-export interface IncrementalAlterConfigsRequest {
-  resources: IncrementalAlterConfigsResource[]
-  validateOnly: boolean
-}
-
-export interface IncrementalAlterConfigsResponse {
-  throttleTimeMs: number
-  responses: {
-    errorCode: number
-    errorMessage: string | null
-    resourceType: number
-    resourceName: string
-  }[]
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 44,
   name: 'IncrementalAlterConfigs',
   request: {
@@ -82,4 +61,8 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type IncrementalAlterConfigsRequest = Decoded<typeof spec.request>
+export type IncrementalAlterConfigsResponse = Encodable<typeof spec.response>
+export type IncrementalAlterConfigsResource = IncrementalAlterConfigsRequest['resources'][number]

@@ -1,20 +1,9 @@
 // OffsetDelete (key 47): version 0, not flexible. Facts from Kafka's OffsetDeleteRequest.json /
 // OffsetDeleteResponse.json (KIP-496). Note the response's order: errorCode before throttleTimeMs.
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 
-export interface OffsetDeleteRequest {
-  groupId: string
-  topics: { name: string; partitions: { partitionIndex: number }[] }[]
-}
-
-export interface OffsetDeleteResponse {
-  errorCode: number
-  throttleTimeMs: number
-  topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[]
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 47,
   name: 'OffsetDelete',
   request: {
@@ -73,4 +62,7 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type OffsetDeleteRequest = Decoded<typeof spec.request>
+export type OffsetDeleteResponse = Encodable<typeof spec.response>

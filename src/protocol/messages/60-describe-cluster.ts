@@ -2,33 +2,10 @@
 // DescribeClusterRequest.json / DescribeClusterResponse.json (KIP-700; v1 adds endpointType of
 // KIP-919: 1 brokers, 2 controllers).
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
 
-export interface DescribeClusterRequest {
-  includeClusterAuthorizedOperations: boolean
-  endpointType: number
-}
-
-export interface DescribeClusterBroker {
-  brokerId: number
-  host: string
-  port: number
-  rack?: string | null
-}
-
-export interface DescribeClusterResponse {
-  throttleTimeMs: number
-  errorCode: number
-  errorMessage?: string | null
-  endpointType?: number
-  clusterId: string
-  controllerId?: number
-  brokers: DescribeClusterBroker[]
-  clusterAuthorizedOperations?: number
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 60,
   name: 'DescribeCluster',
   request: {
@@ -81,4 +58,7 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type DescribeClusterRequest = Decoded<typeof spec.request>
+export type DescribeClusterResponse = Encodable<typeof spec.response>

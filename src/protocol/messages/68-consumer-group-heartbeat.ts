@@ -3,51 +3,26 @@
 // the subscribed topic regex and makes the consumer generate its own member id (KIP-1082).
 // Fields that did not change since the last heartbeat are sent as null.
 
-import type { ApiSpec, FieldSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable, FieldSpec } from '../schema.ts'
 
-export interface ConsumerGroupTopicPartitions {
-  topicId: string
-  partitions: number[]
-}
-
-export interface ConsumerGroupHeartbeatRequest {
-  groupId: string
-  memberId: string
-  memberEpoch: number
-  instanceId: string | null
-  rackId: string | null
-  rebalanceTimeoutMs: number
-  subscribedTopicNames: string[] | null
-  subscribedTopicRegex: string | null
-  serverAssignor: string | null
-  topicPartitions: ConsumerGroupTopicPartitions[] | null
-}
-
-export interface ConsumerGroupHeartbeatResponse {
-  throttleTimeMs: number
-  errorCode: number
-  errorMessage: string | null
-  memberId: string | null
-  memberEpoch: number
-  heartbeatIntervalMs: number
-  assignment: { topicPartitions: ConsumerGroupTopicPartitions[] } | null
-}
-
-function topicPartitions(nullable: boolean): FieldSpec {
+/** `nullable` is `{ nullableVersions, default: null }` where the list may be null, else `{}`. */
+function topicPartitions<const Nullable extends Pick<FieldSpec, 'nullableVersions' | 'default'>>(
+  nullable: Nullable,
+) {
   return {
     name: 'topicPartitions',
     type: 'struct',
     array: true,
     versions: '0+',
-    ...(nullable ? { nullableVersions: '0+', default: null } : {}),
+    ...nullable,
     fields: [
       { name: 'topicId', type: 'uuid', versions: '0+' },
       { name: 'partitions', type: 'int32', array: true, versions: '0+' },
     ],
-  }
+  } as const satisfies FieldSpec
 }
 
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 68,
   name: 'ConsumerGroupHeartbeat',
   request: {
@@ -85,7 +60,7 @@ export const spec: ApiSpec = {
         nullableVersions: '0+',
         default: null,
       },
-      topicPartitions(true),
+      topicPartitions({ nullableVersions: '0+', default: null }),
     ],
   },
   response: {
@@ -113,8 +88,11 @@ export const spec: ApiSpec = {
         versions: '0+',
         nullableVersions: '0+',
         default: null,
-        fields: [topicPartitions(false)],
+        fields: [topicPartitions({})],
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type ConsumerGroupHeartbeatRequest = Decoded<typeof spec.request>
+export type ConsumerGroupHeartbeatResponse = Encodable<typeof spec.response>

@@ -2,51 +2,9 @@
 // ConsumerGroupDescribeRequest.json / ConsumerGroupDescribeResponse.json (KIP-848). v1 adds each
 // member's type (KIP-1099: 0 classic, 1 consumer, -1 unknown).
 
-import type { ApiSpec, FieldSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable, FieldSpec } from '../schema.ts'
 
-export interface ConsumerGroupDescribeRequest {
-  groupIds: string[]
-  includeAuthorizedOperations: boolean
-}
-
-export interface DescribedTopicPartitions {
-  topicId: string
-  topicName: string
-  partitions: number[]
-}
-
-export interface ConsumerGroupDescribeMember {
-  memberId: string
-  instanceId: string | null
-  rackId: string | null
-  memberEpoch: number
-  clientId: string
-  clientHost: string
-  subscribedTopicNames: string[]
-  subscribedTopicRegex: string | null
-  assignment: { topicPartitions: DescribedTopicPartitions[] }
-  targetAssignment: { topicPartitions: DescribedTopicPartitions[] }
-  memberType: number
-}
-
-export interface ConsumerGroupDescribeGroup {
-  errorCode: number
-  errorMessage: string | null
-  groupId: string
-  groupState: string
-  groupEpoch: number
-  assignmentEpoch: number
-  assignorName: string
-  members: ConsumerGroupDescribeMember[]
-  authorizedOperations: number
-}
-
-export interface ConsumerGroupDescribeResponse {
-  throttleTimeMs: number
-  groups: ConsumerGroupDescribeGroup[]
-}
-
-function assignment(name: string): FieldSpec {
+function assignment<const Name extends string>(name: Name) {
   return {
     name,
     type: 'struct',
@@ -64,10 +22,10 @@ function assignment(name: string): FieldSpec {
         ],
       },
     ],
-  }
+  } as const satisfies FieldSpec
 }
 
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 69,
   name: 'ConsumerGroupDescribe',
   request: {
@@ -150,4 +108,7 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type ConsumerGroupDescribeRequest = Decoded<typeof spec.request>
+export type ConsumerGroupDescribeResponse = Encodable<typeof spec.response>

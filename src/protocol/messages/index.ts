@@ -2,10 +2,12 @@
 // file is a compile error, not a silently missing API).
 //
 // Convention for files in this folder: one file per API key, named `NN-kebab-name.ts` after the
-// key (`00-produce.ts`, `11-join-group.ts`), each exporting `export const spec: ApiSpec = {...}`
-// (the request and response MessageSpecs) plus TypeScript interfaces for the decoded request and
-// the response a handler builds (`ProduceRequest`, `ProduceResponse`, …). Field names are Kafka's
-// in camelCase. To add an API: write its file, import it here, add it to `allSpecs`.
+// key (`00-produce.ts`, `11-join-group.ts`), each exporting `export const spec = {...} as const
+// satisfies ApiSpec` (the request and response MessageSpecs) and the TypeScript types derived
+// from it (schema.ts): the decoded request and the response a handler builds (`ProduceRequest =
+// Decoded<typeof spec.request>`, `ProduceResponse = Encodable<typeof spec.response>`), plus
+// aliases for the nested structs other code names. Field names are Kafka's in camelCase. To add
+// an API: write its file, import it here, add it to `allSpecs`.
 
 import type { ApiSpec } from '../schema.ts'
 import { spec as produce } from './00-produce.ts'
@@ -39,7 +41,7 @@ import { spec as describeCluster } from './60-describe-cluster.ts'
 import { spec as consumerGroupHeartbeat } from './68-consumer-group-heartbeat.ts'
 import { spec as consumerGroupDescribe } from './69-consumer-group-describe.ts'
 
-export const allSpecs: ApiSpec[] = [
+export const allSpecs = [
   produce,
   fetch,
   listOffsets,
@@ -70,4 +72,4 @@ export const allSpecs: ApiSpec[] = [
   describeCluster,
   consumerGroupHeartbeat,
   consumerGroupDescribe,
-]
+] as const satisfies readonly ApiSpec[]

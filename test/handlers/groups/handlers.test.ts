@@ -45,7 +45,7 @@ async function oneMember(b: GroupTestBroker, groupId = 'g') {
   const joined = (await joinGroup.handle(joinReq(first.memberId, groupId), b.ctx(11, 5)))!
   const base = {
     groupId,
-    generationId: joined.generationId,
+    generationId: joined.generationId!,
     memberId: joined.memberId,
     groupInstanceId: null,
   }
@@ -165,7 +165,7 @@ describe('group handlers', () => {
         b.ctx(8, version),
       )
     expect(
-      (await commit(8, m.generationId, m.memberId, 12))!.topics[0]!.partitions[0]!.errorCode,
+      (await commit(8, m.generationId!, m.memberId, 12))!.topics[0]!.partitions[0]!.errorCode,
     ).toBe(0)
     // v0 carries no generation: a simple commit, refused while the group has members.
     expect((await commit(0, 99, 'ignored', 1))!.topics[0]!.partitions[0]!.errorCode).toBe(
