@@ -136,6 +136,7 @@ export async function openBroker(
   })
   const groups = new GroupCoordinatorImpl({ config: groupConfig, offsetLog, topics, log, clock })
   await groups.load()
+  const metrics = new BrokerMetrics()
   // Cluster mode: this broker's replicas lead or follow as the metadata image says.
   const replicas = metadata
     ? startReplication({
@@ -144,9 +145,11 @@ export async function openBroker(
         logs,
         producers,
         topicConfigs: (topic) => metadata.topics.get(topic)?.configs,
+        metrics,
         log,
       })
     : undefined
+  if (replicas) metrics.setUnderReplicatedPartitions(() => replicas.underReplicatedPartitions())
   const stopFollowing =
     metadata && replicas
       ? groupsFollowLeadership({ view: metadata, replicas, groups, offsetLog, log })
@@ -167,7 +170,7 @@ export async function openBroker(
     producers,
     fetchSessions: new FetchSessionCacheImpl(),
     replicas,
-    metrics: new BrokerMetrics(),
+    metrics,
     clock,
     log,
     metadata,

@@ -8,7 +8,8 @@
 //   kafka_network_requestmetrics_totaltimems{request} (ms from decoded request to encoded
 //   response; Kafka's TotalTimeMs also counts queueing and sending, which we do not split);
 // * kafka_server_replicamanager_{underreplicatedpartitions,isrshrinks_total,isrexpands_total}:
-//   0 on a single node; replication calls isrShrink/isrExpand and sets underReplicated;
+//   0 on a single node; in cluster mode the ReplicaManager counts each ISR change of a partition
+//   led here and broker.ts points the gauge at its count of under-replicated leaders;
 // * kafka_server_brokertopicmetrics_failedproducerequests_total: partitions of Produce requests
 //   answered with an error, per topic and in total (Kafka's FailedProduceRequestsPerSec);
 // * a failing log dir (issue 11 item 9: a full disk was silent): Kafka's LogManager gauges

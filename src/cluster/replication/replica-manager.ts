@@ -23,7 +23,7 @@ import type {
   PartitionAssignment,
 } from '../partition-state.ts'
 import type { ReplicationConfig } from './config.ts'
-import { ReplicatedPartition } from './replicated-partition.ts'
+import { ReplicatedPartition, type RoleChange } from './replicated-partition.ts'
 
 export interface PartitionRefusal {
   errorCode: number
@@ -39,6 +39,12 @@ export interface FollowerFetching {
   close(): Promise<void>
 }
 
+/** Kafka's ReplicaManager metrics that replication feeds (BrokerMetrics implements it). */
+export interface IsrMetrics {
+  isrShrink(): void
+  isrExpand(): void
+}
+
 export interface ReplicaManagerOptions {
   view: ClusterMetadataView
   config: ReplicationConfig
@@ -50,6 +56,8 @@ export interface ReplicaManagerOptions {
   fetching?: (manager: ReplicaManager) => FollowerFetching
   /** A replica became leader: producer state must be rebuilt from its log. */
   onBecomeLeader?(replica: ReplicatedPartition): void
+  /** Counts each ISR change this broker's leaders commit (IsrShrinksPerSec, IsrExpandsPerSec). */
+  metrics?: IsrMetrics
   nowMs?: () => number
 }
 
@@ -124,6 +132,16 @@ export class ReplicaManager {
     return this.replicas.values()
   }
 
+  /** Partitions led here with fewer in-sync replicas than replicas (Kafka's gauge). */
+  underReplicatedPartitions(): number {
+    let count = 0
+    for (const replica of this.replicas.values()) {
+      const { isr, replicas } = replica.assignment
+      if (replica.isLeader && isr.length < replicas.length) count++
+    }
+    return count
+  }
+
   private async applyAssignments(changed: readonly PartitionAssignment[]): Promise<void> {
     for (const assignment of changed) {
       if (this.closed) return
@@ -148,7 +166,7 @@ export class ReplicaManager {
         this.replicas.set(id, replica)
         role = replica.start(this.now())
       } else {
-        role = replica.apply(assignment, this.now())
+        role = this.applyTo(replica, assignment)
       }
       this.afterRoleChange(replica, role)
     }
@@ -339,7 +357,7 @@ export class ReplicaManager {
       .then((applied) => {
         if (applied) {
           this.isrRetryAtMs.delete(replica)
-          this.afterRoleChange(replica, replica.apply(applied, this.now()))
+          this.afterRoleChange(replica, this.applyTo(replica, applied))
           return
         }
         if (replica.pendingIsr === isr) replica.pendingIsr = null
@@ -354,6 +372,25 @@ export class ReplicaManager {
         this.options.log(`replication: ISR change of ${name} failed: ${error}`)
       })
       .finally(() => this.isrInFlight.delete(replica))
+  }
+
+  /**
+   * Applies a newer assignment and counts an ISR change of a partition this broker went on
+   * leading in the same epoch: a shrink when members left, an expand when members joined.
+   * Kafka's leader counts only the changes it asked for; we also count the controller's removal
+   * of a fenced broker, which is the same loss of redundancy to whoever watches the metric.
+   */
+  private applyTo(replica: ReplicatedPartition, next: PartitionAssignment): RoleChange {
+    const before = replica.assignment
+    const role = replica.apply(next, this.now())
+    const metrics = this.options.metrics
+    const after = replica.assignment
+    if (!metrics || role === 'stale' || before === after) return role
+    if (before.leader !== this.nodeId || after.leader !== this.nodeId) return role
+    if (before.leaderEpoch !== after.leaderEpoch) return role
+    if (before.isr.some((nodeId) => !after.isr.includes(nodeId))) metrics.isrShrink()
+    if (after.isr.some((nodeId) => !before.isr.includes(nodeId))) metrics.isrExpand()
+    return role
   }
 
   async close(): Promise<void> {

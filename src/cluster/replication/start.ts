@@ -9,7 +9,7 @@ import type { LogManager } from '../../storage/log-manager.ts'
 import type { ClusterMetadataView } from '../partition-state.ts'
 import { replicationConfigFrom } from './config.ts'
 import { FetcherManager } from './replica-fetcher.ts'
-import { ReplicaManager } from './replica-manager.ts'
+import { ReplicaManager, type IsrMetrics } from './replica-manager.ts'
 
 export function startReplication(options: {
   view: ClusterMetadataView
@@ -18,6 +18,7 @@ export function startReplication(options: {
   producers: ProducerStateManager
   /** The topic's own config overrides, when the metadata image knows them. */
   topicConfigs?: (topic: string) => Record<string, string> | undefined
+  metrics?: IsrMetrics
   log(line: string): void
 }): ReplicaManager {
   const { logs, config, producers } = options
@@ -28,6 +29,7 @@ export function startReplication(options: {
     logs,
     logConfigFor: (topic) => resolveLogConfig(options.topicConfigs?.(topic) ?? {}, config),
     fetching: (manager) => new FetcherManager(manager),
+    metrics: options.metrics,
     onBecomeLeader: (replica) => producers.forgetPartition(replica.topic, replica.partition),
   })
 }

@@ -5,7 +5,9 @@
 //    is killed with SIGKILL and later restarted; every acknowledged value is then read back exactly
 //    once and in order.
 // 2. A follower stopped with SIGSTOP past replica.lag.time.max.ms leaves the ISR, and rejoins it
-//    after SIGCONT.
+//    after SIGCONT; the leader's metrics listener counts the shrink and the expand
+//    (kafka_server_replicamanager_isr{shrinks,expands}_total) and shows the partition
+//    under-replicated meanwhile.
 // 3. With one replica left (two brokers killed) acks=all is refused with NOT_ENOUGH_REPLICAS
 //    (min.insync.replicas=2) and acks=1 is taken.
 // 4. After healing, every replica's .log files are byte-identical.
@@ -52,6 +54,22 @@ async function produceTo(nodeId: number, acks: number): Promise<number> {
   } finally {
     connection.close()
   }
+}
+
+/** A metric's value (no labels) from a broker's metrics listener. */
+async function metric(nodeId: number, name: string): Promise<number> {
+  const urls = [
+    ...cluster
+      .broker(nodeId)
+      .process!.output()
+      .matchAll(/metrics on (\S+)\/metrics/g),
+  ]
+  const url = urls.at(-1)?.[1]
+  if (!url) throw new Error(`broker ${nodeId} printed no metrics listener`)
+  const text = await (await fetch(`${url}/metrics`)).text()
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `))
+  if (!line) throw new Error(`no ${name} in broker ${nodeId}'s metrics`)
+  return Number(line.split(' ')[1])
 }
 
 /** The concatenated .log files of the partition on a broker. */
@@ -108,7 +126,11 @@ describe.skipIf(skip)('replication across broker processes', () => {
   beforeAll(async () => {
     cluster = await startCluster({
       brokers: 3,
-      overrides: { 'replica.lag.time.max.ms': '3000', 'replica.fetch.backoff.ms': '200' },
+      overrides: {
+        'replica.lag.time.max.ms': '3000',
+        'replica.fetch.backoff.ms': '200',
+        'metrics.listener': 'http://127.0.0.1:0',
+      },
     })
     const script = `
 import sys
@@ -187,9 +209,15 @@ print('ok')
     )
   }, 300_000)
 
-  test('a follower stopped past replica.lag.time.max.ms leaves the ISR and rejoins after SIGCONT', async () => {
+  test('a follower stopped past replica.lag.time.max.ms leaves the ISR and rejoins after SIGCONT, as the metrics show', async () => {
     const led = await partition()
     const follower = cluster.broker(led.replicaNodes.find((id) => id !== led.leaderId)!)
+    const shrinks = 'kafka_server_replicamanager_isrshrinks_total'
+    const expands = 'kafka_server_replicamanager_isrexpands_total'
+    const underReplicated = 'kafka_server_replicamanager_underreplicatedpartitions'
+    const shrinksBefore = await metric(led.leaderId, shrinks)
+    const expandsBefore = await metric(led.leaderId, expands)
+    expect(await metric(led.leaderId, underReplicated)).toBe(0)
     await follower.signal('SIGSTOP')
     try {
       await waitFor(
@@ -206,6 +234,12 @@ print('ok')
         { timeoutMs: 60_000 },
       )
       expect((await partition()).isrNodes).not.toContain(follower.nodeId)
+      await waitFor(
+        'the leader to count the shrink and show under-replicated partitions',
+        async () =>
+          (await metric(led.leaderId, underReplicated)) > 0 &&
+          (await metric(led.leaderId, shrinks)) > shrinksBefore,
+      )
     } finally {
       await follower.signal('SIGCONT')
     }
@@ -213,6 +247,12 @@ print('ok')
       'the follower back in the ISR',
       async () => (await partition()).isrNodes.includes(follower.nodeId),
       { timeoutMs: 60_000 },
+    )
+    await waitFor(
+      'the leader to count the expand and nothing under-replicated',
+      async () =>
+        (await metric(led.leaderId, underReplicated)) === 0 &&
+        (await metric(led.leaderId, expands)) > expandsBefore,
     )
   }, 180_000)
 
