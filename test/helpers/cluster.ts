@@ -4,18 +4,25 @@
 // is noticed in seconds. Per broker: signal() (SIGKILL, SIGSTOP, SIGCONT, SIGTERM), stop() and
 // restart() on the same dir and port. `metadata()` asks any live broker with our own codec, and
 // `waitFor` polls a condition with a generous deadline (never a fixed sleep).
+// With `proxied: true` every broker's listener and its etcd link go through TCP proxies under
+// the test's control (test/helpers/net-proxy.ts), and `links` cuts and heals them.
 // SLUICE_TEST_BROKER_LOG=<file> keeps every broker's output, as for single brokers.
 
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Connection } from '../../src/cli/client.ts'
+import { buildRecordBatch } from '../../src/protocol/record-batch.ts'
 import { startBroker, type BrokerProcess } from './broker-process.ts'
 import { freePort, startEtcd, type EtcdProcess } from './etcd.ts'
+import { LinkProxy, Links, ownerOf } from './net-proxy.ts'
 
 export interface ClusterBroker {
   nodeId: number
+  /** The broker's own listener (health checks go here, past any proxy). */
   port: number
+  /** The address the broker advertises: its proxy's port when proxied, else `port`. */
+  advertisedPort: number
   /** The running process, or null after stop()/signal('SIGKILL'). */
   process: BrokerProcess | null
   /** Sends a signal; SIGKILL and SIGTERM wait for the exit. */
@@ -31,6 +38,8 @@ export interface Cluster {
   etcd: EtcdProcess
   prefix: string
   brokers: ClusterBroker[]
+  /** The links between brokers, etcd and clients, when started with `proxied: true`. */
+  links: Links | null
   /** Every broker's address, for a client's bootstrap list. */
   bootstrap: string
   broker(nodeId: number): ClusterBroker
@@ -40,29 +49,58 @@ export interface Cluster {
 }
 
 export async function startCluster(
-  options: { brokers?: number; overrides?: Record<string, string> } = {},
+  options: { brokers?: number; overrides?: Record<string, string>; proxied?: boolean } = {},
 ): Promise<Cluster> {
   const count = options.brokers ?? 3
   const root = mkdtempSync(join(tmpdir(), 'sluice-cluster-'))
   const etcd = await startEtcd({ dataDir: join(root, 'etcd') })
   const prefix = '/sluice-test'
   const brokers: ClusterBroker[] = []
+  const links = options.proxied ? new Links() : null
+  const proxies: LinkProxy[] = []
+  const closeProxies = () => Promise.all(proxies.map((proxy) => proxy.close()))
+  const processes = function* (): Iterable<[number, number]> {
+    for (const b of brokers) if (b.process) yield [b.process.proc.pid, b.nodeId]
+  }
   try {
     const ports = []
     for (let i = 0; i < count; i++) ports.push(await freePort())
     await Promise.all(
       ports.map(async (port, i) => {
+        const nodeId = i + 1
+        const proxied: Record<string, string> = {}
+        let advertisedPort = port
+        if (links) {
+          const etcdProxy = await LinkProxy.start({
+            links,
+            to: 'etcd',
+            targetPort: Number(new URL(etcd.endpoint).port),
+            sourceOf: () => nodeId,
+          })
+          const brokerProxy = await LinkProxy.start({
+            links,
+            to: nodeId,
+            targetPort: port,
+            sourceOf: (socket) => ownerOf(socket, processes),
+          })
+          proxies.push(etcdProxy, brokerProxy)
+          advertisedPort = brokerProxy.port
+          proxied['metadata.etcd.endpoints'] = `http://127.0.0.1:${etcdProxy.port}`
+          proxied['advertised.listeners'] = `PLAINTEXT://127.0.0.1:${advertisedPort}`
+        }
         brokers.push(
           await startClusterBroker({
-            nodeId: i + 1,
+            nodeId,
             port,
-            logDir: join(root, `broker-${i + 1}`),
+            advertisedPort,
+            logDir: join(root, `broker-${nodeId}`),
             overrides: {
               'metadata.etcd.endpoints': etcd.endpoint,
               'metadata.etcd.prefix': prefix,
               'broker.session.timeout.ms': '2000',
               'offsets.topic.replication.factor': String(Math.min(3, count)),
               ...options.overrides,
+              ...proxied,
             },
           }),
         )
@@ -71,6 +109,7 @@ export async function startCluster(
     brokers.sort((a, b) => a.nodeId - b.nodeId)
   } catch (error) {
     await Promise.all(brokers.map((b) => b.signal('SIGKILL')))
+    await closeProxies()
     await etcd.stop()
     rmSync(root, { recursive: true, force: true })
     throw error
@@ -79,7 +118,8 @@ export async function startCluster(
     etcd,
     prefix,
     brokers,
-    bootstrap: brokers.map((b) => `127.0.0.1:${b.port}`).join(','),
+    links,
+    bootstrap: brokers.map((b) => `127.0.0.1:${b.advertisedPort}`).join(','),
     broker(nodeId) {
       const found = brokers.find((b) => b.nodeId === nodeId)
       if (!found) throw new Error(`no broker ${nodeId} in this cluster`)
@@ -112,7 +152,9 @@ export async function startCluster(
     },
     async stop() {
       for (const b of brokers) if (b.stopped) await b.signal('SIGCONT')
+      links?.heal() // so that controlled shutdown can reach etcd and the others
       await Promise.all(brokers.map((b) => (b.process ? b.signal('SIGTERM') : undefined)))
+      await closeProxies()
       await etcd.stop()
       rmSync(root, { recursive: true, force: true })
     },
@@ -123,6 +165,7 @@ export async function startCluster(
 async function startClusterBroker(options: {
   nodeId: number
   port: number
+  advertisedPort: number
   logDir: string
   overrides: Record<string, string>
 }): Promise<ClusterBroker> {
@@ -133,6 +176,7 @@ async function startClusterBroker(options: {
   const broker: ClusterBroker = {
     nodeId: options.nodeId,
     port: options.port,
+    advertisedPort: options.advertisedPort,
     process: await start(),
     stopped: false,
     async signal(signal) {
@@ -190,4 +234,42 @@ export function partitionOf(metadata: any, topic: string, partition: number) {
   return t?.partitions.find((p: any) => p.partitionIndex === partition) as
     | { leaderId: number; leaderEpoch: number; isrNodes: number[]; replicaNodes: number[] }
     | undefined
+}
+
+/** One Produce v9 of one record straight to a broker's own listener; the partition's error code. */
+export async function produceOne(
+  broker: ClusterBroker,
+  options: { topic: string; partition?: number; acks: number; timeoutMs?: number },
+): Promise<number> {
+  const connection = new Connection({ host: '127.0.0.1', port: broker.port })
+  try {
+    const records = buildRecordBatch({
+      records: [
+        { key: null, value: new TextEncoder().encode(`acks${options.acks}`), timestampMs: 1 },
+      ],
+    })
+    const response = await connection.send(
+      { key: 0, version: 9 },
+      {
+        transactionalId: null,
+        acks: options.acks,
+        timeoutMs: options.timeoutMs ?? 5000,
+        topicData: [
+          { name: options.topic, partitionData: [{ index: options.partition ?? 0, records }] },
+        ],
+      },
+    )
+    return response.responses[0].partitionResponses[0].errorCode
+  } finally {
+    connection.close()
+  }
+}
+
+/** A partition's .log files on a broker, concatenated (replicas must match byte for byte). */
+export function logBytes(broker: ClusterBroker, topic: string, partition: number): Buffer {
+  const dir = join(broker.process!.logDir, `${topic}-${partition}`)
+  const files = readdirSync(dir)
+    .filter((name) => name.endsWith('.log'))
+    .sort()
+  return Buffer.concat(files.map((name) => readFileSync(join(dir, name))))
 }

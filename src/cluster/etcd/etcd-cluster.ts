@@ -34,6 +34,7 @@ import {
 } from './metadata-image.ts'
 
 const registerRetryMs = 200
+const registerBackoffMsMax = 2_000
 
 export class EtcdClusterMetadata implements ClusterMetadata {
   readonly image: MetadataImage
@@ -55,6 +56,7 @@ export class EtcdClusterMetadata implements ClusterMetadata {
   private localReplicas: Promise<void> = Promise.resolve()
   private closed = false
   private registered = false
+  private reregistering: Promise<void> | null = null
 
   private constructor(
     readonly client: Etcd3,
@@ -178,18 +180,34 @@ export class EtcdClusterMetadata implements ClusterMetadata {
     await this.syncLocalReplicas()
   }
 
+  /**
+   * Registers this broker under a new lease and campaigns for the controller. Throws when another
+   * live broker holds this node.id. If the lease is lost later (a pause or a cut from etcd past
+   * broker.session.timeout.ms, or etcd restarted without its data), the broker registers again
+   * under a new lease, retrying until etcd answers, as Kafka's broker re-creates its ZooKeeper
+   * registration after a session expiry; until then the controller treats it as gone.
+   */
   async register(): Promise<void> {
     const ttlSeconds = Math.ceil(this.config['broker.session.timeout.ms'] / 1000)
     const lease = this.client.lease(ttlSeconds)
     this.lease = lease
-    lease.on('lost', (error) => {
-      if (this.closed || this.lease !== lease) return
-      this.log(`cluster: lost the registration lease (${error.message}); registering again`)
-      this.registered = false
-      this.controllerRevision = 0
-      void this.register().catch((e) => this.log(`cluster: registration failed: ${e.message}`))
-    })
+    try {
+      await this.registerUnder(lease, ttlSeconds)
+    } catch (error) {
+      lease.revoke().catch(() => undefined) // no lease left kept alive by a failed attempt
+      throw error
+    }
+    this.log(
+      `cluster: registered node ${this.nodeId} at ${this.advertised().host}:${this.advertised().port}`,
+    )
+    await this.campaign()
+  }
+
+  private async registerUnder(lease: Lease, ttlSeconds: number): Promise<void> {
     const leaseId = await lease.grant()
+    // Only a granted lease is watched: a failed grant also fires 'lost', and the caller retries.
+    lease.on('lost', (error) => this.onLeaseLost(lease, error))
+    if (lease.revoked()) throw new Error('the new lease was lost at once')
     const { host, port } = this.advertised()
     const endpoint: BrokerEndpoint = {
       nodeId: this.nodeId,
@@ -217,8 +235,36 @@ export class EtcdClusterMetadata implements ClusterMetadata {
       await Bun.sleep(registerRetryMs)
     }
     this.registered = true
-    this.log(`cluster: registered node ${this.nodeId} at ${host}:${port}`)
-    await this.campaign()
+  }
+
+  private onLeaseLost(lease: Lease, error: Error): void {
+    if (this.closed || this.lease !== lease) return
+    this.log(`cluster: lost the registration lease (${error.message}); registering again`)
+    this.registered = false
+    this.controllerRevision = 0 // the controller key went with the lease
+    this.reregistering ??= this.reregister().finally(() => (this.reregistering = null))
+  }
+
+  /** register() until it succeeds or the broker closes, backing off while etcd is unreachable. */
+  private async reregister(): Promise<void> {
+    let backoffMs = registerRetryMs
+    let failures = 0
+    while (!this.closed && !this.registered) {
+      try {
+        await this.register()
+        if (failures > 0) this.log(`cluster: registered again after ${failures} failed attempts`)
+        return
+      } catch (error) {
+        // One line per doubling of the wait, not one per attempt, while etcd is away.
+        if (failures++ === 0 || backoffMs < registerBackoffMsMax) {
+          this.log(
+            `cluster: registering again failed (${(error as Error).message}); retrying in ${backoffMs} ms`,
+          )
+        }
+        await Bun.sleep(backoffMs)
+        backoffMs = Math.min(backoffMs * 2, registerBackoffMsMax)
+      }
+    }
   }
 
   async controlledShutdown(): Promise<void> {

@@ -14,15 +14,18 @@
 // Without etcd the file is skipped with the reason.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { spawn } from 'bun'
-import { Connection } from '../../../src/cli/client.ts'
 import { ErrorCode } from '../../../src/protocol/errors.ts'
-import { buildRecordBatch } from '../../../src/protocol/record-batch.ts'
 import { python, run } from '../../helpers/broker-process.ts'
 import { hasEtcd } from '../../helpers/etcd.ts'
-import { partitionOf, startCluster, waitFor, type Cluster } from '../../helpers/cluster.ts'
+import {
+  logBytes as logBytesOf,
+  partitionOf,
+  produceOne,
+  startCluster,
+  waitFor,
+  type Cluster,
+} from '../../helpers/cluster.ts'
 
 const skip = !hasEtcd()
 if (skip) console.warn(`${import.meta.file}: skipped, etcd is not installed (scripts/setup.sh)`)
@@ -30,30 +33,17 @@ if (skip) console.warn(`${import.meta.file}: skipped, etcd is not installed (scr
 const TOPIC = 'replicated'
 let cluster: Cluster
 
-async function partition() {
-  return partitionOf(await cluster.metadata(), TOPIC, 0)!
+/** One record straight to `nodeId`'s own listener; the partition's error code. */
+function produceTo(nodeId: number, acks: number): Promise<number> {
+  return produceOne(cluster.broker(nodeId), { topic: TOPIC, acks })
 }
 
-/** One Produce v9 of one record straight to `nodeId`; the partition's error code. */
-async function produceTo(nodeId: number, acks: number): Promise<number> {
-  const connection = new Connection({ host: '127.0.0.1', port: cluster.broker(nodeId).port })
-  try {
-    const records = buildRecordBatch({
-      records: [{ key: null, value: new TextEncoder().encode(`acks${acks}`), timestampMs: 1 }],
-    })
-    const response = await connection.send(
-      { key: 0, version: 9 },
-      {
-        transactionalId: null,
-        acks,
-        timeoutMs: 5000,
-        topicData: [{ name: TOPIC, partitionData: [{ index: 0, records }] }],
-      },
-    )
-    return response.responses[0].partitionResponses[0].errorCode
-  } finally {
-    connection.close()
-  }
+function logBytes(nodeId: number): Buffer {
+  return logBytesOf(cluster.broker(nodeId), TOPIC, 0)
+}
+
+async function partition() {
+  return partitionOf(await cluster.metadata(), TOPIC, 0)!
 }
 
 /** A metric's value (no labels) from a broker's metrics listener. */
@@ -70,15 +60,6 @@ async function metric(nodeId: number, name: string): Promise<number> {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `))
   if (!line) throw new Error(`no ${name} in broker ${nodeId}'s metrics`)
   return Number(line.split(' ')[1])
-}
-
-/** The concatenated .log files of the partition on a broker. */
-function logBytes(nodeId: number): Buffer {
-  const dir = join(cluster.broker(nodeId).process!.logDir, `${TOPIC}-0`)
-  const files = readdirSync(dir)
-    .filter((name) => name.endsWith('.log'))
-    .sort()
-  return Buffer.concat(files.map((name) => readFileSync(join(dir, name))))
 }
 
 const producerScript = `
