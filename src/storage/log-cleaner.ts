@@ -76,20 +76,12 @@ export class LogCleaner {
   /** Wakes each sleeping loop (one per loop, as log.cleaner.threads may be above 1). */
   private readonly wakers = new Set<() => void>()
   private stopped = false
+  private checkpointsLoaded = false
   private readonly throttle: Throttle
   private sliceStartedMs = performance.now()
   readonly io: CleanerIo
 
   constructor(private readonly opts: LogCleanerOptions) {
-    for (const logDir of opts.logDirs) {
-      let entries: Map<string, number> | null = null
-      try {
-        entries = readOffsetCheckpoint(join(logDir, CLEANER_OFFSET_CHECKPOINT))
-      } catch (error) {
-        opts.logger(`${error instanceof Error ? error.message : error}; cleaning from the start`)
-      }
-      this.checkpoints.set(logDir, entries ?? new Map())
-    }
     this.throttle = new Throttle(opts.config.ioMaxBytesPerSecond, () => this.stopped)
     const cleaner = this
     this.io = {
@@ -101,8 +93,29 @@ export class LogCleaner {
     }
   }
 
+  /**
+   * Reads each log dir's cleaner-offset-checkpoint. The owner calls it once it holds the log
+   * dirs' locks (LogManager.open): before that the files may be another broker's, mid-write.
+   * cleanDirtiest and start call it when nobody did.
+   */
+  loadCheckpoints(): void {
+    if (this.checkpointsLoaded) return
+    this.checkpointsLoaded = true
+    for (const logDir of this.opts.logDirs) {
+      let entries: Map<string, number> | null = null
+      try {
+        entries = readOffsetCheckpoint(join(logDir, CLEANER_OFFSET_CHECKPOINT))
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : error
+        this.opts.logger(`${reason}; cleaning from the start`)
+      }
+      this.checkpoints.set(logDir, entries ?? new Map())
+    }
+  }
+
   /** Starts log.cleaner.threads cleaning loops (none when log.cleaner.enable is false). */
   start(): void {
+    this.loadCheckpoints()
     if (!this.opts.config.enable) return
     this.startLoops()
   }
@@ -139,6 +152,7 @@ export class LogCleaner {
 
   /** The first dirty offset the checkpoint holds for `log`, if any. */
   checkpointOf(log: PartitionLog, logDir: string): number | undefined {
+    this.loadCheckpoints()
     return this.checkpoints.get(logDir)?.get(partitionKey(log.topic, log.partition))
   }
 
@@ -147,6 +161,7 @@ export class LogCleaner {
    * cleans it. Null when none needed it. Tests call this directly.
    */
   async cleanDirtiest(): Promise<(CleanResult & { log: PartitionLog }) | null> {
+    this.loadCheckpoints()
     const nowMs = this.opts.nowMs?.() ?? Date.now()
     let best: { log: PartitionLog; logDir: string; ratio: number } | null = null
     let bestRange: ReturnType<typeof cleanableRange> | null = null

@@ -115,6 +115,7 @@ export class LogManager {
     try {
       // Every dir is locked before any is read: a refused start must leave every file alone.
       for (const logDir of opts.logDirs) manager.locks.push(LogDirLock.acquire(logDir))
+      manager.cleaner.loadCheckpoints()
       for (const logDir of opts.logDirs) {
         const result = manager.loadLogDir(logDir)
         manager.loadedPartitions += result.partitions

@@ -3,8 +3,16 @@
 // torn tail, lost index files rebuilt even after a clean stop, and topic deletion.
 
 import { afterEach, describe, expect, test } from 'bun:test'
-import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import {
+  appendFileSync,
+  existsSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
+import { CLEANER_OFFSET_CHECKPOINT } from '../../src/storage/log-cleaner.ts'
 import { CLEAN_SHUTDOWN_MARKER, LogManager } from '../../src/storage/log-manager.ts'
 import { FakeClock } from '../helpers/fake-clock.ts'
 import { waitFor } from '../helpers/wait-for.ts'
@@ -173,6 +181,23 @@ describe('LogManager', () => {
     expect(lines.filter((line) => line.includes('failed'))).toEqual([])
     expect(readdirSync(logDir).filter((name) => name.endsWith('-delete'))).toEqual([])
     expect(existsSync(join(logDir, CLEAN_SHUTDOWN_MARKER))).toBe(true)
+  })
+
+  test("a start refused by the .lock reads no checkpoint, the cleaner's included", async () => {
+    // The second open fails on the lock the first holds; a malformed cleaner-offset-checkpoint
+    // would make a cleaner that read it first say so. Before the fix the cleaner read its
+    // checkpoint in LogManager's constructor, before any lock was taken.
+    const logDir = makeTempDir()
+    const first = await open([logDir])
+    writeFileSync(join(logDir, CLEANER_OFFSET_CHECKPOINT), 'not a checkpoint\n')
+    const lines: string[] = []
+    await expect(open([logDir], lines)).rejects.toThrow(/Failed to acquire lock on file \.lock/)
+    expect(lines.filter((line) => line.includes(CLEANER_OFFSET_CHECKPOINT))).toEqual([])
+    await first.close()
+    // Once the lock is free, the same file is read (and found malformed) by the next start.
+    const second = await open([logDir], lines)
+    expect(lines.filter((line) => line.includes(CLEANER_OFFSET_CHECKPOINT)).length).toBe(1)
+    await second.close()
   })
 
   test('spreads new logs over several log dirs', async () => {
