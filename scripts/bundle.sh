@@ -18,6 +18,10 @@ rm -rf "$outdir"
 # `--version` 14 -> 7 ms of CPU). The single executable (scripts/release.sh) bundles it.
 node_modules/.bin/bun build src/cli.ts --target=bun --format=cjs --bytecode --outdir "$outdir" \
   --entry-naming=sluice-bundle.js --external etcd3 >/dev/null
+# The log cleaner's threads run their own entry (src/storage/cleaner-thread.ts looks for it beside
+# the bundle's entry): a second, smaller bundle, loaded only when a compacted log is cleaned.
+node_modules/.bin/bun build src/storage/cleaner-worker.ts --target=bun --format=cjs --bytecode \
+  --outdir "$outdir" --entry-naming=sluice-cleaner-worker.js >/dev/null
 cat >"$outdir/cli.js" <<'JS'
 // The entry of Sluice's start-up bundle (written by scripts/bundle.sh).
 if (typeof Bun === 'undefined') {

@@ -2,16 +2,17 @@
 // includes `compact`, dirtiest first, and keeps `cleaner-offset-checkpoint` in each log dir (the
 // first dirty offset of every compacted log, in the offset checkpoint format).
 //
-// Off the event loop as Kafka's threads are off its request threads: each cleaning is async work
-// (clean-log.ts) that reads and writes through the thread pool, decodes one batch at a time, and
-// yields the loop after YIELD_AFTER_MS of work, so produce and fetch keep their latency while it
-// runs. `log.cleaner.threads` cleanings run at once, each on its own log; the key maps share
-// `log.cleaner.dedupe.buffer.size` (24 bytes a key, Kafka's accounting; a JavaScript Map takes
-// more than that per key, so the bound on memory is looser than Kafka's by that factor).
-// `log.cleaner.io.max.bytes.per.second` throttles all of them together. A log's config is read at
-// each pass, so AlterConfigs switching delete ↔ compact takes effect at the next pass; the
-// cleaner's own settings change with `reconfigure` (dynamic broker configs, as Kafka's
-// LogCleaner.reconfigure): the next pass and the next throttled byte use them.
+// Off the event loop as Kafka's threads are off its request threads: up to `log.cleaner.threads`
+// cleaner threads (Bun Workers, cleaner-thread.ts), each cleaning one log at a time, so produce
+// and fetch keep their latency while a log is cleaned. This class plans on the main thread (which
+// log, which offsets), hands the work to a thread, and swaps each cleaned segment in on the main
+// thread, which owns the logs. Threads start when first needed and end after THREAD_IDLE_MS
+// without work. Each thread's key map gets an equal share of `log.cleaner.dedupe.buffer.size`
+// (offset-map.ts, 24 bytes a key as Kafka counts); `log.cleaner.io.max.bytes.per.second`
+// throttles all threads together (cleaner-throttle.ts). A log's config is read at each pass, so
+// AlterConfigs switching delete ↔ compact takes effect at the next pass; the cleaner's own
+// settings change with `reconfigure` (dynamic broker configs, as Kafka's LogCleaner.reconfigure):
+// the next pass and the next throttled byte use them.
 
 import { join } from 'node:path'
 import {
@@ -20,22 +21,14 @@ import {
   writeOffsetCheckpointAsync,
   type CheckpointEntry,
 } from './checkpoint.ts'
-import {
-  type CleanResult,
-  type CleanerIo,
-  cleanLog,
-  cleanableRange,
-  needsCleaning,
-} from './clean-log.ts'
+import { type CleanResult, cleanLog, cleanableRange, needsCleaning } from './clean-log.ts'
+import { THROTTLE_STATE_BYTES, setThrottleRate } from './cleaner-throttle.ts'
+import { CleanerThread, type CleanerThreadShared } from './cleaner-thread.ts'
 import type { PartitionLog } from './partition-log.ts'
 
 export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset-checkpoint'
-/** Bytes Kafka's SkimpyOffsetMap counts per key (a 16-byte MD5 and an 8-byte offset). */
-const DEDUPE_BYTES_PER_KEY = 24
-/** Kafka's log.cleaner.io.buffer.load.factor: the map is "full" at 90%. */
-const DEDUPE_LOAD_FACTOR = 0.9
-/** A cleaning gives the event loop a turn after this much uninterrupted work. */
-const YIELD_AFTER_MS = 5
+/** A cleaner thread with nothing to do for this long ends (the next cleaning starts one). */
+const THREAD_IDLE_MS = 60_000
 
 export interface CleanerConfig {
   /** log.cleaner.enable (true). */
@@ -69,6 +62,8 @@ export interface LogCleanerOptions {
 
 export class LogCleaner {
   private readonly checkpoints = new Map<string, Map<string, number>>()
+  /** Per log: the earliest delete horizon its last cleaning left (KIP-534). */
+  private readonly deleteHorizons = new WeakMap<PartitionLog, number>()
   private readonly inProgress = new Set<PartitionLog>()
   private readonly loops: Promise<void>[] = []
   /** Cleaning loops running; more than log.cleaner.threads only until the extra ones notice. */
@@ -77,20 +72,18 @@ export class LogCleaner {
   private readonly wakers = new Set<() => void>()
   private stopped = false
   private checkpointsLoaded = false
-  private readonly throttle: Throttle
-  private sliceStartedMs = performance.now()
-  readonly io: CleanerIo
+  private readonly shared: CleanerThreadShared
+  private readonly idleThreads: { thread: CleanerThread; timer: Timer }[] = []
+  private threadsStarting = 0
+  private readonly busyThreads = new Set<CleanerThread>()
+  private readonly threadWaiters: (() => void)[] = []
 
   constructor(private readonly opts: LogCleanerOptions) {
-    this.throttle = new Throttle(opts.config.ioMaxBytesPerSecond, () => this.stopped)
-    const cleaner = this
-    this.io = {
-      throttle: (bytes) => this.throttle.take(bytes),
-      maybeYield: () => this.maybeYield(),
-      get stopping() {
-        return cleaner.stopped
-      },
+    this.shared = {
+      control: new SharedArrayBuffer(4),
+      throttleState: new SharedArrayBuffer(THROTTLE_STATE_BYTES),
     }
+    setThrottleRate(this.shared.throttleState, opts.config.ioMaxBytesPerSecond)
   }
 
   /**
@@ -134,20 +127,27 @@ export class LogCleaner {
 
   /**
    * New threads, backoff, dedupe buffer and I/O rate (log.cleaner.enable stays as started):
-   * more threads start at once, fewer end as their pass ends.
+   * more threads start at once, fewer end as their pass ends (and their Workers when idle).
    */
   reconfigure(config: Omit<CleanerConfig, 'enable'>): void {
     const started = this.running > 0
     this.opts.config = { ...config, enable: this.opts.config.enable }
-    this.throttle.bytesPerSecond = config.ioMaxBytesPerSecond
+    setThrottleRate(this.shared.throttleState, config.ioMaxBytesPerSecond)
     if (started) this.startLoops()
   }
 
-  /** Stops the loops; a cleaning in progress is abandoned at its next batch. */
+  /** Stops the loops and the threads; a cleaning in progress is abandoned at its next batch. */
   async stop(): Promise<void> {
     this.stopped = true
+    Atomics.store(new Int32Array(this.shared.control), 0, 1)
     for (const wake of this.wakers) wake()
+    for (const wake of this.threadWaiters.splice(0)) wake()
     await Promise.all(this.loops)
+    for (const { thread, timer } of this.idleThreads.splice(0)) {
+      clearTimeout(timer)
+      thread.terminate()
+    }
+    for (const thread of this.busyThreads) thread.terminate()
   }
 
   /** The first dirty offset the checkpoint holds for `log`, if any. */
@@ -168,37 +168,94 @@ export class LogCleaner {
     for (const { log, logDir } of this.opts.logs()) {
       if (!log.config.cleanupPolicy.includes('compact') || this.inProgress.has(log)) continue
       const range = cleanableRange(log, this.checkpointOf(log, logDir), nowMs)
-      if (!needsCleaning(log, range, nowMs)) continue
-      const ratio = range.dirtyBytes / (range.cleanBytes + range.dirtyBytes)
+      const deleteHorizonMs = this.deleteHorizons.get(log) ?? -1
+      if (!needsCleaning(log, range, { nowMs, deleteHorizonMs })) continue
+      const ratio = range.dirtyBytes / Math.max(1, range.cleanBytes + range.dirtyBytes)
       if (best === null || ratio > best.ratio) {
         best = { log, logDir, ratio }
         bestRange = range
       }
     }
-    if (best === null || bestRange === null) return null
+    if (best === null || bestRange === null || this.stopped) return null
     const { log, logDir } = best
     this.inProgress.add(log)
+    let thread: CleanerThread | null = null
     try {
-      const keysMax = Math.floor(
-        (this.opts.config.dedupeBufferBytes /
-          Math.max(1, this.opts.config.threads) /
-          DEDUPE_BYTES_PER_KEY) *
-          DEDUPE_LOAD_FACTOR,
-      )
-      const result = await cleanLog(log, bestRange, { nowMs, keysMax, io: this.io })
+      thread = await this.takeThread()
+      if (thread === null) return null
+      const result = await cleanLog(log, bestRange, {
+        nowMs,
+        dedupeBufferBytes:
+          this.opts.config.dedupeBufferBytes / Math.max(1, this.opts.config.threads),
+        thread,
+        stopping: () => this.stopped,
+      })
       if (result === null) return null
+      this.deleteHorizons.set(log, result.deleteHorizonMs)
       this.checkpoints.get(logDir)?.set(partitionKey(log.topic, log.partition), result.endOffset)
       await this.writeCheckpoint(logDir)
       this.opts.logger(
         `cleaned ${log.name}: offsets [${result.firstDirtyOffset}, ${result.endOffset}) dirty, ` +
           `${result.segmentsBefore} segment(s) → ${result.segmentsAfter}, ` +
           `${result.readBytes} bytes read, ${result.writtenBytes} written, ` +
-          `${result.recordsRemoved} records removed`,
+          `${result.recordsRemoved} records removed, key map ${result.keys}/${result.keysMax} keys`,
       )
       return { ...result, log }
     } finally {
+      if (thread !== null) this.giveBack(thread)
       this.inProgress.delete(log)
     }
+  }
+
+  /** Starts the cleaner threads now rather than at the first cleaning (tests that time it). */
+  async startThreads(): Promise<void> {
+    const threads: CleanerThread[] = []
+    for (let i = 0; i < Math.max(1, this.opts.config.threads); i++) {
+      const thread = await this.takeThread()
+      if (thread !== null) threads.push(thread)
+    }
+    for (const thread of threads) this.giveBack(thread)
+  }
+
+  /** An idle thread, a new one while fewer than log.cleaner.threads run, or the next one freed. */
+  private async takeThread(): Promise<CleanerThread | null> {
+    for (;;) {
+      if (this.stopped) return null
+      const idle = this.idleThreads.pop()
+      if (idle !== undefined) {
+        clearTimeout(idle.timer)
+        if (!idle.thread.alive) continue
+        this.busyThreads.add(idle.thread)
+        return idle.thread
+      }
+      const running = this.busyThreads.size + this.threadsStarting
+      if (running < Math.max(1, this.opts.config.threads)) {
+        this.threadsStarting++
+        try {
+          const thread = await CleanerThread.start(this.shared)
+          this.busyThreads.add(thread)
+          return thread
+        } finally {
+          this.threadsStarting--
+        }
+      }
+      await new Promise<void>((resolve) => this.threadWaiters.push(resolve))
+    }
+  }
+
+  private giveBack(thread: CleanerThread): void {
+    this.busyThreads.delete(thread)
+    if (this.stopped || !thread.alive) thread.terminate()
+    else {
+      const timer = setTimeout(() => {
+        const at = this.idleThreads.findIndex((idle) => idle.thread === thread)
+        if (at >= 0) this.idleThreads.splice(at, 1)
+        thread.terminate()
+      }, THREAD_IDLE_MS)
+      timer.unref?.()
+      this.idleThreads.push({ thread, timer })
+    }
+    this.threadWaiters.shift()?.()
   }
 
   private async loop(): Promise<void> {
@@ -244,37 +301,6 @@ export class LogCleaner {
       await writeOffsetCheckpointAsync(join(logDir, CLEANER_OFFSET_CHECKPOINT), entries)
     } catch (error) {
       this.opts.logger(`writing the cleaner checkpoint of ${logDir} failed: ${error}`)
-    }
-  }
-
-  private async maybeYield(): Promise<void> {
-    if (performance.now() - this.sliceStartedMs < YIELD_AFTER_MS) return
-    await new Promise<void>((resolve) => setImmediate(resolve))
-    this.sliceStartedMs = performance.now()
-  }
-}
-
-/** log.cleaner.io.max.bytes.per.second over every cleaning (Kafka's Throttler). */
-class Throttle {
-  private windowStartedMs = performance.now()
-  private windowBytes = 0
-
-  constructor(
-    public bytesPerSecond: number,
-    private readonly stopped: () => boolean,
-  ) {}
-
-  async take(bytes: number): Promise<void> {
-    if (!(this.bytesPerSecond < Number.MAX_VALUE)) return
-    this.windowBytes += bytes
-    const elapsedMs = performance.now() - this.windowStartedMs
-    const dueMs = (this.windowBytes / this.bytesPerSecond) * 1000
-    // In steps of at most 100 ms, so that a stopping broker never waits on a slow rate.
-    for (let waitMs = dueMs - elapsedMs; waitMs > 0 && !this.stopped(); waitMs -= 100)
-      await Bun.sleep(Math.min(waitMs, 100))
-    if (elapsedMs > 1000) {
-      this.windowStartedMs = performance.now()
-      this.windowBytes = 0
     }
   }
 }

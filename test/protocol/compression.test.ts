@@ -28,7 +28,9 @@ import {
 } from '../../src/protocol/record-batch.ts'
 import {
   emptyBatch,
-  readBatchRecords,
+  RecordScanner,
+  Survivors,
+  batchDeleteHorizonMs,
   rebuildBatch,
 } from '../../src/protocol/record-batch-filter.ts'
 
@@ -117,10 +119,16 @@ describe('rebuilding a batch for the cleaner', () => {
         producerEpoch: 3,
         baseSequence: 7,
       })
-      const all = readBatchRecords(batch)
       // 509, the last record, goes: the batch keeps its last offset all the same (Kafka's rule).
-      const survivors = all.records.filter((r) => (r.offset - 500) % 3 === 0 && r.offset !== 509)
-      const rebuilt = rebuildBatch(batch, all, survivors)
+      const scanner = new RecordScanner().open(batch)
+      const survivors = new Survivors()
+      const kept: number[] = []
+      while (scanner.next()) {
+        if ((scanner.offset - 500) % 3 !== 0 || scanner.offset === 509) continue
+        survivors.add(scanner)
+        kept.push(scanner.timestampMs)
+      }
+      const rebuilt = rebuildBatch(batch, scanner, survivors)
       expect(validateBatch(rebuilt, 0, rebuilt.length)).toBe(rebuilt.length)
       expect(batchCompression(rebuilt, 0)).toBe(codec)
       expect(batchBaseOffset(rebuilt, 0)).toBe(500)
@@ -128,10 +136,23 @@ describe('rebuilding a batch for the cleaner', () => {
       expect(batchRecordsCount(rebuilt, 0)).toBe(3)
       expect(batchProducerId(rebuilt, 0)).toBe(42)
       expect(batchMaxTimestamp(rebuilt, 0)).toBe(1_700_000_000_060)
+      expect(batchDeleteHorizonMs(rebuilt, 0)).toBe(-1)
       const back = decodeRecords(rebuilt)
       expect(back.map((r) => r.offset)).toEqual([500, 503, 506])
-      expect(back.map((r) => r.timestampMs)).toEqual(survivors.map((r) => r.timestampMs))
+      expect(back.map((r) => r.timestampMs)).toEqual(kept)
       expect(back.map((r) => decoded(r.key))).toEqual(['k0', 'k3', 'k6'])
+
+      // With a delete horizon (KIP-534) the horizon is the base timestamp and every record keeps
+      // its own timestamp, key and value.
+      const horizonMs = 1_800_000_000_000
+      const withHorizon = rebuildBatch(batch, scanner, survivors, { deleteHorizonMs: horizonMs })
+      expect(validateBatch(withHorizon, 0, withHorizon.length)).toBe(withHorizon.length)
+      expect(batchDeleteHorizonMs(withHorizon, 0)).toBe(horizonMs)
+      expect(batchMaxTimestamp(withHorizon, 0)).toBe(1_700_000_000_060)
+      const again = decodeRecords(withHorizon)
+      expect(again.map((r) => r.timestampMs)).toEqual(kept)
+      expect(again.map((r) => decoded(r.value))).toEqual(['v0', 'v3', 'v6'])
+      expect(again.map((r) => r.offset)).toEqual([500, 503, 506])
     })
 
   test('an emptied batch keeps its base and last offset with no records', () => {

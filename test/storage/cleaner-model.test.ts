@@ -2,8 +2,9 @@
 // and tombstones in random codecs to a compacted PartitionLog with tiny segments, rolls, reopens
 // the log and cleaner (checkpoint and recovery over cleaned segments) and cleans at random
 // moments with a moving clock. After every cleaning the log read back must equal the oracle:
-// below the cleaner's checkpoint, the latest record of each key (a tombstone only while younger
-// than delete.retention.ms); at and past it, everything appended; every record with the offset,
+// below the cleaner's checkpoint, the latest record of each key (a tombstone only until
+// delete.retention.ms after the first cleaning that covered it, KIP-534, whatever its own
+// timestamp); at and past it, everything appended; every record with the offset,
 // key and value it was appended with, offsets increasing. Offset lookups must land on the first
 // surviving record at or after the offset asked for.
 
@@ -81,11 +82,20 @@ function batchHeaders(log: PartitionLog): { producerId: number; lastOffset: numb
   return out
 }
 
-function expected(appended: Appended[], checkpoint: number, cleanedAtMs: number): Appended[] {
+/**
+ * The log the oracle expects. `firstSeenMs`: for each tombstone's offset, the time of the first
+ * cleaning whose checkpoint passed it (which set its batch's delete horizon).
+ */
+function expected(
+  appended: Appended[],
+  checkpoint: number,
+  cleanedAtMs: number,
+  firstSeenMs: Map<number, number>,
+): Appended[] {
   const latest = new Map<string, Appended>()
   for (const record of appended) if (record.offset < checkpoint) latest.set(record.key, record)
   const below = [...latest.values()].filter(
-    (r) => r.value !== null || cleanedAtMs - r.timestampMs <= deleteRetentionMs,
+    (r) => r.value !== null || cleanedAtMs < firstSeenMs.get(r.offset)! + deleteRetentionMs,
   )
   const above = appended.filter((r) => r.offset >= checkpoint)
   return [...below, ...above].sort((a, b) => a.offset - b.offset)
@@ -122,6 +132,7 @@ for (const seed of [11, 12, 13, 14]) {
     const appended: Appended[] = []
     let checkpoint = 0
     let cleanedAtMs = 0
+    const firstSeenMs = new Map<number, number>()
     let cleanings = 0
     const producerLast = new Map<number, number>()
 
@@ -160,10 +171,13 @@ for (const seed of [11, 12, 13, 14]) {
           cleanings++
           checkpoint = result.endOffset
           cleanedAtMs = clockMs
+          for (const r of appended)
+            if (r.value === null && r.offset < checkpoint && !firstSeenMs.has(r.offset))
+              firstSeenMs.set(r.offset, clockMs)
         }
         expect(cleaner.checkpointOf(log, logDir) ?? 0).toBe(checkpoint)
         const got = readAll(log)
-        const want = expected(appended, checkpoint, cleanedAtMs)
+        const want = expected(appended, checkpoint, cleanedAtMs, firstSeenMs)
         expect(got.length).toBe(want.length)
         expect(got).toEqual(want)
         // Lookups by offset land on the first surviving record at or after it.

@@ -86,7 +86,7 @@ describe('log cleaner policy', () => {
     await fill(logs[0]!, 20)
     expect(logs[0]!.segmentCount).toBe(1)
     expect(await cleaner.cleanDirtiest()).toBeNull()
-  })
+  }, 60_000)
 
   test('segments younger than min.compaction.lag.ms wait', async () => {
     const { logs, cleaner, fill, advance } = setup([{ minCompactionLagMs: 60_000 }])
@@ -96,7 +96,7 @@ describe('log cleaner policy', () => {
     advance(60_001)
     const result = await cleaner.cleanDirtiest()
     expect(result?.endOffset).toBe(logs[0]!.logEndOffset)
-  })
+  }, 60_000)
 
   test('below min.cleanable.dirty.ratio a log waits for max.compaction.lag.ms', async () => {
     const { logs, cleaner, fill, advance } = setup([
@@ -112,7 +112,7 @@ describe('log cleaner policy', () => {
     expect(await cleaner.cleanDirtiest()).toBeNull()
     advance(3_600_001)
     expect((await cleaner.cleanDirtiest())?.endOffset).toBe(log.logEndOffset)
-  })
+  }, 60_000)
 
   test('delete-only logs are left alone; the dirtiest compacted log goes first', async () => {
     const dirty = { minCleanableDirtyRatio: 0.1 }
@@ -132,7 +132,7 @@ describe('log cleaner policy', () => {
     expect((await cleaner.cleanDirtiest())?.log.partition).toBe(1)
     expect(await cleaner.cleanDirtiest().then((r) => r?.log.partition)).toBe(2)
     expect(await cleaner.cleanDirtiest()).toBeNull()
-  })
+  }, 60_000)
 
   test('a key map bounded by log.cleaner.dedupe.buffer.size cleans in several passes', async () => {
     // 24 bytes a key at 90% load: 1,200 bytes hold 45 keys; the log has 300.
@@ -148,6 +148,9 @@ describe('log cleaner policy', () => {
       const result = await cleaner.cleanDirtiest()
       if (result === null) break
       ends.push(result.endOffset)
+      // The key map held no more than its buffer allows (offset-map.ts).
+      expect(result.keysMax).toBe(45)
+      expect(result.keys).toBeLessThanOrEqual(45)
     }
     expect(ends.length).toBeGreaterThan(1)
     expect(ends).toEqual([...ends].sort((a, b) => a - b))
@@ -164,7 +167,7 @@ describe('log cleaner policy', () => {
     }
     expect(values.size).toBe(300)
     for (const got of values.values()) expect(got).toEqual(['round-5-'.repeat(5)])
-  })
+  }, 60_000)
 
   test('log.cleaner.io.max.bytes.per.second slows a cleaning down to its rate', async () => {
     // A lower bound on the duration only: a busy machine can make it slower, never faster.
