@@ -358,7 +358,7 @@ export const brokerConfigDefinitions = {
     type: 'int',
     default: '1',
     validator: { min: 0 },
-    doc: 'Logs cleaned at once (async cleanings on the event loop, not threads; see storage/log-cleaner.ts).',
+    doc: 'Cleaner threads (Bun Workers), each cleaning one log at a time (see storage/log-cleaner.ts).',
   },
   'log.cleaner.backoff.ms': {
     type: 'long',

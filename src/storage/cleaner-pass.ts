@@ -136,9 +136,32 @@ export async function runCleanJob(job: CleanJob, ctx: PassContext): Promise<Pass
   }
 }
 
+/**
+ * Bytes for the key map: the thread's share of log.cleaner.dedupe.buffer.size, or less when the
+ * dirty section holds fewer records than that would take (counted from the batch headers), so
+ * that a small log does not touch 128 MiB of fresh pages for its few keys.
+ */
+function keyMapBytes(job: CleanJob, ctx: PassContext, stats: CleanStats): number {
+  const recordsMax = OffsetMap.keysMaxFor(job.dedupeBufferBytes)
+  let records = 0
+  for (const segment of job.segments) {
+    if (segment.nextOffset <= job.firstDirtyOffset) continue
+    for (const { bytes } of readSegmentBatches({
+      path: segment.logPath,
+      sizeBytes: segment.sizeBytes,
+      buffer: ctx.buffer,
+      onRead: (n) => ((stats.readBytes += n), ctx.throttle(n)),
+    })) {
+      if (batchLastOffset(bytes, 0) >= job.firstDirtyOffset) records += batchRecordsCount(bytes, 0)
+      if (records >= recordsMax) return job.dedupeBufferBytes
+    }
+  }
+  return OffsetMap.bytesFor(records)
+}
+
 function buildKeyMap(job: CleanJob, ctx: PassContext, stats: CleanStats): KeyMap | null {
   const keyMap: KeyMap = {
-    map: new OffsetMap(job.dedupeBufferBytes),
+    map: new OffsetMap(Math.min(job.dedupeBufferBytes, keyMapBytes(job, ctx, stats))),
     producerLast: new Map(),
     endOffset: job.firstDirtyOffset,
   }

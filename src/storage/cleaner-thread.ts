@@ -5,7 +5,8 @@
 // loop sees the old segments or the new one, never a mix.
 //
 // Where the worker's code is: beside the start-up bundle (scripts/bundle.sh builds
-// dist/sluice-cleaner-worker.js), else the source file beside this one.
+// dist/sluice-cleaner-worker.js), in the single executable (scripts/release.sh embeds it as
+// src/storage/cleaner-worker.js beside the entry), else the source file beside this one.
 
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -16,8 +17,11 @@ import type { FromCleanerThread, ToCleanerThread } from './cleaner-worker.ts'
 export const BUNDLED_WORKER_FILE = 'sluice-cleaner-worker.js'
 
 function workerEntry(): string {
-  const bundled = join(dirname(Bun.main), BUNDLED_WORKER_FILE)
-  return existsSync(bundled) ? bundled : join(import.meta.dir, 'cleaner-worker.ts')
+  const candidates = [
+    join(dirname(Bun.main), BUNDLED_WORKER_FILE),
+    join(dirname(Bun.main), 'src/storage/cleaner-worker.js'),
+  ]
+  return candidates.find((path) => existsSync(path)) ?? join(import.meta.dir, 'cleaner-worker.ts')
 }
 
 export interface CleanerThreadShared {

@@ -40,10 +40,22 @@ export class OffsetMap {
   /** A map in `memoryBytes` (at least one slot). The buffer is zeroed, hence empty. */
   constructor(memoryBytes: number) {
     this.slots = Math.max(1, Math.floor(memoryBytes / OFFSET_MAP_SLOT_BYTES))
-    this.keysMax = Math.floor(this.slots * OFFSET_MAP_LOAD_FACTOR)
+    this.keysMax = OffsetMap.keysMaxFor(memoryBytes)
     const buffer = new ArrayBuffer(this.slots * OFFSET_MAP_SLOT_BYTES)
     this.words = new Uint32Array(buffer)
     this.offsets = new Float64Array(buffer)
+  }
+
+  /** The keys a map in `memoryBytes` takes. */
+  static keysMaxFor(memoryBytes: number): number {
+    return Math.floor(
+      Math.max(1, Math.floor(memoryBytes / OFFSET_MAP_SLOT_BYTES)) * OFFSET_MAP_LOAD_FACTOR,
+    )
+  }
+
+  /** The bytes a map needs to take `keys` keys. */
+  static bytesFor(keys: number): number {
+    return (Math.ceil(keys / OFFSET_MAP_LOAD_FACTOR) + 1) * OFFSET_MAP_SLOT_BYTES
   }
 
   /** Bytes the map's buffer takes. */
@@ -83,10 +95,17 @@ export class OffsetMap {
   /** The slot holding the key, or the empty slot where it would go. */
   private find(bytes: Uint8Array, start: number, length: number): number {
     this.load(bytes, start, length)
-    let h = Math.imul(this.k0 ^ (this.k1 >>> 7), 0x85ebca6b)
-    h = Math.imul(h ^ (h >>> 13) ^ this.k2, 0xc2b2ae35)
-    h = Math.imul(h ^ (h >>> 16) ^ this.k3, 0x85ebca6b)
-    h ^= h >>> 15
+    // MurmurHash3's 32-bit body and finalizer over the four words: short keys that share a
+    // prefix ("key-1", "key-2") must still land far apart.
+    let h = mixWord(0, this.k0)
+    h = mixWord(h, this.k1)
+    h = mixWord(h, this.k2)
+    h = mixWord(h, this.k3)
+    h ^= h >>> 16
+    h = Math.imul(h, 0x85ebca6b)
+    h ^= h >>> 13
+    h = Math.imul(h, 0xc2b2ae35)
+    h ^= h >>> 16
     let slot = (h >>> 0) % this.slots
     // At most keysMax < slots slots are taken, so the probe meets an empty slot.
     for (;;) {
@@ -129,4 +148,12 @@ export class OffsetMap {
     this.k2 = k2 >>> 0
     this.k3 = k3 >>> 0
   }
+}
+
+function mixWord(h: number, word: number): number {
+  let k = Math.imul(word, 0xcc9e2d51)
+  k = (k << 15) | (k >>> 17)
+  h ^= Math.imul(k, 0x1b873593)
+  h = (h << 13) | (h >>> 19)
+  return (Math.imul(h, 5) + 0xe6546b64) | 0
 }

@@ -148,9 +148,11 @@ describe('log cleaner policy', () => {
       const result = await cleaner.cleanDirtiest()
       if (result === null) break
       ends.push(result.endOffset)
-      // The key map held no more than its buffer allows (offset-map.ts).
-      expect(result.keysMax).toBe(45)
-      expect(result.keys).toBeLessThanOrEqual(45)
+      // The key map held no more than its buffer allows (offset-map.ts); a last pass over fewer
+      // records gets a smaller map.
+      if (pass === 0) expect(result.keysMax).toBe(45)
+      expect(result.keysMax).toBeLessThanOrEqual(45)
+      expect(result.keys).toBeLessThanOrEqual(result.keysMax)
     }
     expect(ends.length).toBeGreaterThan(1)
     expect(ends).toEqual([...ends].sort((a, b) => a - b))
