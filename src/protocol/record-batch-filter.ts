@@ -77,11 +77,14 @@ export class RecordScanner {
   private baseTimestampMs = 0
   private logAppendTimeMs = -1
 
-  /** Starts on the batch at byte 0 of `batch` (already validated by the caller). */
-  open(batch: Uint8Array, opts: { maxBytes?: number } = {}): this {
+  /**
+   * Starts on the batch at byte 0 of `batch` (already validated by the caller). `body`: its
+   * records section as an earlier scan inflated it, so that it is not inflated again.
+   */
+  open(batch: Uint8Array, opts: { maxBytes?: number; body?: Uint8Array } = {}): this {
     const size = batchSizeBytes(batch, 0)
     const codec = batchCompression(batch, 0)
-    this.body = decompress(codec, batch.subarray(BATCH_HEADER_BYTES, size), opts)
+    this.body = opts.body ?? decompress(codec, batch.subarray(BATCH_HEADER_BYTES, size), opts)
     this.reader = new VarReader(this.body)
     this.baseOffset = batchBaseOffset(batch, 0)
     this.baseTimestampMs = batchBaseTimestamp(batch, 0)

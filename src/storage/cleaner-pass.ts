@@ -8,6 +8,8 @@
 //    bounded by log.cleaner.dedupe.buffer.size / log.cleaner.threads. A batch whose keys no longer
 //    fit ends the map there: this cleaning covers a prefix of the dirty section and the next one
 //    goes on from there (Kafka's rule). The same pass notes each producer's last batch.
+//    Compressed batches are inflated once: what the map's pass inflated is kept (up to
+//    INFLATED_CACHE_BYTES_MAX) for the rewrite.
 // 2. Groups of segments from the log's start up to the map's end are rewritten into one
 //    `.cleaned` segment each; a group takes segments while its output plus the next segment stays
 //    within segment.bytes, so shrunken segments merge. A record survives when it has a key, no
@@ -99,8 +101,16 @@ export interface PassResult {
   keysMax: number
 }
 
+/**
+ * Inflated records sections of the dirty section's compressed batches, kept from the key map's
+ * pass for the rewrite (which would inflate them again) while they total at most this.
+ */
+const INFLATED_CACHE_BYTES_MAX = 32 * 1024 * 1024
+
 interface KeyMap {
   map: OffsetMap
+  /** "<segment base offset>:<position>" → the batch's inflated records section. */
+  inflated: Map<string, Uint8Array>
   /** Producer id → the last offset of its last batch in the log below the map's end. */
   producerLast: Map<number, number>
   /** Offsets below this were read into the map. */
@@ -162,13 +172,15 @@ function keyMapBytes(job: CleanJob, ctx: PassContext, stats: CleanStats): number
 function buildKeyMap(job: CleanJob, ctx: PassContext, stats: CleanStats): KeyMap | null {
   const keyMap: KeyMap = {
     map: new OffsetMap(Math.min(job.dedupeBufferBytes, keyMapBytes(job, ctx, stats))),
+    inflated: new Map(),
     producerLast: new Map(),
     endOffset: job.firstDirtyOffset,
   }
   const scanner = new RecordScanner()
+  let inflatedBytes = 0
   for (const segment of job.segments) {
     const dirty = segment.nextOffset > job.firstDirtyOffset
-    for (const { bytes } of readSegmentBatches({
+    for (const { bytes, position } of readSegmentBatches({
       path: segment.logPath,
       sizeBytes: segment.sizeBytes,
       buffer: ctx.buffer,
@@ -188,6 +200,10 @@ function buildKeyMap(job: CleanJob, ctx: PassContext, stats: CleanStats): KeyMap
         return keyMap // full: this cleaning ends here
       }
       scanner.open(bytes)
+      if (scanner.body.buffer !== bytes.buffer && inflatedBytes < INFLATED_CACHE_BYTES_MAX) {
+        keyMap.inflated.set(`${segment.baseOffset}:${position}`, scanner.body)
+        inflatedBytes += scanner.body.length
+      }
       while (scanner.next()) {
         if (scanner.keyLength >= 0)
           keyMap.map.put(scanner.body, scanner.keyStart, scanner.keyLength, scanner.offset)
@@ -209,6 +225,7 @@ const survivors = new Survivors()
  */
 function filterBatch(
   bytes: Uint8Array,
+  inflated: Uint8Array | undefined,
   keyMap: KeyMap,
   job: CleanJob,
   out: { stats: CleanStats; horizon: { earliestMs: number } },
@@ -222,7 +239,7 @@ function filterBatch(
   survivors.reset()
   let tombstones = false
   if (count > 0) {
-    scanner.open(bytes)
+    scanner.open(bytes, { body: inflated })
     while (scanner.next()) {
       if (scanner.keyLength < 0) continue // Kafka's cleaner drops keyless records
       const latest = keyMap.map.get(scanner.body, scanner.keyStart, scanner.keyLength)
@@ -294,7 +311,9 @@ function writeGroup(
         onRead: (n) => ((stats.readBytes += n), ctx.throttle(n)),
       })) {
         if (ctx.stopping) return 0
-        const kept = filterBatch(batch.bytes, keyMap, job, out)
+        const key = `${segment.baseOffset}:${batch.position}`
+        const kept = filterBatch(batch.bytes, keyMap.inflated.get(key), keyMap, job, out)
+        keyMap.inflated.delete(key)
         if (kept !== null) write(kept)
         else if (batch.position + batch.bytes.length === segment.sizeBytes)
           pendingEnd = emptyBatch(batch.bytes)

@@ -104,6 +104,8 @@ export const testCleanerConfig: CleanerConfig = {
 export async function readUntilKilled(
   child: Bun.Subprocess<'ignore', 'pipe', 'pipe'>,
   killAfterMs: number,
+  /** The kill timer starts once the child has printed this (after `ready`). */
+  startAt = 'ready',
 ): Promise<string> {
   const decoder = new TextDecoder()
   let output = ''
@@ -111,7 +113,7 @@ export async function readUntilKilled(
   const deadline = setTimeout(() => child.kill('SIGKILL'), 60_000) // a child that never starts
   for await (const chunk of child.stdout) {
     output += decoder.decode(chunk, { stream: true })
-    if (killTimer === undefined && output.includes('ready')) {
+    if (killTimer === undefined && output.includes('ready') && output.includes(startAt)) {
       killTimer = setTimeout(() => child.kill('SIGKILL'), killAfterMs)
     }
   }
