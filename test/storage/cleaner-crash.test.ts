@@ -46,7 +46,7 @@ test(`a log cleaned while killed at least ${ROUNDS} times with SIGKILL stays who
     })
     // Every other round the kill timer starts at the child's first finished cleaning, so that on
     // a busy machine, where a cleaning takes longer, kills still land in later cleanings.
-    const startAt = round % 2 === 1 ? 'cleaned' : 'ready'
+    const startAt = rounds % 2 === 1 ? 'cleaned' : 'ready'
     const output = await readUntilKilled(child, 30 + Math.floor(random() * 700), startAt)
     if (output.includes('cleaned')) cleanedRounds++
     await verifyWhole(logDir, { cleanFully: false })
