@@ -18,8 +18,12 @@ interface Pending {
 export class ReplicaClient {
   private socket: Socket | null = null
   private pending: Pending | null = null
-  private chunks: Uint8Array[] = []
-  private receivedBytes = 0
+  /** The size prefix of the next response, as far as it has arrived. */
+  private readonly sizePrefix = new Uint8Array(4)
+  private sizePrefixBytes = 0
+  /** The response being received, allocated whole once its size is known, and bytes filled. */
+  private response: Uint8Array | null = null
+  private responseBytes = 0
   private correlationId = 0
   private closedError: Error | null = null
 
@@ -82,26 +86,42 @@ export class ReplicaClient {
     if (written < frame.length) this.fail(new Error(`short write to ${this.where}`))
   }
 
+  /**
+   * Copies each chunk once, straight into a buffer of the response's size (Bun reuses a chunk's
+   * memory after the callback, so one copy is needed). Fetch answers of megabytes arrive in many
+   * chunks; keeping copies and joining them at the end copied every replicated byte twice, 25-31%
+   * of a follower's profile under acks=all load.
+   */
   private onData(chunk: Uint8Array): void {
-    this.chunks.push(new Uint8Array(chunk))
-    this.receivedBytes += chunk.byteLength
-    if (this.receivedBytes < 4) return
-    // Concatenate only once the whole frame is here: a fetch answer of megabytes arrives in
-    // many chunks, and joining them on each would copy it over and over.
-    if (this.chunks.length > 1 && this.chunks[0]!.length < 4)
-      this.chunks = [Buffer.concat(this.chunks)]
-    const head = this.chunks[0]!
-    const sizeBytes = new DataView(head.buffer, head.byteOffset, 4).getInt32(0)
-    if (sizeBytes < 0 || sizeBytes > this.options.responseBytesMax) {
-      this.fail(new Error(`${this.where} sent a ${sizeBytes}-byte response`))
-      return
+    let at = 0
+    while (at < chunk.length && !this.closedError) {
+      if (this.response === null) {
+        const taken = Math.min(4 - this.sizePrefixBytes, chunk.length - at)
+        this.sizePrefix.set(chunk.subarray(at, at + taken), this.sizePrefixBytes)
+        this.sizePrefixBytes += taken
+        at += taken
+        if (this.sizePrefixBytes < 4) return
+        const sizeBytes = new DataView(this.sizePrefix.buffer).getInt32(0)
+        if (sizeBytes < 0 || sizeBytes > this.options.responseBytesMax) {
+          this.fail(new Error(`${this.where} sent a ${sizeBytes}-byte response`))
+          return
+        }
+        this.response = new Uint8Array(sizeBytes)
+        this.responseBytes = 0
+      }
+      const taken = Math.min(this.response.length - this.responseBytes, chunk.length - at)
+      this.response.set(chunk.subarray(at, at + taken), this.responseBytes)
+      this.responseBytes += taken
+      at += taken
+      if (this.responseBytes < this.response.length) return
+      const frame = this.response
+      this.response = null
+      this.sizePrefixBytes = 0
+      this.deliver(frame)
     }
-    if (this.receivedBytes < 4 + sizeBytes) return
-    const all = this.chunks.length === 1 ? head : Buffer.concat(this.chunks)
-    const frame = all.subarray(4, 4 + sizeBytes)
-    const rest = all.subarray(4 + sizeBytes)
-    this.chunks = rest.length > 0 ? [rest] : []
-    this.receivedBytes = rest.length
+  }
+
+  private deliver(frame: Uint8Array): void {
     const pending = this.pending
     this.pending = null
     if (!pending) {
