@@ -234,6 +234,8 @@ export class EtcdClusterMetadata implements ClusterMetadata {
       }
       await Bun.sleep(registerRetryMs)
     }
+    // Lost meanwhile ('lost' found no loop to wake, or one that already looked): try again.
+    if (lease.revoked()) throw new Error('the lease was lost while registering')
     this.registered = true
   }
 
@@ -242,18 +244,24 @@ export class EtcdClusterMetadata implements ClusterMetadata {
     this.log(`cluster: lost the registration lease (${error.message}); registering again`)
     this.registered = false
     this.controllerRevision = 0 // the controller key went with the lease
+    // A loop already running sees `registered` false again when its attempt ends, and goes on.
     this.reregistering ??= this.reregister().finally(() => (this.reregistering = null))
   }
 
-  /** register() until it succeeds or the broker closes, backing off while etcd is unreachable. */
+  /**
+   * register() until this broker is registered or closes, backing off while etcd is unreachable.
+   * A new lease can be lost while register() campaigns (a pause under load): then go round again.
+   */
   private async reregister(): Promise<void> {
     let backoffMs = registerRetryMs
     let failures = 0
     while (!this.closed && !this.registered) {
       try {
         await this.register()
-        if (failures > 0) this.log(`cluster: registered again after ${failures} failed attempts`)
-        return
+        if (this.registered) {
+          if (failures > 0) this.log(`cluster: registered again after ${failures} failed attempts`)
+          return
+        }
       } catch (error) {
         // One line per doubling of the wait, not one per attempt, while etcd is away.
         if (failures++ === 0 || backoffMs < registerBackoffMsMax) {
@@ -261,9 +269,9 @@ export class EtcdClusterMetadata implements ClusterMetadata {
             `cluster: registering again failed (${(error as Error).message}); retrying in ${backoffMs} ms`,
           )
         }
-        await Bun.sleep(backoffMs)
-        backoffMs = Math.min(backoffMs * 2, registerBackoffMsMax)
       }
+      await Bun.sleep(backoffMs)
+      backoffMs = Math.min(backoffMs * 2, registerBackoffMsMax)
     }
   }
 
