@@ -2,6 +2,9 @@
 // (kafka-consumer-groups, AdminClient) see of the coordinator's groups.
 
 import { ErrorCode } from '../protocol/errors.ts'
+import type { spec as describeGroupsSpec } from '../protocol/messages/15-describe-groups.ts'
+import type { spec as consumerGroupDescribeSpec } from '../protocol/messages/69-consumer-group-describe.ts'
+import type { Decoded } from '../protocol/schema.ts'
 import { failAllPending } from './classic/rebalance.ts'
 import { toTopicPartitions, type Assignment } from './consumer/assignment.ts'
 import type { GroupsContext } from './groups-context.ts'
@@ -45,21 +48,11 @@ export function listGroups(
   return out
 }
 
-export interface DescribedGroup {
-  errorCode: number
-  groupId: string
-  groupState: string
-  protocolType: string
-  protocolData: string
-  members: {
-    memberId: string
-    groupInstanceId: string | null
-    clientId: string
-    clientHost: string
-    memberMetadata: Uint8Array
-    memberAssignment: Uint8Array
-  }[]
-}
+/** One group of a DescribeGroups answer but its authorized operations (the handler's to add). */
+export type DescribedGroup = Omit<
+  Decoded<typeof describeGroupsSpec.response>['groups'][number],
+  'authorizedOperations'
+>
 
 /**
  * DescribeGroups, as Kafka's GroupMetadata.summary: a Stable group shows the chosen protocol and
@@ -158,31 +151,10 @@ async function deleteGroup(gc: GroupsContext, groupId: string): Promise<number> 
   return ErrorCode.NONE
 }
 
-export interface DescribedConsumerGroup {
-  errorCode: number
-  errorMessage: string | null
-  groupId: string
-  groupState: string
-  groupEpoch: number
-  assignmentEpoch: number
-  assignorName: string
-  members: {
-    memberId: string
-    instanceId: string | null
-    rackId: string | null
-    memberEpoch: number
-    clientId: string
-    clientHost: string
-    subscribedTopicNames: string[]
-    subscribedTopicRegex: string | null
-    assignment: { topicPartitions: { topicId: string; topicName: string; partitions: number[] }[] }
-    targetAssignment: {
-      topicPartitions: { topicId: string; topicName: string; partitions: number[] }[]
-    }
-    memberType: number
-  }[]
-  authorizedOperations: number
-}
+/** One group of a ConsumerGroupDescribe answer, every field given (from the response's spec). */
+export type DescribedConsumerGroup = Decoded<
+  typeof consumerGroupDescribeSpec.response
+>['groups'][number]
 
 /** ConsumerGroupDescribe (KIP-848): GROUP_ID_NOT_FOUND for unknown and for classic groups. */
 export function consumerGroupDescribe(

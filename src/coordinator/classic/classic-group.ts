@@ -10,6 +10,9 @@
 // GroupMetadata). What happens on each request lives in join.ts, sync.ts, heartbeat.ts, leave.ts,
 // and the rebalance itself in rebalance.ts.
 
+import type { spec as joinGroupSpec } from '../../protocol/messages/11-join-group.ts'
+import type { spec as syncGroupSpec } from '../../protocol/messages/14-sync-group.ts'
+import type { Decoded } from '../../protocol/schema.ts'
 import type { TimerHandle } from '../types.ts'
 
 export type ClassicState =
@@ -28,23 +31,11 @@ export interface JoinProtocol {
   metadata: Uint8Array
 }
 
-export interface JoinResult {
-  errorCode: number
-  generationId: number
-  protocolType: string | null
-  protocolName: string | null
-  leader: string
-  skipAssignment: boolean
-  memberId: string
-  members: { memberId: string; groupInstanceId: string | null; metadata: Uint8Array }[]
-}
+/** A JoinGroup answer, every field given (the response's shape, from its spec). */
+export type JoinResult = Omit<Decoded<typeof joinGroupSpec.response>, 'throttleTimeMs'>
 
-export interface SyncResult {
-  errorCode: number
-  protocolType: string | null
-  protocolName: string | null
-  assignment: Uint8Array
-}
+/** A SyncGroup answer, every field given (the response's shape, from its spec). */
+export type SyncResult = Omit<Decoded<typeof syncGroupSpec.response>, 'throttleTimeMs'>
 
 export const EMPTY_BYTES = new Uint8Array(0)
 

@@ -3,6 +3,7 @@
 // own bytes (carried opaquely: the broker never reads an assignment).
 
 import { ErrorCode } from '../../protocol/errors.ts'
+import type { SyncGroupRequest } from '../../protocol/messages/14-sync-group.ts'
 import type { ClassicContext } from './context.ts'
 import { EMPTY_BYTES, type ClassicGroup, type SyncResult } from './classic-group.ts'
 import { fencingError } from './join.ts'
@@ -14,16 +15,7 @@ import {
   scheduleSession,
 } from './rebalance.ts'
 
-export interface SyncRequest {
-  groupId: string
-  generationId: number
-  memberId: string
-  groupInstanceId: string | null
-  /** v5+: checked against the group's when present. */
-  protocolType: string | null
-  protocolName: string | null
-  assignments: { memberId: string; assignment: Uint8Array }[]
-}
+export type SyncRequest = SyncGroupRequest
 
 export function syncClassicGroup(
   ctx: ClassicContext,

@@ -3,6 +3,7 @@
 // changes and acknowledges revocations. Kafka: GroupMetadataManager.consumerGroupHeartbeat.
 
 import { ErrorCode } from '../../protocol/errors.ts'
+import type { ConsumerGroupHeartbeatRequest } from '../../protocol/messages/68-consumer-group-heartbeat.ts'
 import { GroupLimits, type Clock, type GroupCoordinatorConfig, type TopicLookup } from '../types.ts'
 import {
   assignmentsEqual,
@@ -24,18 +25,9 @@ export interface ConsumerContext {
   log(line: string): void
 }
 
-export interface ConsumerHeartbeatRequest {
+/** The request as decoded, with what the coordinator learns from its header and connection. */
+export type ConsumerHeartbeatRequest = ConsumerGroupHeartbeatRequest & {
   version: number
-  groupId: string
-  memberId: string
-  memberEpoch: number
-  instanceId: string | null
-  rackId: string | null
-  rebalanceTimeoutMs: number
-  subscribedTopicNames: string[] | null
-  subscribedTopicRegex: string | null
-  serverAssignor: string | null
-  topicPartitions: { topicId: string; partitions: number[] }[] | null
   clientId: string
   clientHost: string
 }
