@@ -26,6 +26,8 @@ export interface SluiceOptions {
   logPath: string
   /** Flags for Bun itself, such as --cpu-prof. */
   bunFlags?: string[]
+  /** Extra environment for the broker, such as BUN_JSC_logGC=1. */
+  env?: Record<string, string>
   /** The port to listen on (a restart keeps its port); a free one when absent. */
   port?: number
 }
@@ -65,6 +67,7 @@ export async function startSluice(options: SluiceOptions): Promise<BrokerProcess
   const spawnedAt = performance.now()
   const child = Bun.spawn(argv, {
     cwd: options.repo,
+    env: options.env ? { ...process.env, ...options.env } : undefined,
     stdin: 'ignore',
     stdout: logFd,
     stderr: logFd,

@@ -187,8 +187,17 @@ export class FetchSessionCache {
   }
 }
 
+/** A fetch without a session (every consumer that sends sessionEpoch -1, e.g. librdkafka's). */
+class SessionlessContext implements FetchContext {
+  constructor(readonly targets: FetchTarget[]) {}
+
+  respond(results: FetchResult[]): { sessionId: number; results: FetchResult[] } {
+    return { sessionId: 0, results }
+  }
+}
+
 function sessionless(targets: FetchTarget[]): FetchContext {
-  return { targets, respond: (results) => ({ sessionId: 0, results }) }
+  return new SessionlessContext(targets)
 }
 
 /** Stores what was sent; true when the result belongs in an incremental response. */

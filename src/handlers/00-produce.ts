@@ -33,7 +33,12 @@ import type {
   ProduceResponsePartition,
 } from '../protocol/messages/00-produce.ts'
 import { ErrorCode } from '../protocol/errors.ts'
-import { BatchCursor, batchIsControl, batchMagic } from '../protocol/record-batch.ts'
+import {
+  batchIsControl,
+  batchMagic,
+  batchProducerId,
+  wholeBatchBytes,
+} from '../protocol/record-batch.ts'
 import { partitionErrorOf } from '../cluster/partition-errors.ts'
 import { leaderEpoch } from '../cluster/topic-registry.ts'
 import { readProducerBatch } from '../coordinator/producer-state.ts'
@@ -56,26 +61,33 @@ export const produce: Handler<ProduceRequest, ProduceResponse> = {
         : validAcks
           ? null
           : ErrorCode.INVALID_REQUIRED_ACKS
-    // Every partition's append starts at once and is awaited together: one Promise.all per
-    // request rather than one per topic and an async closure each (garbage on every request).
-    const pending: (ProduceResponsePartition | Promise<ProduceResponsePartition>)[] = []
-    for (const topic of request.topicData)
-      for (const partition of topic.partitionData)
-        pending.push(
+    // Every partition's append starts at once and is awaited together; the usual request names
+    // one partition, whose answer is awaited alone (no Promise.all, no closure per request).
+    const answers: (ProduceResponsePartition | Promise<ProduceResponsePartition>)[] = []
+    let pendingCount = 0
+    for (const topic of request.topicData) {
+      for (const partition of topic.partitionData) {
+        const answer =
           refusal !== null
             ? failed(partition.index, refusal, null)
-            : producePartition(ctx, request, {
-                topic: topic.name,
-                partition: partition.index,
-                records: partition.records,
-              }),
-        )
-    const results = await Promise.all(pending)
+            : producePartition(ctx, request, topic.name, partition)
+        if (answer instanceof Promise) pendingCount++
+        answers.push(answer)
+      }
+    }
+    const results =
+      pendingCount === 0
+        ? (answers as ProduceResponsePartition[])
+        : answers.length === 1
+          ? [await answers[0]!]
+          : await Promise.all(answers)
+    const responses: ProduceResponse['responses'] = []
     let next = 0
-    const responses = request.topicData.map((topic) => ({
-      name: topic.name,
-      partitionResponses: topic.partitionData.map(() => results[next++]!),
-    }))
+    for (const topic of request.topicData) {
+      const partitionResponses: ProduceResponsePartition[] = []
+      for (let i = 0; i < topic.partitionData.length; i++) partitionResponses.push(results[next++]!)
+      responses.push({ name: topic.name, partitionResponses })
+    }
     // acks=0: the client reads no answer, whatever happened (Kafka closes the connection on
     // errors instead; a client that cares about errors does not use acks=0).
     if (request.acks === 0) return undefined
@@ -87,10 +99,11 @@ export const produce: Handler<ProduceRequest, ProduceResponse> = {
 async function producePartition(
   ctx: RequestContext,
   request: ProduceRequest,
-  target: { topic: string; partition: number; records: Uint8Array | null },
+  topic: string,
+  data: { index: number; records: Uint8Array | null },
 ): Promise<ProduceResponsePartition> {
   const { broker } = ctx
-  const { topic, partition, records } = target
+  const { index: partition, records } = data
   const info = broker.topics.get(topic)
   if (info?.internal) {
     return failed(
@@ -131,11 +144,11 @@ async function producePartition(
     if (refused)
       return failed(partition, refused.errorCode, refused.errorMessage, refused.recordErrors)
   }
-  const batch = readProducerBatch(records!)
   const epoch = replica ? replica.leaderEpoch : leaderEpoch
   try {
     let appended
-    if (batch.producerId >= 0) {
+    if (batchProducerId(records!, 0) >= 0) {
+      const batch = readProducerBatch(records!)
       const append = { topic, partition, log, records: records!, batch, leaderEpoch: epoch }
       const outcome = await broker.producers.append(append)
       if (outcome.kind === 'error')
@@ -229,12 +242,12 @@ function refused(index: number, refusal: PartitionRefusal): ProduceResponseParti
 function singleBatchProblem(records: Uint8Array | null): string | null {
   if (!records || records.length === 0)
     return 'Produce requests must have at least one record batch per partition'
-  const cursor = new BatchCursor(records)
   // An incomplete first batch is left to the log's validation, which answers CORRUPT_MESSAGE.
-  if (!cursor.next()) return null
+  const sizeBytes = wholeBatchBytes(records, 0)
+  if (sizeBytes === 0) return null
   if (batchMagic(records, 0) !== 2)
     return 'Produce requests must have record batches with magic version 2'
-  if (cursor.sizeBytes !== records.length) {
+  if (sizeBytes !== records.length) {
     return 'Produce requests are only allowed to contain exactly one record batch per partition'
   }
   if (batchIsControl(records, 0)) return 'Clients are not allowed to write control records'

@@ -28,25 +28,36 @@ import type {
   FetchResponseTopic,
 } from '../protocol/messages/01-fetch.ts'
 import { ErrorCode } from '../protocol/errors.ts'
-import type { FetchResult, FetchTarget } from '../coordinator/fetch-sessions.ts'
+import type { FetchContext, FetchResult, FetchTarget } from '../coordinator/fetch-sessions.ts'
 import type { TopicRegistry } from '../cluster/topic-registry.ts'
 import { waitForAppend, fetchWaitMsMax } from '../storage/append-waiters.ts'
-import { emptyRecords, readPartitions, type ReadPass } from './fetch/read-partitions.ts'
+import {
+  emptyRecords,
+  readPartitions,
+  type ReadOptions,
+  type ReadPass,
+} from './fetch/read-partitions.ts'
 import type { Handler, RequestContext } from './handler.ts'
 import type { ReplicaManager } from '../cluster/replication/replica-manager.ts'
 import type { LeaderIdAndEpoch, NodeEndpoint } from '../protocol/messages/shared.ts'
 
 /** Kafka's fetch.max.bytes default: the most one response carries, whatever the client asks. */
 export const fetchResponseBytesMax = 55 * 1024 * 1024
+/** Up to this many partitions, assemble finds a topic in its short list rather than a Map. */
+const smallFetchPartitions = 16
+/** Shared by every read_committed answer: there are never aborted transactions to list. */
+const noAbortedTransactions: never[] = []
+const noneForgotten: { topic: string; partition: number }[] = []
 
 export const fetch: Handler<FetchRequest, FetchResponse> = {
   apiKey: 1,
   minVersion: 4,
   maxVersion: 16,
-  async handle(request, ctx) {
+  handle(request, ctx) {
     const version = ctx.header.apiVersion
     const { topics, fetchSessions } = ctx.broker
-    const { targets, unknownIds } = resolveTargets(request, { version, topics })
+    const targets: FetchTarget[] = []
+    const unknownIds = resolveTargets(request, { version, topics, targets })
     const context = fetchSessions.newContext({
       sessionId: request.sessionId,
       sessionEpoch: request.sessionEpoch,
@@ -62,62 +73,91 @@ export const fetch: Handler<FetchRequest, FetchResponse> = {
         responses: [],
       }
     }
-    const pass = await readWithLongPoll(context.targets, request, ctx)
-    const { sessionId, results } = context.respond(pass.results)
-    const leaders = new Set<number>()
-    const responses = assemble([...results, ...unknownIds], {
-      version,
+    const { broker } = ctx
+    const options: ReadOptions = {
+      logs: broker.logs,
+      topics: broker.topics,
+      maxBytes: Math.max(0, Math.min(request.maxBytes, fetchResponseBytesMax)),
       readCommitted: request.isolationLevel === 1,
-      replicas: ctx.broker.replicas,
-      leaders,
-    })
-    const nodeEndpoints = version >= 16 ? endpointsOf(leaders, ctx.broker.replicas) : undefined
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses, nodeEndpoints }
+      replicas: broker.replicas,
+      replicaId: version >= 15 ? request.replicaState.replicaId : request.replicaId,
+    }
+    const deadlineMs =
+      broker.clock.nowMs() + Math.min(Math.max(0, request.maxWaitMs), fetchWaitMsMax)
+    // The first pass answers synchronously when it has enough (no promise, no closure); only a
+    // fetch that must wait goes asynchronous.
+    const pass = readPartitions(context.targets, options)
+    if (!mustWait(pass, request, deadlineMs - broker.clock.nowMs())) {
+      return respond({ request, ctx, context, unknownIds }, pass)
+    }
+    return longPoll({ request, ctx, context, unknownIds }, { pass, options, deadlineMs })
   },
 }
 
-async function readWithLongPoll(
-  targets: FetchTarget[],
-  request: FetchRequest,
-  ctx: RequestContext,
-): Promise<ReadPass> {
+interface Answering {
+  request: FetchRequest
+  ctx: RequestContext
+  context: FetchContext
+  unknownIds: FetchResult[] | null
+}
+
+/** Whether a pass has too little to answer with yet (and time and partitions to wait for). */
+function mustWait(pass: ReadPass, request: FetchRequest, timeLeftMs: number): boolean {
+  return !(
+    pass.totalBytes >= request.minBytes ||
+    pass.anyError ||
+    pass.results.length === 0 ||
+    timeLeftMs <= 0
+  )
+}
+
+/** Waits for an append to one of the fetch's logs, maxWaitMs, or the broker stopping. */
+async function longPoll(
+  answering: Answering,
+  polling: { pass: ReadPass; options: ReadOptions; deadlineMs: number },
+): Promise<FetchResponse> {
+  const { request, ctx, context } = answering
   const { broker } = ctx
-  const options = {
-    logs: broker.logs,
-    topics: broker.topics,
-    maxBytes: Math.max(0, Math.min(request.maxBytes, fetchResponseBytesMax)),
-    readCommitted: request.isolationLevel === 1,
-    replicas: broker.replicas,
-    replicaId: ctx.header.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId,
-  }
   const { clock } = broker
-  const deadlineMs = clock.nowMs() + Math.min(Math.max(0, request.maxWaitMs), fetchWaitMsMax)
+  const { targets } = context
+  let pass = polling.pass
   // Every pass either returns or waits for an append; the deadline ends the loop.
-  for (;;) {
-    const pass = readPartitions(targets, options)
-    const timeoutMs = deadlineMs - clock.nowMs()
-    if (
-      pass.totalBytes >= request.minBytes ||
-      pass.anyError ||
-      targets.length === 0 ||
-      timeoutMs <= 0
-    )
-      return pass
+  while (mustWait(pass, request, polling.deadlineMs - clock.nowMs())) {
     const outcome = await waitForAppend(pass.logs, {
-      timeoutMs,
+      timeoutMs: polling.deadlineMs - clock.nowMs(),
       isStopping: () => broker.stopping,
       clock,
     })
-    if (outcome !== 'appended') return readPartitions(targets, options)
+    pass = readPartitions(targets, polling.options)
+    if (outcome !== 'appended') break
   }
+  return respond(answering, pass)
 }
 
+function respond(answering: Answering, pass: ReadPass): FetchResponse {
+  const { request, ctx, context, unknownIds } = answering
+  const version = ctx.header.apiVersion
+  const { sessionId, results } = context.respond(pass.results)
+  const replicas = ctx.broker.replicas
+  const leaders = replicas ? new Set<number>() : null
+  const responses = assemble(unknownIds === null ? results : results.concat(unknownIds), {
+    version,
+    readCommitted: request.isolationLevel === 1,
+    replicas,
+    leaders,
+  })
+  const nodeEndpoints =
+    version >= 16 && leaders !== null ? endpointsOf(leaders, replicas) : undefined
+  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses, nodeEndpoints }
+}
+
+/** Fills `targets` with the request's partitions; returns those of unknown topic ids, if any. */
 function resolveTargets(
   request: FetchRequest,
-  options: { version: number; topics: TopicRegistry },
-) {
-  const targets: FetchTarget[] = []
-  const unknownIds: FetchResult[] = []
+  options: { version: number; topics: TopicRegistry; targets: FetchTarget[] },
+): FetchResult[] | null {
+  const { targets } = options
+  let unknownIds: FetchResult[] | null = null
   for (const topic of request.topics) {
     const byId = options.version >= 13
     const name = byId ? options.topics.getById(topic.topicId)?.name : topic.topic
@@ -130,17 +170,18 @@ function resolveTargets(
         partitionMaxBytes: Math.max(0, partition.partitionMaxBytes),
         currentLeaderEpoch: partition.currentLeaderEpoch,
       }
-      if (name === undefined) unknownIds.push(unknownTopicId(target))
+      if (name === undefined) (unknownIds ??= []).push(unknownTopicId(target))
       else targets.push(target)
     }
   }
-  return { targets, unknownIds }
+  return unknownIds
 }
 
 function resolveForgotten(
   request: FetchRequest,
   options: { version: number; topics: TopicRegistry },
-) {
+): { topic: string; partition: number }[] {
+  if (request.forgottenTopicsData.length === 0) return noneForgotten
   return request.forgottenTopicsData.flatMap((forgotten) => {
     const name =
       options.version >= 13 ? options.topics.getById(forgotten.topicId)?.name : forgotten.topic
@@ -162,25 +203,33 @@ function unknownTopicId(target: FetchTarget): FetchResult {
   }
 }
 
-/** Groups results by topic (by id from v13), keeping the order in which topics first appear. */
+/**
+ * Groups results by topic (by id from v13), keeping the order in which topics first appear. A
+ * Map finds the topics of a large fetch; a small one looks them up in the list it builds.
+ */
 function assemble(
   results: FetchResult[],
   options: {
     version: number
     readCommitted: boolean
     replicas: ReplicaManager | undefined
-    /** Filled with the leaders named in currentLeader, for nodeEndpoints. */
-    leaders: Set<number>
+    /** Filled with the leaders named in currentLeader, for nodeEndpoints (cluster mode). */
+    leaders: Set<number> | null
   },
 ): FetchResponseTopic[] {
-  const byTopic = new Map<string, FetchResponseTopic>()
+  const responses: FetchResponseTopic[] = []
+  const keys: string[] = []
+  const byTopic =
+    results.length > smallFetchPartitions ? new Map<string, FetchResponseTopic>() : null
+  const byId = options.version >= 13
   for (const result of results) {
-    const byId = options.version >= 13
     const topicKey = byId ? result.target.topicId : result.target.topic
-    let topic = byTopic.get(topicKey)
+    let topic = byTopic ? byTopic.get(topicKey) : responses[keys.indexOf(topicKey)]
     if (!topic) {
       topic = byId ? { topicId: topicKey, partitions: [] } : { topic: topicKey, partitions: [] }
-      byTopic.set(topicKey, topic)
+      byTopic?.set(topicKey, topic)
+      responses.push(topic)
+      keys.push(topicKey)
     }
     topic.partitions.push({
       partitionIndex: result.target.partition,
@@ -188,22 +237,22 @@ function assemble(
       highWatermark: result.highWatermark,
       lastStableOffset: result.lastStableOffset,
       logStartOffset: result.logStartOffset,
-      abortedTransactions: options.readCommitted ? [] : null,
+      abortedTransactions: options.readCommitted ? noAbortedTransactions : null,
       preferredReadReplica: -1,
       records: result.records,
       currentLeader: currentLeaderOf(result, options),
     })
   }
-  return [...byTopic.values()]
+  return responses
 }
 
 /** KIP-951: who leads, for answers that send the client elsewhere. */
 function currentLeaderOf(
   result: FetchResult,
-  options: { replicas: ReplicaManager | undefined; leaders: Set<number> },
+  options: { replicas: ReplicaManager | undefined; leaders: Set<number> | null },
 ): LeaderIdAndEpoch | undefined {
   const { errorCode, target } = result
-  if (!options.replicas) return undefined
+  if (!options.replicas || !options.leaders) return undefined
   if (errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER && errorCode !== ErrorCode.FENCED_LEADER_EPOCH)
     return undefined
   const assignment = options.replicas.view.assignment(target.topic, target.partition)

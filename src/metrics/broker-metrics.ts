@@ -25,7 +25,7 @@
 // built once per topic and cached; no allocation per request beyond that.
 
 import { apiSpec } from '../protocol/registry.ts'
-import { BatchCursor, batchRecordsCount } from '../protocol/record-batch.ts'
+import { batchRecordsCount, wholeBatchBytes } from '../protocol/record-batch.ts'
 import {
   Counter,
   Gauge,
@@ -148,8 +148,8 @@ export class BrokerMetrics {
       for (const p of topic.partitionData) {
         if (!p.records) continue
         bytes += p.records.byteLength
-        const cursor = new BatchCursor(p.records)
-        while (cursor.next()) records += batchRecordsCount(p.records, cursor.position)
+        for (let at = 0, size; (size = wholeBatchBytes(p.records, at)) > 0; at += size)
+          records += batchRecordsCount(p.records, at)
       }
       const key = this.topicKey(topic.name)
       this.messagesIn.incKey(key, records)

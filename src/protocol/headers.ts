@@ -57,6 +57,12 @@ export function decodeRequestHeader(frame: Uint8Array): {
   bodyOffset: number
 } {
   const r = new Reader(frame)
+  const header = readRequestHeader(r)
+  return { header, bodyOffset: r.offset }
+}
+
+/** decodeRequestHeader over a Reader at the frame's start, which it leaves at the body. */
+export function readRequestHeader(r: Reader): RequestHeader {
   r.context = 'request header'
   r.field = 'apiKey'
   const apiKey = r.int16()
@@ -70,7 +76,7 @@ export function decodeRequestHeader(frame: Uint8Array): {
   if (supportsVersion(apiKey, apiVersion) && requestHeaderVersion(apiKey, apiVersion) === 2) {
     skipTaggedFields(r)
   }
-  return { header, bodyOffset: r.offset }
+  return header
 }
 
 export function skipTaggedFields(r: Reader): void {

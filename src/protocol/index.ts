@@ -24,9 +24,14 @@ import { Writer, type EncodedMessage } from './writer.ts'
 
 export { ProtocolError } from './protocol-error.ts'
 export { ErrorCode, errorName } from './errors.ts'
-export { decodeRequestHeader, requestHeaderVersion, responseHeaderVersion } from './headers.ts'
+export {
+  decodeRequestHeader,
+  readRequestHeader,
+  requestHeaderVersion,
+  responseHeaderVersion,
+} from './headers.ts'
 export { apiSpec, registerApi, registeredApis, supportsVersion } from './registry.ts'
-export { ZERO_UUID } from './reader.ts'
+export { Reader, ZERO_UUID } from './reader.ts'
 export { INLINE_RECORDS_MAX_BYTES } from './writer.ts'
 export type { ApiSpec, MessageSpec, FieldSpec } from './schema.ts'
 
@@ -77,8 +82,16 @@ export function decodeRequest<K extends number>(
   frame: Uint8Array,
   bodyOffset: number,
 ): RequestOf<K> {
+  return readRequest(apiKey, apiVersion, new Reader(frame, bodyOffset))
+}
+
+/** decodeRequest from a Reader at the body (after readRequestHeader, sharing its Reader). */
+export function readRequest<K extends number>(
+  apiKey: K,
+  apiVersion: number,
+  r: Reader,
+): RequestOf<K> {
   const spec = specFor(apiKey, apiVersion)
-  const r = new Reader(frame, bodyOffset)
   r.context = requestContext(spec, apiVersion)
   // The compiled decoder builds exactly the fields of the spec, which is what RequestOf says.
   return compileMessage(spec.request, apiVersion).decode(r) as RequestOf<K>

@@ -185,7 +185,18 @@ export function validateBatch(
 // ---- iteration --------------------------------------------------------------------------------
 
 /**
- * Walks concatenated batches without allocating per batch:
+ * The size of the whole batch at `at` (length field plus its 12-byte prefix), or 0 when fewer
+ * bytes than that lie before `end` or the length is too small for a batch. Checks only lengths.
+ */
+export function wholeBatchBytes(buf: Uint8Array, at: number, end = buf.length): number {
+  if (end - at < LOG_OVERHEAD_BYTES) return 0
+  const length = batchLength(buf, at)
+  if (length < BATCH_LENGTH_MIN || end - at < length + LOG_OVERHEAD_BYTES) return 0
+  return length + LOG_OVERHEAD_BYTES
+}
+
+/**
+ * Walks concatenated batches without allocating per batch (one cursor per walk):
  *   const cursor = new BatchCursor(buf); while (cursor.next()) use(cursor.position, cursor.sizeBytes)
  * Stops at the first incomplete batch; `cursor.position` then says where the complete ones end.
  * It checks only lengths; call validateBatch for anything read from a peer or a disk.
@@ -205,13 +216,11 @@ export class BatchCursor {
 
   next(): boolean {
     const at = this.nextPosition
-    if (this.end - at < LOG_OVERHEAD_BYTES) return this.stop(at)
-    const length = batchLength(this.buf, at)
-    if (length < BATCH_LENGTH_MIN || this.end - at < length + LOG_OVERHEAD_BYTES)
-      return this.stop(at)
+    const sizeBytes = wholeBatchBytes(this.buf, at, this.end)
+    if (sizeBytes === 0) return this.stop(at)
     this.position = at
-    this.sizeBytes = length + LOG_OVERHEAD_BYTES
-    this.nextPosition = at + this.sizeBytes
+    this.sizeBytes = sizeBytes
+    this.nextPosition = at + sizeBytes
     return true
   }
 

@@ -31,10 +31,24 @@ export interface OutgoingResponse {
 /** `undefined`: no response (acks=0). `{ close }`: close the connection, with the log reason. */
 export type DispatchOutcome = OutgoingResponse | undefined | { close: string }
 
+/** Where an asynchronous dispatch delivers its outcome, exactly once. */
+export interface Completion {
+  complete(outcome: DispatchOutcome): void
+}
+
+/** What a dispatch returns when it will call `completion.complete` later. */
+export const DISPATCH_PENDING: unique symbol = Symbol('dispatch pending')
+
+/**
+ * Answers a frame now, or returns DISPATCH_PENDING and calls `completion.complete` once (the
+ * server's dispatch: one promise reaction per asynchronous request, no second hop here). A
+ * returned Promise is accepted too, for simple dispatches in tests.
+ */
 export type Dispatch = (
   frame: Uint8Array,
   peer: { connectionId: number; remoteAddress: string },
-) => DispatchOutcome | Promise<DispatchOutcome>
+  completion: Completion,
+) => DispatchOutcome | typeof DISPATCH_PENDING | Promise<DispatchOutcome>
 
 export interface ConnectionLimits {
   maxFrameBytes: number
@@ -51,9 +65,29 @@ function isProduceFrame(frame: Uint8Array): boolean {
   return frame.byteLength >= 2 && ((frame[0]! << 8) | frame[1]!) === PRODUCE_API_KEY
 }
 
-interface Slot {
-  done: boolean
-  outcome: DispatchOutcome
+/**
+ * A request's place in the response order, and what its completion gives back: the frame's
+ * buffer (`recyclable`: Produce only, whose handler keeps no view of the request once the batch is
+ * written, while other handlers may keep byte fields, e.g. group metadata) and the request
+ * memory it reserved. One object per request, which is also its Completion.
+ */
+class Slot implements Completion {
+  done = false
+  outcome: DispatchOutcome = undefined
+
+  constructor(
+    private readonly connection: Connection,
+    private frame: Uint8Array | null,
+    private readonly recyclable: boolean,
+    private readonly reservedBytes: number,
+  ) {}
+
+  complete(outcome: DispatchOutcome): void {
+    if (this.recyclable && this.frame !== null) this.connection.recycle(this.frame, outcome)
+    this.frame = null
+    if (this.reservedBytes > 0) this.connection.releaseMemory(this.reservedBytes)
+    this.connection.settle(this, outcome)
+  }
 }
 
 export class Connection {
@@ -167,9 +201,7 @@ export class Connection {
         if (frame === null) break
         if (frame === WAIT_FOR_MEMORY) return this.waitForMemory()
         if (!(frame instanceof Uint8Array)) return this.abort(frame.error)
-        this.dispatchFrame(frame, {
-          recyclable: this.reader.lastFrameAssembled && isProduceFrame(frame),
-        })
+        this.dispatchFrame(frame, this.reader.lastFrameAssembled && isProduceFrame(frame))
       }
       this.setPaused(this.ending)
     } finally {
@@ -187,50 +219,41 @@ export class Connection {
     this.options.onMemoryWait?.(this)
   }
 
-  /**
-   * `recyclable`: the frame's buffer goes back to the reader once its handler has finished
-   * without closing the connection (Produce only: its handler keeps no view of the request once
-   * the batch is written, while other handlers may keep byte fields, e.g. group metadata).
-   */
-  private dispatchFrame(frame: Uint8Array, { recyclable }: { recyclable: boolean }): void {
-    const slot: Slot = { done: false, outcome: undefined }
+  private dispatchFrame(frame: Uint8Array, recyclable: boolean): void {
+    const slot = new Slot(this, frame, recyclable, this.reader.lastFrameReservedBytes)
     this.slots.push(slot)
-    const reservedBytes = this.reader.lastFrameReservedBytes
-    let outcome: DispatchOutcome | Promise<DispatchOutcome>
+    let outcome: DispatchOutcome | typeof DISPATCH_PENDING | Promise<DispatchOutcome>
     try {
-      outcome = this.options.dispatch(frame, this.peer)
+      outcome = this.options.dispatch(frame, this.peer, slot)
     } catch (error) {
       outcome = { close: `dispatch threw: ${(error as Error).stack ?? String(error)}` }
     }
+    if (outcome === DISPATCH_PENDING) return
     if (outcome instanceof Promise) {
       outcome.then(
-        (value) => {
-          if (recyclable) this.recycle(frame, value)
-          if (reservedBytes > 0) this.options.memory!.release(reservedBytes)
-          this.complete(slot, value)
-        },
-        (error: Error) => {
-          if (reservedBytes > 0) this.options.memory!.release(reservedBytes)
-          this.complete(slot, { close: `dispatch threw: ${error?.stack ?? error}` })
-        },
+        (value) => slot.complete(value),
+        (error: Error) => slot.complete({ close: `dispatch threw: ${error?.stack ?? error}` }),
       )
-    } else {
-      if (recyclable) this.recycle(frame, outcome)
-      if (reservedBytes > 0) this.options.memory!.release(reservedBytes)
-      this.complete(slot, outcome)
+      return
     }
+    slot.complete(outcome)
   }
 
   /**
    * A handler that failed may have left work running on the frame (Promise.all rejects at the
    * first failure), so only a frame whose handler completed normally is reused.
    */
-  private recycle(frame: Uint8Array, outcome: DispatchOutcome): void {
+  recycle(frame: Uint8Array, outcome: DispatchOutcome): void {
     if (this.closed || (outcome !== undefined && 'close' in outcome)) return
     this.reader.recycle(frame)
   }
 
-  private complete(slot: Slot, outcome: DispatchOutcome): void {
+  releaseMemory(bytes: number): void {
+    this.options.memory!.release(bytes)
+  }
+
+  /** Records a slot's outcome (Slot.complete) and writes what is ready, in order. */
+  settle(slot: Slot, outcome: DispatchOutcome): void {
     if (this.closed) return
     slot.done = true
     slot.outcome = outcome

@@ -20,9 +20,14 @@ import type { Handler, RequestContext } from '../handlers/handler.ts'
 import { unsupportedApiVersionsResponse } from '../handlers/18-api-versions.ts'
 import { errorResponse, type Failure } from '../handlers/error-responses.ts'
 import { ErrorCode } from '../protocol/errors.ts'
-import { decodeRequest, decodeRequestHeader, encodeResponse } from '../protocol/index.ts'
+import { encodeResponse, Reader, readRequest, readRequestHeader } from '../protocol/index.ts'
 import type { RequestHeader } from '../protocol/headers.ts'
-import type { Dispatch, DispatchOutcome } from './connection.ts'
+import {
+  DISPATCH_PENDING,
+  type Completion,
+  type Dispatch,
+  type DispatchOutcome,
+} from './connection.ts'
 
 const API_VERSIONS_KEY = 18
 const FIXED_HEADER_BYTES = 8 // apiKey int16, apiVersion int16, correlationId int32
@@ -80,14 +85,45 @@ export function createDispatch(options: {
     }
   }
 
-  return (frame, peer) => {
+  /** An asynchronous handler's answer: one promise reaction, delivered to the connection. */
+  const settleLater = (
+    promise: Promise<unknown>,
+    pending: { ctx: RequestContext; request: unknown; startedMs: number; completion: Completion },
+  ): typeof DISPATCH_PENDING => {
+    // Nothing after the handler's promise may reject unseen: a bug in answering closes the
+    // connection with its stack, as a throwing dispatch does.
+    promise.then(
+      (body) => {
+        let outcome: DispatchOutcome
+        try {
+          outcome = respond(pending.ctx, pending.request, body, pending.startedMs)
+        } catch (error) {
+          outcome = dispatchThrew(error)
+        }
+        pending.completion.complete(outcome)
+      },
+      (error) => {
+        let outcome: DispatchOutcome
+        try {
+          outcome = failed(pending.ctx, pending.request, error, 'threw')
+        } catch (failure) {
+          outcome = dispatchThrew(failure)
+        }
+        pending.completion.complete(outcome)
+      },
+    )
+    return DISPATCH_PENDING
+  }
+
+  return (frame, peer, completion) => {
     if (frame.byteLength < FIXED_HEADER_BYTES) {
       return { close: `frame of ${frame.byteLength} bytes is shorter than a request header` }
     }
+    // One Reader for the header and the body.
+    const r = new Reader(frame)
     let header: RequestHeader
-    let bodyOffset: number
     try {
-      ;({ header, bodyOffset } = decodeRequestHeader(frame))
+      header = readRequestHeader(r)
     } catch (error) {
       return { close: `malformed request header: ${(error as Error).message}` }
     }
@@ -110,7 +146,7 @@ export function createDispatch(options: {
     }
     let request: unknown
     try {
-      request = decodeRequest(apiKey, apiVersion, frame, bodyOffset)
+      request = readRequest(apiKey, apiVersion, r)
     } catch (error) {
       return {
         close: `malformed request (API key ${apiKey} v${apiVersion}): ${(error as Error).message}`,
@@ -123,15 +159,14 @@ export function createDispatch(options: {
     } catch (error) {
       return failed(ctx, request, error, 'threw')
     }
-    // Closures only for the asynchronous handlers: a synchronous answer allocates none.
-    if (result instanceof Promise) {
-      return result.then(
-        (body) => respond(ctx, request, body, startedMs),
-        (error) => failed(ctx, request, error, 'threw'),
-      )
-    }
+    if (result instanceof Promise)
+      return settleLater(result, { ctx, request, startedMs, completion })
     return respond(ctx, request, result, startedMs)
   }
+}
+
+function dispatchThrew(error: unknown): DispatchOutcome {
+  return { close: `dispatch threw: ${(error as Error)?.stack ?? String(error)}` }
 }
 
 /** A system error (errno code, e.g. EMFILE, ENOSPC, EIO) is the storage's; anything else a bug. */

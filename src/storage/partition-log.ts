@@ -20,7 +20,6 @@ import * as native from '../native.ts'
 import type { FileSlice } from '../protocol/file-slice.ts'
 import {
   type BatchErrorKind,
-  BatchCursor,
   batchBaseOffset,
   batchLastOffset,
   batchLastOffsetDelta,
@@ -291,23 +290,24 @@ export class PartitionLog {
     const logAppendTimeMs = logAppendTime ? (opts.logAppendTimeMs ?? this.clock.nowMs()) : -1
     const baseOffset = this.logEndOffset
     let nextOffset = baseOffset
-    const newEpochs: [epoch: number, startOffset: number][] = []
-    const cursor = new BatchCursor(records)
-    while (cursor.next()) {
-      const at = cursor.position
+    // validateForAppend checked every batch: the loops walk whole batches by their sizes.
+    for (let at = 0; at < records.length; at += batchSizeBytes(records, at)) {
       patchBaseOffset(records, at, nextOffset)
       if (opts.leaderEpoch !== undefined) patchPartitionLeaderEpoch(records, at, opts.leaderEpoch)
       if (logAppendTime) patchLogAppendTime(records, at, logAppendTimeMs)
-      newEpochs.push([batchPartitionLeaderEpoch(records, at), nextOffset])
       nextOffset += batchLastOffsetDelta(records, at) + 1
     }
     const lastOffset = nextOffset - 1
-    this.writeBatches(records, {
-      maxTimestampMs: logAppendTime ? logAppendTimeMs : maxTimestampMs,
-      lastOffset,
-    })
-    await this.recordEpochs(newEpochs)
-    await this.afterAppend()
+    this.writeBatches(records, logAppendTime ? logAppendTimeMs : maxTimestampMs, lastOffset)
+    // Epochs are assigned only after the write, so a failed write leaves no entry the log does
+    // not back (as recordEpochs does for a follower's append).
+    for (let at = 0; at < records.length; at += batchSizeBytes(records, at))
+      this.epochs.assign(batchPartitionLeaderEpoch(records, at), batchBaseOffset(records, at))
+    // Awaited only when there is something to wait for: most appends write no checkpoint and
+    // leave the sync to flush.ms, and need no promise of their own for it.
+    if (this.epochs.unflushed) await this.flushEpochs()
+    const synced = this.afterAppend()
+    if (synced !== null) await synced
     notifyAppend(this)
     return { baseOffset, lastOffset, logAppendTimeMs, logStartOffset: this.startOffset }
   }
@@ -345,7 +345,7 @@ export class PartitionLog {
       expectedOffset = batchLastOffset(batches, position) + 1
       position += size
     }
-    this.writeBatches(batches, { maxTimestampMs, lastOffset: expectedOffset - 1 })
+    this.writeBatches(batches, maxTimestampMs, expectedOffset - 1)
     await this.recordEpochs(newEpochs)
     await this.afterAppend()
     notifyAppend(this)
@@ -353,12 +353,9 @@ export class PartitionLog {
   }
 
   /** Rolls if needed and writes validated batches to the active segment. */
-  private writeBatches(
-    records: Uint8Array,
-    batch: { maxTimestampMs: number; lastOffset: number },
-  ): void {
+  private writeBatches(records: Uint8Array, maxTimestampMs: number, lastOffset: number): void {
     try {
-      this.maybeRoll({ messagesBytes: records.length, ...batch })
+      this.maybeRoll(records.length, maxTimestampMs, lastOffset)
       this.activeSegment.append(records)
     } catch (error) {
       this.checkStillWhole(this.activeSegment)
@@ -467,23 +464,19 @@ export class PartitionLog {
   }
 
   /** Kafka's shouldRoll: size, age (segment.ms), a full index, or relative offsets overflowing. */
-  private maybeRoll(incoming: {
-    messagesBytes: number
-    maxTimestampMs: number
-    lastOffset: number
-  }): void {
+  private maybeRoll(messagesBytes: number, maxTimestampMs: number, lastOffset: number): void {
     const active = this.activeSegment
     if (active.sizeBytes === 0) return
     const waitedMs =
-      active.rollingBasedTimestampMs >= 0 && incoming.maxTimestampMs >= 0
-        ? incoming.maxTimestampMs - active.rollingBasedTimestampMs
+      active.rollingBasedTimestampMs >= 0 && maxTimestampMs >= 0
+        ? maxTimestampMs - active.rollingBasedTimestampMs
         : this.clock.nowMs() - active.createdMs
     const shouldRoll =
-      active.sizeBytes > this.config.segmentBytes - incoming.messagesBytes ||
+      active.sizeBytes > this.config.segmentBytes - messagesBytes ||
       waitedMs > this.config.segmentMs ||
       active.offsetIndex.isFull ||
       active.timeIndex.isFull ||
-      incoming.lastOffset - active.baseOffset > 0x7fffffff
+      lastOffset - active.baseOffset > 0x7fffffff
     if (shouldRoll) this.roll()
   }
 
@@ -502,15 +495,15 @@ export class PartitionLog {
     this.options.onRoll?.(this)
   }
 
-  private async afterAppend(): Promise<void> {
+  /** The sync to wait for when flush.messages or flush.ms asks for one now, else null. */
+  private afterAppend(): Promise<void> | null {
     const flushMessages = orBrokerDefault(
       this.config.flushMessages,
       this.options.flushIntervalMessages,
     )
     const flushMs = orBrokerDefault(this.config.flushMs, this.options.flushIntervalMs)
     if (this.logEndOffset - this.syncStartedOffset >= flushMessages || flushMs <= 0) {
-      await this.groupCommit.sync()
-      return
+      return this.groupCommit.sync()
     }
     // Timers cannot wait longer than 2^31-1 ms; a flush.ms beyond that (~25 days) means never.
     if (flushMs <= TIMER_DELAY_MS_MAX && this.flushTimer === null) {
@@ -521,6 +514,7 @@ export class PartitionLog {
           .catch((error) => this.logger(`scheduled flush of ${this.name} failed: ${error}`))
       })
     }
+    return null
   }
 
   /** One sync: every segment holding offsets past the recovery point, then the directory. */

@@ -21,7 +21,7 @@ import {
   BATCH_HEADER_BYTES,
   BATCH_LENGTH_MIN,
   LOG_OVERHEAD_BYTES,
-  BatchCursor,
+  batchSizeBytes,
   batchBaseOffset,
   batchLastOffset,
   batchLength,
@@ -35,6 +35,10 @@ import { OffsetIndex } from './offset-index.ts'
 import { StorageError, storageErrorFrom } from './storage-error.ts'
 
 import { TimeIndex } from './time-index.ts'
+
+/** pwritev's list for a single buffer, reused: JavaScript runs one append at a time. */
+const noBytes = new Uint8Array(0)
+const oneBuffer: Uint8Array[] = [noBytes]
 
 export const LOG_SUFFIX = '.log'
 export const INDEX_SUFFIX = '.index'
@@ -191,10 +195,13 @@ export class LogSegment implements CachedLogFile {
     this.allocateIndexSlots(records.length)
     let written: number
     try {
-      written = native.pwritev(this.logFd, [records], startPosition)
+      oneBuffer[0] = records
+      written = native.pwritev(this.logFd, oneBuffer, startPosition)
     } catch (error) {
       this.cutBack(startPosition)
       throw storageErrorFrom(`appending ${records.length} bytes to ${this.logPath}`, error)
+    } finally {
+      oneBuffer[0] = noBytes // holds no request's frame past the write
     }
     if (written !== records.length) {
       this.cutBack(startPosition)
@@ -203,8 +210,9 @@ export class LogSegment implements CachedLogFile {
         `short write to ${this.logPath}: ${written} of ${records.length} bytes at ${startPosition}`,
       )
     }
-    const cursor = new BatchCursor(records)
-    while (cursor.next()) this.indexBatch(records, cursor.position, startPosition + cursor.position)
+    // The caller validated every batch: walk them by their sizes.
+    for (let at = 0; at < records.length; at += batchSizeBytes(records, at))
+      this.indexBatch(records, at, startPosition + at)
     this.sizeBytes = startPosition + records.length
   }
 

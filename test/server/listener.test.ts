@@ -181,12 +181,12 @@ test('an oversized or negative size prefix closes only that connection, before a
 })
 
 test('a dispatch that throws or asks to close closes that connection after earlier responses', async () => {
-  const { port } = await start((frame) => {
+  const { port } = await start((frame, peer, completion) => {
     const payload = frame.subarray(4)
     if (payload[0] === 3) throw new Error('handler bug')
     if (payload[0] === 4) return Promise.reject(new Error('async handler bug'))
     if (payload[0] === 5) return { close: 'unknown api key 999' }
-    return echo(frame, { connectionId: 0, remoteAddress: '' })
+    return echo(frame, peer, completion)
   })
   for (const kind of [3, 4, 5]) {
     const client = await connectRaw(port)
@@ -269,9 +269,9 @@ test('a client that does not read: reading pauses, memory stays bounded, others 
 
 test('graceful close finishes in-flight requests, sends their responses, then closes', async () => {
   let dispatched = 0
-  const listener = await start((frame, peer) => {
+  const listener = await start((frame, peer, completion) => {
     dispatched++
-    return echo(frame, peer)
+    return echo(frame, peer, completion)
   })
   const client = await connectRaw(listener.port)
   client.send(concat([fakeRequest(1, new Uint8Array([1, 100])), fakeRequest(2)]))

@@ -43,25 +43,25 @@ export interface ReadOptions {
 }
 
 export function readPartitions(targets: readonly FetchTarget[], options: ReadOptions): ReadPass {
-  let bytesLeft = options.maxBytes
-  let minOneBatch = true
-  let anyError = false
   const pass: ReadPass = { results: [], logs: [], totalBytes: 0, anyError: false }
+  // One options object for the pass, updated per partition (not one spread copy each).
+  const partitionOptions: PartitionReadOptions = {
+    ...options,
+    maxBytes: options.maxBytes,
+    minOneBatch: true,
+    logsRead: pass.logs,
+  }
+  let bytesLeft = options.maxBytes
   for (const target of targets) {
-    const result = readPartition(target, {
-      ...options,
-      maxBytes: Math.max(0, bytesLeft),
-      minOneBatch,
-      logsRead: pass.logs,
-    })
+    partitionOptions.maxBytes = Math.max(0, bytesLeft)
+    const result = readPartition(target, partitionOptions)
     const sizeBytes = result.recordsSizeBytes
-    if (sizeBytes > 0) minOneBatch = false
-    if (result.errorCode !== ErrorCode.NONE) anyError = true
+    if (sizeBytes > 0) partitionOptions.minOneBatch = false
+    if (result.errorCode !== ErrorCode.NONE) pass.anyError = true
     bytesLeft -= sizeBytes
     pass.results.push(result)
   }
   pass.totalBytes = options.maxBytes - bytesLeft
-  pass.anyError = anyError
   return pass
 }
 

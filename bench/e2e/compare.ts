@@ -1,0 +1,167 @@
+// Before/after on the hot path, interleaved in one run, as a busy machine needs: the broker of a
+// base revision (exported to a temporary directory) and the broker of this tree take turns, round
+// after round, at a fixed record rate with librdkafka's latency client (bench/e2e/loadgen), with
+// JavaScriptCore's collector logging each collection (BUN_JSC_logGC=1). Prints, per tree, the
+// median over rounds of: end-to-end latency p50/p99/p99.9, the client's own send lag, the broker's
+// CPU per record, young-generation collections per second and their median and p99 pause, and
+// the objects allocated per request (bench/micro/allocations.ts, counted, so exact on any machine).
+// The load average is printed beside every round: on a shared machine the figures move with it.
+//
+//   bun bench/e2e/compare.ts --base main [--rate 10000] [--rounds 3] [--duration-ms 6000]
+
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { spawnSync } from 'bun'
+import { startSluice } from './broker.ts'
+import { buildLoadgen, runLoadgen, type LatencyResult } from './loadgen.ts'
+import { cpuSeconds, progress } from './proc.ts'
+import { createTopic } from './scenarios.ts'
+
+const usage = `usage: bun bench/e2e/compare.ts --base REV [--rate N] [--rounds N] [--duration-ms N] [--no-allocations]`
+const { values } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: {
+    base: { type: 'string' },
+    rate: { type: 'string', default: '10000' },
+    rounds: { type: 'string', default: '3' },
+    'duration-ms': { type: 'string', default: '6000' },
+    'no-allocations': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+})
+if (values.help || !values.base) {
+  console.log(usage)
+  process.exit(values.help ? 0 : 2)
+}
+const repo = join(import.meta.dir, '../..')
+const rate = Number(values.rate)
+const rounds = Number(values.rounds)
+const durationMs = Number(values['duration-ms'])
+
+interface Round {
+  latency: LatencyResult
+  cpuUsPerRecord: number
+  edenPausesMs: number[]
+  load: number
+}
+
+/** The base revision's tree beside this one, sharing node_modules and the built addon. */
+function exportBase(rev: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-compare-'))
+  const archive = spawnSync(['git', '-C', repo, 'archive', rev])
+  if (archive.exitCode !== 0) throw new Error(`git archive ${rev}: ${archive.stderr.toString()}`)
+  const untar = spawnSync(['tar', '-x', '-C', dir], { stdin: archive.stdout })
+  if (untar.exitCode !== 0) throw new Error(`tar: ${untar.stderr.toString()}`)
+  symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'))
+  copyFileSync(join(repo, 'native/sluice.node'), join(dir, 'native/sluice.node'))
+  return dir
+}
+
+/** Young-generation collections in a broker log written with BUN_JSC_logGC=1: their pauses. */
+function edenPauses(logPath: string): number[] {
+  const pauses: number[] = []
+  for (const line of readFileSync(logPath, 'utf8').split('\n')) {
+    if (!line.includes('=> EdenCollection')) continue
+    const match = / p=([0-9.]+)ms/.exec(line)
+    if (match) pauses.push(Number(match[1]))
+  }
+  return pauses
+}
+
+async function measure(tree: string, round: number): Promise<Round> {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-compare-log-'))
+  const broker = await startSluice({
+    repo: tree,
+    logDir: join(dir, 'data'),
+    overrides: {},
+    logPath: join(dir, 'broker.log'),
+    env: { BUN_JSC_logGC: '1' },
+  })
+  try {
+    const topic = `compare-${round}`
+    await createTopic(broker, topic, 1)
+    const before = cpuSeconds(broker.pid)
+    const skip = edenPauses(broker.logPath).length // start-up's collections
+    const latency = await runLoadgen<LatencyResult>(
+      ['latency', '-b', broker.bootstrap, '-t', topic, '--rate', String(rate)].concat([
+        '--duration-ms',
+        String(durationMs),
+        '--size',
+        '1024',
+        '--acks',
+        '1',
+      ]),
+      { timeoutMs: durationMs + 60_000 },
+    )
+    const cpuUsPerRecord = ((cpuSeconds(broker.pid) - before) * 1e6) / Math.max(1, latency.sent)
+    return {
+      latency,
+      cpuUsPerRecord,
+      edenPausesMs: edenPauses(broker.logPath).slice(skip),
+      load: loadavg()[0]!,
+    }
+  } finally {
+    await broker.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+function allocations(tree: string): string {
+  const run = spawnSync([join(repo, 'node_modules/.bin/bun'), 'bench/micro/allocations.ts'], {
+    cwd: tree,
+  })
+  const last = run.stdout.toString().trim().split('\n').at(-1) ?? ''
+  return /: ([0-9.]+) \(range/.exec(last)?.[1] ?? `failed: ${run.stderr.toString().slice(-200)}`
+}
+
+const quantile = (sorted: number[], q: number) =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
+const median = (xs: number[]) =>
+  quantile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  )
+const ms = (us: number) => (us / 1000).toFixed(2)
+
+await buildLoadgen()
+const base = exportBase(values.base)
+const trees = [
+  { name: `base ${values.base}`, dir: base, rounds: [] as Round[] },
+  { name: 'this tree', dir: repo, rounds: [] as Round[] },
+]
+try {
+  for (let round = 0; round < rounds; round++) {
+    for (const tree of round % 2 === 0 ? trees : [...trees].reverse()) {
+      const r = await measure(tree.dir, round)
+      tree.rounds.push(r)
+      const pauses = [...r.edenPausesMs].sort((a, b) => a - b)
+      progress(
+        `${tree.name} round ${round + 1}: p50 ${ms(r.latency.p50Us)} p99 ${ms(r.latency.p99Us)} p99.9 ${ms(r.latency.p999Us)} ms, ` +
+          `${r.cpuUsPerRecord.toFixed(0)} CPU us/record, ${pauses.length} eden GCs (median ${quantile(pauses, 0.5).toFixed(2)} ms), load ${r.load.toFixed(1)}`,
+      )
+    }
+  }
+  const objects = values['no-allocations'] ? [] : trees.map((tree) => allocations(tree.dir))
+  console.log(
+    `\n${rate} records/s of 1 KiB, acks=1, ${durationMs} ms per round, ${rounds} rounds each, interleaved; ${cpus().length} CPUs; medians over rounds\n`,
+  )
+  console.log(
+    '| tree | p50 ms | p99 ms | p99.9 ms | send lag p99 ms | broker CPU µs/record | eden GCs/s | eden pause median ms | eden pause p99 ms | objects/request | load avg (1 min) |',
+  )
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|')
+  trees.forEach((tree, i) => {
+    const rs = tree.rounds
+    const all = rs.flatMap((r) => r.edenPausesMs).sort((a, b) => a - b)
+    console.log(
+      `| ${tree.name} | ${ms(median(rs.map((r) => r.latency.p50Us)))} | ${ms(median(rs.map((r) => r.latency.p99Us)))} | ` +
+        `${ms(median(rs.map((r) => r.latency.p999Us)))} | ${ms(median(rs.map((r) => r.latency.sendLagP99Us ?? NaN)))} | ` +
+        `${median(rs.map((r) => r.cpuUsPerRecord)).toFixed(0)} | ${median(rs.map((r) => r.edenPausesMs.length / (durationMs / 1000))).toFixed(1)} | ` +
+        `${quantile(all, 0.5).toFixed(2)} | ${quantile(all, 0.99).toFixed(2)} | ${objects[i] ?? '-'} | ` +
+        `${rs.map((r) => r.load.toFixed(1)).join(', ')} |`,
+    )
+  })
+} finally {
+  rmSync(base, { recursive: true, force: true })
+}
