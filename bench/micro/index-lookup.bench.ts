@@ -13,7 +13,7 @@ import { LogSegment } from '../../src/storage/segment.ts'
 const dir = mkdtempSync(join(tmpdir(), 'sluice-index-bench-'))
 const ENTRIES = 131072
 const index = new OffsetIndex(join(dir, 'bench.index'), 0, {
-  maxIndexBytes: ENTRIES * 8,
+  indexBytesMax: ENTRIES * 8,
   writable: true,
 })
 for (let i = 1; i <= ENTRIES; i++) index.append(i * 10, i * 4096)
@@ -22,7 +22,7 @@ const targets = new Float64Array(4096).map(() => Math.floor(Math.random() * ENTR
 const segment = LogSegment.open({
   dir,
   baseOffset: 0,
-  maxIndexBytes: 10 << 20,
+  indexBytesMax: 10 << 20,
   indexIntervalBytes: 4096,
   active: true,
   create: true,

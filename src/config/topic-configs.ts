@@ -79,7 +79,7 @@ export function resolveLogConfig(
     retentionBytes: get('retention.bytes') as number,
     flushMessages: get('flush.messages') as number,
     flushMs: get('flush.ms') as number,
-    maxMessageBytes: get('max.message.bytes') as number,
+    messageBytesMax: get('max.message.bytes') as number,
     messageTimestampType: get('message.timestamp.type') as LogConfig['messageTimestampType'],
     cleanupPolicy: get('cleanup.policy') as LogConfig['cleanupPolicy'],
     fileDeleteDelayMs: get('file.delete.delay.ms') as number,

@@ -78,12 +78,12 @@ export function partitionKey(topic: string, partition: number): string {
 
 export class FetchSessionCache {
   private readonly sessions = new Map<number, FetchSession>()
-  private readonly maxSessions: number
+  private readonly sessionsMax: number
   private readonly evictionMs: number
   private readonly now: () => number
 
-  constructor(options: { maxSessions?: number; evictionMs?: number; now?: () => number } = {}) {
-    this.maxSessions = options.maxSessions ?? fetchSessionsMax
+  constructor(options: { sessionsMax?: number; evictionMs?: number; now?: () => number } = {}) {
+    this.sessionsMax = options.sessionsMax ?? fetchSessionsMax
     this.evictionMs = options.evictionMs ?? fetchSessionEvictionMs
     this.now = options.now ?? Date.now
   }
@@ -168,7 +168,7 @@ export class FetchSessionCache {
   /** A new session, if the cache has or can make room for one of `partitions` partitions. */
   private admit(partitions: number): FetchSession | null {
     const nowMs = this.now()
-    if (this.sessions.size >= this.maxSessions) {
+    if (this.sessions.size >= this.sessionsMax) {
       let victim: FetchSession | undefined
       for (const session of this.sessions.values()) {
         const stale = nowMs - session.lastUsedMs >= this.evictionMs

@@ -88,15 +88,15 @@ export function listSnapshotOffsets(dir: string): number[] {
 }
 
 /**
- * The newest valid snapshot at or below `maxOffset` (the log end), skipping torn ones with a log
+ * The newest valid snapshot at or below `offsetMax` (the log end), skipping torn ones with a log
  * line; null when there is none. Synchronous: it runs when a partition's state is first needed.
  */
 export function readNewestSnapshot(
   dir: string,
-  maxOffset: number,
+  offsetMax: number,
   log?: (line: string) => void,
 ): ProducerSnapshot | null {
-  const offsets = listSnapshotOffsets(dir).filter((offset) => offset <= maxOffset)
+  const offsets = listSnapshotOffsets(dir).filter((offset) => offset <= offsetMax)
   for (let i = offsets.length - 1; i >= 0; i--) {
     const path = join(dir, snapshotFileName(offsets[i]!))
     let bytes: Uint8Array

@@ -6,10 +6,10 @@
 // before a quick metadata request); the later response waits in its slot.
 //
 // Limits a peer cannot pass (each pauses reading; nothing is refused):
-// * `maxInFlightRequests` (default 100) requests dispatched and not yet written. Kafka bounds
+// * `inFlightRequestsMax` (default 100) requests dispatched and not yet written. Kafka bounds
 //   `queued.max.requests` (500) broker-wide and reads one request per connection at a time
 //   (it mutes the channel); 100 keeps pipelining clients fast and memory per connection bounded.
-// * `maxUnsentBytes` (default 8 MiB) of responses queued for a peer that does not read.
+// * `unsentBytesMax` (default 8 MiB) of responses queued for a peer that does not read.
 // * queued.max.request.bytes across all connections (RequestMemory): a frame that arrives over
 //   several reads takes its size from it before its buffer is allocated, and gives it back when
 //   its handler is done; a frame that does not fit pauses the connection until another does.
@@ -51,9 +51,9 @@ export type Dispatch = (
 ) => DispatchOutcome | typeof DISPATCH_PENDING | Promise<DispatchOutcome>
 
 export interface ConnectionLimits {
-  maxFrameBytes: number
-  maxInFlightRequests: number
-  maxUnsentBytes: number
+  frameBytesMax: number
+  inFlightRequestsMax: number
+  unsentBytesMax: number
   sendfileThresholdBytes: number
 }
 
@@ -122,7 +122,7 @@ export class Connection {
   ) {
     this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`
     this.peer = Object.freeze({ connectionId: id, remoteAddress: this.remoteAddress })
-    this.reader = new FrameReader(options.limits.maxFrameBytes, options.memory ?? null)
+    this.reader = new FrameReader(options.limits.frameBytesMax, options.memory ?? null)
     this.writer = new ResponseWriter({
       socket,
       io: options.io,
@@ -192,9 +192,9 @@ export class Connection {
     if (this.readingFrames) return
     this.readingFrames = true
     try {
-      const { maxInFlightRequests, maxUnsentBytes } = this.options.limits
+      const { inFlightRequestsMax, unsentBytesMax } = this.options.limits
       while (!this.ending) {
-        if (this.slots.length >= maxInFlightRequests || this.writer.unsentBytes >= maxUnsentBytes) {
+        if (this.slots.length >= inFlightRequestsMax || this.writer.unsentBytes >= unsentBytesMax) {
           return this.setPaused(true)
         }
         const frame = this.reader.next()

@@ -54,7 +54,7 @@ export class FrameReader {
   private frameReservedBytes = 0
 
   constructor(
-    private readonly maxFrameBytes: number,
+    private readonly frameBytesMax: number,
     private readonly memory: RequestMemory | null = null,
   ) {}
 
@@ -83,13 +83,13 @@ export class FrameReader {
       this.sizePrefixBytes = 0
       const sizeBytes = readInt32(this.sizePrefix, 0)
       if (sizeBytes < 0) return { error: `negative frame size ${sizeBytes}` }
-      if (sizeBytes > this.maxFrameBytes) {
+      if (sizeBytes > this.frameBytesMax) {
         const method = httpMethod(this.sizePrefix)
         if (method) {
           return { error: `HTTP request on a Kafka listener (${method}): use the metrics listener` }
         }
         return {
-          error: `frame size ${sizeBytes} exceeds socket.request.max.bytes ${this.maxFrameBytes}`,
+          error: `frame size ${sizeBytes} exceeds socket.request.max.bytes ${this.frameBytesMax}`,
         }
       }
       const head = this.chunks[this.chunkHead]

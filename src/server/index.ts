@@ -22,13 +22,13 @@ export interface RunningServer {
 export function limitsFromConfig(config: Broker['config'] | undefined): Partial<ListenerLimits> {
   if (!config) return {}
   const limits: Partial<ListenerLimits> = {
-    maxFrameBytes: config['socket.request.max.bytes'],
+    frameBytesMax: config['socket.request.max.bytes'],
     idleMs: config['connections.max.idle.ms'],
-    maxConnections: config['max.connections'],
-    maxConnectionsPerIp: config['max.connections.per.ip'],
+    connectionsMax: config['max.connections'],
+    connectionsPerIpMax: config['max.connections.per.ip'],
     queuedMaxRequestBytes: config['queued.max.request.bytes'],
-    maxInFlightRequests: config['sluice.connection.max.in.flight.requests'],
-    maxUnsentBytes: config['sluice.connection.max.unsent.bytes'],
+    inFlightRequestsMax: config['sluice.connection.max.in.flight.requests'],
+    unsentBytesMax: config['sluice.connection.max.unsent.bytes'],
     sendfileThresholdBytes: config['sluice.sendfile.enabled']
       ? config['sluice.sendfile.threshold.bytes']
       : Infinity,
@@ -60,10 +60,10 @@ export async function startServer(options: {
     host: listener.host,
     port: listener.port,
     reconfigure() {
-      const { maxConnections, maxConnectionsPerIp } = limitsFromConfig(broker.config)
+      const { connectionsMax, connectionsPerIpMax } = limitsFromConfig(broker.config)
       listener.setConnectionLimits({
-        maxConnections: options.limits?.maxConnections ?? maxConnections!,
-        maxConnectionsPerIp: options.limits?.maxConnectionsPerIp ?? maxConnectionsPerIp!,
+        connectionsMax: options.limits?.connectionsMax ?? connectionsMax!,
+        connectionsPerIpMax: options.limits?.connectionsPerIpMax ?? connectionsPerIpMax!,
       })
     },
     close: (opts) => listener.close(opts),

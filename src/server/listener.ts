@@ -25,8 +25,8 @@ export interface ListenerLimits extends ConnectionLimits {
    * max.connections and max.connections.per.ip: further connections are closed at once, with a
    * log line (rate-limited: one per kind per 10 s, counting the rest).
    */
-  maxConnections: number
-  maxConnectionsPerIp: number
+  connectionsMax: number
+  connectionsPerIpMax: number
   /** How long a graceful close waits for in-flight requests before cutting connections. */
   gracefulCloseTimeoutMs: number
   /** queued.max.request.bytes across all connections (RequestMemory); ≤ 0 is unbounded. */
@@ -34,13 +34,13 @@ export interface ListenerLimits extends ConnectionLimits {
 }
 
 export const defaultListenerLimits: ListenerLimits = {
-  maxFrameBytes: 104_857_600,
-  maxInFlightRequests: 100,
-  maxUnsentBytes: 8 * 1024 * 1024,
+  frameBytesMax: 104_857_600,
+  inFlightRequestsMax: 100,
+  unsentBytesMax: 8 * 1024 * 1024,
   sendfileThresholdBytes: 64 * 1024,
   idleMs: 600_000,
-  maxConnections: 2_147_483_647,
-  maxConnectionsPerIp: 2_147_483_647,
+  connectionsMax: 2_147_483_647,
+  connectionsPerIpMax: 2_147_483_647,
   gracefulCloseTimeoutMs: 10_000,
   queuedMaxRequestBytes: -1,
 }
@@ -56,7 +56,7 @@ export interface RunningListener {
    * New max.connections / max.connections.per.ip (dynamic broker configs): they apply to the next
    * connection accepted; connections already open stay, as in Kafka.
    */
-  setConnectionLimits(next: Pick<ListenerLimits, 'maxConnections' | 'maxConnectionsPerIp'>): void
+  setConnectionLimits(next: Pick<ListenerLimits, 'connectionsMax' | 'connectionsPerIpMax'>): void
   close(opts: { graceful: boolean }): Promise<void>
 }
 
@@ -96,9 +96,9 @@ export async function listen(options: {
       open(socket) {
         const ip = socket.remoteAddress
         const fromIp = connectionsPerIp.get(ip) ?? 0
-        if (connections.size >= limits.maxConnections || fromIp >= limits.maxConnectionsPerIp) {
+        if (connections.size >= limits.connectionsMax || fromIp >= limits.connectionsPerIpMax) {
           const which =
-            connections.size >= limits.maxConnections ? 'max.connections' : 'max.connections.per.ip'
+            connections.size >= limits.connectionsMax ? 'max.connections' : 'max.connections.per.ip'
           limited.line(
             which,
             `refused a connection from ${ip}:${socket.remotePort}: ${which} reached (${connections.size} open, ${fromIp} from ${ip})`,
@@ -184,8 +184,8 @@ export async function listen(options: {
     },
     requestMemory: memory,
     setConnectionLimits(next) {
-      limits.maxConnections = next.maxConnections
-      limits.maxConnectionsPerIp = next.maxConnectionsPerIp
+      limits.connectionsMax = next.connectionsMax
+      limits.connectionsPerIpMax = next.connectionsPerIpMax
     },
     async close({ graceful }) {
       clearInterval(idleSweep)

@@ -175,7 +175,7 @@ async function swapIn(
       return LogSegment.open({
         dir,
         baseOffset,
-        maxIndexBytes: config.segmentIndexBytes,
+        indexBytesMax: config.segmentIndexBytes,
         indexIntervalBytes: config.indexIntervalBytes,
         active: false,
         create: false,

@@ -285,7 +285,7 @@ function writeGroup(
   const writer = new CleanedSegmentWriter({
     dir: job.dir,
     baseOffset,
-    maxIndexBytes: job.segmentIndexBytes,
+    indexBytesMax: job.segmentIndexBytes,
     indexIntervalBytes: job.indexIntervalBytes,
   })
   const write = (batch: Uint8Array) => {
@@ -350,10 +350,10 @@ class CleanedSegmentWriter {
   constructor(opts: {
     dir: string
     baseOffset: number
-    maxIndexBytes: number
+    indexBytesMax: number
     indexIntervalBytes: number
   }) {
-    const indexOpts = { maxIndexBytes: opts.maxIndexBytes, writable: true }
+    const indexOpts = { indexBytesMax: opts.indexBytesMax, writable: true }
     this.indexIntervalBytes = opts.indexIntervalBytes
     this.fd = openSync(cleanedPath(opts.dir, opts.baseOffset, LOG_SUFFIX), 'w')
     this.offsetIndex = new OffsetIndex(

@@ -34,7 +34,7 @@ export function* logBatches(
     const slice = log.read({
       fetchOffset,
       maxBytes: chunkBytes,
-      maxOffset: endOffset,
+      offsetMax: endOffset,
       minOneBatch: true,
     })
     if (slice === null) return

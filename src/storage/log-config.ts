@@ -20,7 +20,7 @@ export interface LogConfig {
   /** flush.ms: fdatasync when the oldest unflushed append is this old; default Long.MAX_VALUE. */
   flushMs: number
   /** max.message.bytes: largest record batch accepted. Kafka default 1048588. */
-  maxMessageBytes: number
+  messageBytesMax: number
   /** message.timestamp.type: CreateTime or LogAppendTime. */
   messageTimestampType: 'CreateTime' | 'LogAppendTime'
   /** cleanup.policy: delete, compact, or both. */
@@ -51,7 +51,7 @@ export const defaultLogConfig: LogConfig = {
   retentionBytes: -1,
   flushMessages: Number.MAX_SAFE_INTEGER,
   flushMs: Number.MAX_SAFE_INTEGER,
-  maxMessageBytes: 1048588,
+  messageBytesMax: 1048588,
   messageTimestampType: 'CreateTime',
   cleanupPolicy: ['delete'],
   fileDeleteDelayMs: 60_000,

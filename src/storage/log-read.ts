@@ -3,7 +3,7 @@
 //
 // A read answers with one slice of one segment, as Kafka's does: it starts at the batch holding
 // fetchOffset (so it may begin below it; clients skip the records they did not ask for) and stops
-// at the segment's end, at maxBytes, or at maxOffset (a batch boundary such as the high
+// at the segment's end, at maxBytes, or at offsetMax (a batch boundary such as the high
 // watermark); the next read continues in the next segment. Like Kafka, the slice may end inside a
 // batch when maxBytes cuts it; clients drop a partial last batch. The offsets a fetch answers with
 // (logStartOffset, highWatermark) are the log's own, read in the same synchronous turn.
@@ -18,7 +18,7 @@ export interface ReadOptions {
   fetchOffset: number
   maxBytes: number
   /** Exclusive upper bound, e.g. the high watermark; defaults to the log end offset. */
-  maxOffset?: number
+  offsetMax?: number
   /** Return the first batch whole even when it is larger than maxBytes (KIP-74). */
   minOneBatch: boolean
 }
@@ -56,24 +56,24 @@ export function readLog(
       `fetch offset ${opts.fetchOffset} is outside ${view.name}'s offsets [${logStartOffset}, ${logEndOffset}]`,
     )
   }
-  const maxOffset = Math.min(opts.maxOffset ?? logEndOffset, logEndOffset)
+  const offsetMax = Math.min(opts.offsetMax ?? logEndOffset, logEndOffset)
   const maxBytes = Math.max(0, opts.maxBytes)
   if (maxBytes === 0 && !opts.minOneBatch) return null
   let startOffset = opts.fetchOffset
   // A segment may hold nothing at or after startOffset (compaction emptied its tail): the read
   // goes on in the next one.
   for (let i = segmentIndexFor(segments, startOffset); i < segments.length; i++) {
-    if (startOffset >= maxOffset) return null
+    if (startOffset >= offsetMax) return null
     const segment = segments[i]!
-    let maxPosition = segment.sizeBytes
-    if (maxOffset < segment.nextOffset) {
-      const position = segment.translateOffset(maxOffset)
-      if (position >= 0) maxPosition = position
+    let positionMax = segment.sizeBytes
+    if (offsetMax < segment.nextOffset) {
+      const position = segment.translateOffset(offsetMax)
+      if (position >= 0) positionMax = position
     }
     const slice = segment.read({
       startOffset,
       maxBytes,
-      maxPosition,
+      positionMax,
       minOneBatch: opts.minOneBatch,
     })
     if (slice !== null && slice.sizeBytes > 0) return slice

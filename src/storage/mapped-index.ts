@@ -56,7 +56,7 @@ export abstract class MappedIndex {
     public path: string,
     readonly baseOffset: number,
     readonly entryBytes: number,
-    opts: { maxIndexBytes: number; writable: boolean },
+    opts: { indexBytesMax: number; writable: boolean },
   ) {
     let sizeWasTorn = false
     this.withFile((fd) => {
@@ -70,7 +70,7 @@ export abstract class MappedIndex {
     try {
       // Slots holding entries were written, so they have blocks; nothing past them is known to.
       this.allocatedBytes = this.entries * entryBytes
-      if (opts.writable) this.resize(opts.maxIndexBytes)
+      if (opts.writable) this.resize(opts.indexBytesMax)
     } catch (error) {
       this.release()
       throw error
@@ -78,12 +78,12 @@ export abstract class MappedIndex {
   }
 
   /** Entries the index can hold: the mapping's, or the pending preallocation's when larger. */
-  get maxEntries(): number {
+  get entriesMax(): number {
     return Math.floor(Math.max(this.mappedBytes, this.growToBytes) / this.entryBytes)
   }
 
   get isFull(): boolean {
-    return this.entries >= this.maxEntries
+    return this.entries >= this.entriesMax
   }
 
   get sizeBytes(): number {
@@ -91,13 +91,13 @@ export abstract class MappedIndex {
   }
 
   /**
-   * Sizes the index to hold `maxIndexBytes` (rounded down to whole entries, never below the
+   * Sizes the index to hold `indexBytesMax` (rounded down to whole entries, never below the
    * entries in use): growth (sparse) before an append phase is deferred to the first write that
    * needs it; a shrink when the segment becomes inactive happens at once.
    */
-  resize(maxIndexBytes: number): void {
+  resize(indexBytesMax: number): void {
     const target = Math.max(
-      maxIndexBytes - (maxIndexBytes % this.entryBytes),
+      indexBytesMax - (indexBytesMax % this.entryBytes),
       this.entries * this.entryBytes,
     )
     if (target >= this.fileBytes) {
@@ -178,7 +178,7 @@ export abstract class MappedIndex {
   protected abstract keyAt(slot: number): number
 
   protected ensureWritable(): void {
-    if (this.entries >= this.maxEntries) {
+    if (this.entries >= this.entriesMax) {
       throw new StorageError(
         'KAFKA_STORAGE_ERROR',
         `index ${this.path} is full at ${this.entries} entries (roll the segment first)`,

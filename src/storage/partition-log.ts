@@ -158,7 +158,7 @@ export class PartitionLog {
     this.clock = opts.clock ?? systemClock
     const loaded = loadSegments({
       dir: opts.dir,
-      maxIndexBytes: opts.config.segmentIndexBytes,
+      indexBytesMax: opts.config.segmentIndexBytes,
       indexIntervalBytes: opts.config.indexIntervalBytes,
       recoveryPoint: opts.recoveryPoint,
       hadCleanShutdown: opts.hadCleanShutdown,
@@ -419,10 +419,10 @@ export class PartitionLog {
           `record batch at byte ${at} of a produce to ${this.name} is invalid: ${batchErrorText[size]}`,
         )
       }
-      if (size > this.config.maxMessageBytes) {
+      if (size > this.config.messageBytesMax) {
         throw new StorageError(
           'MESSAGE_TOO_LARGE',
-          `record batch of ${size} bytes exceeds max.message.bytes ${this.config.maxMessageBytes} of ${this.name}`,
+          `record batch of ${size} bytes exceeds max.message.bytes ${this.config.messageBytesMax} of ${this.name}`,
         )
       }
       const count = batchRecordsCount(records, at)
@@ -454,10 +454,10 @@ export class PartitionLog {
     }
     for (const at of batchPositions(converted)) {
       const size = batchSizeBytes(converted, at)
-      if (size > this.config.maxMessageBytes)
+      if (size > this.config.messageBytesMax)
         throw new StorageError(
           'MESSAGE_TOO_LARGE',
-          `record batch of ${size} bytes once stored as ${this.config.compressionType} exceeds max.message.bytes ${this.config.maxMessageBytes} of ${this.name}`,
+          `record batch of ${size} bytes once stored as ${this.config.compressionType} exceeds max.message.bytes ${this.config.messageBytesMax} of ${this.name}`,
         )
     }
     return converted
@@ -763,7 +763,7 @@ export class PartitionLog {
     return LogSegment.open({
       dir: this.dir,
       baseOffset,
-      maxIndexBytes: this.config.segmentIndexBytes,
+      indexBytesMax: this.config.segmentIndexBytes,
       indexIntervalBytes: this.config.indexIntervalBytes,
       active: true,
       create: true,

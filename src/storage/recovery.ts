@@ -21,7 +21,7 @@ import {
 
 export interface LoadOptions {
   dir: string
-  maxIndexBytes: number
+  indexBytesMax: number
   indexIntervalBytes: number
   recoveryPoint: number
   hadCleanShutdown: boolean
@@ -74,7 +74,7 @@ export function loadSegments(opts: LoadOptions): LoadResult {
     const segment = LogSegment.open({
       dir: opts.dir,
       baseOffset,
-      maxIndexBytes: opts.maxIndexBytes,
+      indexBytesMax: opts.indexBytesMax,
       indexIntervalBytes: opts.indexIntervalBytes,
       active: last,
       create: false,
@@ -86,7 +86,7 @@ export function loadSegments(opts: LoadOptions): LoadResult {
     if (!unflushed && damage === null && segment.tornTailBytes === 0) continue
     if (damage !== null) result.rebuiltIndexes++
     result.recoveredSegments++
-    const truncatedBytes = segment.recover({ maxIndexBytes: opts.maxIndexBytes })
+    const truncatedBytes = segment.recover({ indexBytesMax: opts.indexBytesMax })
     if (!last) segment.onBecomeInactive()
     result.truncatedBytes += truncatedBytes
     // An empty or intact unflushed segment is the common case after a crash; say only what
@@ -99,7 +99,7 @@ export function loadSegments(opts: LoadOptions): LoadResult {
     }
     if (truncatedBytes > 0 && !last) {
       dropLaterSegments(opts, baseOffsets.slice(i + 1))
-      segment.onBecomeActive(opts.maxIndexBytes)
+      segment.onBecomeActive(opts.indexBytesMax)
       break
     }
   }

@@ -64,7 +64,7 @@ export interface SegmentOpenOptions {
   dir: string
   baseOffset: number
   /** segment.index.bytes for the active segment's preallocated indexes. */
-  maxIndexBytes: number
+  indexBytesMax: number
   indexIntervalBytes: number
   /** The segment takes appends: its indexes are mapped at full size. */
   active: boolean
@@ -115,7 +115,7 @@ export class LogSegment implements CachedLogFile {
     this.pinned = opts.active
     this.logPath = join(opts.dir, segmentFileName(opts.baseOffset, LOG_SUFFIX))
     this.indexIntervalBytes = opts.indexIntervalBytes
-    const indexOpts = { maxIndexBytes: opts.maxIndexBytes, writable: opts.active }
+    const indexOpts = { indexBytesMax: opts.indexBytesMax, writable: opts.active }
     const indexPath = join(opts.dir, segmentFileName(opts.baseOffset, INDEX_SUFFIX))
     const timeIndexPath = join(opts.dir, segmentFileName(opts.baseOffset, TIME_INDEX_SUFFIX))
     this.offsetIndex = new OffsetIndex(indexPath, opts.baseOffset, indexOpts)
@@ -292,13 +292,13 @@ export class LogSegment implements CachedLogFile {
 
   /**
    * The slice to send for a fetch from startOffset (Kafka's LogSegment.read): from the batch
-   * holding startOffset up to maxPosition, at most maxBytes, or the whole first batch if
+   * holding startOffset up to positionMax, at most maxBytes, or the whole first batch if
    * minOneBatch. Like Kafka, the end may cut a batch; clients drop a partial last batch.
    */
   read(opts: {
     startOffset: number
     maxBytes: number
-    maxPosition: number
+    positionMax: number
     minOneBatch: boolean
   }): FileSlice | null {
     const position = this.translateOffset(opts.startOffset)
@@ -313,7 +313,7 @@ export class LogSegment implements CachedLogFile {
     const limitBytes = opts.minOneBatch
       ? Math.max(opts.maxBytes, this.found.sizeBytes)
       : opts.maxBytes
-    const sizeBytes = Math.min(Math.min(opts.maxPosition, this.sizeBytes) - position, limitBytes)
+    const sizeBytes = Math.min(Math.min(opts.positionMax, this.sizeBytes) - position, limitBytes)
     const fd = this.logFd
     this.sliced = true
     return { fd, position, sizeBytes: Math.max(0, sizeBytes) }
@@ -338,9 +338,9 @@ export class LogSegment implements CachedLogFile {
    * Re-validates every batch (length, magic, CRC32C, increasing offsets), rebuilds both indexes
    * from them, and truncates the file at the first bad batch. Returns the bytes truncated.
    */
-  recover(opts: { maxIndexBytes: number }): number {
-    this.offsetIndex.resize(opts.maxIndexBytes)
-    this.timeIndex.resize(opts.maxIndexBytes)
+  recover(opts: { indexBytesMax: number }): number {
+    this.offsetIndex.resize(opts.indexBytesMax)
+    this.timeIndex.resize(opts.indexBytesMax)
     this.offsetIndex.reset()
     this.timeIndex.reset()
     this.resetTail()
@@ -400,9 +400,9 @@ export class LogSegment implements CachedLogFile {
   }
 
   /** The segment takes appends again (after a truncation into it): full-size indexes. */
-  onBecomeActive(maxIndexBytes: number): void {
-    this.offsetIndex.resize(maxIndexBytes)
-    this.timeIndex.resize(maxIndexBytes)
+  onBecomeActive(indexBytesMax: number): void {
+    this.offsetIndex.resize(indexBytesMax)
+    this.timeIndex.resize(indexBytesMax)
     forgetLogFile(this)
     this.pinned = true
   }

@@ -18,14 +18,14 @@ export class TimeIndex extends MappedIndex {
   constructor(
     path: string,
     baseOffset: number,
-    opts: { maxIndexBytes: number; writable: boolean },
+    opts: { indexBytesMax: number; writable: boolean },
   ) {
     super(path, baseOffset, TIME_INDEX_ENTRY_BYTES, opts)
   }
 
   /** One slot stays free for the entry written when the segment rolls (Kafka does the same). */
   override get isFull(): boolean {
-    return this.entries >= this.maxEntries - 1
+    return this.entries >= this.entriesMax - 1
   }
 
   timestampAt(slot: number): number {
@@ -58,7 +58,7 @@ export class TimeIndex extends MappedIndex {
     if (!opts.final && this.isFull) {
       throw new StorageError('KAFKA_STORAGE_ERROR', `time index ${this.path} is full (roll first)`)
     }
-    if (this.entries >= this.maxEntries) return // only the final entry can meet this; skip it
+    if (this.entries >= this.entriesMax) return // only the final entry can meet this; skip it
     const relativeOffset = offset - this.baseOffset
     // Offsets only grow as the log appends: only a bug breaks this.
     assert(

@@ -197,7 +197,7 @@ test("resolveLogConfig: Kafka's defaults, broker overrides, then topic overrides
     resolveLogConfig({ 'segment.bytes': '2000', 'max.message.bytes': '10' }, broker),
   ).toMatchObject({
     segmentBytes: 2000,
-    maxMessageBytes: 10,
+    messageBytesMax: 10,
   })
 })
 

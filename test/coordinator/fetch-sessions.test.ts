@@ -92,7 +92,7 @@ test('epochs open, continue, refuse and close sessions', () => {
 
 test('the cache is bounded: idle or smaller sessions are evicted, else no session is made', () => {
   let nowMs = 0
-  const cache = new FetchSessionCache({ maxSessions: 2, evictionMs: 1000, now: () => nowMs })
+  const cache = new FetchSessionCache({ sessionsMax: 2, evictionMs: 1000, now: () => nowMs })
   const first = open(cache, 3)
   open(cache, 3)
   expect(open(cache, 3)).toBe(0) // full, nothing idle or smaller

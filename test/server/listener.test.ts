@@ -148,7 +148,7 @@ test('in-flight requests per connection stay within the bound', async () => {
         })
       })
     },
-    { maxInFlightRequests: 10 },
+    { inFlightRequestsMax: 10 },
   )
   const client = await connectRaw(port)
   client.send(concat(Array.from({ length: 50 }, (_, i) => fakeRequest(i))))
@@ -164,7 +164,7 @@ test('in-flight requests per connection stay within the bound', async () => {
 })
 
 test('an oversized or negative size prefix closes only that connection, before allocating', async () => {
-  const { port } = await start(echo, { maxFrameBytes: 1000 })
+  const { port } = await start(echo, { frameBytesMax: 1000 })
   const good = await connectRaw(port)
   const huge = await connectRaw(port)
   const negative = await connectRaw(port)
@@ -243,7 +243,7 @@ test('a client that does not read: reading pauses, memory stays bounded, others 
         new Uint8Array(responseBytes).fill(dispatched & 0xff),
       )
     },
-    { maxUnsentBytes: 4 * 1024 * 1024 },
+    { unsentBytesMax: 4 * 1024 * 1024 },
   )
   const slow = await connectRaw(port)
   slow.pause()
@@ -254,7 +254,7 @@ test('a client that does not read: reading pauses, memory stays bounded, others 
   await sleep(300)
   const dispatchedWhilePaused = dispatched
   // Kernel socket buffers absorb some responses; the server's own queue holds at most
-  // maxUnsentBytes plus one response before it stops dispatching.
+  // unsentBytesMax plus one response before it stops dispatching.
   expect(dispatchedWhilePaused).toBeLessThan(requestCount / 2)
   const other = await connectRaw(port)
   other.send(fakeRequest(-1))
@@ -301,7 +301,7 @@ test('a zero-length or truncated frame reaches dispatch whole', async () => {
 })
 
 test('connections past max.connections.per.ip are refused; closing one makes room', async () => {
-  const { port } = await start(echo, { maxConnectionsPerIp: 2 })
+  const { port } = await start(echo, { connectionsPerIpMax: 2 })
   const first = await connectRaw(port)
   const second = await connectRaw(port)
   const third = await connectRaw(port)
@@ -318,7 +318,7 @@ test('connections past max.connections.per.ip are refused; closing one makes roo
 })
 
 test('connections past max.connections are refused with one log line per 10 s, not one each', async () => {
-  const { port } = await start(echo, { maxConnections: 2 })
+  const { port } = await start(echo, { connectionsMax: 2 })
   const kept = [await connectRaw(port), await connectRaw(port)]
   const refused = await Promise.all(Array.from({ length: 20 }, () => connectRaw(port)))
   await Promise.all(refused.map((client) => client.closed))

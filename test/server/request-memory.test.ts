@@ -44,7 +44,7 @@ test('requests arriving over many reads are held within queued.max.request.bytes
     host: '127.0.0.1',
     port: 0,
     dispatch: answerEmpty,
-    limits: { maxFrameBytes: 100 * MiB, queuedMaxRequestBytes: 20 * MiB },
+    limits: { frameBytesMax: 100 * MiB, queuedMaxRequestBytes: 20 * MiB },
     io: fsFileIo,
     log: (line) => logLines.push(line),
   })

@@ -13,13 +13,13 @@ import { invariantBroken } from '../helpers/invariant.ts'
 
 afterEach(removeTempDirs)
 
-const writable = { maxIndexBytes: 800, writable: true }
+const writable = { indexBytesMax: 800, writable: true }
 
 describe('OffsetIndex', () => {
   test('floor lookups, truncation, trim and reopen', () => {
     const path = join(makeTempDir(), '00000000000000000100.index')
     const index = new OffsetIndex(path, 100, writable)
-    expect(index.maxEntries).toBe(100)
+    expect(index.entriesMax).toBe(100)
     expect(statSync(path).size).toBe(0) // preallocated at the first write, not at open
     for (let i = 1; i <= 50; i++) index.append(100 + i * 10, i * 1000)
     expect(statSync(path).size).toBe(800)
@@ -36,7 +36,7 @@ describe('OffsetIndex', () => {
     index.close()
     expect(statSync(path).size).toBe(19 * 8)
 
-    const reopened = new OffsetIndex(path, 100, { maxIndexBytes: 800, writable: false })
+    const reopened = new OffsetIndex(path, 100, { indexBytesMax: 800, writable: false })
     expect(reopened.entries).toBe(19)
     expect(reopened.lookupPosition(295)).toBe(19000)
     expect(reopened.check(20000)).toBeNull()
@@ -73,7 +73,7 @@ describe('OffsetIndex', () => {
 
   test('an entry that does not increase is a broken invariant; a full index is reported', () => {
     const index = new OffsetIndex(join(makeTempDir(), 'x.index'), 0, {
-      maxIndexBytes: 16,
+      indexBytesMax: 16,
       writable: true,
     })
     index.append(5, 100)
@@ -89,7 +89,7 @@ describe('OffsetIndex', () => {
     const dir = makeTempDir()
     const torn = join(dir, 'torn.index')
     writeFileSync(torn, new Uint8Array(13))
-    const tornIndex = new OffsetIndex(torn, 0, { maxIndexBytes: 800, writable: false })
+    const tornIndex = new OffsetIndex(torn, 0, { indexBytesMax: 800, writable: false })
     expect(tornIndex.check(1000)).toMatch(/multiple/)
     tornIndex.release()
 
@@ -100,7 +100,7 @@ describe('OffsetIndex', () => {
     entries.setInt32(8, 5)
     entries.setInt32(12, 200)
     writeFileSync(bad, new Uint8Array(entries.buffer))
-    const badIndex = new OffsetIndex(bad, 0, { maxIndexBytes: 800, writable: false })
+    const badIndex = new OffsetIndex(bad, 0, { indexBytesMax: 800, writable: false })
     expect(badIndex.check(1000)).toMatch(/does not increase/)
     badIndex.release()
   })
@@ -109,7 +109,7 @@ describe('OffsetIndex', () => {
 describe('TimeIndex', () => {
   test('appends only growing timestamps, keeps the last slot for the roll entry', () => {
     const path = join(makeTempDir(), '00000000000000000000.timeindex')
-    const index = new TimeIndex(path, 0, { maxIndexBytes: 48, writable: true }) // 4 slots
+    const index = new TimeIndex(path, 0, { indexBytesMax: 48, writable: true }) // 4 slots
     index.maybeAppend(1000, 1, { final: false })
     index.maybeAppend(1000, 2, { final: false }) // same timestamp: ignored
     index.maybeAppend(900, 3, { final: false }) // smaller: ignored
@@ -130,7 +130,7 @@ describe('TimeIndex', () => {
     expect(index.check(4)).toMatch(/past the log/)
     index.close()
     expect(statSync(path).size).toBe(24)
-    const reopened = new TimeIndex(path, 0, { maxIndexBytes: 48, writable: false })
+    const reopened = new TimeIndex(path, 0, { indexBytesMax: 48, writable: false })
     expect(reopened.entries).toBe(2)
     expect(reopened.lastTimestamp).toBe(2000)
     reopened.close()
@@ -138,16 +138,16 @@ describe('TimeIndex', () => {
 
   test('an untrimmed time index reopens with its written entries; a torn one is damaged', () => {
     const path = join(makeTempDir(), '00000000000000000050.timeindex')
-    const index = new TimeIndex(path, 50, { maxIndexBytes: 1200, writable: true })
+    const index = new TimeIndex(path, 50, { indexBytesMax: 1200, writable: true })
     for (let i = 0; i < 9; i++)
       index.maybeAppend(1_700_000_000_000 + i, 50 + i * 2, { final: false })
     index.release()
-    const reopened = new TimeIndex(path, 50, { maxIndexBytes: 1200, writable: true })
+    const reopened = new TimeIndex(path, 50, { indexBytesMax: 1200, writable: true })
     expect(reopened.entries).toBe(9)
     expect(reopened.lastOffset).toBe(66)
     reopened.release()
     truncateSync(path, 1201)
-    const torn = new TimeIndex(path, 50, { maxIndexBytes: 1200, writable: false })
+    const torn = new TimeIndex(path, 50, { indexBytesMax: 1200, writable: false })
     expect(torn.check(100)).toMatch(/multiple/)
     torn.release()
   })

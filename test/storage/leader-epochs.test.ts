@@ -219,7 +219,7 @@ describe('PartitionLog leader epochs', () => {
     expect(log.highWatermark).toBe(3)
     log.updateHighWatermark(100)
     expect(log.highWatermark).toBe(6)
-    const read = log.read({ fetchOffset: 0, maxBytes: 1 << 20, minOneBatch: true, maxOffset: 3 })
+    const read = log.read({ fetchOffset: 0, maxBytes: 1 << 20, minOneBatch: true, offsetMax: 3 })
     expect(read?.sizeBytes).toBeGreaterThan(0)
     await log.close()
   })

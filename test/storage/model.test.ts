@@ -80,15 +80,15 @@ for (const seed of [1, 2, 3]) {
         const fetchOffset = logStartOffset + int(logEndOffset() - logStartOffset + 1)
         const maxBytes = int(4) === 0 ? 0 : int(8000)
         const minOneBatch = random() < 0.5
-        const maxOffset = random() < 0.3 ? fetchOffset + int(30) : undefined
-        const read = log.read({ fetchOffset, maxBytes, minOneBatch, maxOffset })
+        const offsetMax = random() < 0.3 ? fetchOffset + int(30) : undefined
+        const read = log.read({ fetchOffset, maxBytes, minOneBatch, offsetMax })
         const first = model.findIndex((batch) => batch.lastOffset >= fetchOffset)
-        const limit = Math.min(maxOffset ?? Infinity, logEndOffset())
+        const limit = Math.min(offsetMax ?? Infinity, logEndOffset())
         if (first < 0 || fetchOffset >= limit) {
           expect(read).toBeNull()
           continue
         }
-        // Like Kafka, maxOffset is meant to be a batch boundary; a batch straddling it is left out.
+        // Like Kafka, offsetMax is meant to be a batch boundary; a batch straddling it is left out.
         const rest = model.slice(first).filter((batch) => batch.lastOffset < limit)
         if (rest.length === 0) {
           expect(read).toBeNull()

@@ -103,7 +103,7 @@ describe('PartitionLog', () => {
 
   test('rejects bad input before writing anything', async () => {
     const dir = makeTempDir()
-    const log = openLog(dir, smallConfig({ maxMessageBytes: 2000 }))
+    const log = openLog(dir, smallConfig({ messageBytesMax: 2000 }))
     await log.append(makeBatch({ count: 1 }))
     const sizeBefore = log.sizeBytes
     const corrupt = makeBatch({ count: 2 })
@@ -125,7 +125,7 @@ describe('PartitionLog', () => {
     await log.close()
   })
 
-  test('rolls segments by size; a read answers within one segment, with minOneBatch and maxOffset', async () => {
+  test('rolls segments by size; a read answers within one segment, with minOneBatch and offsetMax', async () => {
     const dir = makeTempDir()
     const log = openLog(dir, smallConfig({ segmentBytes: 4096 }))
     const batches: Uint8Array[] = []
@@ -154,12 +154,12 @@ describe('PartitionLog', () => {
     const capped = log.read({
       fetchOffset: 0,
       maxBytes: 1 << 20,
-      maxOffset: 10,
+      offsetMax: 10,
       minOneBatch: false,
     })
     expect(readSlice(capped)).toEqual(concat(batches.slice(0, 5)))
     expect(
-      log.read({ fetchOffset: 10, maxBytes: 100, maxOffset: 10, minOneBatch: true }),
+      log.read({ fetchOffset: 10, maxBytes: 100, offsetMax: 10, minOneBatch: true }),
     ).toBeNull()
     expect(() => log.read({ fetchOffset: 61, maxBytes: 1, minOneBatch: true })).toThrow(/outside/)
     await log.close()

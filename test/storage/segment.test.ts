@@ -1,5 +1,5 @@
 // Proves LogSegment on real files: appends are indexed sparsely, offsets translate to the batch
-// that holds them (also from inside a batch), reads honour maxBytes/maxPosition/minOneBatch,
+// that holds them (also from inside a batch), reads honour maxBytes/positionMax/minOneBatch,
 // timestamps find their batch, truncation and reopening restore the same state, and recovery
 // rebuilds indexes and cuts a corrupt tail, and deletion renames then unlinks the files.
 
@@ -15,7 +15,7 @@ function openSegment(dir: string, opts: { create: boolean; active?: boolean } = 
   return LogSegment.open({
     dir,
     baseOffset: 1000,
-    maxIndexBytes: 4096,
+    indexBytesMax: 4096,
     indexIntervalBytes: 200,
     active: opts.active ?? true,
     create: opts.create,
@@ -74,7 +74,7 @@ describe('LogSegment', () => {
     const slice = segment.read({
       startOffset: 1012,
       maxBytes: 3 * batchBytes,
-      maxPosition: segment.sizeBytes,
+      positionMax: segment.sizeBytes,
       minOneBatch: false,
     })!
     expect(slice.position).toBe(positions[2]!)
@@ -82,14 +82,14 @@ describe('LogSegment', () => {
     const tiny = segment.read({
       startOffset: 1012,
       maxBytes: 10,
-      maxPosition: segment.sizeBytes,
+      positionMax: segment.sizeBytes,
       minOneBatch: true,
     })!
     expect(tiny.sizeBytes).toBe(batchBytes)
     const bounded = segment.read({
       startOffset: 1012,
       maxBytes: 1e9,
-      maxPosition: positions[4]!,
+      positionMax: positions[4]!,
       minOneBatch: false,
     })!
     expect(bounded.sizeBytes).toBe(2 * batchBytes)
@@ -146,7 +146,7 @@ describe('LogSegment', () => {
     const torn = openSegment(dir, { create: false })
     expect(torn.tornTailBytes).toBe(30)
     torn.offsetIndex.reset()
-    expect(torn.recover({ maxIndexBytes: 4096 })).toBe(30)
+    expect(torn.recover({ indexBytesMax: 4096 })).toBe(30)
     expect(torn.nextOffset).toBe(1200)
     expect(torn.offsetIndex.entries).toBe(entries)
     torn.close()
@@ -157,13 +157,13 @@ describe('LogSegment', () => {
     bytes[positions[30]! + 70]! ^= 0xff
     await Bun.write(segment.logPath, bytes)
     const corrupt = openSegment(dir, { create: false })
-    expect(corrupt.recover({ maxIndexBytes: 4096 })).toBe(bytes.length - positions[30]!)
+    expect(corrupt.recover({ indexBytesMax: 4096 })).toBe(bytes.length - positions[30]!)
     expect(corrupt.nextOffset).toBe(1150)
     expect(corrupt.checkIndexes()).toBeNull()
     corrupt.close()
     truncateSync(segment.logPath, positions[2]! + 5)
     const cut = openSegment(dir, { create: false })
-    expect(cut.recover({ maxIndexBytes: 4096 })).toBe(5)
+    expect(cut.recover({ indexBytesMax: 4096 })).toBe(5)
     expect(cut.nextOffset).toBe(1010)
     cut.close()
   })

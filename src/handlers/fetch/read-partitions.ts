@@ -84,7 +84,7 @@ function readPartition(target: FetchTarget, options: PartitionReadOptions): Fetc
   if (!log) return failed(target, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
   if (target.currentLeaderEpoch > leaderEpoch)
     return failed(target, ErrorCode.UNKNOWN_LEADER_EPOCH, log)
-  return readLog(target, options, { log, maxOffset: log.highWatermark })
+  return readLog(target, options, { log, offsetMax: log.highWatermark })
 }
 
 /** Cluster mode: the leader's replica only, in the epoch the fetcher names. */
@@ -102,17 +102,17 @@ function readReplica(
   })
   if (!(checked instanceof ReplicatedPartition)) return failed(target, checked.errorCode)
   const { log } = checked
-  if (options.replicaId < 0) return readLog(target, options, { log, maxOffset: log.highWatermark })
+  if (options.replicaId < 0) return readLog(target, options, { log, offsetMax: log.highWatermark })
   // A follower past our log end has diverged: it gets OFFSET_OUT_OF_RANGE and truncates.
   if (target.fetchOffset <= log.logEndOffset)
     replicas.recordFollowerFetch(checked, options.replicaId, target.fetchOffset)
-  return readLog(target, options, { log, maxOffset: log.logEndOffset })
+  return readLog(target, options, { log, offsetMax: log.logEndOffset })
 }
 
 function readLog(
   target: FetchTarget,
   options: PartitionReadOptions,
-  source: { log: PartitionLog; maxOffset: number },
+  source: { log: PartitionLog; offsetMax: number },
 ): FetchResult {
   const { log } = source
   // The offsets are read before the records, in the same synchronous turn: they describe them.
@@ -123,7 +123,7 @@ function readLog(
     slice = log.read({
       fetchOffset: target.fetchOffset,
       maxBytes: Math.min(target.partitionMaxBytes, options.maxBytes),
-      maxOffset: source.maxOffset,
+      offsetMax: source.offsetMax,
       minOneBatch: options.minOneBatch,
     })
   } catch (error) {
