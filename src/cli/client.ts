@@ -33,6 +33,8 @@ export const API = {
   createPartitions: { key: 37, version: 3 },
   deleteGroups: { key: 42, version: 2 },
   incrementalAlterConfigs: { key: 44, version: 1 },
+  alterPartitionReassignments: { key: 45, version: 0 },
+  listPartitionReassignments: { key: 46, version: 0 },
   describeCluster: { key: 60, version: 0 },
 } as const
 

@@ -1,4 +1,5 @@
-// `sluice topic list|describe|create|delete|alter`: kafka-topics.sh over our own codec. Takes
+// `sluice topic list|describe|create|delete|alter|reassign`: kafka-topics.sh (and a small
+// kafka-reassign-partitions.sh, reassign.ts) over our own codec. Takes
 // kafka-topics.sh's own spelling too: `--create --topic t --partitions=3 --if-not-exists`,
 // `--describe` without a name for every topic, `--alter --partitions n`, `--config k=v`.
 
@@ -17,9 +18,10 @@ import {
 } from './args.ts'
 import { API, BrokerError, Client, type TopicMetadata } from './client.ts'
 import { logDirSizes } from './log-dirs.ts'
+import { reassign } from './reassign.ts'
 import { UsageError } from './usage.ts'
 
-export const topicHelp = `Usage: sluice topic <list|describe|create|delete|alter> [topic] [options]
+export const topicHelp = `Usage: sluice topic <list|describe|create|delete|alter|reassign> [topic] [options]
 
 Manages topics, like kafka-topics.sh (whose --create/--list/--describe/--delete/--alter and
 --topic spellings work too).
@@ -32,6 +34,10 @@ Options:
   --if-not-exists           create: succeed if the topic exists
   --if-exists               delete/alter/describe: succeed if the topic does not exist
   --exclude-internal        list/describe: leave out __consumer_offsets and the like
+  --partition n             reassign: the partition to move
+  --replicas 1,2,3          reassign: the brokers to move it to (the first is preferred leader)
+  --cancel                  reassign: cancel the move in progress
+                            (reassign with neither: list the topic's moves in progress)
 ${bootstrapHelp}
 
 Examples:
@@ -40,9 +46,10 @@ Examples:
   sluice topic list
   sluice topic describe orders          (no name: every topic)
   sluice topic alter orders --partitions 6 --config cleanup.policy=compact
-  sluice topic delete orders --if-exists`
+  sluice topic delete orders --if-exists
+  sluice topic reassign orders --partition 0 --replicas 2,3,4`
 
-const actions = ['list', 'describe', 'create', 'delete', 'alter'] as const
+const actions = ['list', 'describe', 'create', 'delete', 'alter', 'reassign'] as const
 type Action = (typeof actions)[number]
 
 const specs = [
@@ -54,6 +61,9 @@ const specs = [
   { names: ['--if-not-exists'] },
   { names: ['--if-exists'] },
   { names: ['--exclude-internal'] },
+  { names: ['--partition'], value: true },
+  { names: ['--replicas'], value: true },
+  { names: ['--cancel'] },
   ...actions.map((a) => ({ names: [`--${a}`] })),
 ]
 
@@ -69,6 +79,7 @@ export async function topicCommand(args: readonly string[]): Promise<number> {
     if (action === 'create') return await create(client, topic!, parsed)
     if (action === 'delete') return await remove(client, topic!, parsed)
     if (action === 'alter') return await alter(client, topic!, parsed)
+    if (action === 'reassign') return await reassign(client, topic!, parsed)
     if (action === 'list') return await list(client, parsed)
     return await describe(client, topic, parsed)
   } finally {
@@ -88,8 +99,10 @@ function actionAndTopic(parsed: ParsedOptions): { action: Action; topic?: string
     create: ['--partitions', '--replication-factor', '--config', '--if-not-exists'],
     delete: ['--if-exists'],
     alter: ['--partitions', '--config', '--delete-config', '--if-exists'],
+    reassign: ['--partition', '--replicas', '--cancel'],
   }
-  for (const name of ['--partitions', '--replication-factor', '--config', '--delete-config']) {
+  const restricted = ['--partitions', '--replication-factor', '--config', '--delete-config']
+  for (const name of [...restricted, '--partition', '--replicas', '--cancel']) {
     if (flag(parsed, name) && !allowed[action].includes(name)) {
       throw new UsageError(`unknown option '${name}' for 'topic ${action}'`)
     }

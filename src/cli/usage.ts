@@ -11,7 +11,7 @@ A Kafka-compatible message broker, and a command line for any Kafka-compatible c
 
 Commands:
   start          run a broker, like kafka-server-start.sh (--dev: the development profile)
-  topic          list, describe, create, delete or alter topics, like kafka-topics.sh
+  topic          list, describe, create, delete, alter or reassign topics, like kafka-topics.sh
   produce        produce records from stdin, one per line, like kcat -P
   consume        consume records to stdout, like kcat -C
   group          list, describe, delete consumer groups and reset their offsets,

@@ -19,6 +19,12 @@ export interface PartitionAssignment {
   readonly leaderEpoch: number
   /** Bumped on every change of this record; the token of every compare-and-set. */
   readonly partitionEpoch: number
+  /**
+   * During a reassignment (KIP-455): the replicas being added (in `replicas`, not yet in sync) and
+   * those being removed (in `replicas` until the reassignment completes). Absent when none.
+   */
+  readonly addingReplicas?: readonly number[]
+  readonly removingReplicas?: readonly number[]
 }
 
 /** A live broker as clients and followers reach it. */
@@ -46,6 +52,16 @@ export interface ElectionResult {
   readonly partition: number
   readonly errorCode: number
   readonly errorMessage: string | null
+}
+
+/** One partition's outcome of AlterPartitionReassignments: NONE, or Kafka's error. */
+export type ReassignmentResult = ElectionResult
+
+/** One partition of AlterPartitionReassignments: its target replicas, or null to cancel. */
+export interface ReassignmentRequest {
+  readonly topic: string
+  readonly partition: number
+  readonly replicas: readonly number[] | null
 }
 
 /** What replication and the handlers need to know of the cluster. */
@@ -81,4 +97,13 @@ export interface ClusterMetadataView {
     type: 'preferred' | 'unclean'
     partitions: readonly { topic: string; partition: number }[] | null
   }): Promise<ElectionResult[]>
+  /**
+   * AlterPartitionReassignments (KIP-455): starts moving each partition to its target replicas
+   * (the controller completes it once they are all in sync), or cancels the move in progress.
+   * Optional: a view without it has one broker, where nothing can move.
+   */
+  alterPartitionReassignments?(
+    requests: readonly ReassignmentRequest[],
+    options: { allowReplicationFactorChange: boolean },
+  ): Promise<ReassignmentResult[]>
 }

@@ -21,6 +21,7 @@ import type {
 import { ErrorCode } from '../protocol/errors.ts'
 import type { ElectionResult } from '../cluster/partition-state.ts'
 import type { Handler } from './handler.ts'
+import { groupByTopic } from './by-topic.ts'
 
 const PREFERRED = 0
 const UNCLEAN = 1
@@ -55,12 +56,7 @@ export const electLeaders: Handler<ElectLeadersRequest, ElectLeadersResponse> = 
             : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
           errorMessage: null,
         }))
-    const byTopic = new Map<string, ElectionResult[]>()
-    for (const result of results) {
-      const list = byTopic.get(result.topic) ?? []
-      list.push(result)
-      byTopic.set(result.topic, list)
-    }
+    const byTopic = groupByTopic(results)
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,

@@ -24,6 +24,7 @@ import type { AlterConfigsRequest } from '../protocol/messages/33-alter-configs.
 import type { CreatePartitionsRequest } from '../protocol/messages/37-create-partitions.ts'
 import type { DeleteGroupsRequest } from '../protocol/messages/42-delete-groups.ts'
 import type { ElectLeadersRequest } from '../protocol/messages/43-elect-leaders.ts'
+import type { AlterPartitionReassignmentsRequest } from '../protocol/messages/45-alter-partition-reassignments.ts'
 import type { IncrementalAlterConfigsRequest } from '../protocol/messages/44-incremental-alter-configs.ts'
 import type { OffsetDeleteRequest } from '../protocol/messages/47-offset-delete.ts'
 import type { ConsumerGroupDescribeRequest } from '../protocol/messages/69-consumer-group-describe.ts'
@@ -182,6 +183,19 @@ const builders: Record<number, Builder> = {
   }),
   44: (r: IncrementalAlterConfigsRequest, failure) => ({
     responses: resourceResults(r.resources, failure),
+  }),
+  // Kafka's getErrorResponse: the error at the top and on every partition named.
+  45: (r: AlterPartitionReassignmentsRequest, { errorCode, errorMessage }) => ({
+    errorCode,
+    errorMessage,
+    responses: r.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({
+        partitionIndex: p.partitionIndex,
+        errorCode,
+        errorMessage,
+      })),
+    })),
   }),
   47: (r: OffsetDeleteRequest, { errorCode }) => ({
     errorCode,

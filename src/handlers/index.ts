@@ -28,6 +28,8 @@ import { createPartitions } from './37-create-partitions.ts'
 import { deleteGroups } from './42-delete-groups.ts'
 import { electLeaders } from './43-elect-leaders.ts'
 import { incrementalAlterConfigs } from './44-incremental-alter-configs.ts'
+import { alterPartitionReassignments } from './45-alter-partition-reassignments.ts'
+import { listPartitionReassignments } from './46-list-partition-reassignments.ts'
 import { offsetDelete } from './47-offset-delete.ts'
 import { describeCluster } from './60-describe-cluster.ts'
 import { consumerGroupHeartbeat } from './68-consumer-group-heartbeat.ts'
@@ -62,6 +64,8 @@ export const handlers: Handler[] = [
   deleteGroups,
   electLeaders,
   incrementalAlterConfigs,
+  alterPartitionReassignments,
+  listPartitionReassignments,
   offsetDelete,
   describeCluster,
   consumerGroupHeartbeat,

@@ -5,8 +5,9 @@
 //   0 0                    epoch startOffset, one per line, epochs and offsets increasing
 //   3 1200
 // The log adds an entry when it appends a batch whose partitionLeaderEpoch is above the latest
-// (a leader stamps its epoch, a follower copies the leader's), and drops entries when it is
-// truncated. A follower asks the leader where one of its epochs ends (OffsetForLeaderEpoch) and
+// (a leader stamps its epoch, a follower copies the leader's), drops entries when it is
+// truncated, and moves the first entry up when its log start offset moves (retention,
+// DeleteRecords), so the file never grows with epochs whose records are gone. A follower asks the leader where one of its epochs ends (OffsetForLeaderEpoch) and
 // truncates there, so replicas never diverge (KIP-279's rules are in cluster/replication).
 //
 // Changes are made in memory and written by `flush` (temp file, fsync, rename, directory fsync,
@@ -108,6 +109,23 @@ export class LeaderEpochCache {
     const kept = this.entries.filter((e) => e.startOffset < endOffset)
     if (kept.length === this.entries.length) return
     this.entries = kept
+    this.changed()
+  }
+
+  /**
+   * The log start offset moved to `startOffset` (retention, DeleteRecords): Kafka's
+   * truncateFromStart. Entries starting at or below it go, but the last of them stays, moved up
+   * to `startOffset`, since its epoch still covers the records from there on.
+   */
+  truncateFromStart(startOffset: number): void {
+    if (startOffset <= 0) return
+    const removed = this.entries.filter((e) => e.startOffset <= startOffset)
+    const last = removed.at(-1)
+    if (!last || (removed.length === 1 && last.startOffset === startOffset)) return
+    this.entries = [
+      { epoch: last.epoch, startOffset },
+      ...this.entries.filter((e) => e.startOffset > startOffset),
+    ]
     this.changed()
   }
 

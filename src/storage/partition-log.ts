@@ -178,6 +178,7 @@ export class PartitionLog {
     this.epochs = LeaderEpochCache.open(opts.dir)
     this.assignEpochsFrom(this.recoveryPoint)
     this.epochs.truncateFromEnd(this.logEndOffset)
+    this.epochs.truncateFromStart(this.startOffset)
     if (this.epochs.unflushed) this.epochs.flushSync()
     if (loaded.recoveredSegments > 0 || !opts.hadCleanShutdown) {
       // What recovery kept is valid but maybe only in the page cache: make it durable once.
@@ -601,7 +602,7 @@ export class PartitionLog {
         (_, next) => next !== undefined && next.baseOffset <= offset,
         'log start offset',
       )
-      this.options.onLogStartOffsetChange?.(this)
+      this.logStartOffsetMoved()
     }
     return this.startOffset
   }
@@ -627,12 +628,19 @@ export class PartitionLog {
     const newStart = Math.max(this.startOffset, this.segments[0]!.baseOffset)
     if (newStart !== this.startOffset) {
       this.startOffset = newStart
-      this.options.onLogStartOffsetChange?.(this)
+      this.logStartOffsetMoved()
     }
     this.logger(
       `deleted ${count} segment(s) of ${this.name} (${reason}); log start offset ${this.startOffset}`,
     )
     return count
+  }
+
+  /** The leader-epoch cache forgets what came before the new start (Kafka's truncateFromStart). */
+  private logStartOffsetMoved(): void {
+    this.epochs.truncateFromStart(this.startOffset)
+    this.flushEpochsInBackground()
+    this.options.onLogStartOffsetChange?.(this)
   }
 
   /** The segments, oldest first, the active one last: a copy (the log cleaner plans on it). */

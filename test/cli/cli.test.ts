@@ -45,10 +45,13 @@ test('--help everywhere exits 0 with usage text', async () => {
 
 test('usage mistakes: one line on stderr, exit 2', async () => {
   const cases: [string[], string][] = [
-    [['topic'], "sluice: 'topic' needs an action: list, describe, create, delete, alter\n"],
+    [
+      ['topic'],
+      "sluice: 'topic' needs an action: list, describe, create, delete, alter, reassign\n",
+    ],
     [
       ['topic', 'frob'],
-      "sluice: unknown topic action 'frob' (list, describe, create, delete, alter)\n",
+      "sluice: unknown topic action 'frob' (list, describe, create, delete, alter, reassign)\n",
     ],
     [['topic', 'create'], "sluice: 'topic create' needs a topic name (or --topic)\n"],
     [

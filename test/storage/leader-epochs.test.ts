@@ -71,6 +71,32 @@ describe('LeaderEpochCache', () => {
     expect(cache.latestEpoch).toBe(4)
   })
 
+  test("truncateFromStart follows Kafka's: the last entry at or below the new start moves up to it", () => {
+    const entries = [
+      { epoch: 2, startOffset: 6 },
+      { epoch: 3, startOffset: 8 },
+      { epoch: 4, startOffset: 11 },
+    ]
+    const between = LeaderEpochCache.inMemory(entries)
+    between.truncateFromStart(9)
+    expect(between.all()).toEqual([
+      { epoch: 3, startOffset: 9 },
+      { epoch: 4, startOffset: 11 },
+    ])
+    const onAStart = LeaderEpochCache.inMemory(entries)
+    onAStart.truncateFromStart(8)
+    expect(onAStart.all()).toEqual([
+      { epoch: 3, startOffset: 8 },
+      { epoch: 4, startOffset: 11 },
+    ])
+    const pastAll = LeaderEpochCache.inMemory(entries)
+    pastAll.truncateFromStart(15)
+    expect(pastAll.all()).toEqual([{ epoch: 4, startOffset: 15 }])
+    const beforeAll = LeaderEpochCache.inMemory(entries)
+    beforeAll.truncateFromStart(5)
+    expect(beforeAll.all()).toEqual(entries)
+  })
+
   test('a malformed file is refused with a line saying what to do', () => {
     const dir = makeTempDir()
     writeFileSync(join(dir, LEADER_EPOCH_CHECKPOINT), '0\n2\n3 10\n1 20\n')
@@ -97,6 +123,38 @@ describe('PartitionLog leader epochs', () => {
       { epoch: 0, startOffset: 0 },
       { epoch: 2, startOffset: 5 },
     ])
+    await reopened.close()
+  })
+
+  test('DeleteRecords moves the first epoch up to the new log start (retention shares the path), in the file too, and at reopen', async () => {
+    const dir = makeTempDir()
+    const log = openLog(dir)
+    await log.append(makeBatch({ count: 3 }), { leaderEpoch: 0 })
+    await log.append(makeBatch({ count: 4 }), { leaderEpoch: 2 })
+    await log.append(makeBatch({ count: 1 }), { leaderEpoch: 5 })
+    const path = join(dir, LEADER_EPOCH_CHECKPOINT)
+    expect(readFileSync(path, 'utf8')).toBe('0\n3\n0 0\n2 3\n5 7\n')
+    await log.deleteRecordsBefore(4)
+    expect(log.epochs.all()).toEqual([
+      { epoch: 2, startOffset: 4 },
+      { epoch: 5, startOffset: 7 },
+    ])
+    await log.epochs.idle() // the write runs in the background
+    expect(readFileSync(path, 'utf8')).toBe('0\n2\n2 4\n5 7\n')
+    await log.close()
+    // A log start offset checkpointed past the file's entries (a crash before its write).
+    writeFileSync(path, '0\n3\n0 0\n2 3\n5 7\n')
+    const reopened = PartitionLog.open({
+      topic: 'orders',
+      partition: 0,
+      dir,
+      config: smallConfig(),
+      recoveryPoint: 8,
+      logStartOffset: 7,
+      hadCleanShutdown: true,
+    })
+    expect(reopened.epochs.all()).toEqual([{ epoch: 5, startOffset: 7 }])
+    expect(readFileSync(path, 'utf8')).toBe('0\n1\n5 7\n')
     await reopened.close()
   })
 

@@ -19,6 +19,8 @@ import type {
   BrokerEndpoint,
   ElectionResult,
   PartitionAssignment,
+  ReassignmentRequest,
+  ReassignmentResult,
 } from '../partition-state.ts'
 import type { ClusterMetadata } from './cluster-metadata.ts'
 import { EtcdTopics } from './etcd-topics.ts'
@@ -26,6 +28,13 @@ import { EtcdBrokerConfigs } from './etcd-broker-configs.ts'
 import { setDynamicBrokerConfigStore } from '../../config/dynamic-broker-configs.ts'
 import { MetadataKeys } from './keys.ts'
 import { preferPreferredLeader, reconcilePartition } from './leader-election.ts'
+import {
+  cancelReassignment,
+  completeReassignment,
+  originalReplicas,
+  startReassignment,
+} from './reassignment.ts'
+import { checkReassignmentTarget } from './replica-checks.ts'
 import {
   encodePartition,
   MetadataImage,
@@ -54,6 +63,8 @@ export class EtcdClusterMetadata implements ClusterMetadata {
   private controllerRunning: Promise<void> | null = null
   private rebalanceTimer: ReturnType<typeof setInterval> | null = null
   private localReplicas: Promise<void> = Promise.resolve()
+  /** The partitions (topic NUL partition) whose assignment named this broker when last seen. */
+  private readonly hosted = new Set<string>()
   private closed = false
   private registered = false
   private reregistering: Promise<void> | null = null
@@ -131,7 +142,9 @@ export class EtcdClusterMetadata implements ClusterMetadata {
 
   *localAssignments(): Iterable<PartitionAssignment> {
     for (const assignment of this.image.assignments()) {
-      if (assignment.replicas.includes(this.nodeId)) yield assignment
+      if (!assignment.replicas.includes(this.nodeId)) continue
+      this.hosted.add(`${assignment.topic}\u0000${assignment.partition}`)
+      yield assignment
     }
   }
 
@@ -155,11 +168,10 @@ export class EtcdClusterMetadata implements ClusterMetadata {
     ) {
       return null
     }
+    const { topic: _topic, partition: _partition, ...record } = current
     const next: PartitionRecord = {
-      replicas: current.replicas,
+      ...record, // a reassignment in progress stays in progress; the controller completes it
       isr: [...request.isr],
-      leader: current.leader,
-      leaderEpoch: current.leaderEpoch,
       partitionEpoch: current.partitionEpoch + 1,
     }
     const written = await this.writePartition(current, next, { asController: false })
@@ -360,7 +372,14 @@ export class EtcdClusterMetadata implements ClusterMetadata {
       void this.syncLocalReplicas()
       for (const topic of new Set(change.topics)) this.topics.changed(topic)
     }
-    const local = change.assignments.filter((a) => a.replicas.includes(this.nodeId))
+    // A replica moved away (KIP-455) is told too, so that replication stops it at once.
+    const local = change.assignments.filter((a) => {
+      const id = `${a.topic}\u0000${a.partition}`
+      if (a.replicas.includes(this.nodeId)) return this.hosted.add(id)
+      return this.hosted.delete(id)
+    })
+    for (const { topic, partition } of change.removedPartitions)
+      this.hosted.delete(`${topic}\u0000${partition}`)
     if (local.length > 0) for (const listener of this.listeners) listener(local)
     if (this.image.controllerId === -1 && this.registered && !this.closed) {
       // A failed campaign (a lease lost during a pause, etcd unreachable) must not end the
@@ -463,11 +482,15 @@ export class EtcdClusterMetadata implements ClusterMetadata {
 
   private async reconcileAll(): Promise<void> {
     const writes: Promise<boolean>[] = []
+    const eligible = (nodeId: number) => this.eligible(nodeId)
     for (const current of this.image.assignments()) {
-      const next = reconcilePartition(current, {
-        eligible: (nodeId) => this.eligible(nodeId),
-        uncleanLeaderElection: this.uncleanLeaderElection(current.topic),
-      })
+      // A live partition's leadership first; a move whose targets are all in sync completes
+      // on the next pass (the write of the first brings the partition back here).
+      const next =
+        reconcilePartition(current, {
+          eligible,
+          uncleanLeaderElection: this.uncleanLeaderElection(current.topic),
+        }) ?? completeReassignment(current, { eligible })
       if (next) writes.push(this.writePartition(current, next, { asController: true }))
     }
     await Promise.all(writes)
@@ -537,6 +560,79 @@ export class EtcdClusterMetadata implements ClusterMetadata {
       else result(ErrorCode.REQUEST_TIMED_OUT, `${topic}-${partition} changed meanwhile; retry.`)
     }
     return results
+  }
+
+  async alterPartitionReassignments(
+    requests: readonly ReassignmentRequest[],
+    options: { allowReplicationFactorChange: boolean },
+  ): Promise<ReassignmentResult[]> {
+    const results: ReassignmentResult[] = []
+    for (const request of requests) {
+      const { topic, partition } = request
+      const outcome = await this.reassign(request, options)
+      results.push({
+        topic,
+        partition,
+        errorCode: outcome?.errorCode ?? ErrorCode.NONE,
+        errorMessage: outcome?.errorMessage ?? null,
+      })
+    }
+    return results
+  }
+
+  /** One partition's move (or cancel): null when done, else Kafka's error. */
+  private async reassign(
+    request: ReassignmentRequest,
+    options: { allowReplicationFactorChange: boolean },
+  ): Promise<{ errorCode: number; errorMessage: string } | null> {
+    const { topic, partition, replicas: target } = request
+    const current = this.image.assignment(topic, partition)
+    if (!current) {
+      return {
+        errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        errorMessage: `Unable to find partition ${topic}-${partition}.`,
+      }
+    }
+    const eligible = (nodeId: number) => this.eligible(nodeId)
+    let next
+    if (target === null) {
+      next = cancelReassignment(current, { eligible })
+      if (next === null) {
+        return {
+          errorCode: ErrorCode.NO_REASSIGNMENT_IN_PROGRESS,
+          errorMessage: `No ongoing reassignment for ${topic}-${partition}.`,
+        }
+      }
+    } else {
+      const invalid = checkReassignmentTarget(target, {
+        registered: (nodeId) => this.image.brokers.has(nodeId),
+        originalReplicas: originalReplicas(current),
+        allowReplicationFactorChange: options.allowReplicationFactorChange,
+      })
+      if (invalid) return invalid
+      next = startReassignment(current, target, { eligible })
+      if (next === null) return null // already there
+    }
+    if (next === 'unsafe') {
+      return {
+        errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+        errorMessage: `No replica of ${topic}-${partition} in sync could lead after this change.`,
+      }
+    }
+    const written = await this.writePartition(current, next, {
+      asController: this.controllerRevision !== 0,
+    })
+    if (!written) {
+      return {
+        errorCode: ErrorCode.REQUEST_TIMED_OUT,
+        errorMessage: `${topic}-${partition} changed meanwhile; retry.`,
+      }
+    }
+    this.log(
+      `cluster: ${topic}-${partition} ${target === null ? 'reassignment cancelled' : 'reassigned'}: ` +
+        `replicas [${next.replicas.join(',')}] adding [${next.addingReplicas ?? ''}] removing [${next.removingReplicas ?? ''}]`,
+    )
+    return null
   }
 
   /**

@@ -5,7 +5,8 @@
 //   P/controller                the controller's node id under its lease (the election)
 //   P/shutdown/<nodeId>         a controlled-shutdown request, under the broker's lease
 //   P/topics/<name>             {topicId, partitions, configs, internal}
-//   P/partitions/<name>/<p>     {replicas, isr, leader, leaderEpoch, partitionEpoch}
+//   P/partitions/<name>/<p>     {replicas, isr, leader, leaderEpoch, partitionEpoch,
+//                                 addingReplicas?, removingReplicas? (KIP-455, while moving)}
 //   P/broker-configs/default    the cluster-wide dynamic broker configs (resource name "")
 //   P/broker-configs/<nodeId>   one broker's dynamic broker configs, {name: value}
 //

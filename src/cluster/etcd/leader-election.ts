@@ -29,7 +29,7 @@ function changed(
 ): PartitionRecord | null {
   if (next.leader === current.leader && sameMembers(next.isr, current.isr)) return null
   return {
-    replicas: current.replicas,
+    ...current, // a reassignment in progress stays in progress
     isr: [...next.isr],
     leader: next.leader,
     leaderEpoch: current.leaderEpoch + (next.leader === current.leader ? 0 : 1),

@@ -159,13 +159,19 @@ function parseConfigsRecord(value: string): Record<string, string> {
   return { '': value }
 }
 
-/** A partition record as stored: fixed field order, so equal records are equal bytes. */
+/**
+ * A partition record as stored: fixed field order, so equal records are equal bytes; the
+ * reassignment's fields only while one is in progress, so other records keep their old form.
+ */
 export function encodePartition(record: PartitionRecord): string {
-  return JSON.stringify({
+  const stored: Record<string, readonly number[] | number> = {
     replicas: record.replicas,
     isr: record.isr,
     leader: record.leader,
     leaderEpoch: record.leaderEpoch,
     partitionEpoch: record.partitionEpoch,
-  })
+  }
+  if (record.addingReplicas?.length) stored.addingReplicas = record.addingReplicas
+  if (record.removingReplicas?.length) stored.removingReplicas = record.removingReplicas
+  return JSON.stringify(stored)
 }

@@ -64,3 +64,40 @@ export function placeOnLiveBrokers(options: {
     startPartition: options.startPartition,
   })
 }
+
+/**
+ * A reassignment's target replicas, with KRaft's checks and messages (ReplicationControlManager's
+ * validateManualPartitionAssignment, and KIP-1036's allowReplicationFactorChange): null when valid.
+ */
+export function checkReassignmentTarget(
+  target: readonly number[],
+  options: {
+    registered(nodeId: number): boolean
+    originalReplicas: readonly number[]
+    allowReplicationFactorChange: boolean
+  },
+): { errorCode: number; errorMessage: string } | null {
+  const invalid = (errorMessage: string) => ({
+    errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+    errorMessage,
+  })
+  if (target.length === 0)
+    return invalid('The manual partition assignment includes an empty replica list.')
+  const twice = target.find((nodeId, i) => target.indexOf(nodeId) !== i)
+  if (twice !== undefined)
+    return invalid(`The manual partition assignment includes the broker ${twice} more than once.`)
+  const unknown = target.find((nodeId) => !options.registered(nodeId))
+  if (unknown !== undefined) {
+    return invalid(
+      `The manual partition assignment includes broker ${unknown}, but no such broker is registered.`,
+    )
+  }
+  const from = options.originalReplicas.length
+  if (!options.allowReplicationFactorChange && target.length !== from) {
+    return {
+      errorCode: ErrorCode.INVALID_REPLICATION_FACTOR,
+      errorMessage: `The replication factor is changed from ${from} to ${target.length} but allowReplicationFactorChange is false.`,
+    }
+  }
+  return null
+}

@@ -12,6 +12,8 @@
 //   expansion the controller has not confirmed yet, KIP-497); it only moves forward.
 // * A follower leaves the ISR when it has not been caught up for replica.lag.time.max.ms; it
 //   joins when its log end reaches the high watermark and the current epoch's start offset.
+// * The follower table follows the assignment's replicas within an epoch too (a reassignment
+//   adds and removes replicas without a new leader epoch, KIP-455).
 
 import type { PartitionLog } from '../../storage/partition-log.ts'
 import type { PartitionAssignment } from '../partition-state.ts'
@@ -23,6 +25,15 @@ export interface FollowerState {
   lastFetchTimeMs: number
   /** The leader's log end offset at the follower's previous fetch. */
   lastFetchLeaderLogEndOffset: number
+}
+
+function newFollower(lastCaughtUpTimeMs: number): FollowerState {
+  return {
+    logEndOffset: -1,
+    lastCaughtUpTimeMs,
+    lastFetchTimeMs: 0,
+    lastFetchLeaderLogEndOffset: -1,
+  }
 }
 
 export type RoleChange = 'became-leader' | 'became-follower' | 'unchanged' | 'stale'
@@ -81,7 +92,24 @@ export class ReplicatedPartition {
       return this.makeLeader(nowMs)
     if (!this.isLeader && (newEpoch || previous.leader === this.localNodeId))
       return this.makeFollower()
+    if (this.isLeader) this.followReplicas(nowMs)
     return 'unchanged'
+  }
+
+  /**
+   * Keeps the follower table to the assignment's replicas when they change in one leader epoch
+   * (a reassignment adds or removes replicas): a new replica is tracked from its first fetch, a
+   * removed one is forgotten, so that it neither holds the high watermark nor joins the ISR.
+   */
+  private followReplicas(nowMs: number): void {
+    const { replicas, isr } = this.assignment
+    for (const replica of [...this.followers.keys()]) {
+      if (!replicas.includes(replica)) this.followers.delete(replica)
+    }
+    for (const replica of replicas) {
+      if (replica === this.localNodeId || this.followers.has(replica)) continue
+      this.followers.set(replica, newFollower(isr.includes(replica) ? nowMs : 0))
+    }
   }
 
   private makeLeader(nowMs: number): RoleChange {
@@ -91,15 +119,7 @@ export class ReplicatedPartition {
     this.leaderEpochStartOffset = log.logEndOffset
     this.pendingIsr = null
     this.followers.clear()
-    for (const replica of this.assignment.replicas) {
-      if (replica === this.localNodeId) continue
-      this.followers.set(replica, {
-        logEndOffset: -1,
-        lastCaughtUpTimeMs: this.assignment.isr.includes(replica) ? nowMs : 0,
-        lastFetchTimeMs: 0,
-        lastFetchLeaderLogEndOffset: -1,
-      })
-    }
+    this.followReplicas(nowMs)
     return 'became-leader'
   }
 

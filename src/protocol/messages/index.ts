@@ -36,6 +36,8 @@ import { spec as createPartitions } from './37-create-partitions.ts'
 import { spec as deleteGroups } from './42-delete-groups.ts'
 import { spec as electLeaders } from './43-elect-leaders.ts'
 import { spec as incrementalAlterConfigs } from './44-incremental-alter-configs.ts'
+import { spec as alterPartitionReassignments } from './45-alter-partition-reassignments.ts'
+import { spec as listPartitionReassignments } from './46-list-partition-reassignments.ts'
 import { spec as offsetDelete } from './47-offset-delete.ts'
 import { spec as describeCluster } from './60-describe-cluster.ts'
 import { spec as consumerGroupHeartbeat } from './68-consumer-group-heartbeat.ts'
@@ -68,6 +70,8 @@ export const allSpecs = [
   deleteGroups,
   electLeaders,
   incrementalAlterConfigs,
+  alterPartitionReassignments,
+  listPartitionReassignments,
   offsetDelete,
   describeCluster,
   consumerGroupHeartbeat,

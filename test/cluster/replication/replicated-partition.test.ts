@@ -94,3 +94,34 @@ describe('ReplicatedPartition (leader)', () => {
     expect(replica.isLeader).toBe(false)
   })
 })
+
+describe('ReplicatedPartition (a reassignment in one leader epoch)', () => {
+  test('the follower table follows the replicas: an added replica fetches and joins, a removed one no longer holds the HW', async () => {
+    const { log, replica, assignment } = setUp()
+    await log.append(makeBatch({ count: 3 }), { leaderEpoch: 5 })
+    // Broker 4 is being added, 3 removed (KIP-455): same leader, same epoch.
+    const moving = {
+      ...assignment,
+      replicas: [1, 2, 4, 3],
+      addingReplicas: [4],
+      removingReplicas: [3],
+      partitionEpoch: 10,
+    }
+    expect(replica.apply(moving, 2000)).toBe('unchanged')
+    expect(replica.follower(4)?.logEndOffset).toBe(-1)
+    expect(replica.updateFollowerFetch(4, 0, 2000)).toBe(true)
+    replica.updateFollowerFetch(2, 3, 2000)
+    replica.updateFollowerFetch(3, 3, 2000)
+    expect(replica.maybeAdvanceHighWatermark()).toBe(true)
+    expect(log.highWatermark).toBe(3) // the adding replica, not in the ISR, does not hold it
+    expect(replica.canJoinIsr(4)).toBe(false)
+    replica.updateFollowerFetch(4, 3, 2100)
+    expect(replica.canJoinIsr(4)).toBe(true)
+    // The move completes: 3 leaves the replicas and the ISR, and the table.
+    const moved = { ...assignment, replicas: [1, 2, 4], isr: [1, 2, 4], partitionEpoch: 12 }
+    expect(replica.apply(moved, 2200)).toBe('unchanged')
+    expect(replica.follower(3)).toBeUndefined()
+    expect(replica.updateFollowerFetch(3, 3, 2200)).toBe(false)
+    expect(replica.laggingReplicas(2200 + 10, 1000)).toEqual([])
+  })
+})
