@@ -49,7 +49,13 @@ export interface Cluster {
 }
 
 export async function startCluster(
-  options: { brokers?: number; overrides?: Record<string, string>; proxied?: boolean } = {},
+  options: {
+    brokers?: number
+    overrides?: Record<string, string>
+    /** Overrides of one broker (broker.rack, say), over `overrides`. */
+    perBroker?: (nodeId: number) => Record<string, string>
+    proxied?: boolean
+  } = {},
 ): Promise<Cluster> {
   const count = options.brokers ?? 3
   const root = mkdtempSync(join(tmpdir(), 'sluice-cluster-'))
@@ -100,6 +106,7 @@ export async function startCluster(
               'broker.session.timeout.ms': '2000',
               'offsets.topic.replication.factor': String(Math.min(3, count)),
               ...options.overrides,
+              ...options.perBroker?.(nodeId),
               ...proxied,
             },
           }),

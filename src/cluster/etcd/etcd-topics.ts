@@ -81,6 +81,7 @@ export class EtcdTopics implements TopicRegistry {
       ? checkAssignments(request.assignments, live)
       : placeOnLiveBrokers({
           live,
+          rackOf: this.rackOf,
           partitions: request.partitions,
           replicationFactor:
             (request.replicationFactor ?? -1) === -1
@@ -185,6 +186,7 @@ export class EtcdTopics implements TopicRegistry {
     } else {
       assignments = placeOnLiveBrokers({
         live,
+        rackOf: this.rackOf,
         partitions: added,
         replicationFactor,
         startPartition: topic.partitions,
@@ -249,6 +251,8 @@ export class EtcdTopics implements TopicRegistry {
     await this.metadata.waitForRevision(revision)
     await this.metadata.localReplicasSynced()
   }
+
+  private readonly rackOf = (nodeId: number) => this.image.brokers.get(nodeId)?.rack
 
   private liveBrokers(): Set<number> {
     const live = new Set<number>()

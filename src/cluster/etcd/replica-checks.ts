@@ -43,6 +43,8 @@ export function placeOnLiveBrokers(options: {
   partitions: number
   replicationFactor: number
   startPartition?: number
+  /** Each broker's broker.rack, for Kafka's rack-aware spread. */
+  rackOf?: (nodeId: number) => string | null | undefined
 }): number[][] {
   const { replicationFactor } = options
   if (replicationFactor < 1) {
@@ -62,6 +64,7 @@ export function placeOnLiveBrokers(options: {
     partitions: options.partitions,
     replicationFactor,
     startPartition: options.startPartition,
+    rackOf: options.rackOf,
   })
 }
 

@@ -11,6 +11,8 @@
 // 4. Kafka's own kafka-reassign-partitions tool (ReassignPartitionsCommand, from the Java suite's
 //    jars) moves a partition with --execute and sees it complete with --verify.
 // 5. `sluice topic reassign` moves it again, lists no move in progress, and reports a refusal.
+// The brokers have racks (1, 2: rack-a; 3, 4: rack-b): Metadata and DescribeCluster name them,
+// and a topic created with replication factor 2 gets each partition's replicas on both racks.
 // broker.session.timeout.ms is 10 s here so that the stopped broker of step 2 stays registered
 // while the test asks for the move. Without etcd the file is skipped with the reason.
 
@@ -144,6 +146,7 @@ describe.skipIf(skip)('partition reassignment across broker processes', () => {
     cluster = await startCluster({
       brokers: 4,
       overrides: { 'broker.session.timeout.ms': '10000', 'replica.fetch.backoff.ms': '200' },
+      perBroker: (nodeId) => ({ 'broker.rack': nodeId <= 2 ? 'rack-a' : 'rack-b' }),
     })
     await waitFor('four brokers registered', async () => {
       return (await cluster.metadata()).brokers.length === 4
@@ -246,6 +249,35 @@ describe.skipIf(skip)('partition reassignment across broker processes', () => {
       await broker.signal('SIGCONT')
     }
   }, 180_000)
+
+  test("racks: Metadata and DescribeCluster name each broker's, and a new topic's replicas span both", async () => {
+    const metadata = await cluster.metadata()
+    const rackOf = (nodeId: number) => (nodeId <= 2 ? 'rack-a' : 'rack-b')
+    for (const b of metadata.brokers) expect(b.rack).toBe(rackOf(b.nodeId))
+    const described = await send(
+      { key: 60, version: 0 },
+      { includeClusterAuthorizedOperations: false },
+    )
+    expect(described.brokers.map((b: any) => [b.brokerId, b.rack])).toEqual(
+      [1, 2, 3, 4].map((id) => [id, rackOf(id)]),
+    )
+    const created = await send(
+      { key: 19, version: 5 },
+      {
+        topics: [
+          { name: 'spread', numPartitions: 8, replicationFactor: 2, assignments: [], configs: [] },
+        ],
+        timeoutMs: 30_000,
+        validateOnly: false,
+      },
+    )
+    expect(created.topics[0].errorCode).toBe(ErrorCode.NONE)
+    const spread = (await cluster.metadata()).topics.find((t: any) => t.name === 'spread')
+    expect(spread.partitions).toHaveLength(8)
+    for (const p of spread.partitions) {
+      expect(new Set(p.replicaNodes.map(rackOf)).size).toBe(2)
+    }
+  }, 60_000)
 
   test("Kafka's errors: an unknown partition, an unregistered broker, a broker named twice", async () => {
     expect(await reassign({ 'no-such-topic': [1] })).toEqual([ErrorCode.UNKNOWN_TOPIC_OR_PARTITION])
