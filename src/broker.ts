@@ -85,6 +85,8 @@ export async function openBroker(
     flushIntervalMessages: config['log.flush.interval.messages'] ?? undefined,
     flushIntervalMs: config['log.flush.interval.ms'] ?? undefined,
     configFor: metadata?.configFor ?? LocalTopicRegistry.configForFromImage({ dir, config }),
+    topicIdFor: metadata?.topicIdFor ?? LocalTopicRegistry.topicIdForFromImage({ dir }),
+    deleteStaleReplicas: metadata !== null,
     cleaner: {
       enable: config['log.cleaner.enable'],
       threads: config['log.cleaner.threads'],

@@ -61,18 +61,34 @@ export function configForFromImage(options: {
   return (topic) => resolveLogConfig(overrides.get(topic) ?? {}, options.config)
 }
 
+/** Each topic's id as the image file holds it (read once), for LogManager.open. */
+export function topicIdForFromImage(options: {
+  dir: string
+}): (topic: string) => string | undefined {
+  const text = readFileIfExists(join(options.dir, metadataFileName))
+  const ids = new Map<string, string>()
+  if (text !== null) {
+    for (const topic of (JSON.parse(text) as ImageFile).topics) ids.set(topic.name, topic.topicId)
+  }
+  return (topic) => ids.get(topic)
+}
+
 /**
  * The topics to adopt for log directories that no entry names, or that lie beyond a known topic's
- * partition count: a known topic grows to cover them, an unknown one gets a fresh topic id.
+ * partition count: a known topic grows to cover them, an unknown one gets the topic id of its
+ * partition.metadata, or a fresh one.
  */
 export function orphanTopics(
   logs: LogManager,
   known: (name: string) => TopicInfo | undefined,
 ): TopicInfo[] {
   const orphanPartitions = new Map<string, number>()
+  const storedIds = new Map<string, string>()
   for (const log of logs.all()) {
     const topic = known(log.topic)
     if (topic && log.partition < topic.partitions) continue
+    const storedId = logs.topicIdOf(log)
+    if (storedId !== undefined) storedIds.set(log.topic, storedId)
     const count = Math.max(orphanPartitions.get(log.topic) ?? 0, log.partition + 1)
     orphanPartitions.set(log.topic, count)
   }
@@ -82,7 +98,7 @@ export function orphanTopics(
       ? { ...topic, partitions }
       : {
           name,
-          topicId: newTopicId(),
+          topicId: storedIds.get(name) ?? newTopicId(), // partition.metadata's, if any
           partitions,
           configs: {},
           internal: internalTopicNames.has(name),

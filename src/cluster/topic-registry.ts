@@ -16,6 +16,7 @@ import type { LogManager } from '../storage/log-manager.ts'
 import {
   configForFromImage,
   metadataFileName,
+  topicIdForFromImage,
   orphanTopics,
   readImage,
   writeImage,
@@ -111,6 +112,11 @@ export class LocalTopicRegistry implements TopicRegistry {
     config: BrokerConfig
   }): (topic: string, partition: number) => LogConfig {
     return configForFromImage(options)
+  }
+
+  /** Each topic's id as the image file holds it, for LogManager.open. */
+  static topicIdForFromImage(options: { dir: string }): (topic: string) => string | undefined {
+    return topicIdForFromImage(options)
   }
 
   get(name: string): TopicInfo | undefined {
@@ -344,7 +350,9 @@ export class LocalTopicRegistry implements TopicRegistry {
       if (!this.options.logs.get(topic.name, partition)) missing.push(partition)
     }
     try {
-      await this.options.logs.createPartitions(topic.name, missing, this.logConfig(topic.configs))
+      await this.options.logs.createPartitions(topic.name, missing, this.logConfig(topic.configs), {
+        topicId: topic.topicId,
+      })
     } catch (error) {
       this.unindex(topic)
       if (previous) this.index(previous)
@@ -387,7 +395,10 @@ export class LocalTopicRegistry implements TopicRegistry {
       for (let partition = 0; partition < topic.partitions; partition++) {
         const log = this.options.logs.get(topic.name, partition)
         if (log) log.updateConfig(logConfig)
-        else await this.options.logs.create(topic.name, partition, logConfig)
+        else
+          await this.options.logs.create(topic.name, partition, logConfig, {
+            topicId: topic.topicId,
+          })
       }
     }
     this.persist()

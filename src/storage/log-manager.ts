@@ -31,6 +31,7 @@ import { closeEvictedLogFiles, setLogFileCacheCapacity } from './log-file-cache.
 import type { LogConfig } from './log-config.ts'
 import { type CleanerConfig, LogCleaner, defaultCleanerConfig } from './log-cleaner.ts'
 import { PartitionLog } from './partition-log.ts'
+import { readPartitionMetadata, writePartitionMetadata } from './partition-metadata.ts'
 import { enforceRetention } from './retention.ts'
 import { StorageError, errnoOf, storageErrorFrom } from './storage-error.ts'
 
@@ -58,6 +59,17 @@ export interface LogManagerOptions {
   openLogFilesMax?: number
   /** Per-partition config at load time (topic overrides); defaults when absent. */
   configFor?: (topic: string, partition: number) => LogConfig
+  /**
+   * The topic id the metadata holds for a topic (written to each new partition's
+   * partition.metadata, and to an old directory's at load); none when absent.
+   */
+  topicIdFor?: (topic: string) => string | undefined
+  /**
+   * Delete, at load, a partition directory whose partition.metadata names another topic id than
+   * `topicIdFor` (a stale replica of a topic deleted and created again while this broker was
+   * away), as Kafka does. Cluster mode, where etcd's topic ids are the truth.
+   */
+  deleteStaleReplicas?: boolean
   /** The log cleaner's settings (log.cleaner.*); Kafka's defaults when absent. */
   cleaner?: CleanerConfig
 }
@@ -78,6 +90,8 @@ export class LogManager {
   private readonly logs = new Map<string, PartitionLog>()
   private revalidated = 0
   private readonly logDirOf = new Map<PartitionLog, string>()
+  /** Each log's topic id, from its partition.metadata. */
+  private readonly topicIds = new Map<PartitionLog, string>()
   private readonly pendingDirDeletes = new Map<string, { log: PartitionLog; timer: TimerHandle }>()
   private readonly timers: TimerHandle[] = []
   /** The clock every log of this manager keeps time by (the broker's clock). */
@@ -158,11 +172,22 @@ export class LogManager {
     return this.logs.values()
   }
 
-  async create(topic: string, partition: number, config: LogConfig): Promise<PartitionLog> {
+  /** The topic id in the partition's partition.metadata, when it has one. */
+  topicIdOf(log: PartitionLog): string | undefined {
+    return this.topicIds.get(log)
+  }
+
+  async create(
+    topic: string,
+    partition: number,
+    config: LogConfig,
+    options: { topicId?: string } = {},
+  ): Promise<PartitionLog> {
     const key = partitionKey(topic, partition)
     if (this.logs.has(key)) {
       throw new StorageError('TOPIC_ALREADY_EXISTS', `the log of ${key} already exists`)
     }
+    const topicId = options.topicId ?? this.opts.topicIdFor?.(topic)
     const logDir = this.leastLoadedLogDir()
     const dir = join(logDir, key)
     if (existsSync(dir)) {
@@ -171,6 +196,7 @@ export class LogManager {
     let log: PartitionLog
     try {
       mkdirSync(dir, { recursive: true })
+      if (topicId !== undefined) writePartitionMetadata(dir, topicId)
       fsyncDir(logDir)
       log = this.openLog({
         topic,
@@ -188,6 +214,7 @@ export class LogManager {
     }
     this.logs.set(key, log)
     this.logDirOf.set(log, logDir)
+    if (topicId !== undefined) this.topicIds.set(log, topicId)
     return log
   }
 
@@ -200,10 +227,12 @@ export class LogManager {
     topic: string,
     partitions: readonly number[],
     config: LogConfig,
+    options: { topicId?: string } = {},
   ): Promise<PartitionLog[]> {
     const created: PartitionLog[] = []
     try {
-      for (const partition of partitions) created.push(await this.create(topic, partition, config))
+      for (const partition of partitions)
+        created.push(await this.create(topic, partition, config, options))
       return created
     } catch (error) {
       for (const log of created) await this.removeNewLog(log)
@@ -221,6 +250,7 @@ export class LogManager {
     const logDir = this.logDirOf.get(log)!
     this.logs.delete(partitionKey(log.topic, log.partition))
     this.logDirOf.delete(log)
+    this.topicIds.delete(log)
     log.markDeleted(log.dir) // no final flush: the data is going away
     await log.close()
     rmSync(log.dir, { recursive: true, force: true })
@@ -234,6 +264,7 @@ export class LogManager {
     this.logs.delete(key)
     const logDir = this.logDirOf.get(log)!
     this.logDirOf.delete(log)
+    this.topicIds.delete(log)
     const deletedDir = join(logDir, `${key}.${crypto.randomUUID().replaceAll('-', '')}-delete`)
     renameSync(log.dir, deletedDir)
     log.markDeleted(deletedDir)
@@ -349,8 +380,14 @@ export class LogManager {
       const partition = Number(match[2])
       const key = partitionKey(topic, partition)
       const config = this.opts.configFor?.(topic, partition) ?? this.opts.defaults
+      const expectedTopicId = this.opts.topicIdFor?.(topic)
       let log: PartitionLog
+      let storedTopicId: string | null
       try {
+        storedTopicId = readPartitionMetadata(dir)
+        if (this.isStale({ key, dir, logDir, storedTopicId, expectedTopicId })) continue
+        if (storedTopicId === null && expectedTopicId !== undefined)
+          writePartitionMetadata(dir, expectedTopicId)
         log = this.openLog({
           topic,
           partition,
@@ -377,12 +414,34 @@ export class LogManager {
       if (log.recoveredSegments > 0) this.revalidated++
       this.logs.set(key, log)
       this.logDirOf.set(log, logDir)
+      const topicId = storedTopicId ?? expectedTopicId
+      if (topicId !== undefined) this.topicIds.set(log, topicId)
       partitions++
     }
     // From here on a crash must look unclean to the next start.
     rmSync(markerPath, { force: true })
     this.writeCheckpoints(logDir)
     return { partitions, clean }
+  }
+
+  /** A stale replica (another topic id than the metadata's) is deleted; says whether it was. */
+  private isStale(p: {
+    key: string
+    dir: string
+    logDir: string
+    storedTopicId: string | null
+    expectedTopicId: string | undefined
+  }): boolean {
+    const { storedTopicId, expectedTopicId } = p
+    if (!this.opts.deleteStaleReplicas || storedTopicId === null) return false
+    if (expectedTopicId === undefined || storedTopicId === expectedTopicId) return false
+    this.logger(
+      `deleting ${p.dir}: a stale replica of an earlier topic of that name (its partition.metadata ` +
+        `says topic id ${storedTopicId}, the cluster's topic has ${expectedTopicId})`,
+    )
+    rmSync(p.dir, { recursive: true, force: true })
+    fsyncDir(p.logDir)
+    return true
   }
 
   private openLog(p: {

@@ -11,6 +11,8 @@ export interface ClusterMetadata extends ClusterMetadataView {
   readonly clusterId: string
   /** Each topic's LogConfig from the image, for LogManager.open before `attach`. */
   configFor(topic: string, partition: number): LogConfig
+  /** Each topic's id from the image (partition.metadata), for LogManager.open before `attach`. */
+  topicIdFor(topic: string): string | undefined
   /** Binds the image to the local log: creates and deletes replicas as the image says. */
   attach(options: {
     logs: LogManager

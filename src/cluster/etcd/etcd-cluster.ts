@@ -183,6 +183,8 @@ export class EtcdClusterMetadata implements ClusterMetadata {
   configFor = (topic: string): LogConfig =>
     resolveLogConfig({ ...this.image.topics.get(topic)?.configs }, this.config)
 
+  topicIdFor = (topic: string): string | undefined => this.image.topics.get(topic)?.topicId
+
   async attach(options: {
     logs: LogManager
     advertised: () => { host: string; port: number }
@@ -415,22 +417,27 @@ export class EtcdClusterMetadata implements ClusterMetadata {
     this.localReplicas = this.localReplicas.then(async () => {
       const logs = this.logs
       if (!logs || this.closed) return
-      for (const assignment of this.localAssignments()) {
-        const { topic, partition } = assignment
-        const config = this.configFor(topic)
-        const existing = logs.get(topic, partition)
-        if (existing) existing.updateConfig(config)
-        else await logs.create(topic, partition, config)
-      }
       for (const log of [...logs.all()]) {
         const topic = this.image.topics.get(log.topic)
         const assignment = this.image.assignment(log.topic, log.partition)
         const gone = !topic || log.partition >= topic.partitions
         const movedAway = assignment !== undefined && !assignment.replicas.includes(this.nodeId)
-        if (gone || movedAway) {
-          this.log(`cluster: deleting the local replica ${log.topic}-${log.partition}`)
+        // A replica of an earlier topic of that name (partition.metadata): created anew below.
+        const topicId = logs.topicIdOf(log)
+        const stale = topic !== undefined && topicId !== undefined && topicId !== topic.topicId
+        if (gone || movedAway || stale) {
+          this.log(
+            `cluster: deleting the local replica ${log.topic}-${log.partition}${stale ? ' (stale topic id)' : ''}`,
+          )
           await logs.delete(log.topic, log.partition)
         }
+      }
+      for (const assignment of this.localAssignments()) {
+        const { topic, partition } = assignment
+        const config = this.configFor(topic)
+        const existing = logs.get(topic, partition)
+        if (existing) existing.updateConfig(config)
+        else await logs.create(topic, partition, config, { topicId: this.topicIdFor(topic) })
       }
     })
     this.localReplicas = this.localReplicas.catch((error) =>
