@@ -128,7 +128,13 @@ export async function openBroker(
     })
     log(`sluice: dynamic broker configs applied: ${describeDynamicChange(config, changed)}`)
   })
-  const producers = await ProducerStateManagerImpl.open({ dir, logs, log })
+  const producers = await ProducerStateManagerImpl.open({
+    dir,
+    logs,
+    log,
+    clock,
+    expirationMs: () => config['producer.id.expiration.ms'],
+  })
   const groupConfig = groupCoordinatorConfigFrom(config)
   const offsetLog = await OffsetsTopicLog.open({
     topics,

@@ -588,8 +588,7 @@ export const brokerConfigDefinitions = {
     type: 'int',
     default: '86400000',
     validator: { min: 1 },
-    doc: "Kafka drops a producer's state when it has not written for this long; Sluice keeps the 5,000 most recently used producers per partition instead.",
-    ignored: true,
+    doc: "A producer's idempotence state in a partition is forgotten when it has not written there for this long (checked every 10 minutes); at most 5,000 producers per partition are kept in any case, the least recently used forgotten first.",
   },
 
   // Sluice extensions

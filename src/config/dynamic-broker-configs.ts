@@ -8,8 +8,9 @@
 // logs through their LogConfig; max.connections and max.connections.per.ip (SocketServer's) the
 // listener's next accept; log.cleaner.threads, .backoff.ms, .dedupe.buffer.size and
 // .io.max.bytes.per.second (LogCleaner's) the cleaner. Kafka's thread-pool sizes
-// (num.io.threads, num.network.threads, num.recovery.threads.per.data.dir) and
-// producer.id.expiration.ms are accepted and kept, with no effect, as they are in server.properties.
+// (num.io.threads, num.network.threads, num.recovery.threads.per.data.dir) are accepted and kept,
+// with no effect, as they are in server.properties; producer.id.expiration.ms is read at each
+// expiry check of the producer state.
 // Still read-only here, though Kafka reconfigures them: listeners, listener.security.protocol.map
 // and num.replica.fetchers (INVALID_REQUEST with a message).
 //
@@ -49,11 +50,12 @@ const reconfigurableBrokerConfigs = [
   'log.cleaner.backoff.ms',
   'log.cleaner.dedupe.buffer.size',
   'log.cleaner.io.max.bytes.per.second',
-  // DynamicThreadPool, DynamicListenerConfig's thread count, DynamicProducerStateManagerConfig:
-  // ignored by Sluice (one event loop), kept and described as Kafka does.
+  // DynamicThreadPool, DynamicListenerConfig's thread count: ignored by Sluice (one event loop),
+  // kept and described as Kafka does.
   'num.io.threads',
   'num.network.threads',
   'num.recovery.threads.per.data.dir',
+  // DynamicProducerStateManagerConfig: read at each expiry check (coordinator/producer-state.ts).
   'producer.id.expiration.ms',
 ] as const
 

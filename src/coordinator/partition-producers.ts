@@ -10,6 +10,9 @@
 // * a newer epoch must start at sequence 0, else OUT_OF_ORDER_SEQUENCE_NUMBER;
 // * with the same epoch the first sequence must follow the last one (wrapping at 2^31-1);
 // * a producer the partition does not know (new, or its records deleted) may start anywhere.
+// A producer that has not written for producer.id.expiration.ms is forgotten (removeExpired, as
+// Kafka's ProducerStateManager.removeExpiredProducers): its next batch is taken as a new
+// producer's, and a retry of an old batch is no longer recognised as a duplicate.
 
 import {
   batchBaseSequence,
@@ -52,6 +55,12 @@ export interface ProducerEntry {
   producerEpoch: number
   /** Oldest first, at most `batchesRetained`. */
   batches: BatchMetadata[]
+  /**
+   * When the broker appended the producer's last batch (Kafka keeps the batch's max timestamp,
+   * its lastTimestamp): its age decides expiry. Rebuilt from the log, or from a snapshot of an
+   * earlier version, a producer counts from when it was loaded.
+   */
+  lastTimestampMs: number
 }
 
 export type SequenceCheck =
@@ -119,13 +128,20 @@ export class PartitionProducers {
     }
   }
 
-  /** Records an appended batch (also used when rebuilding from the log's batch headers). */
-  record(batch: ProducerBatch, appended: { baseOffset: number; logAppendTimeMs: number }): void {
+  /**
+   * Records an appended batch (also used when rebuilding from the log's batch headers);
+   * `timestampMs` is when the broker appended it, as far as it knows.
+   */
+  record(
+    batch: ProducerBatch,
+    appended: { baseOffset: number; logAppendTimeMs: number; timestampMs: number },
+  ): void {
     let entry = this.producers.get(batch.producerId)
     if (entry) this.producers.delete(batch.producerId)
     if (!entry || batch.producerEpoch !== entry.producerEpoch) {
-      entry = { producerEpoch: batch.producerEpoch, batches: [] }
+      entry = { producerEpoch: batch.producerEpoch, batches: [], lastTimestampMs: -1 }
     }
+    entry.lastTimestampMs = appended.timestampMs
     entry.batches.push({
       firstSeq: batch.baseSequence,
       lastSeq: lastSequenceOf(batch),
@@ -140,6 +156,18 @@ export class PartitionProducers {
       const leastRecent = this.producers.keys().next().value as number
       this.producers.delete(leastRecent)
     }
+  }
+
+  /** Forgets the producers that have not written for `expirationMs`; returns how many. */
+  removeExpired(nowMs: number, expirationMs: number): number {
+    let removed = 0
+    for (const [producerId, entry] of this.producers) {
+      if (nowMs - entry.lastTimestampMs >= expirationMs) {
+        this.producers.delete(producerId)
+        removed++
+      }
+    }
+    return removed
   }
 
   /** Forgets batches whose records DeleteRecords or retention removed. */

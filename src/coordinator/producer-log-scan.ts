@@ -11,11 +11,15 @@ import {
 import type { PartitionLog } from '../storage/partition-log.ts'
 import { readProducerBatch, type PartitionProducers } from './partition-producers.ts'
 
-/** Replays the producer fields of the batch headers from `fromOffset` to the log end. */
+/**
+ * Replays the producer fields of the batch headers from `fromOffset` to the log end. The log does
+ * not say when the broker appended a batch: the producers found count as last seen at `nowMs`.
+ */
 export function scanBatchHeaders(
   log: PartitionLog,
   fromOffset: number,
   state: PartitionProducers,
+  nowMs: number,
 ): number {
   let batches = 0
   for (const bytes of log.batches(fromOffset)) {
@@ -24,7 +28,7 @@ export function scanBatchHeaders(
     const lastOffset = baseOffset + batch.lastOffsetDelta
     if (batch.producerId >= 0 && !batchIsControl(bytes, 0) && lastOffset >= fromOffset) {
       const logAppendTimeMs = batchIsLogAppendTime(bytes, 0) ? batchMaxTimestamp(bytes, 0) : -1
-      state.record(batch, { baseOffset, logAppendTimeMs })
+      state.record(batch, { baseOffset, logAppendTimeMs, timestampMs: nowMs })
       batches++
     }
   }

@@ -9,13 +9,19 @@
 // used, the newest valid snapshot at or below its log end is loaded and the batch headers past it
 // are scanned, so that an unclean start-up scans what lies past the last roll, not the whole log
 // (issue 11, item 13). A truncation (a follower's) forgets the state and removes the snapshots past
-// the new end; retention removes those below the log start.
+// the new end; retention removes those below the log start. Every
+// producer.id.expiration.check.interval.ms (Kafka's internal default, 10 minutes) the producers
+// that have not written for producer.id.expiration.ms are forgotten, in memory and so in the next
+// snapshot; a snapshot's expired producers are skipped when it loads. Kafka measures a producer's
+// idle time from its last batch's max timestamp; Sluice from when the broker appended that batch,
+// so a producer replaying records with old CreateTimes is not forgotten at the first check.
 
 import { leaderEpoch } from '../cluster/topic-registry.ts'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LogManager } from '../storage/log-manager.ts'
 import type { PartitionLog } from '../storage/partition-log.ts'
+import { setRepeatingTimer, systemClock, type Clock, type TimerHandle } from '../storage/clock.ts'
 import {
   PartitionProducers,
   type ProducerBatch,
@@ -48,7 +54,17 @@ export interface ProducerStateOptions {
   dir: string
   logs: LogManager
   log?: (line: string) => void
+  clock?: Clock
+  /** producer.id.expiration.ms, read at each check (it is a dynamic config). */
+  expirationMs?: () => number
+  /** How often expired producers are looked for. */
+  expirationCheckIntervalMs?: number
 }
+
+/** Kafka's producer.id.expiration.ms default: a day. */
+export const producerIdExpirationMsDefault = 86_400_000
+/** Kafka's producer.id.expiration.check.interval.ms (an internal config): ten minutes. */
+export const producerIdExpirationCheckIntervalMsDefault = 600_000
 
 export type IdempotentAppend =
   | {
@@ -74,6 +90,7 @@ export class ProducerStateManager {
   private readonly locks = new Map<string, Promise<unknown>>()
   /** Per partition directory: the snapshot file work still running, in order. */
   private readonly fileWork = new Map<string, Promise<void>>()
+  private expiryTimer: TimerHandle | null = null
   /** Per log (a topic created again has a new one): the offset of its newest snapshot. */
   private readonly newestSnapshot = new WeakMap<PartitionLog, number>()
 
@@ -91,7 +108,30 @@ export class ProducerStateManager {
       onTruncate: (log) => manager.afterTruncate(log),
       onLogStartOffsetChange: (log) => manager.pruneInBackground(log),
     })
+    manager.expiryTimer = setRepeatingTimer(
+      manager.clock,
+      options.expirationCheckIntervalMs ?? producerIdExpirationCheckIntervalMsDefault,
+      () => manager.removeExpiredProducers(),
+    )
     return manager
+  }
+
+  private get clock(): Clock {
+    return this.options.clock ?? systemClock
+  }
+
+  private get expirationMs(): number {
+    return this.options.expirationMs?.() ?? producerIdExpirationMsDefault
+  }
+
+  /** Forgets, in every partition in use, the producers idle for producer.id.expiration.ms. */
+  removeExpiredProducers(): number {
+    const nowMs = this.clock.nowMs()
+    let removed = 0
+    for (const { state } of this.loaded.values()) {
+      removed += state.removeExpired(nowMs, this.expirationMs)
+    }
+    return removed
   }
 
   /** A fresh producer id; the block it comes from is on disk before it is returned. */
@@ -155,7 +195,7 @@ export class ProducerStateManager {
       const appended = await log.append(records, {
         leaderEpoch: request.leaderEpoch ?? leaderEpoch,
       })
-      state.record(batch, appended)
+      state.record(batch, { ...appended, timestampMs: this.clock.nowMs() })
       return { kind: 'appended', ...appended }
     })
   }
@@ -170,12 +210,19 @@ export class ProducerStateManager {
     let scanFrom = log.logStartOffset
     const snapshot = readNewestSnapshot(log.dir, log.logEndOffset, this.options.log)
     if (snapshot) {
-      for (const [producerId, entry] of snapshot.producers) state.producers.set(producerId, entry)
+      const nowMs = this.clock.nowMs()
+      for (const [producerId, entry] of snapshot.producers) {
+        state.producers.set(producerId, {
+          ...entry,
+          lastTimestampMs: entry.lastTimestampMs ?? nowMs,
+        })
+      }
+      state.removeExpired(nowMs, this.expirationMs)
       state.truncateBefore(log.logStartOffset)
       scanFrom = Math.max(snapshot.offset, log.logStartOffset)
     }
     state.coveredEnd = scanFrom
-    const scannedBatches = scanBatchHeaders(log, scanFrom, state)
+    const scannedBatches = scanBatchHeaders(log, scanFrom, state, this.clock.nowMs())
     state.coveredEnd = Math.max(state.coveredEnd, log.logEndOffset)
     if (scannedBatches > 0) {
       this.options.log?.(
@@ -234,6 +281,7 @@ export class ProducerStateManager {
 
   /** Writes a snapshot of every partition in use whose state moved since its last one; on a clean stop. */
   async close(): Promise<void> {
+    this.expiryTimer?.cancel()
     for (const { log, state } of this.loaded.values()) {
       this.snapshotInBackground(log, state, { fsync: false })
     }
@@ -257,7 +305,11 @@ export class ProducerStateManager {
     // Copied now: the state moves on while the file is written.
     const producers: [number, ProducerEntry][] = [...state.producers].map(([id, entry]) => [
       id,
-      { producerEpoch: entry.producerEpoch, batches: entry.batches.slice() },
+      {
+        producerEpoch: entry.producerEpoch,
+        batches: entry.batches.slice(),
+        lastTimestampMs: entry.lastTimestampMs,
+      },
     ])
     const bounds = { logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset }
     this.queueFileWork(dir, async () => {

@@ -35,9 +35,10 @@ function producersAt(offset: number): [number, ProducerEntry][] {
             logAppendTimeMs: 1_700_000_000_000,
           },
         ],
+        lastTimestampMs: 1_700_000_000_000,
       },
     ],
-    [9, { producerEpoch: 0, batches: [] }],
+    [9, { producerEpoch: 0, batches: [], lastTimestampMs: 1_700_000_000_000 }],
   ]
 }
 

@@ -27,7 +27,7 @@ test('sequences: unknown producers start anywhere, then must follow; five batche
   expect(state.check(batch(40)).kind).toBe('append')
   let offset = 0
   for (let seq = 40; seq < 47; seq++) {
-    state.record(batch(seq), { baseOffset: offset++, logAppendTimeMs: -1 })
+    state.record(batch(seq), { baseOffset: offset++, logAppendTimeMs: -1, timestampMs: 1 })
   }
   expect(state.check(batch(47)).kind).toBe('append')
   expect(state.check(batch(46))).toMatchObject({ kind: 'duplicate', batch: { baseOffset: 6 } })
@@ -38,14 +38,14 @@ test('sequences: unknown producers start anywhere, then must follow; five batche
   })
   expect(state.check(batch(0, 0, 1)).kind).toBe('append')
   expect(state.check(batch(1, 0, 1))).toMatchObject({ errorName: 'OUT_OF_ORDER_SEQUENCE_NUMBER' })
-  state.record(batch(0, 0, 1), { baseOffset: offset, logAppendTimeMs: -1 })
+  state.record(batch(0, 0, 1), { baseOffset: offset, logAppendTimeMs: -1, timestampMs: 1 })
   expect(state.check(batch(47, 0, 0))).toMatchObject({ errorName: 'INVALID_PRODUCER_EPOCH' })
 })
 
 test('sequences wrap from 2^31-1 to 0', () => {
   expect(lastSequenceOf({ baseSequence: 0x7ffffffe, lastOffsetDelta: 3 })).toBe(1)
   const state = new PartitionProducers('t', 0)
-  state.record(batch(0x7ffffffe, 1), { baseOffset: 0, logAppendTimeMs: -1 })
+  state.record(batch(0x7ffffffe, 1), { baseOffset: 0, logAppendTimeMs: -1, timestampMs: 1 })
   expect(state.check(batch(0)).kind).toBe('append')
 })
 

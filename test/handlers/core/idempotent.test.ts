@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { produce } from '../../../src/handlers/00-produce.ts'
 import { initProducerId } from '../../../src/handlers/22-init-producer-id.ts'
 import { ErrorCode } from '../../../src/protocol/errors.ts'
+import { FakeClock } from '../../helpers/fake-clock.ts'
 import { batchOf, startTestBroker, type TestBroker } from './test-broker.ts'
 
 let t: TestBroker
@@ -174,4 +175,45 @@ test('producer state survives a clean reopen (snapshot) and a crash (rebuilt fro
   )
   // seq 2 was among the last five batches, so it was a duplicate too: nothing new was written.
   expect(t.broker.logs.get('idem', 0)!.logEndOffset).toBe(8)
+})
+
+test('a producer idle for producer.id.expiration.ms is forgotten: its old batch is new again', async () => {
+  await t.close()
+  const clock = new FakeClock()
+  t = await startTestBroker({ clock, overrides: { 'producer.id.expiration.ms': '3600000' } })
+  await t.broker.topics.create({ name: 'idem', partitions: 1 })
+  const producerId = await newProducer()
+  expect(await send({ producerId, producerEpoch: 0, baseSequence: 0 })).toMatchObject({
+    errorCode: ErrorCode.NONE,
+    baseOffset: 0,
+  })
+  // Within the hour (and past a check) the retry is a duplicate, answered with its first offset.
+  await clock.advance(30 * 60_000)
+  expect(await send({ producerId, producerEpoch: 0, baseSequence: 0 })).toMatchObject({
+    errorCode: ErrorCode.NONE,
+    baseOffset: 0,
+  })
+  // An hour after its last batch (a 10-minute check later) the producer is forgotten: the same
+  // batch is a new producer's first, written again, and the sequence goes on from it.
+  await clock.advance(40 * 60_000)
+  expect(await send({ producerId, producerEpoch: 0, baseSequence: 0 })).toMatchObject({
+    errorCode: ErrorCode.NONE,
+    baseOffset: 2,
+  })
+  expect(await send({ producerId, producerEpoch: 0, baseSequence: 2 })).toMatchObject({
+    errorCode: ErrorCode.NONE,
+    baseOffset: 4,
+  })
+  // A clean reopen keeps when it last wrote (the snapshot): the retry is still a duplicate, and
+  // after another idle hour the reopened broker forgets it too.
+  t = await t.reopen()
+  expect(await send({ producerId, producerEpoch: 0, baseSequence: 2 })).toMatchObject({
+    errorCode: ErrorCode.NONE,
+    baseOffset: 4,
+  })
+  await clock.advance(70 * 60_000)
+  expect(await send({ producerId, producerEpoch: 0, baseSequence: 2 })).toMatchObject({
+    errorCode: ErrorCode.NONE,
+    baseOffset: 6,
+  })
 })
