@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { spawn } from 'bun'
 import { ErrorCode } from '../../../src/protocol/errors.ts'
 import { python, run } from '../../helpers/broker-process.ts'
+import { readPartitionScript } from '../../helpers/read-partition-script.ts'
 import { hasEtcd } from '../../helpers/etcd.ts'
 import {
   logBytes as logBytesOf,
@@ -86,22 +87,7 @@ p.flush(180)
 print('DONE', flush=True)
 `
 
-const consumerScript = `
-import sys
-from confluent_kafka import Consumer, TopicPartition
-c = Consumer({'bootstrap.servers': sys.argv[1], 'group.id': 'replication-check',
-              'enable.auto.commit': False, 'auto.offset.reset': 'earliest'})
-low, high = c.get_watermark_offsets(TopicPartition('${TOPIC}', 0), timeout=30)
-c.assign([TopicPartition('${TOPIC}', 0, low)])
-seen = 0
-while seen < high - low:
-    m = c.poll(5)
-    if m is None or m.error():
-        continue
-    print(m.value().decode(), flush=True)
-    seen += 1
-c.close()
-`
+const consumerScript = readPartitionScript(TOPIC, 'replication-check')
 
 describe.skipIf(skip)('replication across broker processes', () => {
   beforeAll(async () => {

@@ -24,6 +24,7 @@ import { spawn } from 'bun'
 import { Connection } from '../../../src/cli/client.ts'
 import { ErrorCode } from '../../../src/protocol/errors.ts'
 import { python, run } from '../../helpers/broker-process.ts'
+import { readPartitionScript } from '../../helpers/read-partition-script.ts'
 import { hasEtcd } from '../../helpers/etcd.ts'
 import { javaCommand, javaMissing } from '../../compat/jvm.ts'
 import { partitionOf, startCluster, waitFor, type Cluster } from '../../helpers/cluster.ts'
@@ -124,22 +125,7 @@ p.flush(180)
 print('DONE', flush=True)
 `
 
-const consumerScript = `
-import sys
-from confluent_kafka import Consumer, TopicPartition
-c = Consumer({'bootstrap.servers': sys.argv[1], 'group.id': 'reassignment-check',
-              'enable.auto.commit': False, 'auto.offset.reset': 'earliest'})
-low, high = c.get_watermark_offsets(TopicPartition('${TOPIC}', 0), timeout=30)
-c.assign([TopicPartition('${TOPIC}', 0, low)])
-seen = 0
-while seen < high - low:
-    m = c.poll(5)
-    if m is None or m.error():
-        continue
-    print(m.value().decode(), flush=True)
-    seen += 1
-c.close()
-`
+const consumerScript = readPartitionScript(TOPIC, 'reassignment-check')
 
 describe.skipIf(skip)('partition reassignment across broker processes', () => {
   beforeAll(async () => {
