@@ -261,8 +261,12 @@ function fallocate(fd: number, position: number, sizeBytes: number): void {
   if (fileSize(fd) < position + sizeBytes) ftruncate(fd, position + sizeBytes)
 }
 
-// CRC32C (Castagnoli), slicing-by-8 as native/src/crc32c.rs's table implementation.
-const crcTables = (() => {
+// CRC32C (Castagnoli), slicing-by-8 as native/src/crc32c.rs's table implementation. The tables
+// are built on first use: this module loads at every start, with the addon too.
+let crcTablesBuilt: Int32Array[] | undefined
+const crcTables = () => (crcTablesBuilt ??= buildCrcTables())
+
+function buildCrcTables(): Int32Array[] {
   const tables = Array.from({ length: 8 }, () => new Int32Array(256))
   for (let byte = 0; byte < 256; byte++) {
     let crc = byte
@@ -276,7 +280,7 @@ const crcTables = (() => {
     }
   }
   return tables
-})()
+}
 
 type Tbl = Int32Array
 
@@ -306,7 +310,7 @@ function crc32c(input: ArrayBufferView, start?: number, end?: number, seed?: num
   }
   if (seed < 0 || seed > 0xffffffff)
     throw new RangeError(`seed ${seed} is not an unsigned 32-bit value`)
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = crcTables as [Tbl, Tbl, Tbl, Tbl, Tbl, Tbl, Tbl, Tbl]
+  const [t0, t1, t2, t3, t4, t5, t6, t7] = crcTables() as [Tbl, Tbl, Tbl, Tbl, Tbl, Tbl, Tbl, Tbl]
   let crc = ~seed
   let i = start
   for (; i + 8 <= end; i += 8) {
