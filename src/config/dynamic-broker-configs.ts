@@ -27,6 +27,7 @@
 
 import { join } from 'node:path'
 import { readFileSync } from 'node:fs'
+import { assert } from '../assert.ts'
 import { writeFileAtomic } from '../cluster/atomic-file.ts'
 import type { BrokerConfig } from './broker-config.ts'
 import { brokerConfigDefinitions } from './broker-definitions.ts'
@@ -74,15 +75,31 @@ export interface DynamicBrokerConfigs {
 
 export type DynamicLayer = keyof DynamicBrokerConfigs
 
+/** Whose dynamic configs a change is for: every broker's default, or one broker's (its id). */
+export type DynamicConfigTarget = 'clusterDefault' | number
+
 /** Where the dynamic layers are kept: the log dir's file, or etcd in cluster mode. */
 export interface DynamicBrokerConfigStore {
-  /** A layer as stored now, with the version `replace` is conditioned on. */
-  read(layer: DynamicLayer): { values: Readonly<Record<string, string>>; version: number }
   /**
-   * Stores `values` (already checked) as `layer` if the layer is still at `version`. Resolves
-   * true once this broker has applied them, false (nothing written) if the layer had changed.
+   * Whether it keeps the configs of brokers other than this one (etcd: every broker applies its
+   * own from there); a single node's file keeps only its own and the cluster-wide default.
    */
-  replace(layer: DynamicLayer, values: Record<string, string>, version: number): Promise<boolean>
+  readonly keepsOtherBrokers: boolean
+  /** A target's configs as stored now, with the version `replace` is conditioned on. */
+  read(target: DynamicConfigTarget): {
+    values: Readonly<Record<string, string>>
+    version: number
+  }
+  /**
+   * Stores `values` (already checked) as `target`'s if they are still at `version`. Resolves
+   * true once stored (and, for this broker or the default, applied here), false (nothing
+   * written) if they had changed.
+   */
+  replace(
+    target: DynamicConfigTarget,
+    values: Record<string, string>,
+    version: number,
+  ): Promise<boolean>
 }
 
 type ChangeListener = (changedNames: readonly string[]) => void
@@ -280,15 +297,28 @@ function applyLayers(config: BrokerConfig): string[] {
  * only guards against a caller that awaited in between.
  */
 class LocalDynamicConfigStore implements DynamicBrokerConfigStore {
+  readonly keepsOtherBrokers = false
   private version = 0
 
   constructor(private readonly config: BrokerConfig) {}
 
-  read(layer: DynamicLayer) {
+  private layerOf(target: DynamicConfigTarget): DynamicLayer {
+    if (target === 'clusterDefault') return target
+    // The resource was refused before (cluster/config-resources.ts) unless it is this broker.
+    assert(
+      target === this.config['node.id'],
+      () => `a single node's store asked for broker ${target}, node.id=${this.config['node.id']}`,
+    )
+    return 'broker'
+  }
+
+  read(target: DynamicConfigTarget) {
+    const layer = this.layerOf(target)
     return { values: dynamicBrokerConfigs(this.config)[layer], version: this.version }
   }
 
-  async replace(layer: DynamicLayer, values: Record<string, string>, version: number) {
+  async replace(target: DynamicConfigTarget, values: Record<string, string>, version: number) {
+    const layer = this.layerOf(target)
     if (version !== this.version) return false
     const updated: DynamicBrokerConfigs = { ...dynamicBrokerConfigs(this.config), [layer]: values }
     const path = dynamicBrokerConfigsPath(this.config)

@@ -10,7 +10,8 @@
 //   as synonyms every level a config is set at (this broker's, the cluster default, static,
 //   default), as Kafka lists them; "" lists the cluster-wide dynamic defaults that are set.
 //   Passwords are null.
-// * Unknown topic: UNKNOWN_TOPIC_OR_PARTITION; other resource types or broker ids: INVALID_REQUEST.
+// * Unknown topic: UNKNOWN_TOPIC_OR_PARTITION; other resource types or broker ids: INVALID_REQUEST
+//   (as Kafka, which describes a broker's configs only on that broker).
 
 import type {
   DescribeConfigsRequest,
@@ -53,7 +54,7 @@ function describeResource(
 ): DescribeConfigsResult {
   const { broker, request } = options
   const base = { resourceType: resource.resourceType, resourceName: resource.resourceName }
-  const resolved = resolveConfigResource(resource, broker)
+  const resolved = resolveConfigResource(resource, broker, { otherBrokers: 'not-described-here' })
   if (resolved.kind === 'error') {
     return {
       ...base,
@@ -66,9 +67,10 @@ function describeResource(
   if (resolved.kind === 'topic')
     rows = describeTopicConfigs({ ...resolved.topic.configs }, broker.config)
   else
-    rows = resolved.clusterDefault
-      ? describeClusterDefaultConfigs(broker.config)
-      : describeBrokerConfigs(broker.config, explicitlySetConfigs(broker.config))
+    rows =
+      resolved.target === 'clusterDefault'
+        ? describeClusterDefaultConfigs(broker.config)
+        : describeBrokerConfigs(broker.config, explicitlySetConfigs(broker.config))
   const wanted = resource.configurationKeys === null ? null : new Set(resource.configurationKeys)
   const configs = rows
     .filter((row) => wanted === null || wanted.has(row.name))

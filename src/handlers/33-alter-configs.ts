@@ -5,10 +5,12 @@
 // value is checked (INVALID_CONFIG) before anything changes, and the new settings apply to the
 // topic's logs at once. validateOnly checks without changing.
 //
-// A broker resource (this broker's id, or "" for the cluster-wide default) replaces that layer's
+// A broker resource (a broker's id, or "" for the cluster-wide default) replaces that layer's
 // whole set of dynamic broker configs, stored (the log dir, or etcd in cluster mode, where every
 // broker applies the cluster-wide default) and applied at once (configs/broker-configs.ts);
 // a config that is not dynamic is INVALID_REQUEST, an unknown name or bad value INVALID_CONFIG.
+// Another broker's id is stored in etcd for that broker to apply in cluster mode (Kafka's
+// controller accepts it from any broker), and is INVALID_REQUEST on a single node.
 //
 // Differs from Kafka: listeners, listener.security.protocol.map and num.replica.fetchers, which
 // Kafka can change at run time, are read-only here (config/dynamic-broker-configs.ts).
@@ -22,7 +24,7 @@ import type {
 import { ErrorCode } from '../protocol/errors.ts'
 import type { Broker } from './broker-context.ts'
 import { resolveConfigResource } from '../cluster/config-resources.ts'
-import { alterBrokerConfigs } from './configs/broker-configs.ts'
+import { alterBrokerConfigs, otherBrokersOf } from './configs/broker-configs.ts'
 import { TopicError } from '../cluster/topic-registry.ts'
 import type { Handler } from './handler.ts'
 
@@ -46,12 +48,14 @@ async function alterResource(
   options: { broker: Broker; validateOnly: boolean },
 ): Promise<AlterConfigsResourceResponse> {
   const base = { resourceType: resource.resourceType, resourceName: resource.resourceName }
-  const resolved = resolveConfigResource(resource, options.broker)
+  const resolved = resolveConfigResource(resource, options.broker, {
+    otherBrokers: otherBrokersOf(options.broker),
+  })
   if (resolved.kind === 'error')
     return { ...base, errorCode: resolved.errorCode, errorMessage: resolved.errorMessage }
   if (resolved.kind === 'broker') {
     const outcome = await alterBrokerConfigs(options.broker, {
-      clusterDefault: resolved.clusterDefault,
+      target: resolved.target,
       validateOnly: options.validateOnly,
       next: () => {
         const configs: Record<string, string> = {}

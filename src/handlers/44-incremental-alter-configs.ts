@@ -6,10 +6,11 @@
 // that is not a list, an unknown name, a bad value or a name given twice is INVALID_CONFIG, and
 // nothing of that resource changes. validateOnly checks without changing.
 //
-// A broker resource (this broker's id, or "" for the cluster-wide default) edits that layer of
+// A broker resource (a broker's id, or "" for the cluster-wide default) edits that layer of
 // dynamic broker configs the same way, stored (the log dir, or etcd in cluster mode) and applied
-// at once (configs/broker-configs.ts);
-// a config that is not dynamic is INVALID_REQUEST.
+// at once (configs/broker-configs.ts); a config that is not dynamic is INVALID_REQUEST. Another
+// broker's id is stored in etcd for that broker to apply in cluster mode (Kafka's controller
+// accepts it from any broker), and is INVALID_REQUEST on a single node.
 //
 // Differs from Kafka: listeners, listener.security.protocol.map and num.replica.fetchers, which
 // Kafka can change at run time, are read-only here (config/dynamic-broker-configs.ts).
@@ -22,7 +23,11 @@ import type {
 import { ErrorCode } from '../protocol/errors.ts'
 import { brokerConfigDefinitions, describeTopicConfigs, topicConfigDefinitions } from '../config.ts'
 import { renderConfigValue, type ConfigDefinition, type ConfigValue } from '../config/types.ts'
-import { alterBrokerConfigs } from './configs/broker-configs.ts'
+import { alterBrokerConfigs, otherBrokersOf } from './configs/broker-configs.ts'
+import {
+  dynamicBrokerConfigStore,
+  type DynamicConfigTarget,
+} from '../config/dynamic-broker-configs.ts'
 import type { Broker } from './broker-context.ts'
 import { resolveConfigResource } from '../cluster/config-resources.ts'
 import { TopicError } from '../cluster/topic-registry.ts'
@@ -58,13 +63,15 @@ async function alterResource(
   options: { broker: Broker; validateOnly: boolean },
 ): Promise<Response> {
   const base = { resourceType: resource.resourceType, resourceName: resource.resourceName }
-  const resolved = resolveConfigResource(resource, options.broker)
+  const resolved = resolveConfigResource(resource, options.broker, {
+    otherBrokers: otherBrokersOf(options.broker),
+  })
   if (resolved.kind === 'error')
     return { ...base, errorCode: resolved.errorCode, errorMessage: resolved.errorMessage }
   if (resolved.kind === 'broker') {
     const { broker } = options
     const outcome = await alterBrokerConfigs(broker, {
-      clusterDefault: resolved.clusterDefault,
+      target: resolved.target,
       validateOnly: options.validateOnly,
       next: (current) => {
         try {
@@ -73,8 +80,8 @@ async function alterResource(
               Object.hasOwn(brokerConfigDefinitions, name)
                 ? (brokerConfigDefinitions as Record<string, ConfigDefinition>)[name]
                 : undefined,
-            effectiveValue: (name) =>
-              renderConfigValue((broker.config as Record<string, ConfigValue>)[name] ?? null) ?? '',
+            effectiveValue: (name, configs) =>
+              brokerEffectiveValue(broker, { target: resolved.target, name, configs }),
             what: 'broker',
           })
         } catch (error) {
@@ -102,6 +109,24 @@ async function alterResource(
     if (!(error instanceof TopicError)) throw error
     return { ...base, errorCode: error.errorCode, errorMessage: error.message }
   }
+}
+
+/**
+ * Where APPEND and SUBTRACT start from on a broker resource: this broker's value in effect; for
+ * another broker (cluster mode), whose static configs are not known here, its dynamic value, else
+ * the cluster-wide default, else Kafka's default, as Kafka's controller does.
+ */
+function brokerEffectiveValue(
+  broker: Broker,
+  options: { target: DynamicConfigTarget; name: string; configs: Record<string, string> },
+): string {
+  const { target, name, configs } = options
+  if (target === 'clusterDefault' || target === broker.nodeId) {
+    return renderConfigValue((broker.config as Record<string, ConfigValue>)[name] ?? null) ?? ''
+  }
+  const clusterDefault = dynamicBrokerConfigStore(broker.config).read('clusterDefault').values
+  const definition = (brokerConfigDefinitions as Record<string, ConfigDefinition>)[name]
+  return configs[name] ?? clusterDefault[name] ?? definition?.default ?? ''
 }
 
 /** The configs after the operations; throws TopicError(INVALID_CONFIG). */

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
 import { Connection } from '../../src/cli/client.ts'
-import { run } from '../helpers/broker-process.ts'
+import { hasCommand, python, run } from '../helpers/broker-process.ts'
 import { hasEtcd } from '../helpers/etcd.ts'
 import { startCluster, waitFor, type Cluster } from '../helpers/cluster.ts'
 
@@ -64,6 +64,38 @@ async function describeOn(
     connection.close()
   }
 }
+
+/** IncrementalAlterConfigs v1 of one broker resource, sent to broker `via`. */
+async function incrementalVia(
+  via: number,
+  resourceName: string,
+  configs: { name: string; configOperation: number; value: string | null }[],
+) {
+  const connection = new Connection({ host: '127.0.0.1', port: cluster.broker(via).port })
+  try {
+    const response = await connection.send(
+      { key: 44, version: 1 },
+      { resources: [{ resourceType: 4, resourceName, configs }], validateOnly: false },
+    )
+    return response.responses[0] as { errorCode: number; errorMessage: string | null }
+  } finally {
+    connection.close()
+  }
+}
+
+// kafka-python's admin client sends AlterConfigs to its least loaded broker, whatever the
+// resource (its own docstring says so); prints each resource's error code, name and message.
+const kafkaPythonAlter = `
+import sys
+from kafka.admin import KafkaAdminClient, ConfigResource, ConfigResourceType
+admin = KafkaAdminClient(bootstrap_servers=sys.argv[1], request_timeout_ms=30000)
+response = admin.alter_configs(
+    [ConfigResource(ConfigResourceType.BROKER, sys.argv[2], configs={sys.argv[3]: sys.argv[4]})])
+for code, message, _type, name in response.resources:
+    print(code, name, message)
+admin.close()
+`
+const hasKafkaPython = await hasCommand([python, '-c', 'import kafka.admin'])
 
 const DYNAMIC_BROKER = 2
 const DYNAMIC_DEFAULT = 3
@@ -158,4 +190,62 @@ describe.skipIf(skip)('dynamic broker configs in a cluster', () => {
     const defaults = await describeOn(2, { type: 4, name: '' }, 'log.retention.ms')
     expect(defaults.value).toBe('7200000')
   }, 180_000)
+
+  test("another broker's value sent through broker 1 is stored for it and applied by it alone", async () => {
+    const set = { name: 'log.segment.bytes', configOperation: 0, value: '4194304' }
+    expect(await incrementalVia(1, '2', [set])).toMatchObject({ errorCode: 0, errorMessage: null })
+    const two = await waitFor('broker 2 to apply the value broker 1 stored', async () => {
+      const found = await describeOn(2, { type: 4, name: '2' }, 'log.segment.bytes')
+      return found.value === '4194304' && found
+    })
+    expect(two.configSource).toBe(DYNAMIC_BROKER)
+    await waitFor("broker 2's log line", () =>
+      cluster.broker(2).output().includes('log.segment.bytes=4194304 (broker 2)'),
+    )
+    // Broker 2's earlier value is still there: the change edited its layer, not replaced it.
+    expect((await describeOn(2, { type: 4, name: '2' }, 'log.retention.ms')).value).toBe('3600000')
+    for (const nodeId of [1, 3]) {
+      const row = await describeOn(nodeId, { type: 4, name: String(nodeId) }, 'log.segment.bytes')
+      expect([row.value, row.configSource]).toEqual(['1073741824', DEFAULT])
+    }
+    // Checked on the broker that received it: a bad value or a static config changes nothing.
+    const bad = await incrementalVia(1, '2', [{ ...set, value: 'lots' }])
+    expect(bad.errorCode).toBe(40) // INVALID_CONFIG
+    const readOnly = await incrementalVia(1, '3', [{ ...set, name: 'num.partitions', value: '3' }])
+    expect(readOnly.errorCode).toBe(42) // INVALID_REQUEST
+    expect((await incrementalVia(1, 'two', [set])).errorMessage).toBe(
+      'Node id must be an integer, but it is: two',
+    )
+  }, 120_000)
+
+  test.skipIf(!hasKafkaPython)(
+    "kafka-python alters a stopped broker's configs through another; it applies them at start",
+    async () => {
+      const three = cluster.broker(3)
+      await three.signal('SIGTERM')
+      await waitFor('broker 3 to leave the metadata', async () => {
+        const metadata = await cluster.metadata({ from: 1 })
+        return !metadata.brokers.some((b: { nodeId: number }) => b.nodeId === 3)
+      })
+      const bootstrap = [1, 2].map((id) => `127.0.0.1:${cluster.broker(id).port}`).join(',')
+      const result = await run(
+        [python, '-c', kafkaPythonAlter, bootstrap, '3', 'log.retention.ms', '900000'],
+        { timeoutMs: 60_000 },
+      )
+      expect(result.stderr).toBe('')
+      expect(result.stdout).toBe('0 3 None\n')
+      await three.restart()
+      const row = await describeOn(3, { type: 4, name: '3' }, 'log.retention.ms')
+      expect([row.value, row.configSource]).toEqual(['900000', DYNAMIC_BROKER])
+      for (const nodeId of [1, 2]) {
+        const other = await describeOn(
+          nodeId,
+          { type: 4, name: String(nodeId) },
+          'log.retention.ms',
+        )
+        expect(other.value).not.toBe('900000')
+      }
+    },
+    180_000,
+  )
 })

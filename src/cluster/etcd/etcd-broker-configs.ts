@@ -2,7 +2,9 @@
 // at P/broker-configs/default (the cluster-wide default, resource name "") and
 // P/broker-configs/<nodeId> (keys.ts), as Kafka keeps them in its metadata log. Every broker
 // watches them through the metadata image and applies the default and its own values as they
-// change, so an AlterConfigs on "" sent to any broker reaches all of them; precedence is Kafka's
+// change, so an AlterConfigs on "" sent to any broker reaches all of them, and one on broker N's id
+// sent to any broker is stored for N and applied by N alone (as Kafka's KRaft controller accepts
+// it whichever broker forwarded it); precedence is Kafka's
 // (this broker's value, the cluster default, server.properties, the default).
 //
 // A change is a compare-and-set on the key's mod revision as the image last saw it, so two
@@ -14,12 +16,15 @@ import {
   dynamicConfigError,
   setDynamicBrokerConfigs,
   type DynamicBrokerConfigStore,
-  type DynamicLayer,
+  type DynamicConfigTarget,
 } from '../../config/dynamic-broker-configs.ts'
 import type { BrokerConfigsTarget, MetadataKeys } from './keys.ts'
 import type { MetadataImage } from './metadata-image.ts'
 
 export class EtcdBrokerConfigs implements DynamicBrokerConfigStore {
+  /** Any broker stores a change of another broker's configs; that broker applies it. */
+  readonly keepsOtherBrokers = true
+
   constructor(
     private readonly etcd: {
       client: Etcd3
@@ -35,8 +40,8 @@ export class EtcdBrokerConfigs implements DynamicBrokerConfigStore {
     return this.etcd.brokerConfig['node.id']
   }
 
-  private targetOf(layer: DynamicLayer): BrokerConfigsTarget {
-    return layer === 'clusterDefault' ? 'default' : this.nodeId
+  private targetOf(target: DynamicConfigTarget): BrokerConfigsTarget {
+    return target === 'clusterDefault' ? 'default' : target
   }
 
   /** Whether a change of `target`'s configs concerns this broker. */
@@ -44,17 +49,17 @@ export class EtcdBrokerConfigs implements DynamicBrokerConfigStore {
     return target === 'default' || target === this.nodeId
   }
 
-  read(layer: DynamicLayer) {
-    const target = this.targetOf(layer)
+  read(target: DynamicConfigTarget) {
+    const stored = this.targetOf(target)
     return {
-      values: this.etcd.image.brokerConfigs.get(target) ?? {},
-      version: this.etcd.image.modRevision(this.etcd.keys.brokerConfigs(target)) ?? 0,
+      values: this.etcd.image.brokerConfigs.get(stored) ?? {},
+      version: this.etcd.image.modRevision(this.etcd.keys.brokerConfigs(stored)) ?? 0,
     }
   }
 
-  async replace(layer: DynamicLayer, values: Record<string, string>, version: number) {
+  async replace(target: DynamicConfigTarget, values: Record<string, string>, version: number) {
     const { client, keys } = this.etcd
-    const key = keys.brokerConfigs(this.targetOf(layer))
+    const key = keys.brokerConfigs(this.targetOf(target))
     // A missing key compares as mod revision 0, so version 0 means "still absent".
     const write =
       Object.keys(values).length === 0

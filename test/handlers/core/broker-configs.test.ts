@@ -137,6 +137,33 @@ test('refusals change nothing: static configs, unknown names, bad values, valida
   expect(await describeBroker('', null)).toEqual([])
 })
 
+test("another broker's id is refused on a single node, with the reason, and nothing changes", async () => {
+  const other = String(t.broker.nodeId + 5)
+  const set = [{ name: 'log.retention.ms', configOperation: SET, value: '5' }]
+  const incrementalOther = await incremental(other, set)
+  expect(incrementalOther.errorCode).toBe(ErrorCode.INVALID_REQUEST)
+  expect(incrementalOther.errorMessage).toBe(
+    `Unexpected broker id, expected ${t.broker.nodeId} or empty string, but received ${other}: a broker without metadata.etcd.endpoints keeps only its own dynamic configs and the cluster-wide default`,
+  )
+  const legacy = await t.call(alterConfigs, 2, {
+    resources: [
+      {
+        resourceType: BROKER,
+        resourceName: other,
+        configs: [{ name: 'log.retention.ms', value: '5' }],
+      },
+    ],
+    validateOnly: false,
+  })
+  expect(legacy.responses[0].errorCode).toBe(ErrorCode.INVALID_REQUEST)
+  expect(legacy.responses[0].errorMessage).toContain('metadata.etcd.endpoints')
+  expect((await incremental('one', set)).errorMessage).toBe(
+    'Node id must be an integer, but it is: one',
+  )
+  expect(retentionOf('plain')).not.toBe(5)
+  expect(await describeBroker('', null)).toEqual([])
+})
+
 test("the cleaner's settings are dynamic: more loops start, and all of them stop", async () => {
   const id = String(t.broker.nodeId)
   const set = (name: string, value: string) => ({ name, configOperation: SET, value })
