@@ -23,7 +23,11 @@ import { PartitionLog } from '../src/storage/partition-log.ts'
 
 const LOG_MB = Number(process.env.CLEANER_BENCH_MB ?? 32)
 const ROUNDS = Number(process.env.CLEANER_BENCH_ROUNDS ?? 3)
-const codecs: Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
+const allCodecs: Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
+/** CLEANER_BENCH_CODECS=gzip,zstd measures only those (for interleaved before/after runs). */
+const codecs = process.env.CLEANER_BENCH_CODECS
+  ? allCodecs.filter((c) => process.env.CLEANER_BENCH_CODECS!.split(',').includes(c))
+  : allCodecs
 const config: LogConfig = {
   ...defaultLogConfig,
   segmentBytes: 8 * 1024 * 1024,

@@ -69,6 +69,22 @@ export class CleanerThread {
     swap: (group: { baseOffset: number; count: number }) => Promise<boolean>,
   ): Promise<PassResult | null> {
     if (!this.alive) throw new Error(this.failure ?? 'the cleaner thread was stopped')
+    // Referenced while it works: Bun's event loop, with nothing else referenced (a process
+    // without a listener: the bench, tools, tests), polls instead of sleeping while it waits for
+    // an unreferenced Worker's message, which cost the main thread 10-20% of a core for as long
+    // as a cleaning lasted (issue 14's "gzip got slower": see bench/RESULTS.md).
+    this.worker.ref()
+    try {
+      return await this.exchange(job, swap)
+    } finally {
+      if (!this.terminated) this.worker.unref()
+    }
+  }
+
+  private async exchange(
+    job: CleanJob,
+    swap: (group: { baseOffset: number; count: number }) => Promise<boolean>,
+  ): Promise<PassResult | null> {
     this.send({ type: 'clean', job })
     for (;;) {
       const message = await this.next()
