@@ -11,8 +11,10 @@
 // (num.io.threads, num.network.threads, num.recovery.threads.per.data.dir) are accepted and kept,
 // with no effect, as they are in server.properties; producer.id.expiration.ms is read at each
 // expiry check of the producer state.
-// Still read-only here, though Kafka reconfigures them: listeners, listener.security.protocol.map
-// and num.replica.fetchers (INVALID_REQUEST with a message).
+// num.replica.fetchers (DynamicThreadPool's) resizes the replica fetcher pool.
+// Still read-only here, though Kafka reconfigures them per broker (DynamicListenerConfig):
+// listeners, advertised.listeners and listener.security.protocol.map, answered INVALID_REQUEST
+// with the reason (listenerReadOnlyReason): Sluice serves one listener, bound once at start.
 //
 // Layers, highest first, as Kafka's DescribeConfigs sources: this broker's dynamic value
 // (DYNAMIC_BROKER_CONFIG), the cluster-wide dynamic default set on resource name ""
@@ -58,6 +60,9 @@ const reconfigurableBrokerConfigs = [
   'num.recovery.threads.per.data.dir',
   // DynamicProducerStateManagerConfig: read at each expiry check (coordinator/producer-state.ts).
   'producer.id.expiration.ms',
+  // DynamicThreadPool: followed partitions are spread over the new number of fetchers per leader
+  // (cluster/replication/replica-fetcher.ts, FetcherManager.resize).
+  'num.replica.fetchers',
 ] as const
 
 /** The dynamic broker configs: every broker synonym of a topic config, and the list above. */
@@ -130,10 +135,28 @@ export function dynamicBrokerConfigsPath(config: BrokerConfig): string {
   return join(config['log.dirs'][0]!, DYNAMIC_BROKER_CONFIGS_FILE)
 }
 
+/**
+ * Kafka's DynamicListenerConfig adds and removes listeners at run time. Sluice serves one client
+ * listener (the first of `listeners`), binds it at start, advertises it in every Metadata answer
+ * and, in cluster mode, registers it in etcd under the broker's lease: adding one would first
+ * need several listeners served at once, each answered with its own advertised endpoints.
+ */
+const listenerReadOnlyReason =
+  'Sluice serves one listener, bound and registered once at start; set it in server.properties and restart'
+
+const listenerConfigs = new Set([
+  'listeners',
+  'advertised.listeners',
+  'listener.security.protocol.map',
+])
+
 /** What is wrong with setting `name` to `value` dynamically, or null when it may be set. */
 export function dynamicConfigError(name: string, value: string | null): string | null {
   const definition = definitionOf(name)
   if (!definition) return `Unknown broker config name: ${name}`
+  if (listenerConfigs.has(name)) {
+    return `Cannot update these configs dynamically: [${name}] (${listenerReadOnlyReason})`
+  }
   if (!dynamicBrokerConfigNames.has(name)) {
     return `Cannot update these configs dynamically: [${name}] (set ${name} in server.properties and restart)`
   }

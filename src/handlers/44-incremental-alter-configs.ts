@@ -12,8 +12,9 @@
 // broker's id is stored in etcd for that broker to apply in cluster mode (Kafka's controller
 // accepts it from any broker), and is INVALID_REQUEST on a single node.
 //
-// Differs from Kafka: listeners, listener.security.protocol.map and num.replica.fetchers, which
-// Kafka can change at run time, are read-only here (config/dynamic-broker-configs.ts).
+// Differs from Kafka: listeners, advertised.listeners and listener.security.protocol.map, which
+// Kafka can change at run time, are read-only here, with the reason
+// (config/dynamic-broker-configs.ts).
 
 import type {
   IncrementalAlterConfigsRequest,

@@ -1,6 +1,7 @@
 // The follower side (Kafka's ReplicaFetcherManager and ReplicaFetcherThread). Each followed
 // partition is given to one fetcher per (leader broker, fetcher id), the id chosen from the
-// partition as Kafka does, so num.replica.fetchers bounds the connections to each leader.
+// partition as Kafka does, so num.replica.fetchers bounds the connections to each leader. It is
+// a dynamic config, as in Kafka: a change moves partitions between fetchers (resize).
 //
 // A fetcher loops over its partitions on one connection, one request at a time:
 // 1. A partition new to it (or in a new leader epoch) first truncates: OffsetForLeaderEpoch v4
@@ -50,6 +51,7 @@ export class FetcherManager implements FollowerFetching {
     if (!fetcher) {
       fetcher = new ReplicaFetcher(this.manager, leaderId, fetcherId)
       this.fetchers.set(id, fetcher)
+      this.manager.log(`replication: fetcher ${id} (leader/fetcher id) started`)
     }
     fetcher.add(replica)
     this.fetcherOf.set(replica, fetcher)
@@ -61,8 +63,23 @@ export class FetcherManager implements FollowerFetching {
     this.fetcherOf.delete(replica)
     fetcher.remove(replica)
     if (fetcher.isEmpty) {
-      this.fetchers.delete(`${fetcher.leaderId}/${fetcher.fetcherId}`)
+      const id = `${fetcher.leaderId}/${fetcher.fetcherId}`
+      this.fetchers.delete(id)
+      this.manager.log(`replication: fetcher ${id} (leader/fetcher id) stopped: no partitions left`)
       void fetcher.close()
+    }
+  }
+
+  /**
+   * num.replica.fetchers changed (already in the manager's config): as Kafka's
+   * AbstractFetcherManager.resizeThreadPool, each partition goes to the fetcher its hash picks
+   * among the new number; a moved one truncates again at its new fetcher (a no-op when its log
+   * agrees with the leader's), and fetchers left without partitions stop.
+   */
+  resize(): void {
+    const { numFetchers } = this.manager.config
+    for (const [replica, fetcher] of [...this.fetcherOf]) {
+      if (fetcherIdFor(replica, numFetchers) !== fetcher.fetcherId) this.follow(replica)
     }
   }
 

@@ -36,6 +36,8 @@ export type WaitOutcome = 'replicated' | 'timeout' | 'not-leader'
 export interface FollowerFetching {
   follow(replica: ReplicatedPartition): void
   unfollow(replica: ReplicatedPartition): void
+  /** config.numFetchers changed: spread the followed partitions over the new number. */
+  resize(): void
   close(): Promise<void>
 }
 
@@ -59,6 +61,8 @@ export interface ReplicaManagerOptions {
   /** Counts each ISR change this broker's leaders commit (IsrShrinksPerSec, IsrExpandsPerSec). */
   metrics?: IsrMetrics
   nowMs?: () => number
+  /** Called once by close(). */
+  onClose?(): void
 }
 
 interface Waiter {
@@ -393,9 +397,21 @@ export class ReplicaManager {
     return role
   }
 
+  /** num.replica.fetchers changed (a dynamic broker config): Kafka's resizeThreadPool. */
+  resizeFetcherPool(numFetchers: number): void {
+    const before = this.config.numFetchers
+    if (this.closed || numFetchers === before) return
+    this.options.config = { ...this.config, numFetchers }
+    this.options.log(
+      `replication: resizing the fetcher pool from ${before} to ${numFetchers} per leader`,
+    )
+    this.fetching?.resize()
+  }
+
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.options.onClose?.()
     this.unsubscribe()
     clearInterval(this.isrTimer)
     clearInterval(this.highWatermarkCheckpointTimer)

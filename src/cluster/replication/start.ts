@@ -1,9 +1,11 @@
 // Assembles cluster mode's replication for a broker: a ReplicaManager over the metadata view,
 // with the follower side (FetcherManager), logs created on first assignment with the topic's
-// configs, and producer state rebuilt from the log whenever this broker becomes leader.
+// configs, producer state rebuilt from the log whenever this broker becomes leader, and the
+// fetcher pool resized when num.replica.fetchers changes.
 
 import type { BrokerConfig } from '../../config.ts'
 import { resolveLogConfig } from '../../config.ts'
+import { onDynamicBrokerConfigsChange } from '../../config/dynamic-broker-configs.ts'
 import type { ProducerStateManager } from '../../coordinator/producer-state.ts'
 import type { LogManager } from '../../storage/log-manager.ts'
 import type { ClusterMetadataView } from '../partition-state.ts'
@@ -22,7 +24,12 @@ export function startReplication(options: {
   log(line: string): void
 }): ReplicaManager {
   const { logs, config, producers } = options
-  return new ReplicaManager({
+  // num.replica.fetchers is dynamic (Kafka's DynamicThreadPool): the pool follows its changes.
+  const stopResizing = onDynamicBrokerConfigsChange(config, (changed) => {
+    if (changed.includes('num.replica.fetchers'))
+      manager.resizeFetcherPool(config['num.replica.fetchers'])
+  })
+  const manager: ReplicaManager = new ReplicaManager({
     view: options.view,
     config: replicationConfigFrom(config),
     log: options.log,
@@ -31,5 +38,7 @@ export function startReplication(options: {
     fetching: (manager) => new FetcherManager(manager),
     metrics: options.metrics,
     onBecomeLeader: (replica) => producers.forgetPartition(replica.topic, replica.partition),
+    onClose: stopResizing,
   })
+  return manager
 }

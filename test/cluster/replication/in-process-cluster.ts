@@ -142,6 +142,8 @@ export interface TestNode {
   broker: Broker
   replicas: ReplicaManager
   address: { host: string; port: number }
+  /** The lines this node logged so far. */
+  lines: readonly string[]
   /** One request over this node's test connection, through the real codec. */
   send(api: { key: number; version: number }, body: unknown): Promise<any>
   stop(): Promise<void>
@@ -193,6 +195,7 @@ export async function startNode(
     broker,
     replicas,
     address: { host: '127.0.0.1', port: server.port },
+    lines,
     send: (api, body) => connection.send(api, body),
     async stop() {
       connection.close()

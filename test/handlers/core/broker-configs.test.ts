@@ -121,6 +121,14 @@ test('refusals change nothing: static configs, unknown names, bad values, valida
   })
   expect(staticOne.responses[0]).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST })
   expect(staticOne.responses[0].errorMessage).toContain('num.partitions')
+  // Kafka adds listeners at run time; Sluice serves one, bound at start, and says so.
+  const listener = await incremental(id, [
+    { name: 'listeners', configOperation: SET, value: 'PLAINTEXT://127.0.0.1:0' },
+  ])
+  expect(listener.errorCode).toBe(ErrorCode.INVALID_REQUEST)
+  expect(listener.errorMessage).toBe(
+    'Cannot update these configs dynamically: [listeners] (Sluice serves one listener, bound and registered once at start; set it in server.properties and restart)',
+  )
   const unknown = await incremental(id, [{ name: 'no.such', configOperation: SET, value: '1' }])
   expect(unknown.errorCode).toBe(ErrorCode.INVALID_CONFIG)
   const bad = await incremental(id, [
