@@ -4,6 +4,7 @@
 // or in-memory arrays. Run: ./node_modules/.bin/bun bench/micro/codec.bench.ts
 
 import { bench, run, summary } from 'mitata'
+import type { FileSlice } from '../../src/protocol/file-slice.ts'
 import {
   decodeRequest,
   decodeRequestHeader,
@@ -24,7 +25,7 @@ const produceFrame = encodeRequest(
   },
 ).subarray(4)
 
-function fetchBody(records: (i: number) => unknown) {
+function fetchBody(records: (i: number) => Uint8Array | FileSlice) {
   return {
     throttleTimeMs: 0,
     errorCode: 0,
@@ -49,7 +50,7 @@ function fetchBody(records: (i: number) => unknown) {
 
 const sliceBody = fetchBody((i) => ({ fd: 10 + i, position: i * 65536, sizeBytes: 65536 }))
 const arrayRecords = Array.from({ length: 8 }, () => new Uint8Array(65536))
-const arrayBody = fetchBody((i) => arrayRecords[i])
+const arrayBody = fetchBody((i) => arrayRecords[i]!)
 
 summary(() => {
   bench('decode Produce v9 request (16 KiB batch)', () => {

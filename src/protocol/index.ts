@@ -10,7 +10,7 @@
 // which is cheaper than a separate write), for the server to write in order.
 
 import { compileMessage } from './codec.ts'
-import type { Decoded } from './schema.ts'
+import type { Decoded, Encodable } from './schema.ts'
 import {
   requestHeaderVersion,
   responseHeaderVersion,
@@ -38,8 +38,37 @@ export type { ApiSpec, MessageSpec, FieldSpec } from './schema.ts'
 type ServedSpec = (typeof allSpecs)[number]
 type SpecOf<K extends number> = Extract<ServedSpec, { readonly apiKey: K }>
 
-/** The request of API key `K` as decoded (`unknown` where the key is known only at run time). */
-export type RequestOf<K extends number> = number extends K ? unknown : Decoded<SpecOf<K>['request']>
+/** The API keys we serve: the keys of the specs in messages/index.ts. */
+export type ApiKey = ServedSpec['apiKey']
+
+/** The served API keys by Kafka's names (`ApiKeys.Produce` is 0), as Kafka's ApiKeys enum. */
+export const ApiKeys = Object.fromEntries(allSpecs.map((spec) => [spec.name, spec.apiKey])) as {
+  readonly [S in ServedSpec as S['name']]: S['apiKey']
+}
+
+// The message types of an API key, derived from its spec (schema.ts): the server decodes a
+// request and encodes a response, a client encodes a request and decodes a response. Where the
+// key is known only at run time (`number`), or is not one of ours (an API a test registers with
+// registerApi), they are `unknown`: the codec then checks the shape as it goes. Dispatch, which
+// pairs a key with its handler, is the one place that works at that level.
+
+/** The request of API key `K` as decoded (what a handler reads). */
+export type RequestOf<K extends number> = K extends ApiKey ? Decoded<SpecOf<K>['request']> : unknown
+
+/** The response of API key `K` as encoded (what a handler answers). */
+export type ResponseOf<K extends number> = K extends ApiKey
+  ? Encodable<SpecOf<K>['response']>
+  : unknown
+
+/** The request of API key `K` as encoded (what a client sends). */
+export type EncodableRequestOf<K extends number> = K extends ApiKey
+  ? Encodable<SpecOf<K>['request']>
+  : unknown
+
+/** The response of API key `K` as decoded (what a client reads). */
+export type DecodedResponseOf<K extends number> = K extends ApiKey
+  ? Decoded<SpecOf<K>['response']>
+  : unknown
 
 /**
  * A response ready to write, in order: header and field bytes as Uint8Arrays, record sets as
@@ -98,11 +127,11 @@ export function readRequest<K extends number>(
 }
 
 /** Encodes a response with its size prefix and header (v0 or v1 as the API and version say). */
-export function encodeResponse(
-  apiKey: number,
+export function encodeResponse<K extends number>(
+  apiKey: K,
   apiVersion: number,
   correlationId: number,
-  body: any,
+  body: ResponseOf<K>,
 ): EncodedResponse {
   const spec = specFor(apiKey, apiVersion)
   const w = freshWriter()
@@ -115,11 +144,11 @@ export function encodeResponse(
 }
 
 /** Encodes a request with its size prefix and header; record sets must be Uint8Arrays. */
-export function encodeRequest(
-  apiKey: number,
+export function encodeRequest<K extends number>(
+  apiKey: K,
   apiVersion: number,
   header: RequestHeader,
-  body: any,
+  body: EncodableRequestOf<K>,
 ): Uint8Array {
   const spec = specFor(apiKey, apiVersion)
   const w = freshWriter()
@@ -135,11 +164,11 @@ export function encodeRequest(
 }
 
 /** Decodes a response frame (without its size prefix): header, then body. */
-export function decodeResponse(
-  apiKey: number,
+export function decodeResponse<K extends number>(
+  apiKey: K,
   apiVersion: number,
   frame: Uint8Array,
-): { correlationId: number; body: any } {
+): { correlationId: number; body: DecodedResponseOf<K> } {
   const spec = specFor(apiKey, apiVersion)
   const r = new Reader(frame)
   r.context = `${spec.name} v${apiVersion} response`
@@ -155,6 +184,7 @@ export function decodeResponse(
     }
     r.context = outerContext
   }
-  const body = compileMessage(spec.response, apiVersion).decode(r)
+  // The compiled decoder builds exactly the fields of the spec, which is what the type says.
+  const body = compileMessage(spec.response, apiVersion).decode(r) as DecodedResponseOf<K>
   return { correlationId, body }
 }

@@ -16,6 +16,7 @@ import {
   requestHeaderVersion,
   responseHeaderVersion,
 } from '../../src/protocol/index.ts'
+import type { FileSlice } from '../../src/protocol/file-slice.ts'
 import type { ApiSpec } from '../../src/protocol/schema.ts'
 import { Writer } from '../../src/protocol/writer.ts'
 import { concat } from './sample.ts'
@@ -264,7 +265,7 @@ describe('records are not copied', () => {
   test('a FileSlice or a large Uint8Array is its own chunk, after its length prefix', () => {
     const slice = { fd: 3, position: 4096, sizeBytes: 50_000 }
     const big = new Uint8Array(5000).fill(1)
-    const partition = (index: number, records: unknown) => ({
+    const partition = (index: number, records: Uint8Array | FileSlice) => ({
       partitionIndex: index,
       errorCode: 0,
       highWatermark: 10,

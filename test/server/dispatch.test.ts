@@ -171,7 +171,7 @@ test('a response the codec cannot encode is answered with an error, logged with 
   const client = await connectRaw(port)
   client.send(metadataRequest(12, 1, 'unencodable'))
   const response = decodeResponse(3, 12, await client.nextFrame())
-  expect(response.body.topics[0].errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR)
+  expect(response.body.topics[0]!.errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR)
   expect(
     logLines.some(
       (l) => l.includes('API key 3 v12 answered what does not encode') && l.includes('at '),

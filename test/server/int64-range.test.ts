@@ -149,7 +149,7 @@ test('a committed offset of 2^63-1 is answered back by OffsetFetch as 2^63-1', a
   )
   const frame = await client.nextFrame(30_000)
   const decoded = decodeResponse(9, 7, frame).body
-  expect(decoded.topics[0].partitions[0].committedOffset).toBe(2 ** 63)
+  expect(decoded.topics[0]!.partitions[0]!.committedOffset).toBe(2 ** 63)
   // The wire carries Long.MAX_VALUE exactly: 0x7fffffffffffffff.
   const hex = Buffer.from(frame).toString('hex')
   expect(hex).toContain('7fffffffffffffff')

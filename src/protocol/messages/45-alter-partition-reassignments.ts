@@ -2,31 +2,10 @@
 // AlterPartitionReassignmentsRequest.json / Response.json (KIP-455; v1 adds
 // allowReplicationFactorChange, KIP-1036).
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
 
-export interface AlterPartitionReassignmentsRequest {
-  timeoutMs: number
-  allowReplicationFactorChange: boolean
-  topics: {
-    name: string
-    /** Replicas null: cancel the reassignment in progress. */
-    partitions: { partitionIndex: number; replicas: number[] | null }[]
-  }[]
-}
-
-export interface AlterPartitionReassignmentsResponse {
-  throttleTimeMs: number
-  allowReplicationFactorChange?: boolean
-  errorCode: number
-  errorMessage: string | null
-  responses: {
-    name: string
-    partitions: { partitionIndex: number; errorCode: number; errorMessage: string | null }[]
-  }[]
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 45,
   name: 'AlterPartitionReassignments',
   request: {
@@ -105,4 +84,7 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type AlterPartitionReassignmentsRequest = Decoded<typeof spec.request>
+export type AlterPartitionReassignmentsResponse = Encodable<typeof spec.response>

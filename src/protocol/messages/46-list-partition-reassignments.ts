@@ -1,30 +1,10 @@
 // ListPartitionReassignments (key 46): version 0, flexible. Facts from Kafka's
 // ListPartitionReassignmentsRequest.json / Response.json (KIP-455).
 
-import type { ApiSpec } from '../schema.ts'
+import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
 import { throttleTimeMs } from './shared.ts'
 
-export interface ListPartitionReassignmentsRequest {
-  timeoutMs: number
-  /** Null: every partition. */
-  topics: { name: string; partitionIndexes: number[] }[] | null
-}
-
-export interface OngoingPartitionReassignment {
-  partitionIndex: number
-  replicas: number[]
-  addingReplicas: number[]
-  removingReplicas: number[]
-}
-
-export interface ListPartitionReassignmentsResponse {
-  throttleTimeMs: number
-  errorCode: number
-  errorMessage: string | null
-  topics: { name: string; partitions: OngoingPartitionReassignment[] }[]
-}
-
-export const spec: ApiSpec = {
+export const spec = {
   apiKey: 46,
   name: 'ListPartitionReassignments',
   request: {
@@ -82,4 +62,9 @@ export const spec: ApiSpec = {
       },
     ],
   },
-}
+} as const satisfies ApiSpec
+
+export type ListPartitionReassignmentsRequest = Decoded<typeof spec.request>
+export type ListPartitionReassignmentsResponse = Encodable<typeof spec.response>
+export type OngoingPartitionReassignment =
+  ListPartitionReassignmentsResponse['topics'][number]['partitions'][number]
