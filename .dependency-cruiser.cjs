@@ -8,7 +8,10 @@ const layers = [
   { name: 'entry', path: '^src/(cli\\.ts|cli/|broker\\.ts|metrics/exporter\\.ts)' },
   { name: 'server', path: '^src/server/' },
   { name: 'handlers', path: '^src/handlers/' },
-  { name: 'coordinator/cluster/config', path: '^src/(coordinator/|cluster/|config/|config\\.ts)' },
+  {
+    name: 'coordinator/cluster/client/config',
+    path: '^src/(coordinator/|cluster/|client/|config/|config\\.ts)',
+  },
   { name: 'storage', path: '^src/storage/' },
   // Counters and their rendering; metrics/exporter.ts, which reads the whole broker, is entry.
   { name: 'metrics', path: '^src/metrics/(?!exporter\\.ts)' },

@@ -295,7 +295,7 @@ async function ackedWrite(
         timeoutMs: 25_000,
         topicData: [{ name: topic, partitionData: [{ index: 0, records }] }],
       })
-      return response.responses[0].partitionResponses[0].errorCode === 0 ? leaderId : undefined
+      return response.responses[0]?.partitionResponses[0]?.errorCode === 0 ? leaderId : undefined
     })
   } catch {
     return undefined // the dead leader's refused connection, or a broker still electing

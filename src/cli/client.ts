@@ -3,13 +3,20 @@
 // coordinators. Enough for the admin, produce and consume commands against any Kafka-compatible
 // broker; not a client library (no retries beyond a leader refresh, no compression on produce).
 
-import type { Socket } from 'bun'
-import { decodeResponse, encodeRequest, errorName, ZERO_UUID } from '../protocol/index.ts'
+import {
+  ClientConnection,
+  type Address,
+  type Api,
+  type ConnectionOptions,
+} from '../client/connection.ts'
+import {
+  errorName,
+  ZERO_UUID,
+  type DecodedResponseOf,
+  type EncodableRequestOf,
+} from '../protocol/index.ts'
 
-export interface Address {
-  host: string
-  port: number
-}
+export type { Address, Api } from '../client/connection.ts'
 
 /** One request's API key and version: the CLI pins versions every Kafka since 2.8/3.0 serves. */
 export const API = {
@@ -38,131 +45,14 @@ export const API = {
   describeCluster: { key: 60, version: 0 },
 } as const
 
-export type Api = { key: number; version: number }
-
-/** A response this large is not something the CLI asked for; bound what a peer can make us hold. */
-const RESPONSE_BYTES_MAX = 256 * 1024 * 1024
-const REQUEST_TIMEOUT_MS = 30_000
-
-interface Pending {
-  api: Api
-  resolve(body: any): void
-  reject(error: Error): void
-  timer: ReturnType<typeof setTimeout>
-}
-
-/** One socket to one broker; requests are answered in order, matched by correlation id. */
-export class Connection {
-  private socket: Socket | undefined
-  private opening: Promise<void> | undefined
-  private readonly pending = new Map<number, Pending>()
-  private nextCorrelationId = 1
-  private received = Buffer.alloc(0)
-  private closed = false
-  private readonly outgoing: Uint8Array[] = []
-
-  constructor(readonly address: Address) {}
-
-  get where(): string {
-    return `${this.address.host}:${this.address.port}`
-  }
-
-  private open(): Promise<void> {
-    this.opening ??= Bun.connect({
-      hostname: this.address.host,
-      port: this.address.port,
-      socket: {
-        data: (_socket: Socket, chunk: Uint8Array) => this.onData(chunk),
-        drain: () => this.flush(),
-        close: () => this.failAll(new Error(`${this.where} closed the connection`)),
-        error: (_socket: Socket, error: Error) => this.failAll(error),
-      },
-    }).then(
-      (socket) => {
-        this.socket = socket
-      },
-      (error: Error & { code?: string }) => {
-        throw new Error(
-          `cannot connect to ${this.where}: ${error.code ?? error.message} (is a broker running?)`,
-        )
-      },
-    )
-    return this.opening
-  }
-
-  async send(api: Api, body: unknown): Promise<any> {
-    if (this.closed) throw new Error(`connection to ${this.where} is closed`)
-    await this.open()
-    const correlationId = this.nextCorrelationId++
-    const header = { apiKey: api.key, apiVersion: api.version, correlationId, clientId: 'sluice' }
-    const frame = encodeRequest(api.key, api.version, header, body)
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(correlationId)
-        reject(new Error(`no answer from ${this.where} within ${REQUEST_TIMEOUT_MS / 1000} s`))
-      }, REQUEST_TIMEOUT_MS)
-      this.pending.set(correlationId, { api, resolve, reject, timer })
-      this.write(frame)
-    })
-  }
-
-  private write(frame: Uint8Array): void {
-    this.outgoing.push(frame)
-    if (this.outgoing.length === 1) this.flush()
-  }
-
-  /** Bun's socket takes what the kernel takes; the rest waits for the drain callback. */
-  private flush(): void {
-    while (this.outgoing.length > 0) {
-      const frame = this.outgoing[0]!
-      const written = this.socket!.write(frame)
-      if (written >= frame.length) this.outgoing.shift()
-      else {
-        this.outgoing[0] = frame.subarray(Math.max(written, 0))
-        return
-      }
-    }
-  }
-
-  private onData(chunk: Uint8Array): void {
-    this.received = this.received.length
-      ? Buffer.concat([this.received, chunk])
-      : Buffer.from(chunk)
-    while (this.received.length >= 4) {
-      const size = this.received.readInt32BE(0)
-      if (size < 4 || size > RESPONSE_BYTES_MAX) {
-        this.failAll(new Error(`${this.where} sent a frame of ${size} bytes`))
-        this.close()
-        return
-      }
-      if (this.received.length < 4 + size) return
-      const frame = this.received.subarray(4, 4 + size)
-      this.received = this.received.subarray(4 + size)
-      const correlationId = frame.readInt32BE(0)
-      const pending = this.pending.get(correlationId)
-      if (!pending) continue
-      this.pending.delete(correlationId)
-      clearTimeout(pending.timer)
-      try {
-        pending.resolve(decodeResponse(pending.api.key, pending.api.version, frame).body)
-      } catch (error) {
-        pending.reject(error as Error)
-      }
-    }
-  }
-
-  private failAll(error: Error): void {
-    for (const [id, pending] of this.pending) {
-      clearTimeout(pending.timer)
-      pending.reject(error)
-      this.pending.delete(id)
-    }
-  }
-
-  close(): void {
-    this.closed = true
-    this.socket?.end()
-  }
+const CONNECTION_OPTIONS: ConnectionOptions = {
+  clientId: 'sluice',
+  // A response this large is not something the CLI asked for; bound what a peer can make us hold.
+  responseBytesMax: 256 * 1024 * 1024,
+  // A command pipelines a few requests to one broker at most (a group member's heartbeat beside
+  // its commit, a topic's configs beside its offsets); more is a bug of ours.
+  inFlightMax: 64,
+  requestTimeoutMs: 30_000,
 }
 
 export interface BrokerNode {
@@ -194,22 +84,41 @@ export class BrokerError extends Error {
   }
 }
 
+/**
+ * The result for the one resource a request named: a broker whose answer has none gets a
+ * one-line error naming what was asked, not a TypeError.
+ */
+export function onlyResult<T>(results: readonly T[], what: string): T {
+  const result = results[0]
+  if (result === undefined) throw new Error(`${what}: the broker's answer has no result for it`)
+  return result
+}
+
 /** The cluster as seen from a bootstrap address: connections by node id, leaders, coordinators. */
+/** A connection to one broker with the CLI's limits; it opens at its first request. */
+export function cliConnection(address: Address): ClientConnection {
+  return new ClientConnection(address, CONNECTION_OPTIONS)
+}
+
 export class Client {
-  private readonly connections = new Map<string, Connection>()
+  private readonly connections = new Map<string, ClientConnection>()
   brokers: BrokerNode[] = []
 
   constructor(readonly bootstrap: Address[]) {}
 
-  connection(address: Address): Connection {
+  /** The connection to `address`; one that has failed is replaced by a new one. */
+  connection(address: Address): ClientConnection {
     const key = `${address.host}:${address.port}`
     let connection = this.connections.get(key)
-    if (!connection) this.connections.set(key, (connection = new Connection(address)))
+    if (!connection?.isOpen) this.connections.set(key, (connection = cliConnection(address)))
     return connection
   }
 
   /** Sends to the first bootstrap address that answers. */
-  async any(api: Api, body: unknown): Promise<any> {
+  async any<K extends number>(
+    api: Api<K>,
+    body: EncodableRequestOf<K>,
+  ): Promise<DecodedResponseOf<K>> {
     let lastError: Error | undefined
     for (const address of this.bootstrap) {
       try {
@@ -221,14 +130,31 @@ export class Client {
     throw lastError ?? new Error('no bootstrap address')
   }
 
-  async toNode(nodeId: number, api: Api, body: unknown): Promise<any> {
+  async toNode<K extends number>(
+    nodeId: number,
+    api: Api<K>,
+    body: EncodableRequestOf<K>,
+  ): Promise<DecodedResponseOf<K>> {
+    return this.connection(await this.node(nodeId)).send(api, body)
+  }
+
+  /** Sends a request no answer comes for (Produce with acks=0) once the socket has taken it. */
+  async toNodeWithoutAnswer<K extends number>(
+    nodeId: number,
+    api: Api<K>,
+    body: EncodableRequestOf<K>,
+  ): Promise<void> {
+    return this.connection(await this.node(nodeId)).sendWithoutAnswer(api, body)
+  }
+
+  private async node(nodeId: number): Promise<BrokerNode> {
     let node = this.brokers.find((b) => b.nodeId === nodeId)
     if (!node) {
       await this.metadata([])
       node = this.brokers.find((b) => b.nodeId === nodeId)
     }
     if (!node) throw new Error(`broker ${nodeId} is not in the cluster's metadata`)
-    return this.connection(node).send(api, body)
+    return node
   }
 
   /** Metadata for these topics (null: every topic); remembers the brokers. */
@@ -242,7 +168,8 @@ export class Client {
       includeTopicAuthorizedOperations: false,
     })
     this.brokers = response.brokers
-    return response
+    // Asked by name, a topic is answered with its name (null only for one asked by id, v12+).
+    return { ...response, topics: response.topics.map((t) => ({ ...t, name: t.name ?? '' })) }
   }
 
   /** One topic's metadata; a broker error code becomes a BrokerError naming the topic. */
@@ -276,7 +203,11 @@ export class Client {
     return response.nodeId
   }
 
-  async toCoordinator(groupId: string, api: Api, body: unknown): Promise<any> {
+  async toCoordinator<K extends number>(
+    groupId: string,
+    api: Api<K>,
+    body: EncodableRequestOf<K>,
+  ): Promise<DecodedResponseOf<K>> {
     return this.toNode(await this.coordinator(groupId), api, body)
   }
 
@@ -308,7 +239,7 @@ export class Client {
           },
         ],
       })
-      for (const p of response.topics[0].partitions) {
+      for (const p of onlyResult(response.topics, `offsets of ${topic.name}`).partitions) {
         if (p.errorCode !== 0) {
           throw new BrokerError(`offsets of ${topic.name}-${p.partitionIndex}`, p.errorCode)
         }

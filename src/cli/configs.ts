@@ -13,7 +13,7 @@ import {
   wantsHelp,
   type ParsedOptions,
 } from './args.ts'
-import { API, BrokerError, Client } from './client.ts'
+import { API, BrokerError, Client, onlyResult } from './client.ts'
 import { alterConfigs, BROKER_RESOURCE, TOPIC_RESOURCE } from './topic.ts'
 import { UsageError } from './usage.ts'
 
@@ -134,11 +134,13 @@ async function describe(
     includeSynonyms: false,
     includeDocumentation: false,
   }
-  const request = { key: API.describeConfigs.key, version: API.describeConfigs.version }
-  const result =
-    resource.resourceType === BROKER_RESOURCE && resource.name !== ''
-      ? (await client.toNode(Number(resource.name), request, body)).results[0]
-      : (await client.any(request, body)).results[0]
+  const result = onlyResult(
+    (resource.resourceType === BROKER_RESOURCE && resource.name !== ''
+      ? await client.toNode(Number(resource.name), API.describeConfigs, body)
+      : await client.any(API.describeConfigs, body)
+    ).results,
+    `describe configs of '${resource.name}'`,
+  )
   if (result.errorCode !== 0) {
     throw new BrokerError(
       `cannot describe configs of '${resource.name}'`,
@@ -147,14 +149,7 @@ async function describe(
     )
   }
   const kind = resource.resourceType === TOPIC_RESOURCE ? 'topic' : 'broker'
-  const configs = (
-    result.configs as {
-      name: string
-      value: string | null
-      configSource: number
-      isSensitive: boolean
-    }[]
-  )
+  const configs = result.configs
     .filter((c) => all || (c.configSource !== 5 && c.configSource !== 4))
     .sort((a, b) => a.name.localeCompare(b.name))
   console.log(

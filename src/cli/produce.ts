@@ -14,7 +14,7 @@ import {
   wantsHelp,
   wholeNumber,
 } from './args.ts'
-import { API, BrokerError, Client, type TopicMetadata } from './client.ts'
+import { API, BrokerError, Client, onlyResult, type TopicMetadata } from './client.ts'
 import { partitionForKey } from './partitioner.ts'
 import { UsageError } from './usage.ts'
 
@@ -168,12 +168,14 @@ async function produceBatches(
         topicData: [{ name: topic.name, partitionData }],
       }
       if (opts.acks === 0) {
-        // No answer comes for acks=0: send and move on, as kcat does.
-        void client.toNode(leader, API.produce, body).catch(() => {})
+        // No answer comes for acks=0: send and move on once the socket has taken the request, as
+        // kcat does, whatever happens to it.
+        await client.toNodeWithoutAnswer(leader, API.produce, body).catch(() => {})
         return
       }
       const response = await client.toNode(leader, API.produce, body)
-      for (const p of response.responses[0].partitionResponses) {
+      for (const p of onlyResult(response.responses, `produce to ${topic.name}`)
+        .partitionResponses) {
         if (p.errorCode !== 0) {
           throw new BrokerError(
             `cannot produce to ${topic.name}-${p.index}`,

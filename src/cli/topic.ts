@@ -16,7 +16,7 @@ import {
   wholeNumber,
   type ParsedOptions,
 } from './args.ts'
-import { API, BrokerError, Client, type TopicMetadata } from './client.ts'
+import { API, BrokerError, Client, onlyResult, type TopicMetadata } from './client.ts'
 import { logDirSizes } from './log-dirs.ts'
 import { reassign } from './reassign.ts'
 import { UsageError } from './usage.ts'
@@ -127,7 +127,7 @@ async function create(client: Client, topic: string, parsed: ParsedOptions): Pro
     timeoutMs: 30_000,
     validateOnly: false,
   }
-  const result = (await client.any(API.createTopics, body)).topics[0]
+  const result = onlyResult((await client.any(API.createTopics, body)).topics, `create '${topic}'`)
   const TOPIC_ALREADY_EXISTS = 36
   if (result.errorCode === TOPIC_ALREADY_EXISTS && flag(parsed, '--if-not-exists')) return 0
   if (result.errorCode !== 0) {
@@ -141,7 +141,10 @@ const UNKNOWN_TOPIC_OR_PARTITION = 3
 
 async function remove(client: Client, topic: string, parsed: ParsedOptions): Promise<number> {
   const body = { topics: [{ name: topic, topicId: ZERO_UUID }], timeoutMs: 30_000 }
-  const result = (await client.any(API.deleteTopics, body)).responses[0]
+  const result = onlyResult(
+    (await client.any(API.deleteTopics, body)).responses,
+    `delete '${topic}'`,
+  )
   if (result.errorCode === UNKNOWN_TOPIC_OR_PARTITION && flag(parsed, '--if-exists')) return 0
   if (result.errorCode !== 0) {
     throw new BrokerError(`cannot delete topic '${topic}'`, result.errorCode, result.errorMessage)
@@ -165,7 +168,10 @@ async function alter(client: Client, topic: string, parsed: ParsedOptions): Prom
       timeoutMs: 30_000,
       validateOnly: false,
     }
-    const result = (await client.any(API.createPartitions, body)).results[0]
+    const result = onlyResult(
+      (await client.any(API.createPartitions, body)).results,
+      `alter '${topic}'`,
+    )
     if (result.errorCode !== 0) {
       throw new BrokerError(`cannot alter topic '${topic}'`, result.errorCode, result.errorMessage)
     }
@@ -202,11 +208,13 @@ export async function alterConfigs(
   }
   // A broker's own configs go to that broker (Kafka's admin client does the same); topics and
   // the cluster-wide defaults ("") to any.
-  const result = (
-    resource.resourceType === BROKER_RESOURCE && resource.name !== ''
+  const result = onlyResult(
+    (resource.resourceType === BROKER_RESOURCE && resource.name !== ''
       ? await client.toNode(Number(resource.name), API.incrementalAlterConfigs, body)
       : await client.any(API.incrementalAlterConfigs, body)
-  ).responses[0]
+    ).responses,
+    `alter configs of '${resource.name}'`,
+  )
   if (result.errorCode !== 0) {
     throw new BrokerError(
       `cannot alter configs of '${resource.name}'`,
@@ -288,7 +296,10 @@ async function topicConfigs(
     includeSynonyms: false,
     includeDocumentation: false,
   }
-  const result = (await client.any(API.describeConfigs, body)).results[0]
+  const result = onlyResult(
+    (await client.any(API.describeConfigs, body)).results,
+    `configs of '${topic}'`,
+  )
   if (result.errorCode !== 0) return []
   const TOPIC_CONFIG_SOURCE = 1
   return result.configs

@@ -7,7 +7,7 @@ import { spawn } from 'bun'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Connection } from '../../src/cli/client.ts'
+import { cliConnection } from '../../src/cli/client.ts'
 import { repoRoot } from '../helpers/broker-process.ts'
 import { waitFor } from '../helpers/cluster.ts'
 import { freePortPair, hasEtcd } from '../helpers/etcd.ts'
@@ -46,7 +46,7 @@ test.skipIf(!hasEtcd())(
         const brokers = await waitFor(
           `broker on ${port} to list both brokers`,
           async () => {
-            const connection = new Connection({ host: '127.0.0.1', port })
+            const connection = cliConnection({ host: '127.0.0.1', port })
             try {
               const metadata = await connection.send(
                 { key: 3, version: 12 },

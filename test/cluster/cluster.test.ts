@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { Kafka, logLevel, type Admin } from 'kafkajs'
-import { Connection } from '../../src/cli/client.ts'
+import { cliConnection } from '../../src/cli/client.ts'
 import { ErrorCode } from '../../src/protocol/errors.ts'
 import { hasCommand, python, run } from '../helpers/broker-process.ts'
 import { hasEtcd } from '../helpers/etcd.ts'
@@ -44,7 +44,7 @@ function newLeader(topic: string, partition: number, previous: ClusterBroker) {
 
 /** The group's coordinator as FindCoordinator answers it (v3: one key). */
 async function findCoordinator(groupId: string): Promise<number> {
-  const connection = new Connection({ host: '127.0.0.1', port: liveBroker().port })
+  const connection = cliConnection({ host: '127.0.0.1', port: liveBroker().port })
   try {
     const answer = await connection.send({ key: 10, version: 3 }, { key: groupId, keyType: 0 })
     if (answer.errorCode !== 0) throw new Error(`FindCoordinator: error ${answer.errorCode}`)
@@ -285,13 +285,13 @@ print('ok')
     await waitFor('broker 2 listed', async () => (await cluster.metadata()).brokers.length === 2)
     expect(partitionOf(await cluster.metadata(), 'unclean', 0)!.leaderId).toBe(-1)
     const elect = async (electionType: number, topic: string) => {
-      const connection = new Connection({ host: '127.0.0.1', port: two.port })
+      const connection = cliConnection({ host: '127.0.0.1', port: two.port })
       try {
         const answer = await connection.send(
           { key: 43, version: 2 },
           { electionType, topicPartitions: [{ topic, partitions: [0] }], timeoutMs: 10_000 },
         )
-        return answer.replicaElectionResults[0].partitionResult[0].errorCode as number
+        return answer.replicaElectionResults[0]!.partitionResult[0]!.errorCode
       } finally {
         connection.close()
       }

@@ -9,7 +9,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
-import { Connection } from '../../src/cli/client.ts'
+import { cliConnection } from '../../src/cli/client.ts'
 import { hasCommand, python, run } from '../helpers/broker-process.ts'
 import { hasEtcd } from '../helpers/etcd.ts'
 import { startCluster, waitFor, type Cluster } from '../helpers/cluster.ts'
@@ -37,7 +37,7 @@ async function describeOn(
   resource: { type: 2 | 4; name: string },
   configName: string,
 ) {
-  const connection = new Connection({ host: '127.0.0.1', port: cluster.broker(nodeId).port })
+  const connection = cliConnection({ host: '127.0.0.1', port: cluster.broker(nodeId).port })
   try {
     const response = await connection.send(
       { key: 32, version: 4 },
@@ -53,7 +53,7 @@ async function describeOn(
         includeDocumentation: false,
       },
     )
-    const result = response.results[0]
+    const result = response.results[0]!
     expect(result.errorCode).toBe(0)
     return result.configs[0] as {
       value: string
@@ -71,7 +71,7 @@ async function incrementalVia(
   resourceName: string,
   configs: { name: string; configOperation: number; value: string | null }[],
 ) {
-  const connection = new Connection({ host: '127.0.0.1', port: cluster.broker(via).port })
+  const connection = cliConnection({ host: '127.0.0.1', port: cluster.broker(via).port })
   try {
     const response = await connection.send(
       { key: 44, version: 1 },

@@ -11,7 +11,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Connection } from '../../src/cli/client.ts'
+import { cliConnection } from '../../src/cli/client.ts'
 import { buildRecordBatch } from '../../src/protocol/record-batch.ts'
 import { startBroker, type BrokerProcess } from './broker-process.ts'
 import { freePort, startEtcd, type EtcdProcess } from './etcd.ts'
@@ -138,7 +138,7 @@ export async function startCluster(
       for (const b of candidates) {
         if (!b.process || b.stopped) continue
         try {
-          const connection = new Connection({ host: '127.0.0.1', port: b.port })
+          const connection = cliConnection({ host: '127.0.0.1', port: b.port })
           try {
             return await connection.send(
               { key: 3, version: 12 },
@@ -248,7 +248,7 @@ export async function produceOne(
   broker: ClusterBroker,
   options: { topic: string; partition?: number; acks: number; timeoutMs?: number },
 ): Promise<number> {
-  const connection = new Connection({ host: '127.0.0.1', port: broker.port })
+  const connection = cliConnection({ host: '127.0.0.1', port: broker.port })
   try {
     const records = buildRecordBatch({
       records: [
@@ -266,7 +266,7 @@ export async function produceOne(
         ],
       },
     )
-    return response.responses[0].partitionResponses[0].errorCode
+    return response.responses[0]!.partitionResponses[0]!.errorCode
   } finally {
     connection.close()
   }

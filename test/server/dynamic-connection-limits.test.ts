@@ -5,7 +5,8 @@
 
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { join } from 'node:path'
-import { Connection } from '../../src/cli/client.ts'
+import { cliConnection } from '../../src/cli/client.ts'
+import type { ClientConnection } from '../../src/client/connection.ts'
 import { run, startBroker, type BrokerProcess } from '../helpers/broker-process.ts'
 import { waitFor } from '../helpers/cluster.ts'
 
@@ -21,7 +22,7 @@ afterAll(async () => {
   broker.cleanup()
 })
 
-const metadata = (connection: Connection) =>
+const metadata = (connection: ClientConnection) =>
   connection.send(
     { key: 3, version: 12 },
     { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false },
@@ -36,7 +37,7 @@ test('max.connections.per.ip applies to the next connection without a restart', 
   const address = { host: '127.0.0.1', port: broker.port }
   // The CLI's own connection may still count for a moment: wait until one is accepted.
   const held = await waitFor('one connection accepted', async () => {
-    const connection = new Connection(address)
+    const connection = cliConnection(address)
     try {
       await metadata(connection)
       return connection
@@ -46,7 +47,7 @@ test('max.connections.per.ip applies to the next connection without a restart', 
     }
   })
   try {
-    const second = new Connection(address)
+    const second = cliConnection(address)
     const refused = await metadata(second).then(
       () => null,
       (error: Error) => error,
@@ -60,7 +61,7 @@ test('max.connections.per.ip applies to the next connection without a restart', 
     held.close()
   }
   const lifted = await waitFor('the limit lifted', async () => {
-    const connection = new Connection(address)
+    const connection = cliConnection(address)
     try {
       const response = await connection.send(
         { key: 44, version: 1 },

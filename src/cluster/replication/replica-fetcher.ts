@@ -15,10 +15,11 @@
 // truncated again. Every step re-checks that the partition is still followed in the same epoch,
 // since leadership may change while a request is in flight.
 
+import { ClientConnection } from '../../client/connection.ts'
 import { ErrorCode } from '../../protocol/errors.ts'
+import type { DecodedResponseOf } from '../../protocol/index.ts'
 import { batchSizeBytes, LOG_OVERHEAD_BYTES } from '../../protocol/record-batch.ts'
 import type { FollowerFetching, ReplicaManager } from './replica-manager.ts'
-import { ReplicaClient } from './replica-client.ts'
 import type { ReplicatedPartition } from './replicated-partition.ts'
 import { truncationStep } from './truncation.ts'
 
@@ -28,6 +29,9 @@ const OFFSET_FOR_LEADER_EPOCH_VERSION = 4
 const TRUNCATION_ROUNDS_MAX = 64
 /** Beyond replica.fetch.wait.max.ms, how long an answer may take (Kafka's replica.socket.timeout.ms). */
 const REQUEST_TIMEOUT_MS = 30_000
+
+/** A partition's answer in a Fetch response, as decoded. */
+type FetchedPartition = DecodedResponseOf<1>['responses'][number]['partitions'][number]
 
 interface Followed {
   replica: ReplicatedPartition
@@ -101,7 +105,7 @@ function fetcherIdFor(replica: ReplicatedPartition, numFetchers: number): number
 
 class ReplicaFetcher {
   private readonly followed = new Map<ReplicatedPartition, Followed>()
-  private client: ReplicaClient | null = null
+  private client: ClientConnection | null = null
   private wake: (() => void) | null = null
   private closed = false
   private readonly running: Promise<void>
@@ -166,20 +170,23 @@ class ReplicaFetcher {
     }
   }
 
-  private async connect(): Promise<ReplicaClient> {
+  private async connect(): Promise<ClientConnection> {
     if (this.client?.isOpen) return this.client
     const endpoint = this.manager.view.broker(this.leaderId)
     if (!endpoint) throw new Error(`leader ${this.leaderId} is not a live broker`)
     const { config } = this.manager
-    this.client = await ReplicaClient.connect(endpoint, {
+    this.client = await ClientConnection.connect(endpoint, {
       clientId: `sluice-replica-fetcher-${this.manager.nodeId}-${this.fetcherId}`,
       responseBytesMax: config.fetchResponseMaxBytes + config.fetchMaxBytes + 1024 * 1024,
+      // One request at a time: a fetcher waits for each answer before it asks again.
+      inFlightMax: 1,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
     })
     return this.client
   }
 
   /** Truncates `entry` by KIP-279 against the leader; marks it truncated when done. */
-  private async truncate(client: ReplicaClient, entry: Followed): Promise<void> {
+  private async truncate(client: ClientConnection, entry: Followed): Promise<void> {
     const { log, topic, partition } = entry.replica
     let epochToAsk = log.epochs.latestEpoch
     for (let round = 0; round < TRUNCATION_ROUNDS_MAX; round++) {
@@ -199,7 +206,6 @@ class ReplicaFetcher {
             },
           ],
         },
-        REQUEST_TIMEOUT_MS,
       )
       if (!this.isCurrent(entry)) return
       const answer = response.topics[0]?.partitions[0]
@@ -219,7 +225,7 @@ class ReplicaFetcher {
   }
 
   /** One Fetch for every truncated partition; false when nothing could be fetched. */
-  private async fetchOnce(client: ReplicaClient): Promise<boolean> {
+  private async fetchOnce(client: ClientConnection): Promise<boolean> {
     const ready = [...this.followed.values()].filter((entry) => entry.truncated)
     if (ready.length === 0) return false
     const { config } = this.manager
@@ -254,7 +260,7 @@ class ReplicaFetcher {
         forgottenTopicsData: [],
         rackId: '',
       },
-      config.fetchWaitMaxMs + REQUEST_TIMEOUT_MS,
+      { timeoutMs: config.fetchWaitMaxMs + REQUEST_TIMEOUT_MS },
     )
     if (response.errorCode !== ErrorCode.NONE)
       throw new Error(`Fetch from leader ${this.leaderId}: error ${response.errorCode}`)
@@ -271,10 +277,10 @@ class ReplicaFetcher {
     return progressed
   }
 
-  private async applyAnswer(entry: Followed, answer: any): Promise<boolean> {
+  private async applyAnswer(entry: Followed, answer: FetchedPartition): Promise<boolean> {
     const { log, topic, partition } = entry.replica
     if (answer.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
-      const leaderStartOffset: number = answer.logStartOffset
+      const leaderStartOffset = answer.logStartOffset
       if (leaderStartOffset > log.logEndOffset) {
         // Retention at the leader removed everything we lack: start over at its log start.
         this.log(`${topic}-${partition}: restarting at the leader's log start ${leaderStartOffset}`)
@@ -291,7 +297,7 @@ class ReplicaFetcher {
       )
       return false
     }
-    const records: Uint8Array | null = answer.records
+    const records = answer.records
     const batches = records ? wholeBatches(records) : null
     if (batches && batches.length > 0) {
       try {

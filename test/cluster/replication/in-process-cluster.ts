@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openBroker, type Broker } from '../../../src/broker.ts'
-import { Connection } from '../../../src/cli/client.ts'
+import { cliConnection } from '../../../src/cli/client.ts'
 import type {
   AlterIsrRequest,
   BrokerEndpoint,
@@ -188,7 +188,7 @@ export async function startNode(
   })
   broker.replicas = replicas
   await replicas.settled()
-  const connection = new Connection({ host: '127.0.0.1', port: server.port })
+  const connection = cliConnection({ host: '127.0.0.1', port: server.port })
   return {
     nodeId,
     dir,

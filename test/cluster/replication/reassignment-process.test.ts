@@ -21,7 +21,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawn } from 'bun'
-import { Connection } from '../../../src/cli/client.ts'
+import { cliConnection } from '../../../src/cli/client.ts'
 import { ErrorCode } from '../../../src/protocol/errors.ts'
 import { python, run } from '../../helpers/broker-process.ts'
 import { readPartitionScript } from '../../helpers/read-partition-script.ts'
@@ -41,7 +41,7 @@ async function partition(topic = TOPIC) {
 
 async function send(api: { key: number; version: number }, body: object): Promise<any> {
   const live = cluster.brokers.find((b) => b.process && !b.stopped)!
-  const connection = new Connection({ host: '127.0.0.1', port: live.port })
+  const connection = cliConnection({ host: '127.0.0.1', port: live.port })
   try {
     return await connection.send(api, body)
   } finally {
