@@ -30,8 +30,29 @@ let zlibModule: typeof Zlib | undefined
 let lz4Module: typeof Lz4 | undefined
 let snappyModule: typeof Snappy | undefined
 const zlib = () => (zlibModule ??= require('node:zlib') as typeof Zlib)
-const lz4 = () => (lz4Module ??= require('lz4-napi') as typeof Lz4)
-const snappy = () => (snappyModule ??= require('snappy') as typeof Snappy)
+// Literal require()s, so that the single executable (scripts/executable.sh) embeds the packages.
+const lz4 = () => (lz4Module ??= loadCodec('lz4-napi', () => require('lz4-napi')) as typeof Lz4)
+const snappy = () =>
+  (snappyModule ??= loadCodec('snappy', () => require('snappy')) as typeof Snappy)
+
+/**
+ * A codec's package. snappy and lz4-napi find their native binding among their optional
+ * dependencies, one per platform; where npm did not install the one for this platform (or none
+ * exists), the codec fails in one line that says so, and the broker stays up: only batches that
+ * the broker itself must inflate or compress with that codec are refused.
+ */
+export function loadCodec(name: 'snappy' | 'lz4-napi', load: () => unknown): unknown {
+  try {
+    return load()
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]
+    throw new CompressionError(
+      `${name === 'snappy' ? 'snappy' : 'lz4'}: the '${name}' package has no native binding ` +
+        `for ${process.platform}-${process.arch} here (${reason}); reinstall with npm's optional ` +
+        `dependencies (npm install --include=optional)`,
+    )
+  }
+}
 
 export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
 /** Codes 5-7 are not assigned by Kafka. */

@@ -12,6 +12,7 @@ import {
   CompressionError,
   compress,
   decompress,
+  loadCodec,
   type DecompressOptions,
 } from '../../src/protocol/compression.ts'
 import {
@@ -171,5 +172,39 @@ describe('rebuilding a batch for the cleaner', () => {
     expect(batchLastOffset(empty, 0)).toBe(21)
     expect(batchRecordsCount(empty, 0)).toBe(0)
     expect(decodeRecords(empty)).toEqual([])
+  })
+})
+
+// The packaged bundle loads snappy and lz4-napi from node_modules, where npm put the binding for
+// the platform it installed on; a platform without one gets a one-line CompressionError naming
+// the codec, the platform and the fix, not a stack trace (napi-rs loaders throw a multi-line
+// "Cannot find module" with a require stack).
+describe('a codec whose native binding is missing', () => {
+  test('fails in one line that names the codec, the platform and what to run', () => {
+    for (const name of ['snappy', 'lz4-napi'] as const) {
+      const missing = () => {
+        throw new Error(
+          `Cannot find module '@napi-rs/${name}-linux-arm64-musl'\nRequire stack:\n- /x`,
+        )
+      }
+      let error: unknown
+      try {
+        loadCodec(name, missing)
+      } catch (caught) {
+        error = caught
+      }
+      expect(error).toBeInstanceOf(CompressionError)
+      const message = (error as Error).message
+      expect(message).toStartWith(name === 'snappy' ? 'snappy: ' : 'lz4: ')
+      expect(message).toContain(`${process.platform}-${process.arch}`)
+      expect(message).toContain(`Cannot find module '@napi-rs/${name}-linux-arm64-musl'`)
+      expect(message).toContain('npm install --include=optional')
+      expect(message).not.toContain('\n')
+    }
+  })
+
+  test('loads the package when its binding is there', () => {
+    const snappy = loadCodec('snappy', () => require('snappy')) as { compressSync: unknown }
+    expect(typeof snappy.compressSync).toBe('function')
   })
 })
