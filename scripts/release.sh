@@ -33,10 +33,7 @@ bash scripts/setup.sh --quiet
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
 started=$(date +%s%N)
-# The log cleaner's worker is a second entry point, embedded beside the first
-# (src/storage/cleaner-thread.ts finds it there).
-node_modules/.bin/bun build --compile --bytecode --format=cjs scripts/compiled-entry.ts \
-  src/storage/cleaner-worker.ts --outfile "$outdir/sluice-$version-linux-x64" >/dev/null
+bash scripts/executable.sh "$outdir/sluice-$version-linux-x64"
 echo "release: $outdir/sluice-$version-linux-x64 ($(( ($(date +%s%N) - started) / 1000000 )) ms)" >&2
 if [ "$binary_only" = 0 ]; then
   if [ "$cross" = 1 ]; then

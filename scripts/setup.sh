@@ -2,7 +2,8 @@
 # Brings a fresh checkout to a runnable state and is quick when nothing is missing:
 #   1. npm packages (Bun itself comes from npm as a dev dependency),
 #   2. the native addon (native/sluice.node, built with cargo; crates.io is not needed),
-#   3. the start-up bundle (dist/cli.js), which bin/sluice runs while it is newer than src/,
+#   3. the start-up bundle (dist/cli.js) and executable (dist/sluice), which bin/sluice runs
+#      while they are newer than src/,
 #   4. with --clients, the Debian packages the client tests drive (kcat, librdkafka, the Python
 #      clients, etcd-server for the cluster tests), installed only when running as root and only
 #      when one is missing,
@@ -26,7 +27,7 @@ for arg in "$@"; do
     --clients) clients=1 kafka=1 ;;
     --kafka) kafka=1 ;;
     -h | --help)
-      sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -74,12 +75,14 @@ else
 fi
 
 # 3. The start-up bundle: src/ as one CommonJS file with JavaScriptCore bytecode beside it
-#    (dist/cli.js.jsc), so `sluice start` neither resolves nor transpiles ~140 modules: the first
-#    ApiVersions answer comes after ~37 ms instead of ~80. bin/sluice falls back to src/cli.ts
-#    whenever a file in src/ is newer, so an edited tree never runs stale code.
-if [ ! -f dist/cli.js ] || [ -n "$(find src package-lock.json -newer dist/cli.js 2>/dev/null | head -n 1)" ]; then
-  step "bundling src/ for a fast start (dist/cli.js)"
-  bash scripts/bundle.sh dist
+#    (dist/cli.js.jsc), so `sluice start` neither resolves nor transpiles ~200 modules, and the
+#    single executable dist/sluice (Bun, ESM bytecode and the addon in one file), which starts
+#    quicker still (bench/RESULTS.md, "Start-up, step by step"). bin/sluice falls back to
+#    src/cli.ts whenever a file in src/ is newer, so an edited tree never runs stale code.
+if [ ! -f dist/cli.js ] || [ ! -x dist/sluice ] ||
+  [ -n "$(find src package-lock.json native/sluice.node -newer dist/cli.js 2>/dev/null | head -n 1)" ]; then
+  step "bundling src/ for a fast start (dist/cli.js and the executable dist/sluice)"
+  bash scripts/bundle.sh --executable dist
 else
   say "start-up bundle up to date"
 fi

@@ -120,7 +120,7 @@ export async function clusterStart(args: ClusterStartArgs): Promise<number> {
       ...args.overrides,
     }
     const argv = Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])
-    const broker = spawn([process.execPath, process.argv[1]!, 'start', ...argv], {
+    const broker = spawn([...sluiceCommand(), 'start', ...argv], {
       stdout: 'pipe',
       stderr: 'pipe',
     })
@@ -185,4 +185,13 @@ async function pipeTo(
 
 function prefixLines(text: string, prefix: string): string {
   return text.replace(/^(?=.)/gm, prefix)
+}
+
+/**
+ * The command that runs this `sluice` again: Bun and the script it runs, or the single executable
+ * alone, whose argv[1] is its embedded entry (/$bunfs/...), which it must not be given again.
+ */
+function sluiceCommand(): string[] {
+  const script = process.argv[1]!
+  return script.startsWith('/$bunfs/') ? [process.execPath] : [process.execPath, script]
 }

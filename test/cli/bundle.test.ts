@@ -1,14 +1,19 @@
 // The start-up bundle (scripts/bundle.sh, run by scripts/setup.sh into dist/) is what
 // `npm start` and bin/sluice run, so it must be the same broker as src/: this builds one from the
 // current sources, starts it as a real process and moves records through it with kcat, large
-// enough that fetches take the native sendfile path. Then bin/sluice's choice: the bundle while
-// it is newer than every file in src/, the sources once one is edited.
+// enough that fetches take the native sendfile path. The bundle carries no native binding of
+// the codecs' packages (a linux-x64 one would break the arm64 and musl packages): a broker that
+// recompresses with lz4 and snappy loads them from node_modules, as the installed package does.
+// Then bin/sluice's choice: the executable or the bundle while they are newer than every file in
+// src/, the sources once one is edited.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import {
   chmodSync,
   copyFileSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
+  readFileSync,
   rmSync,
   symlinkSync,
   utimesSync,
@@ -37,7 +42,12 @@ describe('the start-up bundle', () => {
   beforeAll(async () => {
     const built = await run(['bash', join(repoRoot, 'scripts/bundle.sh'), join(work, 'dist')])
     expect(built).toMatchObject({ exitCode: 0, stderr: '' })
-    broker = await startBroker({ entry: join(work, 'dist/cli.js') })
+    // As in a checkout (dist/ beside node_modules/) and in the package (node_modules/sluice/dist).
+    symlinkSync(join(repoRoot, 'node_modules'), join(work, 'node_modules'))
+    broker = await startBroker({
+      entry: join(work, 'dist/cli.js'),
+      overrides: { 'compression.type': 'lz4' },
+    })
   })
   afterAll(async () => {
     await broker?.stop()
@@ -74,21 +84,81 @@ describe('the start-up bundle', () => {
     expect(consume.stdout).toBe(Array.from({ length: 5 }, (_, i) => `k${i} 100000\n`).join(''))
     expect(logProblems(broker.output())).toEqual([])
   })
+
+  test('carries no native binding of its own', () => {
+    expect(readdirSync(join(work, 'dist')).filter((file) => file.endsWith('.node'))).toEqual([])
+  })
+
+  test.skipIf(!kcatPresent)(
+    'recompresses with lz4 and snappy, their bindings loaded from node_modules',
+    async () => {
+      const cli = [process.execPath, join(work, 'dist/cli.js')]
+      const create = await run([
+        ...cli,
+        'topic',
+        'create',
+        'snappied',
+        '-b',
+        broker.bootstrap,
+        '--config',
+        'compression.type=snappy',
+      ])
+      expect(create).toMatchObject({ exitCode: 0, stderr: '' })
+      // lz4 is the broker's default here (compression.type=lz4), snappy the topic's own.
+      for (const [topic, code] of [
+        ['lz4ed', 3],
+        ['snappied', 2],
+      ] as const) {
+        const produce = await run(['kcat', '-b', broker.bootstrap, '-t', topic, '-P'], {
+          stdin: 'one\ntwo\n',
+        })
+        expect(produce).toMatchObject({ exitCode: 0, stderr: '' })
+        const consume = await run(['kcat', '-b', broker.bootstrap, '-t', topic, '-C', '-e', '-q'])
+        expect(consume).toMatchObject({ exitCode: 0, stdout: 'one\ntwo\n' })
+        // The stored batch's attributes (byte 22 of a v2 batch): the codec the broker wrote.
+        const segment = readFileSync(join(broker.logDir, `${topic}-0`, '00000000000000000000.log'))
+        expect(segment[22]! & 0x07).toBe(code)
+      }
+      expect(logProblems(broker.output())).toEqual([])
+    },
+  )
 })
 
-test('bin/sluice runs the bundle while it is fresh and src/ once a source file is newer', async () => {
-  // A stand-in checkout: the real bin/sluice and Bun, a src/ and a dist/ that say which ran.
+test('bin/sluice runs the executable or the bundle while fresh, src/ once a source is newer', async () => {
+  // A stand-in checkout: the real bin/sluice and Bun; a src/, a dist/ and an addon that say
+  // which ran. Timestamps as setup.sh leaves them: the sources, then the addon, then dist/.
   const root = join(work, 'checkout')
-  for (const dir of ['bin', 'src', 'dist']) mkdirSync(join(root, dir), { recursive: true })
+  for (const dir of ['bin', 'src', 'dist', 'native'])
+    mkdirSync(join(root, dir), { recursive: true })
   copyFileSync(join(repoRoot, 'bin/sluice'), join(root, 'bin/sluice'))
   chmodSync(join(root, 'bin/sluice'), 0o755)
   symlinkSync(join(repoRoot, 'node_modules'), join(root, 'node_modules'))
   writeFileSync(join(root, 'src/cli.ts'), "console.log('ran src')\n")
+  writeFileSync(join(root, 'native/sluice.node'), '')
   writeFileSync(join(root, 'dist/cli.js'), "console.log('ran the bundle')\n")
-  const past = new Date(Date.now() - 60_000)
-  utimesSync(join(root, 'src/cli.ts'), past, past)
+  writeFileSync(join(root, 'dist/sluice'), '#!/bin/sh\necho "ran the executable $*"\n')
+  chmodSync(join(root, 'dist/sluice'), 0o755)
+  const at = (file: string, secondsAgo: number) => {
+    const time = new Date(Date.now() - secondsAgo * 1000)
+    utimesSync(join(root, file), time, time)
+  }
+  at('src/cli.ts', 60)
+  at('native/sluice.node', 50)
+  at('dist/cli.js', 40)
+  at('dist/sluice', 30)
+  const sluice = async (path = join(root, 'bin/sluice')) => (await run([path, 'x'])).stdout
 
-  expect((await run([join(root, 'bin/sluice')])).stdout).toBe('ran the bundle\n')
-  utimesSync(join(root, 'src/cli.ts'), new Date(), new Date())
-  expect((await run([join(root, 'bin/sluice')])).stdout).toBe('ran src\n')
+  expect(await sluice()).toBe('ran the executable x\n')
+  // npm's bin link (node_modules/.bin/sluice -> ../sluice/bin/sluice) finds the same checkout.
+  mkdirSync(join(work, 'links'))
+  symlinkSync(join(root, 'bin/sluice'), join(work, 'links/sluice'))
+  expect(await sluice(join(work, 'links/sluice'))).toBe('ran the executable x\n')
+  // The executable embeds the addon: one older than the addon gives way to the bundle.
+  at('native/sluice.node', 20)
+  expect(await sluice()).toBe('ran the bundle\n')
+  at('native/sluice.node', 50)
+  rmSync(join(root, 'dist/sluice'))
+  expect(await sluice()).toBe('ran the bundle\n')
+  at('src/cli.ts', 0)
+  expect(await sluice()).toBe('ran src\n')
 })

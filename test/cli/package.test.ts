@@ -2,8 +2,9 @@
 // script builds the npm tarball and the single executable; the tarball is installed with npm into
 // an empty folder and `npx sluice start` serves kcat (or, without kcat, `npx sluice produce` and
 // `consume`), with its data in that folder; the executable is copied alone into another empty
-// folder and does the same; and Node running the package's entry says in one line that Sluice
-// needs Bun.
+// folder and does the same (both brokers recompress with lz4, so the codec's native binding must
+// load: from node_modules, embedded in the binary); and Node running the package's entry says in
+// one line that Sluice needs Bun.
 
 import { afterAll, expect, test } from 'bun:test'
 import { spawn } from 'bun'
@@ -52,14 +53,18 @@ async function expectOk(
 }
 
 /**
- * Starts `cmd` (a `sluice start` on port 0) in `cwd` in its own process group, as a shell runs a
- * command: stop() signals the group, as Ctrl-C does, so the broker hears SIGTERM even when a
- * launcher (npx) stands between; it passes when the broker says it stopped cleanly.
+ * Starts `cmd` (a `sluice start` on port 0, compression.type=lz4) in `cwd` in its own process
+ * group, as a shell runs a command: stop() signals the group, as Ctrl-C does, so the broker hears
+ * SIGTERM even when a launcher (npx) stands between; it passes when the broker says it stopped
+ * cleanly.
  */
 async function startIn(cmd: string[], cwd: string) {
+  // lz4 as the broker's compression.type: every batch is recompressed, so the round trip proves
+  // the codec's native binding loads (from node_modules in the package, embedded in the binary).
+  const overrides = ['listeners=PLAINTEXT://127.0.0.1:0', 'compression.type=lz4']
   const proc = spawnChild(
     cmd[0]!,
-    [...cmd.slice(1), 'start', '--override', 'listeners=PLAINTEXT://127.0.0.1:0'],
+    [...cmd.slice(1), 'start', ...overrides.flatMap((o) => ['--override', o])],
     {
       cwd,
       detached: true,

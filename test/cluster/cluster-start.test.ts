@@ -1,4 +1,5 @@
-// `sluice cluster start` as a developer runs it: the real command starts etcd and two brokers
+// `sluice cluster start` as a developer runs it (bin/sluice: in a set-up checkout, the single
+// executable, which must start its brokers as itself): the real command starts etcd and two brokers
 // on free loopback ports with every file under one folder; both brokers answer Metadata listing
 // each other; Ctrl-C (SIGINT) stops them all and the command exits 0.
 
@@ -21,8 +22,7 @@ test.skipIf(!hasEtcd())(
     const [first, etcdPort] = [await freePortPair(), await freePortPair()]
     const proc = spawn(
       [
-        process.execPath,
-        join(repoRoot, 'src/cli.ts'),
+        join(repoRoot, 'bin/sluice'),
         'cluster',
         'start',
         '--brokers',

@@ -1,0 +1,175 @@
+// Start-up, step by step: how long each command a user might type takes from spawn to the
+// broker's first ApiVersions answer (or, for commands that exit, to the exit), beside what Bun
+// alone costs on this machine: `bun -e 0` and a bare Bun TCP server answering one frame. The
+// steps run interleaved, round after round, so a change in the machine's load touches every
+// step alike; each figure is printed with the 1-minute load average it was taken under.
+//
+// Usage: bun bench/e2e/startup.ts [--rounds N] [--only name,...] [--base DIR] [--json FILE]
+//   --base DIR   also run the start-up steps of another checkout (a before/after comparison
+//                needs DIR/dist, DIR/native/sluice.node and DIR/bin/sluice), interleaved
+// The executable's step runs where dist/sluice exists (scripts/setup.sh builds it).
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { stopChild, waitForApiVersions } from './broker.ts'
+import { freePort } from './proc.ts'
+
+interface Step {
+  name: string
+  /** The command; PORT and DIR are replaced by a free port and a fresh log dir. */
+  argv: string[]
+  /** 'answer': until the first ApiVersions answer; 'exit': until the process exits 0. */
+  until: 'answer' | 'exit'
+  cwd: string
+}
+
+const repo = resolve(import.meta.dir, '../..')
+const bun = join(repo, 'node_modules/.bin/bun')
+const bareServer = join(import.meta.dir, 'startup-bare-server.ts')
+
+function parseArgs(argv: string[]) {
+  const flags = { rounds: 7, only: undefined as Set<string> | undefined, base: '', json: '' }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    const value = () => argv[++i] ?? ''
+    if (arg === '--rounds') flags.rounds = Number(value())
+    else if (arg === '--only') flags.only = new Set(value().split(','))
+    else if (arg === '--base') flags.base = resolve(value())
+    else if (arg === '--json') flags.json = value()
+    else {
+      console.error(`startup: unknown argument '${arg}' (see the header of ${import.meta.path})`)
+      process.exit(2)
+    }
+  }
+  return flags
+}
+
+const startArgs = ['start', '--override', 'listeners=PLAINTEXT://127.0.0.1:PORT']
+const logDirArgs = ['--override', 'log.dirs=DIR']
+
+function sluiceSteps(tree: string, label: string): Step[] {
+  const step = (name: string, argv: string[], until: Step['until']): Step => ({
+    name: `${label}${name}`,
+    argv,
+    until,
+    cwd: tree,
+  })
+  const bundle = [bun, join(tree, 'dist/cli.js')]
+  const bin = [join(tree, 'bin/sluice')]
+  const steps = [
+    step('bun dist/cli.js --version', [...bundle, '--version'], 'exit'),
+    step('bin/sluice --version', [...bin, '--version'], 'exit'),
+    step('bun dist/cli.js start', [...bundle, ...startArgs, ...logDirArgs], 'answer'),
+    step('bin/sluice start', [...bin, ...startArgs, ...logDirArgs], 'answer'),
+  ]
+  const executable = join(tree, 'dist/sluice')
+  if (existsSync(executable))
+    steps.push(step('dist/sluice start', [executable, ...startArgs, ...logDirArgs], 'answer'))
+  return steps
+}
+
+function allSteps(base: string): Step[] {
+  const steps: Step[] = [
+    { name: 'bun -e 0', argv: [bun, '-e', '0'], until: 'exit', cwd: repo },
+    { name: 'bare Bun TCP server', argv: [bun, bareServer, 'PORT'], until: 'answer', cwd: repo },
+    ...sluiceSteps(repo, ''),
+  ]
+  if (base) steps.push(...sluiceSteps(base, 'base: '))
+  return steps
+}
+
+interface Run {
+  /** Wall time from spawn to the answer or the exit. */
+  ms: number
+  /** CPU time of every thread of the process until then. */
+  cpuMs: number
+  /** Time its threads waited for a CPU (run queue), where the kernel says (answer steps). */
+  waitMs?: number
+  load: number
+}
+
+/** CPU and run-queue time of every thread of a live process, from /proc/<pid>/task/<tid>/schedstat. */
+function schedstat(pid: number): { cpuMs: number; waitMs: number } {
+  let cpuNs = 0
+  let waitNs = 0
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const [cpu, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')
+      cpuNs += Number(cpu)
+      waitNs += Number(wait)
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return { cpuMs: cpuNs / 1e6, waitMs: waitNs / 1e6 }
+}
+
+async function runOnce(step: Step, workDir: string, round: number): Promise<Run> {
+  const port = await freePort()
+  const logDir = join(workDir, `round-${round}-${step.name.replace(/\W+/g, '-')}`)
+  const argv = step.argv.map((a) => a.replace('PORT', String(port)).replace('DIR', logDir))
+  const logPath = `${logDir}.log`
+  const spawnedAt = performance.now()
+  const child = Bun.spawn(argv, {
+    cwd: step.cwd,
+    stdin: 'ignore',
+    stdout: Bun.file(logPath),
+    stderr: Bun.file(logPath),
+  })
+  try {
+    if (step.until === 'exit') {
+      const code = await child.exited
+      const ms = performance.now() - spawnedAt
+      if (code !== 0) throw new Error(`${step.name} exited with ${code}`)
+      const cpuMs = Number(child.resourceUsage()!.cpuTime.total) / 1000
+      return { ms, cpuMs, load: loadavg()[0]! }
+    }
+    await waitForApiVersions({ port, child, timeoutMs: 30_000, logPath })
+    const ms = performance.now() - spawnedAt
+    return { ms, ...schedstat(child.pid), load: loadavg()[0]! }
+  } finally {
+    await stopChild(child)
+  }
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = sorted.length >> 1
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+
+async function main() {
+  const flags = parseArgs(process.argv.slice(2))
+  const steps = allSteps(flags.base).filter(
+    (step) => !flags.only || [...flags.only].some((name) => step.name.includes(name)),
+  )
+  const workDir = mkdtempSync(join(tmpdir(), 'sluice-startup-'))
+  const figures = new Map<string, Run[]>(steps.map((s) => [s.name, []]))
+  try {
+    for (let round = 0; round < flags.rounds; round++) {
+      for (const step of steps) {
+        figures.get(step.name)!.push(await runOnce(step, workDir, round))
+      }
+      process.stderr.write(
+        `startup: round ${round + 1}/${flags.rounds}, load ${loadavg()[0]!.toFixed(1)}\n`,
+      )
+    }
+  } finally {
+    rmSync(workDir, { recursive: true, force: true })
+  }
+  console.log(
+    `| step | wall ms, median | wall ms, min | CPU ms, median | run-queue wait ms, median | wall, all runs | load (1 min) |`,
+  )
+  console.log(`|---|--:|--:|--:|--:|---|---|`)
+  for (const [name, runs] of figures) {
+    const ms = runs.map((r) => r.ms)
+    const loads = runs.map((r) => r.load)
+    const waits = runs.flatMap((r) => (r.waitMs === undefined ? [] : [r.waitMs]))
+    console.log(
+      `| ${name} | ${median(ms).toFixed(1)} | ${Math.min(...ms).toFixed(1)} | ${median(runs.map((r) => r.cpuMs)).toFixed(1)} | ${waits.length ? median(waits).toFixed(1) : '-'} | ${ms.map((v) => v.toFixed(0)).join(', ')} | ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} |`,
+    )
+  }
+  if (flags.json) writeFileSync(flags.json, JSON.stringify(Object.fromEntries(figures), null, 2))
+}
+
+await main()
