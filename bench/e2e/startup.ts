@@ -4,6 +4,8 @@
 // steps run interleaved, round after round, so a change in the machine's load touches every
 // step alike; each figure is printed with the 1-minute load average it was taken under.
 //
+// On a busy machine, run it under `chrt -f 10` (root): every process it starts then gets a CPU
+// as soon as it is runnable, which is how a calm machine treats it; the disk is still shared.
 // Usage: bun bench/e2e/startup.ts [--rounds N] [--only name,...] [--base DIR] [--json FILE]
 //   --base DIR   also run the start-up steps of another checkout (a before/after comparison
 //                needs DIR/dist, DIR/native/sluice.node and DIR/bin/sluice), interleaved
@@ -21,6 +23,8 @@ interface Step {
   /** 'answer': until the first ApiVersions answer; 'exit': until the process exits 0. */
   until: 'answer' | 'exit'
   cwd: string
+  /** Runs in its own process group, stopped as a whole (npm start: npm, sh, then the broker). */
+  group?: boolean
 }
 
 const repo = resolve(import.meta.dir, '../..')
@@ -73,6 +77,14 @@ function allSteps(base: string): Step[] {
     { name: 'bun -e 0', argv: [bun, '-e', '0'], until: 'exit', cwd: repo },
     { name: 'bare Bun TCP server', argv: [bun, bareServer, 'PORT'], until: 'answer', cwd: repo },
     ...sluiceSteps(repo, ''),
+    // npm itself (Node and npm's own start) and setup.sh's checks, then bin/sluice start --dev.
+    {
+      name: 'npm start',
+      argv: ['setsid', 'npm', 'start', '--silent', '--', ...startArgs.slice(1), ...logDirArgs],
+      until: 'answer',
+      cwd: repo,
+      group: true,
+    },
   ]
   if (base) steps.push(...sluiceSteps(base, 'base: '))
   return steps
@@ -81,7 +93,7 @@ function allSteps(base: string): Step[] {
 interface Run {
   /** Wall time from spawn to the answer or the exit. */
   ms: number
-  /** CPU time of every thread of the process until then. */
+  /** CPU time of every thread of the process until then (NaN where not counted). */
   cpuMs: number
   /** Time its threads waited for a CPU (run queue), where the kernel says (answer steps). */
   waitMs?: number
@@ -126,10 +138,18 @@ async function runOnce(step: Step, workDir: string, round: number): Promise<Run>
     }
     await waitForApiVersions({ port, child, timeoutMs: 30_000, logPath })
     const ms = performance.now() - spawnedAt
-    return { ms, ...schedstat(child.pid), load: loadavg()[0]! }
+    // A group's CPU is spread over processes that have exited by now: not counted.
+    const counted = step.group ? { cpuMs: NaN } : schedstat(child.pid)
+    return { ms, ...counted, load: loadavg()[0]! }
   } finally {
+    if (step.group && child.exitCode === null) process.kill(-child.pid, 'SIGTERM')
     await stopChild(child)
   }
+}
+
+const cpu = (runs: Run[]) => {
+  const counted = runs.flatMap((r) => (Number.isNaN(r.cpuMs) ? [] : [r.cpuMs]))
+  return counted.length ? median(counted).toFixed(1) : '-'
 }
 
 const median = (values: number[]) => {
@@ -166,7 +186,7 @@ async function main() {
     const loads = runs.map((r) => r.load)
     const waits = runs.flatMap((r) => (r.waitMs === undefined ? [] : [r.waitMs]))
     console.log(
-      `| ${name} | ${median(ms).toFixed(1)} | ${Math.min(...ms).toFixed(1)} | ${median(runs.map((r) => r.cpuMs)).toFixed(1)} | ${waits.length ? median(waits).toFixed(1) : '-'} | ${ms.map((v) => v.toFixed(0)).join(', ')} | ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} |`,
+      `| ${name} | ${median(ms).toFixed(1)} | ${Math.min(...ms).toFixed(1)} | ${cpu(runs)} | ${waits.length ? median(waits).toFixed(1) : '-'} | ${ms.map((v) => v.toFixed(0)).join(', ')} | ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} |`,
     )
   }
   if (flags.json) writeFileSync(flags.json, JSON.stringify(Object.fromEntries(figures), null, 2))
