@@ -30,6 +30,11 @@ export interface SluiceOptions {
   env?: Record<string, string>
   /** The port to listen on (a restart keeps its port); a free one when absent. */
   port?: number
+  /**
+   * Start through bin/sluice, the command a user types (the executable dist/sluice while it is
+   * fresh), instead of Bun running sluiceCliPath; bunFlags do not apply then.
+   */
+  viaBin?: boolean
 }
 
 /** The broker override that turns sendfile off, read from the broker's own config definitions. */
@@ -60,7 +65,9 @@ export async function startSluice(options: SluiceOptions): Promise<BrokerProcess
     ...options.overrides,
   }
   const bun = join(options.repo, 'node_modules/.bin/bun')
-  const argv = [bun, ...(options.bunFlags ?? []), sluiceCliPath(options.repo), 'start']
+  const argv = options.viaBin
+    ? [join(options.repo, 'bin/sluice'), 'start']
+    : [bun, ...(options.bunFlags ?? []), sluiceCliPath(options.repo), 'start']
   for (const [key, value] of Object.entries(overrides)) argv.push('--override', `${key}=${value}`)
   // One descriptor for both streams, so the broker's stdout and stderr interleave in one log.
   const logFd = openSync(options.logPath, 'w')

@@ -6,7 +6,7 @@
 // bench/RESULTS.md. Progress goes to stderr.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
-import { join, relative, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { spawnSync } from 'bun'
 import {
@@ -139,6 +139,8 @@ function brokerStarter(flags: Flags, workDir: string) {
     overrides?: Record<string, string>
     /** Profile this broker with Bun's --cpu-prof when the run asked for it. */
     profile?: boolean
+    /** Through bin/sluice, as a user starts it (start-up figures). */
+    viaBin?: boolean
   }): Promise<BrokerProcess> => {
     const logPath = join(workDir, `broker-${++starts}.log`)
     if (flags.against === 'mock') return await startMock({ loadgen: loadgenPath, logPath })
@@ -147,6 +149,7 @@ function brokerStarter(flags: Flags, workDir: string) {
       logDir: options.logDir,
       overrides: options.overrides ?? {},
       logPath,
+      viaBin: options.viaBin,
       bunFlags:
         options.profile && flags.cpuProfDir
           ? ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${flags.cpuProfDir}`]
@@ -175,13 +178,13 @@ async function measureStartup(
   start: ReturnType<typeof brokerStarter>,
   workDir: string,
   quick: boolean,
-  /** What Bun runs, for the progress line; absent for the mock. */
+  /** The command, for the progress line; absent for the mock. */
   entry?: string,
 ): Promise<StartupFigures> {
   const figures: StartupFigures = { startupMs: [] }
   try {
     for (let i = 0; i < (quick ? 2 : 5); i++) {
-      const broker = await start({ logDir: join(workDir, `startup-${i}`) })
+      const broker = await start({ logDir: join(workDir, `startup-${i}`), viaBin: true })
       figures.startupMs.push(broker.startupMs)
       if (i === 0) {
         await Bun.sleep(1000) // let start-up garbage be collected before calling it idle
@@ -400,7 +403,7 @@ async function main(): Promise<void> {
         start,
         workDir,
         flags.quick,
-        flags.against === 'sluice' ? relative(repo, sluiceCliPath(repo)) : undefined,
+        flags.against === 'sluice' ? 'bin/sluice' : undefined,
       )
     // One broker each for the single-node scenarios, up for all of them; each scenario runs on
     // Sluice, then on Kafka. `--only cluster` needs neither.
