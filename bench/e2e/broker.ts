@@ -47,7 +47,8 @@ export function sendfileOffOverride(repo: string): Record<string, string> | unde
   return undefined
 }
 
-/** What bin/sluice would run: the start-up bundle while it is newer than every source file. */
+/** What Bun runs for the bench's brokers: the start-up bundle while it is newer than every source file
+ * (bin/sluice itself prefers the executable dist/sluice; the start-up row goes through it). */
 export function sluiceCliPath(repo: string): string {
   const bundle = join(repo, 'dist/cli.js')
   if (!existsSync(bundle)) return join(repo, 'src/cli.ts')
