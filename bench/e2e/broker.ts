@@ -47,8 +47,10 @@ export function sendfileOffOverride(repo: string): Record<string, string> | unde
   return undefined
 }
 
-/** What Bun runs for the bench's brokers: the start-up bundle while it is newer than every source file
- * (bin/sluice itself prefers the executable dist/sluice; the start-up row goes through it). */
+/**
+ * What Bun runs for the bench's brokers: the start-up bundle while it is newer than every source
+ * file (bin/sluice itself prefers the executable dist/sluice; the start-up row goes through it).
+ */
 export function sluiceCliPath(repo: string): string {
   const bundle = join(repo, 'dist/cli.js')
   if (!existsSync(bundle)) return join(repo, 'src/cli.ts')
