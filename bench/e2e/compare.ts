@@ -6,8 +6,11 @@
 // CPU per record, young-generation collections per second and their median and p99 pause, and
 // the objects allocated per request (bench/micro/allocations.ts, counted, so exact on any machine).
 // The load average is printed beside every round: on a shared machine the figures move with it.
+// With --produce, each round is instead a produce at full speed (1 KiB records, acks=1, one
+// partition, librdkafka's ~1 MB requests), reported as MB/s and the broker's CPU seconds per GB.
 //
 //   bun bench/e2e/compare.ts --base main [--rate 10000] [--rounds 3] [--duration-ms 6000]
+//   bun bench/e2e/compare.ts --base main --produce [--rounds 3] [--duration-ms 3000]
 
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
@@ -15,11 +18,11 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { spawnSync } from 'bun'
 import { startSluice } from './broker.ts'
-import { buildLoadgen, runLoadgen, type LatencyResult } from './loadgen.ts'
+import { buildLoadgen, runLoadgen, type LatencyResult, type ProduceResult } from './loadgen.ts'
 import { cpuSeconds, progress } from './proc.ts'
 import { createTopic } from './scenarios.ts'
 
-const usage = `usage: bun bench/e2e/compare.ts --base REV [--rate N] [--rounds N] [--duration-ms N] [--no-allocations]`
+const usage = `usage: bun bench/e2e/compare.ts --base REV [--produce] [--rate N] [--rounds N] [--duration-ms N] [--no-allocations]`
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
   options: {
@@ -28,6 +31,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     'duration-ms': { type: 'string', default: '6000' },
     'no-allocations': { type: 'boolean', default: false },
+    produce: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 })
@@ -108,6 +112,69 @@ async function measure(tree: string, round: number): Promise<Round> {
   }
 }
 
+/** One full-speed produce against the tree's broker: MB/s and the broker's CPU s per GB. */
+async function measureProduce(tree: string, round: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-compare-log-'))
+  const broker = await startSluice({
+    repo: tree,
+    logDir: join(dir, 'data'),
+    overrides: {},
+    logPath: join(dir, 'broker.log'),
+  })
+  try {
+    const topic = `compare-produce-${round}`
+    await createTopic(broker, topic, 1)
+    const before = cpuSeconds(broker.pid)
+    const result = await runLoadgen<ProduceResult>(
+      ['produce', '-b', broker.bootstrap, '-t', topic, '--size', '1024', '--acks', '1'].concat([
+        '--compression',
+        'none',
+        '--duration-ms',
+        String(durationMs),
+        '--count',
+        String(Math.floor(1e9 / 1024)),
+      ]),
+      { timeoutMs: durationMs + 60_000 },
+    )
+    const cpuSecondsPerGb = ((cpuSeconds(broker.pid) - before) * 1e9) / Math.max(1, result.bytes)
+    return { mbPerSec: result.mbPerSec, cpuSecondsPerGb, load: loadavg()[0]! }
+  } finally {
+    await broker.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+async function compareProduce(): Promise<void> {
+  const runs = [
+    {
+      name: `base ${values.base}`,
+      dir: base,
+      rounds: [] as Awaited<ReturnType<typeof measureProduce>>[],
+    },
+    { name: 'this tree', dir: repo, rounds: [] as Awaited<ReturnType<typeof measureProduce>>[] },
+  ]
+  for (let round = 0; round < rounds; round++) {
+    for (const run of round % 2 === 0 ? runs : [...runs].reverse()) {
+      const r = await measureProduce(run.dir, round)
+      run.rounds.push(r)
+      progress(
+        `${run.name} round ${round + 1}: ${r.mbPerSec.toFixed(1)} MB/s, ${r.cpuSecondsPerGb.toFixed(2)} CPU s/GB, load ${r.load.toFixed(1)}`,
+      )
+    }
+  }
+  console.log(
+    `\nproduce 1 KiB records, acks=1, 1 partition, ${durationMs} ms per round, ${rounds} rounds each, interleaved; ${cpus().length} CPUs; medians over rounds\n`,
+  )
+  console.log('| tree | MB/s | broker CPU s/GB | load avg (1 min) per round |')
+  console.log('|---|---|---|---|')
+  for (const run of runs) {
+    const rs = run.rounds
+    console.log(
+      `| ${run.name} | ${median(rs.map((r) => r.mbPerSec)).toFixed(1)} | ${median(rs.map((r) => r.cpuSecondsPerGb)).toFixed(2)} | ${rs.map((r) => r.load.toFixed(1)).join(', ')} |`,
+    )
+  }
+}
+
 function allocations(tree: string): string {
   const run = spawnSync([join(repo, 'node_modules/.bin/bun'), 'bench/micro/allocations.ts'], {
     cwd: tree,
@@ -132,36 +199,39 @@ const trees = [
   { name: 'this tree', dir: repo, rounds: [] as Round[] },
 ]
 try {
-  for (let round = 0; round < rounds; round++) {
-    for (const tree of round % 2 === 0 ? trees : [...trees].reverse()) {
-      const r = await measure(tree.dir, round)
-      tree.rounds.push(r)
-      const pauses = [...r.edenPausesMs].sort((a, b) => a - b)
-      progress(
-        `${tree.name} round ${round + 1}: p50 ${ms(r.latency.p50Us)} p99 ${ms(r.latency.p99Us)} p99.9 ${ms(r.latency.p999Us)} ms, ` +
-          `${r.cpuUsPerRecord.toFixed(0)} CPU us/record, ${pauses.length} eden GCs (median ${quantile(pauses, 0.5).toFixed(2)} ms), load ${r.load.toFixed(1)}`,
-      )
+  if (values.produce) await compareProduce()
+  else {
+    for (let round = 0; round < rounds; round++) {
+      for (const tree of round % 2 === 0 ? trees : [...trees].reverse()) {
+        const r = await measure(tree.dir, round)
+        tree.rounds.push(r)
+        const pauses = [...r.edenPausesMs].sort((a, b) => a - b)
+        progress(
+          `${tree.name} round ${round + 1}: p50 ${ms(r.latency.p50Us)} p99 ${ms(r.latency.p99Us)} p99.9 ${ms(r.latency.p999Us)} ms, ` +
+            `${r.cpuUsPerRecord.toFixed(0)} CPU us/record, ${pauses.length} eden GCs (median ${quantile(pauses, 0.5).toFixed(2)} ms), load ${r.load.toFixed(1)}`,
+        )
+      }
     }
-  }
-  const objects = values['no-allocations'] ? [] : trees.map((tree) => allocations(tree.dir))
-  console.log(
-    `\n${rate} records/s of 1 KiB, acks=1, ${durationMs} ms per round, ${rounds} rounds each, interleaved; ${cpus().length} CPUs; medians over rounds\n`,
-  )
-  console.log(
-    '| tree | p50 ms | p99 ms | p99.9 ms | send lag p99 ms | broker CPU µs/record | eden GCs/s | eden pause median ms | eden pause p99 ms | objects/request | load avg (1 min) |',
-  )
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|')
-  trees.forEach((tree, i) => {
-    const rs = tree.rounds
-    const all = rs.flatMap((r) => r.edenPausesMs).sort((a, b) => a - b)
+    const objects = values['no-allocations'] ? [] : trees.map((tree) => allocations(tree.dir))
     console.log(
-      `| ${tree.name} | ${ms(median(rs.map((r) => r.latency.p50Us)))} | ${ms(median(rs.map((r) => r.latency.p99Us)))} | ` +
-        `${ms(median(rs.map((r) => r.latency.p999Us)))} | ${ms(median(rs.map((r) => r.latency.sendLagP99Us ?? NaN)))} | ` +
-        `${median(rs.map((r) => r.cpuUsPerRecord)).toFixed(0)} | ${median(rs.map((r) => r.edenPausesMs.length / (durationMs / 1000))).toFixed(1)} | ` +
-        `${quantile(all, 0.5).toFixed(2)} | ${quantile(all, 0.99).toFixed(2)} | ${objects[i] ?? '-'} | ` +
-        `${rs.map((r) => r.load.toFixed(1)).join(', ')} |`,
+      `\n${rate} records/s of 1 KiB, acks=1, ${durationMs} ms per round, ${rounds} rounds each, interleaved; ${cpus().length} CPUs; medians over rounds\n`,
     )
-  })
+    console.log(
+      '| tree | p50 ms | p99 ms | p99.9 ms | send lag p99 ms | broker CPU µs/record | eden GCs/s | eden pause median ms | eden pause p99 ms | objects/request | load avg (1 min) |',
+    )
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|')
+    trees.forEach((tree, i) => {
+      const rs = tree.rounds
+      const all = rs.flatMap((r) => r.edenPausesMs).sort((a, b) => a - b)
+      console.log(
+        `| ${tree.name} | ${ms(median(rs.map((r) => r.latency.p50Us)))} | ${ms(median(rs.map((r) => r.latency.p99Us)))} | ` +
+          `${ms(median(rs.map((r) => r.latency.p999Us)))} | ${ms(median(rs.map((r) => r.latency.sendLagP99Us ?? NaN)))} | ` +
+          `${median(rs.map((r) => r.cpuUsPerRecord)).toFixed(0)} | ${median(rs.map((r) => r.edenPausesMs.length / (durationMs / 1000))).toFixed(1)} | ` +
+          `${quantile(all, 0.5).toFixed(2)} | ${quantile(all, 0.99).toFixed(2)} | ${objects[i] ?? '-'} | ` +
+          `${rs.map((r) => r.load.toFixed(1)).join(', ')} |`,
+      )
+    })
+  }
 } finally {
   rmSync(base, { recursive: true, force: true })
 }

@@ -21,6 +21,7 @@ import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LogManager } from '../storage/log-manager.ts'
 import type { PartitionLog } from '../storage/partition-log.ts'
+import type { RecordsBytes } from '../protocol/split-records.ts'
 import { setRepeatingTimer, systemClock, type Clock, type TimerHandle } from '../storage/clock.ts'
 import {
   PartitionProducers,
@@ -172,7 +173,7 @@ export class ProducerStateManager {
     topic: string
     partition: number
     log: PartitionLog
-    records: Uint8Array
+    records: RecordsBytes
     batch: ProducerBatch
     /** The leader epoch to stamp (cluster mode); the single node's otherwise. */
     leaderEpoch?: number

@@ -28,10 +28,12 @@
 // transactional batches are appended without transaction checks until transactions arrive.
 
 import type {
+  ProducePartitionData,
   ProduceRequest,
   ProduceResponse,
   ProduceResponsePartition,
 } from '../protocol/messages/00-produce.ts'
+import { joinedRecords, recordsHead, type RecordsBytes } from '../protocol/split-records.ts'
 import { ErrorCode } from '../protocol/errors.ts'
 import {
   batchIsControl,
@@ -100,7 +102,7 @@ async function producePartition(
   ctx: RequestContext,
   request: ProduceRequest,
   topic: string,
-  data: { index: number; records: Uint8Array | null },
+  data: ProducePartitionData,
 ): Promise<ProduceResponsePartition> {
   const { broker } = ctx
   const { index: partition, records } = data
@@ -140,15 +142,17 @@ async function producePartition(
   const invalid = singleBatchProblem(records)
   if (invalid) return failed(partition, ErrorCode.INVALID_RECORD, invalid)
   if (log.config.cleanupPolicy.includes('compact')) {
-    const refused = keylessRefusal(topic, partition, records!)
+    // Decoding the keys needs the batch in one piece: a split one is joined (one copy).
+    const refused = keylessRefusal(topic, partition, joinedRecords(records!))
     if (refused)
       return failed(partition, refused.errorCode, refused.errorMessage, refused.recordErrors)
   }
   const epoch = replica ? replica.leaderEpoch : leaderEpoch
   try {
     let appended
-    if (batchProducerId(records!, 0) >= 0) {
-      const batch = readProducerBatch(records!)
+    const header = recordsHead(records!)
+    if (batchProducerId(header, 0) >= 0) {
+      const batch = readProducerBatch(header)
       const append = { topic, partition, log, records: records!, batch, leaderEpoch: epoch }
       const outcome = await broker.producers.append(append)
       if (outcome.kind === 'error')
@@ -239,18 +243,19 @@ function refused(index: number, refusal: PartitionRefusal): ProduceResponseParti
 }
 
 /** Why `records` is not exactly one client batch of magic 2, or null when it is. */
-function singleBatchProblem(records: Uint8Array | null): string | null {
-  if (!records || records.length === 0)
+function singleBatchProblem(records: RecordsBytes | null): string | null {
+  if (!records || records.byteLength === 0)
     return 'Produce requests must have at least one record batch per partition'
   // An incomplete first batch is left to the log's validation, which answers CORRUPT_MESSAGE.
-  const sizeBytes = wholeBatchBytes(records, 0)
+  const header = recordsHead(records)
+  const sizeBytes = wholeBatchBytes(header, 0, records.byteLength)
   if (sizeBytes === 0) return null
-  if (batchMagic(records, 0) !== 2)
+  if (batchMagic(header, 0) !== 2)
     return 'Produce requests must have record batches with magic version 2'
-  if (sizeBytes !== records.length) {
+  if (sizeBytes !== records.byteLength) {
     return 'Produce requests are only allowed to contain exactly one record batch per partition'
   }
-  if (batchIsControl(records, 0)) return 'Clients are not allowed to write control records'
+  if (batchIsControl(header, 0)) return 'Clients are not allowed to write control records'
   return null
 }
 

@@ -26,6 +26,7 @@
 
 import { apiSpec } from '../protocol/registry.ts'
 import { batchRecordsCount, wholeBatchBytes } from '../protocol/record-batch.ts'
+import { recordsHead, type RecordsBytes } from '../protocol/split-records.ts'
 import {
   Counter,
   Gauge,
@@ -63,7 +64,7 @@ export interface BrokerSnapshot {
 }
 
 interface ProduceLike {
-  topicData: { name: string; partitionData: { records: Uint8Array | null }[] }[]
+  topicData: { name: string; partitionData: { records: RecordsBytes | null }[] }[]
 }
 interface ProduceResponseLike {
   responses: { name: string; partitionResponses: { errorCode: number }[] }[]
@@ -148,8 +149,11 @@ export class BrokerMetrics {
       for (const p of topic.partitionData) {
         if (!p.records) continue
         bytes += p.records.byteLength
-        for (let at = 0, size; (size = wholeBatchBytes(p.records, at)) > 0; at += size)
-          records += batchRecordsCount(p.records, at)
+        // A split record set is one batch whose header is its head.
+        const head = recordsHead(p.records)
+        const end = p.records.byteLength
+        for (let at = 0, size; (size = wholeBatchBytes(head, at, end)) > 0; at += size)
+          records += batchRecordsCount(head, at)
       }
       const key = this.topicKey(topic.name)
       this.messagesIn.incKey(key, records)

@@ -353,9 +353,12 @@ function primitiveCodec(
   } else {
     minBytes = flexible ? 1 : type === 'string' ? 2 : 4
     const reader = type === 'string' ? 'String' : 'Bytes'
-    readExpr = flexible
-      ? `r.compact${reader}(${nullable})`
-      : `r.${reader.toLowerCase()}(${nullable})`
+    readExpr =
+      type === 'records'
+        ? `r.records(${nullable}, ${flexible})`
+        : flexible
+          ? `r.compact${reader}(${nullable})`
+          : `r.${reader.toLowerCase()}(${nullable})`
     const check = nullable ? '' : `if (v === null) NON_NULL(${JSON.stringify(path)}); `
     const write =
       type === 'records'

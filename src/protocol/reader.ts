@@ -20,6 +20,7 @@
 //   for as long as the decoded request is in use.
 
 import { ProtocolError } from './protocol-error.ts'
+import type { RecordsBytes } from './split-records.ts'
 
 export const ZERO_UUID = '00000000-0000-0000-0000-000000000000'
 const EMPTY = new Uint8Array(0)
@@ -27,8 +28,9 @@ const TWO_32 = 4294967296
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 
 export class Reader {
-  readonly buf: Uint8Array
-  private readonly view: DataView
+  /** The bytes being read; a ChunkedReader moves it from one piece of a frame to the next. */
+  protected buf: Uint8Array
+  private view: DataView
   private text: Buffer | null = null
   offset: number
   end: number
@@ -36,12 +38,27 @@ export class Reader {
   context = ''
   /** The field path being decoded, set by the codec before each field; for error messages. */
   field = ''
+  /** Bytes of the frame before buf[0] (a ChunkedReader's earlier pieces); for error messages. */
+  protected consumedBytes = 0
 
   constructor(buf: Uint8Array, offset = 0, end = buf.length) {
     this.buf = buf
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
     this.offset = offset
     this.end = end
+  }
+
+  /**
+   * Continues in `buf` (ChunkedReader: the frame's next piece), whose byte 0 follows byte
+   * `consumedBytes` of the current one; offset and end keep pointing at the same frame bytes.
+   */
+  protected rebase(buf: Uint8Array, consumedBytes: number): void {
+    this.buf = buf
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+    this.text = null
+    this.offset -= consumedBytes
+    this.end -= consumedBytes
+    this.consumedBytes += consumedBytes
   }
 
   get remaining(): number {
@@ -51,7 +68,10 @@ export class Reader {
   fail(what: string): never {
     const where = this.context ? `${this.context}: ` : ''
     const field = this.field ? `${this.field}: ` : ''
-    throw new ProtocolError(`${where}${field}${what} (at byte ${this.offset} of ${this.end})`)
+    const base = this.consumedBytes
+    throw new ProtocolError(
+      `${where}${field}${what} (at byte ${base + this.offset} of ${base + this.end})`,
+    )
   }
 
   /** Asserts that `n` more bytes exist; the one bounds check every read goes through. */
@@ -216,7 +236,7 @@ export class Reader {
     return this.utf8(n)
   }
 
-  private view8(n: number): Uint8Array {
+  protected view8(n: number): Uint8Array {
     this.need(n)
     const start = this.offset
     this.offset += n
@@ -225,22 +245,34 @@ export class Reader {
 
   /** Length-prefixed (int32) bytes as a zero-copy view; `nullable` allows length -1. */
   bytes(nullable: boolean): Uint8Array | null {
-    const n = this.int32()
-    if (n < 0) {
-      if (n === -1 && nullable) return null
-      this.fail(n === -1 ? 'null bytes in a non-nullable field' : `negative bytes length ${n}`)
-    }
-    return this.view8(n)
+    const n = this.bytesLength(false, nullable)
+    return n < 0 ? null : this.view8(n)
   }
 
   /** Compact bytes (unsigned varint length + 1, 0 meaning null) as a zero-copy view. */
   compactBytes(nullable: boolean): Uint8Array | null {
-    const n = this.unsignedVarint() - 1
+    const n = this.bytesLength(true, nullable)
+    return n < 0 ? null : this.view8(n)
+  }
+
+  /**
+   * A record set (bytes or compact bytes) as a zero-copy view. A ChunkedReader may answer a
+   * SplitRecords instead (the schema's `records` type; see protocol/split-records.ts).
+   */
+  records(nullable: boolean, compact: boolean): RecordsBytes | null {
+    const n = this.bytesLength(compact, nullable)
+    return n < 0 ? null : this.view8(n)
+  }
+
+  /** The length prefix of bytes: -1 for null (when `nullable`), else a length ≥ 0. */
+  protected bytesLength(compact: boolean, nullable: boolean): number {
+    const n = compact ? this.unsignedVarint() - 1 : this.int32()
     if (n < 0) {
-      if (nullable) return null
-      this.fail('null bytes in a non-nullable field')
+      if ((n === -1 || compact) && nullable) return -1
+      if (compact || n === -1) this.fail('null bytes in a non-nullable field')
+      this.fail(`negative bytes length ${n}`)
     }
-    return this.view8(n)
+    return n
   }
 
   /**

@@ -142,9 +142,14 @@ export function patchPartitionLeaderEpoch(buf: Uint8Array, at: number, leaderEpo
  */
 export function patchLogAppendTime(buf: Uint8Array, at: number, timestampMs: number): void {
   const size = batchSizeBytes(buf, at)
+  markLogAppendTime(buf, at, timestampMs)
+  writeInt32(buf, at + CRC_AT, crc32c(buf, at + ATTRIBUTES_AT, at + size))
+}
+
+/** patchLogAppendTime's header changes, without the CRC (a SplitRecords computes it itself). */
+export function markLogAppendTime(buf: Uint8Array, at: number, timestampMs: number): void {
   buf[at + ATTRIBUTES_AT + 1] = buf[at + ATTRIBUTES_AT + 1]! | TIMESTAMP_TYPE_BIT
   writeInt64(buf, at + MAX_TIMESTAMP_AT, timestampMs)
-  writeInt32(buf, at + CRC_AT, crc32c(buf, at + ATTRIBUTES_AT, at + size))
 }
 
 // ---- validation -------------------------------------------------------------------------------
@@ -168,6 +173,18 @@ export function validateBatch(
   at: number,
   available: number,
 ): number | BatchErrorKind {
+  const size = checkBatchHeader(buf, at, available)
+  if (typeof size === 'string') return size
+  if (crc32c(buf, at + ATTRIBUTES_AT, at + size) !== batchCrc(buf, at)) return 'bad-crc'
+  return size
+}
+
+/** validateBatch without the CRC: the header's fields only (`buf` needs the header alone). */
+export function checkBatchHeader(
+  buf: Uint8Array,
+  at: number,
+  available: number,
+): number | BatchErrorKind {
   if (available < LOG_OVERHEAD_BYTES) return 'truncated'
   const length = batchLength(buf, at)
   if (length < BATCH_LENGTH_MIN) return 'bad-length'
@@ -178,7 +195,6 @@ export function validateBatch(
   if (count < 0) return 'bad-records-count'
   const lastOffsetDelta = batchLastOffsetDelta(buf, at)
   if (lastOffsetDelta < 0 || lastOffsetDelta < count - 1) return 'bad-offset-delta'
-  if (crc32c(buf, at + ATTRIBUTES_AT, at + size) !== batchCrc(buf, at)) return 'bad-crc'
   return size
 }
 

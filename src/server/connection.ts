@@ -11,13 +11,14 @@
 //   (it mutes the channel); 100 keeps pipelining clients fast and memory per connection bounded.
 // * `unsentBytesMax` (default 8 MiB) of responses queued for a peer that does not read.
 // * queued.max.request.bytes across all connections (RequestMemory): a frame that arrives over
-//   several reads takes its size from it before its buffer is allocated, and gives it back when
-//   its handler is done; a frame that does not fit pauses the connection until another does.
+//   several reads takes its size from it before its pieces are kept, and gives it back when its
+//   handler is done; a frame that does not fit pauses the connection until another does.
 // While paused, frames already received wait in the FrameReader and the socket is not read, so
 // TCP flow control pushes back on the client. On close every buffer is dropped at once.
 
 import type { Socket } from 'bun'
-import { FrameReader, WAIT_FOR_MEMORY } from './frame-reader.ts'
+import { FrameReader, WAIT_FOR_MEMORY, type FramePieces } from './frame-reader.ts'
+import { joinPieces } from '../protocol/chunked-reader.ts'
 import type { RequestMemory } from './request-memory.ts'
 import { ResponseWriter, type Chunk } from './response-writer.ts'
 import type { FileIo } from './file-io.ts'
@@ -50,6 +51,13 @@ export type Dispatch = (
   completion: Completion,
 ) => DispatchOutcome | typeof DISPATCH_PENDING | Promise<DispatchOutcome>
 
+/** Dispatch for a Produce frame that arrived over several reads, given as its pieces. */
+export type DispatchPieces = (
+  pieces: FramePieces,
+  peer: { connectionId: number; remoteAddress: string },
+  completion: Completion,
+) => DispatchOutcome | typeof DISPATCH_PENDING
+
 export interface ConnectionLimits {
   frameBytesMax: number
   inFlightRequestsMax: number
@@ -66,10 +74,8 @@ function isProduceFrame(frame: Uint8Array): boolean {
 }
 
 /**
- * A request's place in the response order, and what its completion gives back: the frame's
- * buffer (`recyclable`: Produce only, whose handler keeps no view of the request once the batch is
- * written, while other handlers may keep byte fields, e.g. group metadata) and the request
- * memory it reserved. One object per request, which is also its Completion.
+ * A request's place in the response order, and the request memory its frame reserved, given back
+ * when it completes. One object per request, which is also its Completion.
  */
 class Slot implements Completion {
   done = false
@@ -77,14 +83,10 @@ class Slot implements Completion {
 
   constructor(
     private readonly connection: Connection,
-    private frame: Uint8Array | null,
-    private readonly recyclable: boolean,
     private readonly reservedBytes: number,
   ) {}
 
   complete(outcome: DispatchOutcome): void {
-    if (this.recyclable && this.frame !== null) this.connection.recycle(this.frame, outcome)
-    this.frame = null
     if (this.reservedBytes > 0) this.connection.releaseMemory(this.reservedBytes)
     this.connection.settle(this, outcome)
   }
@@ -110,6 +112,8 @@ export class Connection {
     private readonly socket: Socket<unknown>,
     private readonly options: {
       dispatch: Dispatch
+      /** Takes Produce frames that arrived over several reads as their pieces; none: joined. */
+      dispatchPieces?: DispatchPieces
       limits: ConnectionLimits
       io: FileIo
       log(line: string): void
@@ -200,8 +204,9 @@ export class Connection {
         const frame = this.reader.next()
         if (frame === null) break
         if (frame === WAIT_FOR_MEMORY) return this.waitForMemory()
-        if (!(frame instanceof Uint8Array)) return this.abort(frame.error)
-        this.dispatchFrame(frame, this.reader.lastFrameAssembled && isProduceFrame(frame))
+        if (Array.isArray(frame)) this.dispatchPieces(frame)
+        else if (frame instanceof Uint8Array) this.dispatchFrame(frame)
+        else return this.abort(frame.error)
       }
       this.setPaused(this.ending)
     } finally {
@@ -219,8 +224,30 @@ export class Connection {
     this.options.onMemoryWait?.(this)
   }
 
-  private dispatchFrame(frame: Uint8Array, recyclable: boolean): void {
-    const slot = new Slot(this, frame, recyclable, this.reader.lastFrameReservedBytes)
+  /**
+   * A frame that arrived over several reads: Produce is decoded from its pieces (no copy; the
+   * record batch is written from them), any other request gets them joined into one buffer.
+   */
+  private dispatchPieces(pieces: FramePieces): void {
+    const dispatchPieces = this.options.dispatchPieces
+    if (dispatchPieces === undefined || !isProduceFrame(pieces[0]!)) {
+      let sizeBytes = 0
+      for (const piece of pieces) sizeBytes += piece.byteLength
+      return this.dispatchFrame(joinPieces(pieces, sizeBytes))
+    }
+    const slot = new Slot(this, this.reader.lastFrameReservedBytes)
+    this.slots.push(slot)
+    let outcome: DispatchOutcome | typeof DISPATCH_PENDING
+    try {
+      outcome = dispatchPieces(pieces, this.peer, slot)
+    } catch (error) {
+      outcome = { close: `dispatch threw: ${(error as Error).stack ?? String(error)}` }
+    }
+    if (outcome !== DISPATCH_PENDING) slot.complete(outcome)
+  }
+
+  private dispatchFrame(frame: Uint8Array): void {
+    const slot = new Slot(this, this.reader.lastFrameReservedBytes)
     this.slots.push(slot)
     let outcome: DispatchOutcome | typeof DISPATCH_PENDING | Promise<DispatchOutcome>
     try {
@@ -237,15 +264,6 @@ export class Connection {
       return
     }
     slot.complete(outcome)
-  }
-
-  /**
-   * A handler that failed may have left work running on the frame (Promise.all rejects at the
-   * first failure), so only a frame whose handler completed normally is reused.
-   */
-  recycle(frame: Uint8Array, outcome: DispatchOutcome): void {
-    if (this.closed || (outcome !== undefined && 'close' in outcome)) return
-    this.reader.recycle(frame)
   }
 
   releaseMemory(bytes: number): void {

@@ -22,11 +22,13 @@ import { errorResponse, type Failure } from '../handlers/error-responses.ts'
 import { ErrorCode } from '../protocol/errors.ts'
 import { encodeResponse, Reader, readRequest, readRequestHeader } from '../protocol/index.ts'
 import type { RequestHeader } from '../protocol/headers.ts'
+import { ChunkedReader, joinPieces, PiecesNeedJoining } from '../protocol/chunked-reader.ts'
 import {
   DISPATCH_PENDING,
   type Completion,
   type Dispatch,
   type DispatchOutcome,
+  type DispatchPieces,
 } from './connection.ts'
 
 const API_VERSIONS_KEY = 18
@@ -34,10 +36,10 @@ const FIXED_HEADER_BYTES = 8 // apiKey int16, apiVersion int16, correlationId in
 /** Distinct failure messages whose stack has been logged; bounded, then every stack is skipped. */
 const STACKS_LOGGED_MAX = 256
 
-export function createDispatch(options: {
-  handlers: readonly Handler[]
-  broker: Broker
-}): Dispatch {
+export function createDispatch(options: { handlers: readonly Handler[]; broker: Broker }): {
+  dispatch: Dispatch
+  dispatchPieces: DispatchPieces
+} {
   const byApiKey = new Map(options.handlers.map((h) => [h.apiKey, h]))
   const { broker, handlers } = options
   const stacksLogged = new Set<string>()
@@ -115,16 +117,21 @@ export function createDispatch(options: {
     return DISPATCH_PENDING
   }
 
-  return (frame, peer, completion) => {
-    if (frame.byteLength < FIXED_HEADER_BYTES) {
-      return { close: `frame of ${frame.byteLength} bytes is shorter than a request header` }
+  /** From a frame's Reader (one for the header and the body) to its outcome. */
+  const dispatchFrom = (
+    r: Reader,
+    frameBytes: number,
+    peer: { connectionId: number; remoteAddress: string },
+    completion: Completion,
+  ): DispatchOutcome | typeof DISPATCH_PENDING => {
+    if (frameBytes < FIXED_HEADER_BYTES) {
+      return { close: `frame of ${frameBytes} bytes is shorter than a request header` }
     }
-    // One Reader for the header and the body.
-    const r = new Reader(frame)
     let header: RequestHeader
     try {
       header = readRequestHeader(r)
     } catch (error) {
+      if (error instanceof PiecesNeedJoining) throw error
       return { close: `malformed request header: ${(error as Error).message}` }
     }
     const { apiKey, apiVersion, correlationId } = header
@@ -148,6 +155,7 @@ export function createDispatch(options: {
     try {
       request = readRequest(apiKey, apiVersion, r)
     } catch (error) {
+      if (error instanceof PiecesNeedJoining) throw error
       return {
         close: `malformed request (API key ${apiKey} v${apiVersion}): ${(error as Error).message}`,
       }
@@ -163,6 +171,26 @@ export function createDispatch(options: {
       return settleLater(result, { ctx, request, startedMs, completion })
     return respond(ctx, request, result, startedMs)
   }
+
+  const dispatch: Dispatch = (frame, peer, completion) =>
+    dispatchFrom(new Reader(frame), frame.byteLength, peer, completion)
+
+  // A Produce that arrived over several reads is decoded from its pieces, so that its record
+  // batches reach the log as the views they arrived in; when a field other than a record set
+  // spans two pieces (rare), the joined frame is decoded instead.
+  const dispatchPieces: DispatchPieces = (pieces, peer, completion) => {
+    let frameBytes = 0
+    for (const piece of pieces) frameBytes += piece.byteLength
+    try {
+      return dispatchFrom(new ChunkedReader(pieces, frameBytes), frameBytes, peer, completion)
+    } catch (error) {
+      if (!(error instanceof PiecesNeedJoining)) throw error
+      const frame = joinPieces(pieces, frameBytes)
+      return dispatchFrom(new Reader(frame), frameBytes, peer, completion)
+    }
+  }
+
+  return { dispatch, dispatchPieces }
 }
 
 function dispatchThrew(error: unknown): DispatchOutcome {

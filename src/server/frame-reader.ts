@@ -6,17 +6,15 @@
 // frames one at a time, so unread frames stay here (bounded: the socket is paused meanwhile).
 //
 // A frame that arrived within one chunk is handed out as a view of it (the common case for small
-// requests). A frame spread over chunks is copied once, into a buffer of the frame's final size
-// (its capacity rounded up to 64 KiB), allocated only after the size has been checked against
-// `socket.request.max.bytes` (Kafka's NetworkReceive does the same), so a peer cannot make us
-// allocate more than that.
-//
-// Large Produce requests (librdkafka sends ~1 MB) always span chunks (Bun reads 512 KiB at most).
-// A fresh buffer per frame cost more than the copy itself: the kernel zero-fills and faults in
-// every page of it (in a 1 KiB-record produce run, about a tenth of the broker's CPU).
-// So the connection hands a frame back with `recycle` once its handler is finished with it, and
-// the next frame that spans chunks is assembled into it. Only the connection knows when a
-// handler is done with a frame (and that it kept no view of it); the reader only keeps a few.
+// requests). A frame spread over chunks is handed out as the list of its pieces, views of the
+// chunks it arrived in, never copied here (issue 17): Bun gives each `data` event a fresh buffer
+// of its own (up to 512 KiB; 137 of 137 reads in a 64 MiB loopback transfer, Bun 1.4.4), which
+// nothing reuses, so the views stay valid and unchanged for as long as a handler holds them. The
+// connection joins the pieces of a frame whose handler wants one buffer; Produce decodes from them
+// (protocol/chunked-reader.ts) and the log writes the batch from them. Before the pieces are
+// kept, the frame's size is checked against `socket.request.max.bytes` and taken from
+// queued.max.request.bytes (Kafka's NetworkReceive and MemoryPool do the same), so a peer cannot
+// make us hold more than that.
 
 import { readInt32 } from '../protocol/record-batch.ts'
 import type { RequestMemory } from './request-memory.ts'
@@ -24,13 +22,13 @@ import type { RequestMemory } from './request-memory.ts'
 /** `next` returns this when the frame's bytes do not fit in queued.max.request.bytes yet. */
 export const WAIT_FOR_MEMORY: unique symbol = Symbol('wait for queued.max.request.bytes')
 
-export type FrameResult = Uint8Array | { error: string } | typeof WAIT_FOR_MEMORY | null
+const emptyFrame = new Uint8Array(0)
 
-/** Spare frame buffers kept per connection, and their bytes at most. */
-const sparesMax = 4
-const spareBytesMax = 16 * 1024 * 1024
-/** Assembly buffers are rounded up to this, so that frames of nearby sizes share them. */
-const frameCapacityStepBytes = 64 * 1024
+/** A frame as it arrived in several reads: views of them, in order. */
+export type FramePieces = Uint8Array[]
+
+export type FrameResult =
+  Uint8Array | FramePieces | { error: string } | typeof WAIT_FOR_MEMORY | null
 
 export class FrameReader {
   private readonly chunks: Uint8Array[] = []
@@ -40,12 +38,10 @@ export class FrameReader {
   private bufferedBytes = 0
   private readonly sizePrefix = new Uint8Array(4)
   private sizePrefixBytes = 0
-  private frame: Uint8Array | null = null
+  /** The pieces of the frame being received, and its size; null when none is. */
+  private pieces: FramePieces | null = null
+  private frameBytes = 0
   private frameFilledBytes = 0
-  private readonly spares: Uint8Array[] = []
-  private spareBytes = 0
-  /** Whether the last frame `next` returned was assembled here (so it may be recycled). */
-  lastFrameAssembled = false
   /** Bytes of `memory` the last frame `next` returned holds; the caller releases them. */
   lastFrameReservedBytes = 0
   /** The size of a frame whose prefix was read while it waits for `memory`; -1 when none. */
@@ -70,15 +66,16 @@ export class FrameReader {
   }
 
   /**
-   * The next complete frame (without its size prefix), null if more bytes are needed, or
-   * WAIT_FOR_MEMORY: call again once `memory` has room (the frame's size has been read).
+   * The next complete frame (without its size prefix): one view, or its pieces when it arrived
+   * over several reads; null if more bytes are needed, or WAIT_FOR_MEMORY: call again once
+   * `memory` has room (the frame's size has been read).
    */
   next(): FrameResult {
-    if (this.frame === null && this.waitingFrameBytes >= 0) {
+    if (this.pieces === null && this.waitingFrameBytes >= 0) {
       if (!this.reserve(this.waitingFrameBytes)) return WAIT_FOR_MEMORY
       this.waitingFrameBytes = -1
-    } else if (this.frame === null) {
-      this.sizePrefixBytes += this.take(this.sizePrefix, this.sizePrefixBytes)
+    } else if (this.pieces === null) {
+      this.sizePrefixBytes += this.copyPrefix()
       if (this.sizePrefixBytes < 4) return null
       this.sizePrefixBytes = 0
       const sizeBytes = readInt32(this.sizePrefix, 0)
@@ -93,12 +90,14 @@ export class FrameReader {
         }
       }
       const head = this.chunks[this.chunkHead]
+      if (sizeBytes === 0) {
+        this.lastFrameReservedBytes = 0
+        return emptyFrame
+      }
       if (head !== undefined && head.byteLength - this.chunkPosition >= sizeBytes) {
-        // The whole frame is in one received chunk: hand out a view, no copy. Bun gives each
-        // `data` event a fresh buffer, so the view stays valid while a handler holds it.
+        // The whole frame is in one received chunk: hand out a view of it.
         const frame = head.subarray(this.chunkPosition, this.chunkPosition + sizeBytes)
         this.advance(sizeBytes)
-        this.lastFrameAssembled = false
         this.lastFrameReservedBytes = 0
         return frame
       }
@@ -107,28 +106,29 @@ export class FrameReader {
         return WAIT_FOR_MEMORY
       }
     }
-    const frame = this.frame!
-    this.frameFilledBytes += this.take(frame, this.frameFilledBytes)
-    if (this.frameFilledBytes < frame.byteLength) return null
-    this.frame = null
+    const pieces = this.pieces!
+    this.frameFilledBytes += this.take(pieces, this.frameBytes - this.frameFilledBytes)
+    if (this.frameFilledBytes < this.frameBytes) return null
+    this.pieces = null
     this.frameFilledBytes = 0
-    this.lastFrameAssembled = true
     this.lastFrameReservedBytes = this.frameReservedBytes
     this.frameReservedBytes = 0
-    return frame
+    // A frame whose prefix ended one read and whose bytes all came in the next is one view.
+    return pieces.length === 1 ? pieces[0]! : pieces
   }
 
-  /** Takes `memory` for a frame of sizeBytes and its assembly buffer; false if it must wait. */
+  /** Takes `memory` for a frame of sizeBytes, whose pieces it then holds; false if it must wait. */
   private reserve(sizeBytes: number): boolean {
     if (this.memory && !this.memory.tryReserve(sizeBytes)) return false
     this.frameReservedBytes = this.memory ? sizeBytes : 0
-    this.frame = this.assemblyBuffer(sizeBytes)
+    this.pieces = []
+    this.frameBytes = sizeBytes
     this.frameFilledBytes = 0
     return true
   }
 
   /**
-   * Drops every buffer (received chunks, the frame being assembled, spares) when the connection
+   * Drops every buffer (received chunks, the pieces of an unfinished frame) when the connection
    * closes, and returns the memory the unfinished frame held.
    */
   release(): void {
@@ -136,58 +136,36 @@ export class FrameReader {
     this.chunkHead = 0
     this.chunkPosition = 0
     this.bufferedBytes = 0
-    this.frame = null
+    this.pieces = null
     this.frameFilledBytes = 0
     this.waitingFrameBytes = -1
-    this.spares.length = 0
-    this.spareBytes = 0
     if (this.frameReservedBytes > 0) this.memory?.release(this.frameReservedBytes)
     this.frameReservedBytes = 0
   }
 
-  /**
-   * Gives back a frame this reader assembled (`lastFrameAssembled` was true when it was returned)
-   * once nothing holds a view of it any more; its buffer may be handed out again by `next`.
-   */
-  recycle(frame: Uint8Array): void {
-    const whole = new Uint8Array(frame.buffer)
-    if (this.spares.length >= sparesMax || this.spareBytes + whole.byteLength > spareBytesMax)
-      return
-    this.spares.push(whole)
-    this.spareBytes += whole.byteLength
-  }
-
-  /** A buffer of exactly sizeBytes: a view of a spare one if one is large enough, else new. */
-  private assemblyBuffer(sizeBytes: number): Uint8Array {
-    for (let i = 0; i < this.spares.length; i++) {
-      const spare = this.spares[i]!
-      if (spare.byteLength < sizeBytes) continue
-      this.spares.splice(i, 1)
-      this.spareBytes -= spare.byteLength
-      return spare.subarray(0, sizeBytes)
-    }
-    const capacityBytes = Math.ceil(sizeBytes / frameCapacityStepBytes) * frameCapacityStepBytes
-    return new Uint8Array(capacityBytes).subarray(0, sizeBytes)
-  }
-
-  /** Copies buffered bytes into target[targetPosition..]; returns how many were copied. */
-  private take(target: Uint8Array, targetPosition: number): number {
+  /** Copies buffered bytes into the size prefix's missing bytes; returns how many it copied. */
+  private copyPrefix(): number {
     let copiedBytes = 0
-    while (
-      targetPosition + copiedBytes < target.byteLength &&
-      this.chunkHead < this.chunks.length
-    ) {
-      const chunk = this.chunks[this.chunkHead]!
-      const wantedBytes = target.byteLength - targetPosition - copiedBytes
-      const n = Math.min(wantedBytes, chunk.byteLength - this.chunkPosition)
-      target.set(
-        chunk.subarray(this.chunkPosition, this.chunkPosition + n),
-        targetPosition + copiedBytes,
-      )
-      copiedBytes += n
-      this.advance(n)
+    const target = this.sizePrefix
+    while (this.sizePrefixBytes + copiedBytes < 4 && this.chunkHead < this.chunks.length) {
+      target[this.sizePrefixBytes + copiedBytes++] =
+        this.chunks[this.chunkHead]![this.chunkPosition]!
+      this.advance(1)
     }
     return copiedBytes
+  }
+
+  /** Adds views of up to wantedBytes buffered bytes to `pieces`; returns how many it added. */
+  private take(pieces: FramePieces, wantedBytes: number): number {
+    let takenBytes = 0
+    while (takenBytes < wantedBytes && this.chunkHead < this.chunks.length) {
+      const chunk = this.chunks[this.chunkHead]!
+      const n = Math.min(wantedBytes - takenBytes, chunk.byteLength - this.chunkPosition)
+      pieces.push(chunk.subarray(this.chunkPosition, this.chunkPosition + n))
+      takenBytes += n
+      this.advance(n)
+    }
+    return takenBytes
   }
 
   /** Consumes n bytes of the head chunk (n never passes its end). */

@@ -48,10 +48,12 @@ export async function startServer(options: {
   limits?: Partial<ListenerLimits>
 }): Promise<RunningServer> {
   const { broker } = options
+  const { dispatch, dispatchPieces } = createDispatch({ handlers: options.handlers, broker })
   const listener: RunningListener = await listen({
     host: options.host,
     port: options.port,
-    dispatch: createDispatch({ handlers: options.handlers, broker }),
+    dispatch,
+    dispatchPieces,
     limits: { ...limitsFromConfig(broker.config), ...options.limits },
     loopbackCongestionControl: broker.config?.['sluice.loopback.congestion.control'] ?? '',
     log: (line) => broker.log(line),

@@ -4,7 +4,12 @@
 // the framing and ordering tests run with a fake dispatch.
 
 import type { Socket, TCPSocketListener, TCPSocketListenOptions } from 'bun'
-import { Connection, type ConnectionLimits, type Dispatch } from './connection.ts'
+import {
+  Connection,
+  type ConnectionLimits,
+  type Dispatch,
+  type DispatchPieces,
+} from './connection.ts'
 import { nativeFileIo, type FileIo } from './file-io.ts'
 import { LoopbackCongestion } from './loopback-congestion.ts'
 import { RateLimitedLog } from './rate-limited-log.ts'
@@ -64,6 +69,8 @@ export async function listen(options: {
   host: string
   port: number
   dispatch: Dispatch
+  /** Produce frames that arrived over several reads, as their pieces; none: joined. */
+  dispatchPieces?: DispatchPieces
   limits?: Partial<ListenerLimits>
   /** sluice.loopback.congestion.control; empty or absent keeps the system's default. */
   loopbackCongestionControl?: string
@@ -110,6 +117,7 @@ export async function listen(options: {
         congestion?.onConnection(socket, ip)
         const connection = new Connection(nextConnectionId++, socket as Socket<unknown>, {
           dispatch: options.dispatch,
+          dispatchPieces: options.dispatchPieces,
           limits,
           io: io!,
           log,

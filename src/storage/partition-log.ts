@@ -35,6 +35,7 @@ import {
   validateBatch,
 } from '../protocol/record-batch.ts'
 import { recompressBatches } from '../protocol/recompress.ts'
+import { recordsHead, SplitRecords, type RecordsBytes } from '../protocol/split-records.ts'
 import { fsyncDirAsync } from './checkpoint.ts'
 import { GroupCommit } from './flush.ts'
 import { LeaderEpochCache } from './leader-epoch-cache.ts'
@@ -273,13 +274,19 @@ export class PartitionLog {
   }
 
   async append(
-    records: Uint8Array,
+    input: RecordsBytes,
     opts: { logAppendTimeMs?: number; leaderEpoch?: number } = {},
   ): Promise<AppendResult> {
     this.ensureOnline()
+    // A split record set (a produce that arrived over several reads) is written from its pieces
+    // when it is one batch stored as sent; anything else is joined first (one copy).
+    let records =
+      input instanceof SplitRecords && (!input.isOneBatch() || this.recompresses())
+        ? input.join()
+        : input
     const maxTimestampMs = this.validateForAppend(records)
-    if (this.config.compressionType !== 'producer') records = this.recompress(records)
-    if (records.length === 0) {
+    if (this.recompresses()) records = this.recompress(records as Uint8Array)
+    if (records.byteLength === 0) {
       return {
         baseOffset: -1,
         lastOffset: -1,
@@ -291,19 +298,24 @@ export class PartitionLog {
     const logAppendTimeMs = logAppendTime ? (opts.logAppendTimeMs ?? this.clock.nowMs()) : -1
     const baseOffset = this.logEndOffset
     let nextOffset = baseOffset
-    // validateForAppend checked every batch: the loops walk whole batches by their sizes.
-    for (let at = 0; at < records.length; at += batchSizeBytes(records, at)) {
-      patchBaseOffset(records, at, nextOffset)
-      if (opts.leaderEpoch !== undefined) patchPartitionLeaderEpoch(records, at, opts.leaderEpoch)
-      if (logAppendTime) patchLogAppendTime(records, at, logAppendTimeMs)
-      nextOffset += batchLastOffsetDelta(records, at) + 1
+    // validateForAppend checked every batch: the loops walk whole batches by their sizes (a
+    // split record set is one batch, whose header is its head).
+    const headers = recordsHead(records)
+    const sizeBytes = records.byteLength
+    for (let at = 0; at < sizeBytes; at += batchSizeBytes(headers, at)) {
+      patchBaseOffset(headers, at, nextOffset)
+      if (opts.leaderEpoch !== undefined) patchPartitionLeaderEpoch(headers, at, opts.leaderEpoch)
+      if (logAppendTime && records instanceof SplitRecords)
+        records.patchLogAppendTime(logAppendTimeMs)
+      else if (logAppendTime) patchLogAppendTime(headers, at, logAppendTimeMs)
+      nextOffset += batchLastOffsetDelta(headers, at) + 1
     }
     const lastOffset = nextOffset - 1
     this.writeBatches(records, logAppendTime ? logAppendTimeMs : maxTimestampMs, lastOffset)
     // Epochs are assigned only after the write, so a failed write leaves no entry the log does
     // not back (as recordEpochs does for a follower's append).
-    for (let at = 0; at < records.length; at += batchSizeBytes(records, at))
-      this.epochs.assign(batchPartitionLeaderEpoch(records, at), batchBaseOffset(records, at))
+    for (let at = 0; at < sizeBytes; at += batchSizeBytes(headers, at))
+      this.epochs.assign(batchPartitionLeaderEpoch(headers, at), batchBaseOffset(headers, at))
     // Awaited only when there is something to wait for: most appends write no checkpoint and
     // leave the sync to flush.ms, and need no promise of their own for it.
     if (this.epochs.unflushed) await this.flushEpochs()
@@ -354,9 +366,9 @@ export class PartitionLog {
   }
 
   /** Rolls if needed and writes validated batches to the active segment. */
-  private writeBatches(records: Uint8Array, maxTimestampMs: number, lastOffset: number): void {
+  private writeBatches(records: RecordsBytes, maxTimestampMs: number, lastOffset: number): void {
     try {
-      this.maybeRoll(records.length, maxTimestampMs, lastOffset)
+      this.maybeRoll(records.byteLength, maxTimestampMs, lastOffset)
       this.activeSegment.append(records)
     } catch (error) {
       this.checkStillWhole(this.activeSegment)
@@ -403,17 +415,22 @@ export class PartitionLog {
   }
 
   /** Checks every batch before anything is written; returns the greatest maxTimestamp. */
-  private validateForAppend(records: Uint8Array): number {
-    if (records.length > this.config.segmentBytes) {
+  private validateForAppend(records: RecordsBytes): number {
+    const sizeBytes = records.byteLength
+    if (sizeBytes > this.config.segmentBytes) {
       throw new StorageError(
         'RECORD_LIST_TOO_LARGE',
-        `${records.length} bytes of batches exceed segment.bytes ${this.config.segmentBytes} of ${this.name}`,
+        `${sizeBytes} bytes of batches exceed segment.bytes ${this.config.segmentBytes} of ${this.name}`,
       )
     }
+    const headers = recordsHead(records)
     let maxTimestampMs = -1
     let at = 0
-    while (at < records.length) {
-      const size = validateBatch(records, at, records.length - at)
+    while (at < sizeBytes) {
+      const size =
+        records instanceof SplitRecords
+          ? records.validate()
+          : validateBatch(records, at, sizeBytes - at)
       if (typeof size === 'string') {
         throw new StorageError(
           'CORRUPT_MESSAGE',
@@ -426,18 +443,23 @@ export class PartitionLog {
           `record batch of ${size} bytes exceeds max.message.bytes ${this.config.messageBytesMax} of ${this.name}`,
         )
       }
-      const count = batchRecordsCount(records, at)
-      const lastOffsetDelta = batchLastOffsetDelta(records, at)
+      const count = batchRecordsCount(headers, at)
+      const lastOffsetDelta = batchLastOffsetDelta(headers, at)
       if (count <= 0 || lastOffsetDelta !== count - 1) {
         throw new StorageError(
           'INVALID_RECORD',
           `record batch at byte ${at} has ${count} records but lastOffsetDelta ${lastOffsetDelta}`,
         )
       }
-      maxTimestampMs = Math.max(maxTimestampMs, batchMaxTimestamp(records, at))
+      maxTimestampMs = Math.max(maxTimestampMs, batchMaxTimestamp(headers, at))
       at += size
     }
     return maxTimestampMs
+  }
+
+  /** Whether compression.type asks for batches to be stored in a codec of its own. */
+  private recompresses(): boolean {
+    return this.config.compressionType !== 'producer'
   }
 
   /** compression.type other than producer: batches in another codec are stored in the topic's. */

@@ -33,6 +33,7 @@ import { headerAt, invalidateScratch, preadFully, scratch } from './header-scan.
 import { type CachedLogFile, forgetLogFile, touchLogFile } from './log-file-cache.ts'
 import { OffsetIndex } from './offset-index.ts'
 import { StorageError, storageErrorFrom } from './storage-error.ts'
+import { recordsHead, SplitRecords, type RecordsBytes } from '../protocol/split-records.ts'
 
 import { TimeIndex } from './time-index.ts'
 
@@ -190,30 +191,37 @@ export class LogSegment implements CachedLogFile {
    * Appends batches that are validated and carry their offsets already, in one pwritev. On any
    * failure the file is cut back to its previous end and KAFKA_STORAGE_ERROR is thrown.
    */
-  append(records: Uint8Array): void {
+  append(records: RecordsBytes): void {
     const startPosition = this.sizeBytes
-    this.allocateIndexSlots(records.length)
+    const sizeBytes = records.byteLength
+    this.allocateIndexSlots(sizeBytes)
     let written: number
     try {
-      oneBuffer[0] = records
-      written = native.pwritev(this.logFd, oneBuffer, startPosition)
+      // A split record set goes out as its pieces: head, then the views of the received reads.
+      if (records instanceof SplitRecords) {
+        written = native.pwritev(this.logFd, records.pieces(), startPosition)
+      } else {
+        oneBuffer[0] = records
+        written = native.pwritev(this.logFd, oneBuffer, startPosition)
+      }
     } catch (error) {
       this.cutBack(startPosition)
-      throw storageErrorFrom(`appending ${records.length} bytes to ${this.logPath}`, error)
+      throw storageErrorFrom(`appending ${sizeBytes} bytes to ${this.logPath}`, error)
     } finally {
       oneBuffer[0] = noBytes // holds no request's frame past the write
     }
-    if (written !== records.length) {
+    if (written !== sizeBytes) {
       this.cutBack(startPosition)
       throw new StorageError(
         'KAFKA_STORAGE_ERROR',
-        `short write to ${this.logPath}: ${written} of ${records.length} bytes at ${startPosition}`,
+        `short write to ${this.logPath}: ${written} of ${sizeBytes} bytes at ${startPosition}`,
       )
     }
-    // The caller validated every batch: walk them by their sizes.
-    for (let at = 0; at < records.length; at += batchSizeBytes(records, at))
-      this.indexBatch(records, at, startPosition + at)
-    this.sizeBytes = startPosition + records.length
+    // The caller validated every batch: walk them by their sizes (a split set is one batch).
+    const headers = recordsHead(records)
+    for (let at = 0; at < sizeBytes; at += batchSizeBytes(headers, at))
+      this.indexBatch(headers, at, startPosition + at)
+    this.sizeBytes = startPosition + sizeBytes
   }
 
   /**

@@ -3,6 +3,7 @@
 // from v3). v10 adds KIP-951's leader hints to the response; v11 (KIP-890) changes no field.
 
 import type { ApiSpec, Decoded, Encodable } from '../schema.ts'
+import type { RecordsBytes } from '../split-records.ts'
 import { currentLeader, nodeEndpoints, throttleTimeMs } from './shared.ts'
 
 export const spec = {
@@ -118,7 +119,21 @@ export const spec = {
   },
 } as const satisfies ApiSpec
 
-export type ProduceRequest = Decoded<typeof spec.request>
+type DecodedProduceRequest = Decoded<typeof spec.request>
+type DecodedTopicData = DecodedProduceRequest['topicData'][number]
+type DecodedPartitionData = DecodedTopicData['partitionData'][number]
+/**
+ * As decoded, except that a partition's records may be a SplitRecords: a frame that arrived over
+ * several reads is decoded from its pieces (protocol/chunked-reader.ts).
+ */
+export type ProducePartitionData = Omit<DecodedPartitionData, 'records'> & {
+  records: RecordsBytes | null
+}
+export type ProduceRequest = Omit<DecodedProduceRequest, 'topicData'> & {
+  topicData: (Omit<DecodedTopicData, 'partitionData'> & {
+    partitionData: ProducePartitionData[]
+  })[]
+}
 export type ProduceResponse = Encodable<typeof spec.response>
 export type ProduceResponsePartition =
   ProduceResponse['responses'][number]['partitionResponses'][number]
