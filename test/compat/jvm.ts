@@ -30,6 +30,9 @@ export const javaCommand = (mainClass: string, args: string[]): string[] => [
   'java',
   '-Xmx512m',
   '-XX:TieredStopAtLevel=1',
+  // One GC thread: these are short-lived tools and tests, and G1's threads compete for the
+  // machine's two cores with the broker under test.
+  '-XX:+UseSerialGC',
   '-Djava.awt.headless=true',
   '-cp',
   `${classesDir}:${kafkaClasspath()}`,
