@@ -7,8 +7,12 @@
 // heapStats) are read before and after a round of requests. A round during which a collection
 // ran (the count went down) is discarded and taken again.
 //
+// `--only long-poll` counts a consumer's long poll instead: a Fetch at the log end (maxWaitMs
+// 500) and a Produce written together, so that the Fetch waits and the append wakes it, as a
+// caught-up consumer's fetch is answered at 10k records/s.
+//
 // Not a mitata file (it measures counts, not time), so `npm run bench:micro` does not run it:
-// `bun bench/micro/allocations.ts [--rounds N] [--requests N]`.
+// `bun bench/micro/allocations.ts [--rounds N] [--requests N] [--only produce|fetch|long-poll]`.
 import { heapStats } from 'bun:jsc'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -30,7 +34,7 @@ const { values } = parseArgs({
 })
 if (values.help) {
   console.log(
-    'usage: bun bench/micro/allocations.ts [--rounds N] [--requests N] [--only produce|fetch]',
+    'usage: bun bench/micro/allocations.ts [--rounds N] [--requests N] [--only produce|fetch|long-poll]',
   )
   process.exit(0)
 }
@@ -45,8 +49,10 @@ const running = await startBroker(
   { log: () => {} },
 )
 
-// One connection; each request waits for its response, as a client with one in flight would.
+// One connection; each request waits for its response, as a client with one in flight would
+// (a long poll's pair waits for both).
 let pending: ((frame: Uint8Array) => void) | null = null
+let framesAwaited = 0
 const empty = new Uint8Array(0)
 let buffered: Uint8Array = empty
 const socket = await Bun.connect({
@@ -62,23 +68,27 @@ const socket = await Bun.connect({
         joined.set(chunk, buffered.length)
         chunk = joined
       }
-      const sizeBytes = readInt32(chunk, 0)
-      if (chunk.length < 4 + sizeBytes) {
-        buffered = chunk
-        return
+      // Every whole frame in the chunk counts; a partial one waits for the next chunk.
+      let at = 0
+      while (chunk.length - at >= 4 && chunk.length - at >= 4 + readInt32(chunk, at)) {
+        at += 4 + readInt32(chunk, at)
+        framesAwaited--
       }
-      buffered = empty
+      buffered = at === chunk.length ? empty : chunk.subarray(at)
+      if (framesAwaited > 0) return
       const resolve = pending
       pending = null
       resolve?.(chunk)
     },
   },
 })
-const roundTrip = (request: Uint8Array) =>
+const roundTrip = (request: Uint8Array, responses = 1) =>
   new Promise<Uint8Array>((resolve) => {
     pending = resolve
+    framesAwaited = responses
     socket.write(request)
   })
+const longPoll = values.only === 'long-poll'
 
 const topic = 'allocations'
 const value = new Uint8Array(1024).fill(0x61)
@@ -106,7 +116,7 @@ const produce = () =>
 const fetch = (fetchOffset: number) =>
   encodeRequest(1, 12, header(1, 12), {
     replicaId: -1,
-    maxWaitMs: 0,
+    maxWaitMs: longPoll ? 500 : 0,
     minBytes: 1,
     maxBytes: 52_428_800,
     isolationLevel: 0,
@@ -137,6 +147,16 @@ let offset = 0
 const round = async () => {
   const requests: Uint8Array[] = []
   for (let i = 0; i < requestsPerRound; i++) {
+    if (longPoll) {
+      // The fetch first, at the log end, then the produce that wakes it: one write, two answers.
+      const pair = [fetch(offset), produce()]
+      const joined = new Uint8Array(pair[0]!.length + pair[1]!.length)
+      joined.set(pair[0]!)
+      joined.set(pair[1]!, pair[0]!.length)
+      requests.push(joined)
+      offset++
+      continue
+    }
     if (values.only === 'fetch') await roundTrip(produce())
     if (values.only !== 'fetch') requests.push(produce())
     if (values.only !== 'produce') requests.push(fetch(offset))
@@ -144,6 +164,8 @@ const round = async () => {
   }
   return requests
 }
+/** Requests in one written buffer: two for a long poll's pair. */
+const perWrite = longPoll ? 2 : 1
 // objectTypeCounts walks every cell, including those allocated since the last collection.
 const objectCounts = () => heapStats().objectTypeCounts as Record<string, number>
 const total = (counts: Record<string, number>) => {
@@ -152,9 +174,15 @@ const total = (counts: Record<string, number>) => {
   return count
 }
 
-await roundTrip(produce()) // auto-creates the topic
-offset = 1
-for (const request of await round()) await roundTrip(request) // warm up the JIT
+// The topic exists before the first Produce: Produce does not create topics (Metadata does), and
+// until 2026-12-07 this bench counted the UNKNOWN_TOPIC_OR_PARTITION answers of a missing topic.
+await running.broker.topics.create({ name: topic, partitions: 1 })
+await roundTrip(produce())
+// Each Fetch reads the record its Produce appended, from the log end as it is now.
+offset = running.broker.logs.get(topic, 0)!.logEndOffset
+if (offset !== 1)
+  throw new Error(`allocations: the first Produce appended nothing (log end ${offset})`)
+for (const request of await round()) await roundTrip(request, perWrite) // warm up the JIT
 
 const perRequest: number[] = []
 let byType: [string, number][] = []
@@ -162,13 +190,14 @@ for (let attempt = 0; perRequest.length < rounds && attempt < rounds * 10; attem
   const requests = await round()
   Bun.gc(true)
   const before = objectCounts()
-  for (const request of requests) await roundTrip(request)
+  for (const request of requests) await roundTrip(request, perWrite)
   const after = objectCounts()
   if (total(after) <= total(before)) continue
-  perRequest.push((total(after) - total(before)) / requests.length)
+  const requestCount = requests.length * perWrite
+  perRequest.push((total(after) - total(before)) / requestCount)
   byType = Object.keys(after).map((type) => [
     type,
-    (after[type]! - (before[type] ?? 0)) / requests.length,
+    (after[type]! - (before[type] ?? 0)) / requestCount,
   ])
 }
 socket.end()
