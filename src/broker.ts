@@ -158,6 +158,7 @@ export async function openBroker(
       })
     : undefined
   if (replicas) metrics.setUnderReplicatedPartitions(() => replicas.underReplicatedPartitions())
+  if (replicas) metrics.setReplicationQuotas(() => replicas.quotaSnapshot())
   const stopFollowing =
     metadata && replicas
       ? groupsFollowLeadership({ view: metadata, replicas, groups, offsetLog, log })

@@ -469,6 +469,28 @@ export const brokerConfigDefinitions = {
     validator: { min: 1 },
     doc: "Bytes a follower's fetch waits for before the leader answers.",
   },
+  // KIP-73 replication throttles (cluster/replication/replication-quota.ts). Kafka takes these
+  // only as dynamic configs (kafka-configs, kafka-reassign-partitions --throttle); Sluice also
+  // reads them from server.properties.
+  'leader.replication.throttled.rate': {
+    type: 'long',
+    default: longMax,
+    validator: { min: 0 },
+    doc: "Bytes a second this broker sends, as leader, to the replicas listed in topics' leader.replication.throttled.replicas that are out of the ISR (all such traffic counts).",
+  },
+  'follower.replication.throttled.rate': {
+    type: 'long',
+    default: longMax,
+    validator: { min: 0 },
+    doc: "Bytes a second this broker fetches, as follower, for the replicas listed in topics' follower.replication.throttled.replicas while they are not caught up.",
+  },
+  'replica.alter.log.dirs.io.max.bytes.per.second': {
+    type: 'long',
+    default: longMax,
+    validator: { min: 0 },
+    doc: 'Throttle of moves between log dirs of one broker (AlterReplicaLogDirs), which Sluice does not do; accepted because kafka-reassign-partitions sets and clears it.',
+    ignored: true,
+  },
   'replica.fetch.backoff.ms': {
     type: 'int',
     default: '1000',

@@ -10,7 +10,8 @@
 // .io.max.bytes.per.second (LogCleaner's) the cleaner. Kafka's thread-pool sizes
 // (num.io.threads, num.network.threads, num.recovery.threads.per.data.dir) are accepted and kept,
 // with no effect, as they are in server.properties; producer.id.expiration.ms is read at each
-// expiry check of the producer state.
+// expiry check of the producer state; leader. and follower.replication.throttled.rate (KIP-73) at
+// every quota check of replication.
 // num.replica.fetchers (DynamicThreadPool's) resizes the replica fetcher pool.
 // Still read-only here, though Kafka reconfigures them per broker (DynamicListenerConfig):
 // listeners, advertised.listeners and listener.security.protocol.map, answered INVALID_REQUEST
@@ -63,6 +64,11 @@ const reconfigurableBrokerConfigs = [
   // DynamicThreadPool: followed partitions are spread over the new number of fetchers per leader
   // (cluster/replication/replica-fetcher.ts, FetcherManager.resize).
   'num.replica.fetchers',
+  // DynamicConfig.Broker's replication quotas (KIP-73): read at every check
+  // (cluster/replication/replication-quota.ts); the log dirs' one is accepted with no effect.
+  'leader.replication.throttled.rate',
+  'follower.replication.throttled.rate',
+  'replica.alter.log.dirs.io.max.bytes.per.second',
 ] as const
 
 /** The dynamic broker configs: every broker synonym of a topic config, and the list above. */

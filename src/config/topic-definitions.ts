@@ -14,6 +14,21 @@ export interface TopicConfigDefinition extends ConfigDefinition {
 
 const timestampTypes = ['CreateTime', 'LogAppendTime'] as const
 
+/** Kafka's ThrottledReplicaListValidator: `*`, or entries `partitionId:brokerId`. */
+const throttledReplicas = (side: string) =>
+  topic(
+    'list',
+    '',
+    [],
+    `Replicas whose replication is throttled on the ${side} side (KIP-73): * or partitionId:brokerId,…`,
+    {
+      eachMatches: /^\d+:\d+$/,
+      all: '*',
+      expected:
+        "must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...",
+    },
+  )
+
 function topic(
   type: ConfigDefinition['type'],
   defaultText: string | null,
@@ -63,6 +78,7 @@ export const topicConfigDefinitions: Record<string, TopicConfigDefinition> = {
     'fdatasync when unflushed data is this old.',
     { min: 0 },
   ),
+  'follower.replication.throttled.replicas': throttledReplicas('follower'),
   'index.interval.bytes': topic(
     'int',
     '4096',
@@ -70,6 +86,7 @@ export const topicConfigDefinitions: Record<string, TopicConfigDefinition> = {
     'Bytes of log between index entries.',
     { min: 0 },
   ),
+  'leader.replication.throttled.replicas': throttledReplicas('leader'),
   'local.retention.bytes': topic(
     'long',
     '-2',

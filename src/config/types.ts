@@ -14,6 +14,8 @@ export type Validator =
   | { oneOf: readonly string[] }
   /** Every element of a list must be one of these. */
   | { eachOf: readonly string[] }
+  /** Every element of a list must match `pattern`, or the list is exactly `[all]`. */
+  | { eachMatches: RegExp; all: string; expected: string }
 
 export interface ConfigDefinition {
   type: ConfigType
@@ -95,6 +97,11 @@ function checkValidator(validator: Validator | undefined, value: ConfigValue): s
   if ('eachOf' in validator) {
     const bad = (value as string[]).find((v) => !validator.eachOf.includes(v))
     return bad === undefined ? null : `'${bad}' is not one of ${validator.eachOf.join(', ')}`
+  }
+  if ('eachMatches' in validator) {
+    const list = value as string[]
+    if (list.length === 1 && list[0] === validator.all) return null
+    return list.every((v) => validator.eachMatches.test(v)) ? null : validator.expected
   }
   const n = value as number
   if (validator.min !== undefined && n < validator.min) return `must be at least ${validator.min}`

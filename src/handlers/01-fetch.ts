@@ -16,7 +16,9 @@
 //   its epoch is FENCED_LEADER_EPOCH, above it UNKNOWN_LEADER_EPOCH; a non-leader answers
 //   NOT_LEADER_OR_FOLLOWER with the current leader (v12+) and its endpoint (v16+, KIP-951).
 //   A follower's fetch (replicaId, or replicaState from v15) reads up to the log end and tells the
-//   leader its log end offset; a consumer's reads up to the high watermark.
+//   leader its log end offset; a consumer's reads up to the high watermark. Replication throttles
+//   (KIP-73): a throttled follower out of the ISR gets no records while the leader quota is
+//   exceeded, and what throttled partitions' answers carry counts against it.
 //
 // Differs from Kafka: on a single node one broker leads everything at leader epoch 0, so a
 // currentLeaderEpoch above 0 is UNKNOWN_LEADER_EPOCH. There is never a preferred read replica
@@ -34,6 +36,7 @@ import { waitForAppend, fetchWaitMsMax } from '../storage/append-waiters.ts'
 import {
   emptyRecords,
   readPartitions,
+  recordReplicationBytes,
   type ReadOptions,
   type ReadPass,
 } from './fetch/read-partitions.ts'
@@ -88,6 +91,7 @@ export const fetch: Handler<FetchRequest, FetchResponse> = {
     // fetch that must wait goes asynchronous.
     const pass = readPartitions(context.targets, options)
     if (!mustWait(pass, request, deadlineMs - broker.clock.nowMs())) {
+      recordReplicationBytes(pass, options)
       return respond({ request, ctx, context, unknownIds }, pass)
     }
     return longPoll({ request, ctx, context, unknownIds }, { pass, options, deadlineMs })
@@ -131,6 +135,7 @@ async function longPoll(
     pass = readPartitions(targets, polling.options)
     if (outcome !== 'appended') break
   }
+  recordReplicationBytes(pass, polling.options)
   return respond(answering, pass)
 }
 

@@ -10,6 +10,10 @@
 // * kafka_server_replicamanager_{underreplicatedpartitions,isrshrinks_total,isrexpands_total}:
 //   0 on a single node; in cluster mode the ReplicaManager counts each ISR change of a partition
 //   led here and broker.ts points the gauge at its count of under-replicated leaders;
+// * replication throttles (KIP-73): kafka_server_{leader,follower}replication_byte_rate, the
+//   rate each quota measures (Kafka's LeaderReplication / FollowerReplication byte-rate), and our
+//   sluice_replication_throttled_total{quota}: follower fetches a leader answered without records
+//   (quota="leader") and partitions a replica fetcher left out of a fetch (quota="follower");
 // * kafka_server_brokertopicmetrics_failedproducerequests_total: partitions of Produce requests
 //   answered with an error, per topic and in total (Kafka's FailedProduceRequestsPerSec);
 // * a failing log dir (issue 11 item 9: a full disk was silent): Kafka's LogManager gauges
@@ -41,6 +45,12 @@ import {
 const LATENCY_BOUNDS_MS = [
   0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000,
 ]
+
+/** The replication quotas as a scrape sees them (cluster mode). */
+export interface ReplicationQuotaSnapshot {
+  leader: { bytesPerSecond: number; throttledCount: number }
+  follower: { bytesPerSecond: number; throttledCount: number }
+}
 
 /** What the broker shows at scrape time; supplied by broker.ts so metrics import nothing above. */
 export interface BrokerSnapshot {
@@ -112,6 +122,7 @@ export class BrokerMetrics {
     'ISR expands',
   )
   private underReplicated: () => number = () => 0
+  private replicationQuotas: () => ReplicationQuotaSnapshot | undefined = () => undefined
   private snapshot: BrokerSnapshot | undefined
   private readonly topicKeys = new Map<string, string>()
   private readonly requestKeys = new Map<number, string>()
@@ -200,6 +211,11 @@ export class BrokerMetrics {
     this.underReplicated = read
   }
 
+  /** How to read the replication quotas' rates and counts, at each scrape. */
+  setReplicationQuotas(read: () => ReplicationQuotaSnapshot | undefined): void {
+    this.replicationQuotas = read
+  }
+
   /** What scrape-time gauges read (broker.ts supplies it once the broker is open). */
   setSnapshot(snapshot: BrokerSnapshot): void {
     this.snapshot = snapshot
@@ -229,6 +245,7 @@ export class BrokerMetrics {
       ),
       this.isrShrinks,
       this.isrExpands,
+      ...this.replicationQuotaFamilies(),
       new Gauge(
         'kafka_log_logmanager_logdirectoryoffline',
         'Whether appends to a log dir are failing now (1) or not (0)',
@@ -275,6 +292,32 @@ export class BrokerMetrics {
       ),
     ]
     return renderAll(families)
+  }
+
+  private replicationQuotaFamilies(): Family[] {
+    const quotas = this.replicationQuotas()
+    if (quotas === undefined) return []
+    return [
+      new Gauge(
+        'kafka_server_leaderreplication_byte_rate',
+        'Bytes a second sent to followers of leader-throttled partitions (KIP-73)',
+        () => [[{}, quotas.leader.bytesPerSecond]],
+      ),
+      new Gauge(
+        'kafka_server_followerreplication_byte_rate',
+        'Bytes a second fetched for follower-throttled partitions (KIP-73)',
+        () => [[{}, quotas.follower.bytesPerSecond]],
+      ),
+      new Gauge(
+        'sluice_replication_throttled_total',
+        'Times a replication quota held a replica back: a fetch answered without records (leader), a partition left out of a fetch (follower)',
+        () => [
+          [{ quota: 'leader' }, quotas.leader.throttledCount],
+          [{ quota: 'follower' }, quotas.follower.throttledCount],
+        ],
+        'counter',
+      ),
+    ]
   }
 
   /** For tests and the CLI: a counter's value for a topic (or the total with no topic). */

@@ -10,6 +10,12 @@
 // 2. Then it fetches (Fetch v12, replicaId = this node, lastFetchedEpoch, no session) from its
 //    log end offset and appends the leader's batches unchanged (PartitionLog.appendAsFollower);
 //    its high watermark becomes min(leader's, own log end).
+// 3. Replication throttles (KIP-73, replication-quota.ts): a partition named in its topic's
+//    follower.replication.throttled.replicas for this broker is left out of the fetch while the
+//    follower quota is exceeded, unless it is in sync (its lag behind the leader's high watermark
+//    was 0 at its last fetch with records: Kafka's shouldFollowerThrottle and
+//    PartitionFetchState.isReplicaInSync). Its bytes are counted in the quota either way. A fetch
+//    left with no partition waits replica.fetch.backoff.ms, as Kafka's fetcher does.
 // Errors — the leader not yet knowing it leads, a fenced epoch, a lost connection — back off for
 // replica.fetch.backoff.ms and retry; a partition whose fetch offset the leader refuses is
 // truncated again. Every step re-checks that the partition is still followed in the same epoch,
@@ -37,6 +43,8 @@ interface Followed {
   replica: ReplicatedPartition
   epoch: number
   truncated: boolean
+  /** The leader's high watermark minus our log end after the last fetch with records; -1 unknown. */
+  lag: number
 }
 
 export class FetcherManager implements FollowerFetching {
@@ -124,7 +132,7 @@ class ReplicaFetcher {
   }
 
   add(replica: ReplicatedPartition): void {
-    this.followed.set(replica, { replica, epoch: replica.leaderEpoch, truncated: false })
+    this.followed.set(replica, { replica, epoch: replica.leaderEpoch, truncated: false, lag: -1 })
     this.wakeUp()
   }
 
@@ -226,7 +234,9 @@ class ReplicaFetcher {
 
   /** One Fetch for every truncated partition; false when nothing could be fetched. */
   private async fetchOnce(client: ClientConnection): Promise<boolean> {
-    const ready = [...this.followed.values()].filter((entry) => entry.truncated)
+    const ready = [...this.followed.values()].filter(
+      (entry) => entry.truncated && !this.shouldThrottle(entry),
+    )
     if (ready.length === 0) return false
     const { config } = this.manager
     const byTopic = new Map<string, Followed[]>()
@@ -277,6 +287,17 @@ class ReplicaFetcher {
     return progressed
   }
 
+  /** Kafka's shouldFollowerThrottle: out of sync, throttled here, and the quota exceeded. */
+  private shouldThrottle(entry: Followed): boolean {
+    const quota = this.manager.quotas?.follower
+    if (!quota || entry.lag === 0) return false
+    const { topic, partition } = entry.replica
+    if (!quota.isThrottled(topic, partition) || !quota.isQuotaExceeded(this.manager.nowMs()))
+      return false
+    quota.throttledCount++
+    return true
+  }
+
   private async applyAnswer(entry: Followed, answer: FetchedPartition): Promise<boolean> {
     const { log, topic, partition } = entry.replica
     if (answer.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
@@ -306,6 +327,9 @@ class ReplicaFetcher {
         entry.truncated = false
         throw error
       }
+      entry.lag = Math.max(0, answer.highWatermark - log.logEndOffset)
+      const quota = this.manager.quotas?.follower
+      if (quota?.isThrottled(topic, partition)) quota.record(batches.length, this.manager.nowMs())
     }
     log.updateHighWatermark(Math.min(answer.highWatermark, log.logEndOffset))
     return true

@@ -12,6 +12,9 @@
 //   watermark passes their batch, the request's timeout, or the replica stops leading.
 // * Handlers ask `check` before serving a partition: it answers with the replica, or with the
 //   error and the current leader (KIP-951) for a non-leader or a stale/unknown leader epoch.
+// * Replication throttles (KIP-73, replication-quota.ts): a follower's fetch of a throttled
+//   partition gets no records while the leader quota is exceeded, unless the follower is in the
+//   ISR (Kafka's shouldLeaderThrottle: holding back an in-sync follower would make the ISR thrash).
 
 import type { LogConfig } from '../../storage/log-config.ts'
 import type { LogManager } from '../../storage/log-manager.ts'
@@ -24,6 +27,7 @@ import type {
 } from '../partition-state.ts'
 import type { ReplicationConfig } from './config.ts'
 import { ReplicatedPartition, type RoleChange } from './replicated-partition.ts'
+import type { ReplicationQuota } from './replication-quota.ts'
 
 export interface PartitionRefusal {
   errorCode: number
@@ -60,9 +64,22 @@ export interface ReplicaManagerOptions {
   onBecomeLeader?(replica: ReplicatedPartition): void
   /** Counts each ISR change this broker's leaders commit (IsrShrinksPerSec, IsrExpandsPerSec). */
   metrics?: IsrMetrics
+  /** KIP-73's leader and follower quotas; none: nothing is throttled. */
+  quotas?: ReplicationQuotas
   nowMs?: () => number
   /** Called once by close(). */
   onClose?(): void
+}
+
+/** The quotas as the metrics show them (metrics/broker-metrics.ts declares the same shape). */
+export interface ReplicationQuotaSnapshot {
+  leader: { bytesPerSecond: number; throttledCount: number }
+  follower: { bytesPerSecond: number; throttledCount: number }
+}
+
+export interface ReplicationQuotas {
+  leader: ReplicationQuota
+  follower: ReplicationQuota
 }
 
 interface Waiter {
@@ -121,6 +138,46 @@ export class ReplicaManager {
 
   log(line: string): void {
     this.options.log(line)
+  }
+
+  get quotas(): ReplicationQuotas | undefined {
+    return this.options.quotas
+  }
+
+  nowMs(): number {
+    return this.now()
+  }
+
+  /**
+   * Whether a fetch by follower `replicaId` gets no records now (Kafka's shouldLeaderThrottle):
+   * the partition is leader-throttled here, the leader quota is exceeded, and the follower is
+   * not in the ISR. Counted in the quota's throttledCount.
+   */
+  shouldLeaderThrottle(replica: ReplicatedPartition, replicaId: number): boolean {
+    const quota = this.options.quotas?.leader
+    if (!quota || replica.assignment.isr.includes(replicaId)) return false
+    if (!quota.isThrottled(replica.topic, replica.partition) || !quota.isQuotaExceeded(this.now()))
+      return false
+    quota.throttledCount++
+    return true
+  }
+
+  /** The quotas' measured rates and throttle counts, for the metrics. */
+  quotaSnapshot(): ReplicationQuotaSnapshot | undefined {
+    const quotas = this.options.quotas
+    if (!quotas) return undefined
+    const nowMs = this.now()
+    const of = (quota: ReplicationQuota) => ({
+      bytesPerSecond: quota.rateBytesPerSecond(nowMs),
+      throttledCount: quota.throttledCount,
+    })
+    return { leader: of(quotas.leader), follower: of(quotas.follower) }
+  }
+
+  /** Bytes sent to a follower for a partition: counted when the partition is leader-throttled. */
+  recordLeaderBytes(topic: string, partition: number, bytes: number): void {
+    const quota = this.options.quotas?.leader
+    if (quota && bytes > 0 && quota.isThrottled(topic, partition)) quota.record(bytes, this.now())
   }
 
   /** Resolves once every assignment received so far is applied (tests, startup). */

@@ -1,7 +1,8 @@
 // Assembles cluster mode's replication for a broker: a ReplicaManager over the metadata view,
 // with the follower side (FetcherManager), logs created on first assignment with the topic's
 // configs, producer state rebuilt from the log whenever this broker becomes leader, and the
-// fetcher pool resized when num.replica.fetchers changes.
+// fetcher pool resized when num.replica.fetchers changes, and the KIP-73 replication quotas over
+// this broker's dynamic rates and the topics' throttled replicas.
 
 import type { BrokerConfig } from '../../config.ts'
 import { resolveLogConfig } from '../../config.ts'
@@ -12,6 +13,11 @@ import type { ClusterMetadataView } from '../partition-state.ts'
 import { replicationConfigFrom } from './config.ts'
 import { FetcherManager } from './replica-fetcher.ts'
 import { ReplicaManager, type IsrMetrics } from './replica-manager.ts'
+import {
+  FOLLOWER_THROTTLED_REPLICAS,
+  LEADER_THROTTLED_REPLICAS,
+  ReplicationQuota,
+} from './replication-quota.ts'
 
 export function startReplication(options: {
   view: ClusterMetadataView
@@ -29,6 +35,22 @@ export function startReplication(options: {
     if (changed.includes('num.replica.fetchers'))
       manager.resizeFetcherPool(config['num.replica.fetchers'])
   })
+  const nodeId = options.view.nodeId
+  const topicConfigs = (topic: string) => options.topicConfigs?.(topic)
+  const quotas = {
+    leader: new ReplicationQuota({
+      replicasConfig: LEADER_THROTTLED_REPLICAS,
+      nodeId,
+      rateBytesPerSecond: () => config['leader.replication.throttled.rate'],
+      topicConfigs,
+    }),
+    follower: new ReplicationQuota({
+      replicasConfig: FOLLOWER_THROTTLED_REPLICAS,
+      nodeId,
+      rateBytesPerSecond: () => config['follower.replication.throttled.rate'],
+      topicConfigs,
+    }),
+  }
   const manager: ReplicaManager = new ReplicaManager({
     view: options.view,
     config: replicationConfigFrom(config),
@@ -37,6 +59,7 @@ export function startReplication(options: {
     logConfigFor: (topic) => resolveLogConfig(options.topicConfigs?.(topic) ?? {}, config),
     fetching: (manager) => new FetcherManager(manager),
     metrics: options.metrics,
+    quotas,
     onBecomeLeader: (replica) => producers.forgetPartition(replica.topic, replica.partition),
     onClose: stopResizing,
   })

@@ -9,7 +9,9 @@
 //
 // In cluster mode (a ReplicaManager given) only the leader serves a partition, after checking the
 // fetch's currentLeaderEpoch; a consumer reads up to the high watermark, a follower (replicaId ≥ 0)
-// up to the log end, and its fetch offset tells the leader how far it has replicated.
+// up to the log end, and its fetch offset tells the leader how far it has replicated. A follower
+// held back by a replication throttle (KIP-73, ReplicaManager.shouldLeaderThrottle) gets the
+// partition's offsets and no records, as Kafka's readFromLocalLog answers it.
 
 import type { FileSlice } from '../../protocol/file-slice.ts'
 import type { LogManager } from '../../storage/log-manager.ts'
@@ -106,7 +108,25 @@ function readReplica(
   // A follower past our log end has diverged: it gets OFFSET_OUT_OF_RANGE and truncates.
   if (target.fetchOffset <= log.logEndOffset)
     replicas.recordFollowerFetch(checked, options.replicaId, target.fetchOffset)
+  if (replicas.shouldLeaderThrottle(checked, options.replicaId)) {
+    options.logsRead.push(log)
+    return failed(target, ErrorCode.NONE, log)
+  }
   return readLog(target, options, { log, offsetMax: log.logEndOffset })
+}
+
+/**
+ * Counts what a follower's fetch answer carries in the leader's replication quota (KIP-73: the
+ * bytes of throttled partitions, whether or not the follower is in sync). Called once per
+ * answer, on the pass that is sent.
+ */
+export function recordReplicationBytes(pass: ReadPass, options: ReadOptions): void {
+  const { replicas } = options
+  if (!replicas || options.replicaId < 0) return
+  for (const result of pass.results) {
+    const { topic, partition } = result.target
+    replicas.recordLeaderBytes(topic, partition, result.recordsSizeBytes)
+  }
 }
 
 function readLog(

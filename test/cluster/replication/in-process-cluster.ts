@@ -28,6 +28,8 @@ export class FakeController {
   readonly assignments = new Map<string, PartitionAssignment>()
   readonly brokers = new Map<number, BrokerEndpoint>()
   readonly views = new Map<number, FakeView>()
+  /** Topic config overrides, as the metadata image would hold them (read at every use). */
+  readonly topicConfigs = new Map<string, Record<string, string>>()
   alterIsrCount = 0
   refusedAlterIsrCount = 0
 
@@ -184,6 +186,7 @@ export async function startNode(
     config,
     logs: broker.logs,
     producers: broker.producers,
+    topicConfigs: (topic) => controller.topicConfigs.get(topic),
     log,
   })
   broker.replicas = replicas
