@@ -390,10 +390,23 @@ export class EtcdClusterMetadata implements ClusterMetadata {
         this.log(`cluster: controller campaign failed: ${(error as Error).message}`),
       )
     }
-    if (this.controllerRevision !== 0 && this.image.controllerId !== this.nodeId) {
-      this.controllerRevision = 0 // deposed (our lease expired): stop acting
+    if (this.deposed()) {
+      this.log('cluster: no longer the controller')
+      this.controllerRevision = 0 // our lease expired: stop acting
     }
     if (change.brokersChanged || change.assignments.length > 0) this.scheduleController()
+  }
+
+  /**
+   * Whether the controller key is no longer the one this broker's campaign created. Judged only
+   * once the image has reached that write: etcd often answers the campaign before the watch has
+   * brought the events just before it, and those still show the key deleted or another's. Taken
+   * for a deposition, they left a controller that never acted (nemesis seed 101: every partition
+   * offline for good; test/cluster/controller-campaign.test.ts).
+   */
+  private deposed(): boolean {
+    if (this.controllerRevision === 0 || this.image.revision < this.controllerRevision) return false
+    return this.image.modRevision(this.keys.controller) !== this.controllerRevision
   }
 
   private eligible(nodeId: number): boolean {
@@ -457,8 +470,10 @@ export class EtcdClusterMetadata implements ClusterMetadata {
       .then(this.client.put(this.keys.controller).value(String(this.nodeId)).lease(leaseId))
       .commit()
     if (!result.succeeded) return
-    this.controllerRevision = Number(result.header.revision)
-    await this.waitForRevision(this.controllerRevision)
+    const revision = Number(result.header.revision)
+    this.controllerRevision = revision
+    await this.waitForRevision(revision)
+    if (this.controllerRevision !== revision) return // the lease was lost meanwhile
     this.log(`cluster: node ${this.nodeId} is the controller`)
     if (this.config['auto.leader.rebalance.enable'] && !this.rebalanceTimer) {
       const intervalMs = this.config['leader.imbalance.check.interval.seconds'] * 1000
@@ -472,16 +487,32 @@ export class EtcdClusterMetadata implements ClusterMetadata {
     this.scheduleController()
   }
 
-  /** Runs the controller's reconciliation once more after the current run (coalesced). */
+  /**
+   * Runs the controller's reconciliation once more after the current run (coalesced). Every
+   * event that can change a decision comes here: a broker registered, gone or shutting down, a
+   * partition written (topics created, ISR changes), and this broker becoming the controller.
+   * A write refused by its compare-and-set needs no retry (the watch brings the newer state,
+   * which comes here again); a pass that failed on an etcd error does, after a backoff, since no
+   * event may follow to retry it (a controller briefly cut off from etcd, its lease intact).
+   */
   private scheduleController(): void {
     if (this.controllerRevision === 0 || this.closed) return
     this.controllerDirty = true
     this.controllerRunning ??= (async () => {
+      let backoffMs = registerRetryMs
       while (this.controllerDirty && this.controllerRevision !== 0 && !this.closed) {
         this.controllerDirty = false
-        await this.reconcileAll().catch((error) =>
-          this.log(`cluster: controller pass failed: ${(error as Error).message}`),
-        )
+        try {
+          await this.reconcileAll()
+          backoffMs = registerRetryMs
+        } catch (error) {
+          this.log(
+            `cluster: controller pass failed (${(error as Error).message}); retrying in ${backoffMs} ms`,
+          )
+          await Bun.sleep(backoffMs)
+          backoffMs = Math.min(backoffMs * 2, registerBackoffMsMax)
+          this.controllerDirty = true
+        }
       }
       this.controllerRunning = null
     })()
