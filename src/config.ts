@@ -98,6 +98,7 @@ export function loadBrokerConfig(opts: {
   // the dynamic ones in place, and only they do.
   const config = values as unknown as BrokerConfig
   checkListeners(config)
+  checkReplicaTimeouts(config)
   recordExplicitlySet(config, explicit)
   loadDynamicBrokerConfigs(config)
   return config
@@ -112,6 +113,17 @@ export function ignoredConfigWarnings(config: BrokerConfig): string[] {
     const definition = definitionOf(name)
     return definition?.ignored ? [`${name} is accepted but ignored: ${definition.doc}`] : []
   })
+}
+
+/** Kafka's KafkaConfig check: a follower's fetch may wait at the leader that long. */
+function checkReplicaTimeouts(config: BrokerConfig): void {
+  const waitMs = config['replica.fetch.wait.max.ms']
+  const timeoutMs = config['replica.socket.timeout.ms']
+  if (timeoutMs < waitMs) {
+    throw new ConfigError(
+      `'replica.socket.timeout.ms' ${timeoutMs} is less than 'replica.fetch.wait.max.ms' ${waitMs}: raise it, or every follower fetch that waits would time out`,
+    )
+  }
 }
 
 function reconcileNodeId(values: Record<string, ConfigValue>, explicit: Set<string>): void {

@@ -463,6 +463,12 @@ export const brokerConfigDefinitions = {
     validator: { min: 0 },
     doc: "How long a follower's fetch waits at the leader for new data.",
   },
+  'replica.socket.timeout.ms': {
+    type: 'int',
+    default: '30000',
+    validator: { min: 1 },
+    doc: "How long a follower waits for the leader's answer to one request before it drops the connection and connects again (at least replica.fetch.wait.max.ms).",
+  },
   'replica.fetch.min.bytes': {
     type: 'int',
     default: '1',

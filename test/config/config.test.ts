@@ -142,6 +142,11 @@ test('unknown keys and malformed values are one-line errors naming the key and t
   expect(loadError({ overrides: { listeners: 'PLAINTEXT://nohostport' } })).toContain(
     'expected NAME://host:port',
   )
+  expect(
+    loadError({
+      overrides: { 'replica.fetch.wait.max.ms': '5000', 'replica.socket.timeout.ms': '3000' },
+    }),
+  ).toContain("'replica.socket.timeout.ms' 3000 is less than 'replica.fetch.wait.max.ms' 5000")
   expect(loadError({ file: join(dir, 'missing.properties') })).toContain('ENOENT')
   for (const message of [loadError({ overrides: { 'num.partitions': 'abc' } })]) {
     expect(message).not.toContain('\n')

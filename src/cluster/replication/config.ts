@@ -11,6 +11,8 @@ export interface ReplicationConfig {
   fetchResponseMaxBytes: number
   /** replica.fetch.wait.max.ms: how long a follower's fetch waits at the leader. */
   fetchWaitMaxMs: number
+  /** replica.socket.timeout.ms: how long a follower waits for an answer to one request. */
+  requestTimeoutMs: number
   /** replica.fetch.min.bytes */
   fetchMinBytes: number
   /** replica.fetch.backoff.ms: pause after a failed fetch. */
@@ -27,6 +29,7 @@ export function replicationConfigFrom(config: BrokerConfig): ReplicationConfig {
     fetchMaxBytes: config['replica.fetch.max.bytes'],
     fetchResponseMaxBytes: config['replica.fetch.response.max.bytes'],
     fetchWaitMaxMs: config['replica.fetch.wait.max.ms'],
+    requestTimeoutMs: config['replica.socket.timeout.ms'],
     fetchMinBytes: config['replica.fetch.min.bytes'],
     fetchBackoffMs: config['replica.fetch.backoff.ms'],
     numFetchers: config['num.replica.fetchers'],

@@ -33,8 +33,6 @@ const FETCH_VERSION = 12
 const OFFSET_FOR_LEADER_EPOCH_VERSION = 4
 /** KIP-279 asks again at most once per older epoch; this bounds a damaged conversation. */
 const TRUNCATION_ROUNDS_MAX = 64
-/** Beyond replica.fetch.wait.max.ms, how long an answer may take (Kafka's replica.socket.timeout.ms). */
-const REQUEST_TIMEOUT_MS = 30_000
 
 /** A partition's answer in a Fetch response, as decoded. */
 type FetchedPartition = DecodedResponseOf<1>['responses'][number]['partitions'][number]
@@ -188,7 +186,7 @@ class ReplicaFetcher {
       responseBytesMax: config.fetchResponseMaxBytes + config.fetchMaxBytes + 1024 * 1024,
       // One request at a time: a fetcher waits for each answer before it asks again.
       inFlightMax: 1,
-      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      requestTimeoutMs: config.requestTimeoutMs, // replica.socket.timeout.ms
     })
     return this.client
   }
@@ -270,7 +268,8 @@ class ReplicaFetcher {
         forgottenTopicsData: [],
         rackId: '',
       },
-      { timeoutMs: config.fetchWaitMaxMs + REQUEST_TIMEOUT_MS },
+      // replica.socket.timeout.ms, as in Kafka: the fetch's wait at the leader is part of it.
+      { timeoutMs: config.requestTimeoutMs },
     )
     if (response.errorCode !== ErrorCode.NONE)
       throw new Error(`Fetch from leader ${this.leaderId}: error ${response.errorCode}`)
