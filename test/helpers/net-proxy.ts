@@ -5,8 +5,15 @@
 // is given its own etcd endpoint). A connection's source is the broker process that owns the
 // connecting socket, found in /proc (Linux); anything else is a client.
 //
-// `cut(a, b)` makes the link between two ends refuse new connections and drops its open ones,
-// both ways; `heal()` restores every link. The ends are node ids, 'etcd' and 'client'.
+// Three faults of a link between two ends (node ids, 'etcd' and 'client'):
+// * `cut(a, b)` refuses new connections and drops the open ones, both ways (a host that answers
+//   with resets);
+// * `stall(a, b)` forwards nothing either way: open connections stay open with their bytes held,
+//   new ones are accepted and held too (packets lost, not refused: only a request timeout notices);
+// * `cutOneWay(from, to)` holds the bytes going from `from` to `to` and lets the other direction
+//   through: requests arrive but answers do not, or the reverse.
+// `heal()` restores every link and delivers what was held, as TCP delivers what it retransmits
+// once the network is back, so a stream is never left with a gap.
 
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { createServer, connect, type Server, type Socket } from 'node:net'
@@ -14,28 +21,49 @@ import { createServer, connect, type Server, type Socket } from 'node:net'
 export type End = number | 'etcd' | 'client'
 
 const pairKey = (a: End, b: End) => [String(a), String(b)].sort().join('|')
+const directionKey = (from: End, to: End) => `${from}>${to}`
 
-/** Which links are cut; every proxy consults it on each new connection and on every change. */
+/** Which links are cut or held; every proxy consults it on each new connection and change. */
 export class Links {
   private readonly cuts = new Set<string>()
+  private readonly stalls = new Set<string>()
+  private readonly oneWay = new Set<string>()
   private readonly proxies = new Set<LinkProxy>()
 
   cut(a: End, b: End): void {
     this.cuts.add(pairKey(a, b))
-    for (const proxy of this.proxies) proxy.enforce()
+    this.enforce()
+  }
+
+  stall(a: End, b: End): void {
+    this.stalls.add(pairKey(a, b))
+    this.enforce()
+  }
+
+  cutOneWay(from: End, to: End): void {
+    this.oneWay.add(directionKey(from, to))
+    this.enforce()
   }
 
   heal(): void {
     this.cuts.clear()
+    this.stalls.clear()
+    this.oneWay.clear()
+    this.enforce()
   }
 
   isCut(a: End, b: End): boolean {
     return this.cuts.has(pairKey(a, b))
   }
 
-  /** The links currently cut, as "a|b" strings (for logs). */
+  /** Whether bytes going from `from` to `to` are held. */
+  isHeld(from: End, to: End): boolean {
+    return this.stalls.has(pairKey(from, to)) || this.oneWay.has(directionKey(from, to))
+  }
+
+  /** The links currently cut or held, as "a|b", "stall a|b" and "a>b" strings (for logs). */
   describe(): string[] {
-    return [...this.cuts]
+    return [...this.cuts, ...[...this.stalls].map((s) => `stall ${s}`), ...this.oneWay]
   }
 
   register(proxy: LinkProxy): void {
@@ -45,11 +73,76 @@ export class Links {
   unregister(proxy: LinkProxy): void {
     this.proxies.delete(proxy)
   }
+
+  private enforce(): void {
+    for (const proxy of this.proxies) proxy.enforce()
+  }
+}
+
+/**
+ * One direction of a proxied connection: forwards `source`'s bytes to `target` unless held, in
+ * which case they wait in order (and `source` stops reading, so the sender's buffers fill as
+ * they would behind a lost link) until released.
+ */
+class Direction {
+  private held = false
+  private readonly waiting: Buffer[] = []
+  /** The source's end, passed on once released. */
+  private ended: (() => void) | null = null
+
+  constructor(
+    private readonly source: Socket,
+    private readonly target: Socket,
+  ) {
+    source.on('data', (chunk: Buffer) => {
+      if (this.held) {
+        this.waiting.push(chunk)
+        source.pause()
+      } else if (!target.write(chunk)) {
+        source.pause()
+        target.once('drain', () => {
+          if (!this.held) source.resume()
+        })
+      }
+    })
+    source.on('end', () => this.whenReleased(() => target.end()))
+  }
+
+  private whenReleased(action: () => void): void {
+    if (this.held) this.ended = action
+    else action()
+  }
+
+  /** Starts reading the source (paused until now), unless held. */
+  start(): void {
+    if (!this.held) this.source.resume()
+  }
+
+  set(held: boolean): void {
+    if (held === this.held) return
+    this.held = held
+    if (held) {
+      this.source.pause()
+      return
+    }
+    for (const chunk of this.waiting.splice(0)) this.target.write(chunk)
+    this.ended?.()
+    this.ended = null
+    this.source.resume()
+  }
+}
+
+interface Open {
+  upstream: Socket
+  from: End
+  /** Bytes from the connecting end to `to`, and back. */
+  requests: Direction
+  answers: Direction
 }
 
 /** A TCP proxy to `targetPort` whose connections go from `sourceOf(socket)` to `to`. */
 export class LinkProxy {
-  private readonly open = new Map<Socket, { upstream: Socket; from: End }>()
+  private readonly open = new Map<Socket, Open>()
 
   private constructor(
     private readonly server: Server,
@@ -90,7 +183,14 @@ export class LinkProxy {
     }
     const upstream = connect({ host: '127.0.0.1', port: targetPort })
     upstream.on('error', () => undefined)
-    this.open.set(socket, { upstream, from })
+    upstream.pause()
+    const open: Open = {
+      upstream,
+      from,
+      requests: new Direction(socket, upstream),
+      answers: new Direction(upstream, socket),
+    }
+    this.open.set(socket, open)
     const drop = () => {
       socket.destroy()
       upstream.destroy()
@@ -98,17 +198,26 @@ export class LinkProxy {
     }
     socket.on('close', drop)
     upstream.on('close', drop)
-    socket.pipe(upstream)
-    upstream.pipe(socket)
-    socket.resume()
+    this.hold(open)
+    open.requests.start()
+    open.answers.start()
   }
 
-  /** Drops the open connections whose link is now cut. */
+  private hold({ from, requests, answers }: Open): void {
+    const { links, to } = this.options
+    requests.set(links.isHeld(from, to))
+    answers.set(links.isHeld(to, from))
+  }
+
+  /** Drops the open connections whose link is now cut; holds or releases the others' bytes. */
   enforce(): void {
-    for (const [socket, { upstream, from }] of [...this.open]) {
-      if (!this.options.links.isCut(from, this.options.to)) continue
+    for (const [socket, open] of [...this.open]) {
+      if (!this.options.links.isCut(open.from, this.options.to)) {
+        this.hold(open)
+        continue
+      }
       socket.destroy()
-      upstream.destroy()
+      open.upstream.destroy()
       this.open.delete(socket)
     }
   }

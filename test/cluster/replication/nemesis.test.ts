@@ -8,7 +8,9 @@
 // and restart; and network partitions: a leader cut off from etcd only (its lease expires while
 // it still believes it leads, the classic split brain: the test then sends it an acks=all write
 // directly, which it must not acknowledge), a leader cut off from its followers only (it keeps
-// etcd: the ISR shrinks), and a broker cut off from everything, clients too. After each fault it
+// etcd: the ISR shrinks), a broker cut off from everything, clients too; and links that stall
+// rather than refuse (connections stay open, nothing is forwarded: only request timeouts notice),
+// both ways or one way only, between a leader and its followers or a leader and etcd. After each fault it
 // heals and waits until every broker agrees the cluster is whole (three brokers registered, every
 // partition led with two in sync). Then a checker: no acknowledged write lost (each is in the
 // final log at the offset it was acknowledged with), no record a consumer saw later lost or
@@ -16,7 +18,8 @@
 // byte-identical on all three brokers), and no acks=all write acknowledged by a deposed leader.
 //
 // Opt-in, since it takes minutes: SLUICE_NEMESIS=1 for the full run (SLUICE_NEMESIS_FAULTS=N,
-// default 50; SLUICE_NEMESIS_SEED=S), SLUICE_NEMESIS=smoke for six faults, three of them cuts
+// default 50; SLUICE_NEMESIS_SEED=S; SLUICE_NEMESIS_KINDS=kill,pause,… to draw from some kinds
+// only), SLUICE_NEMESIS=smoke for six faults, three of them cuts
 // (about two minutes on a loaded machine: too long for npm test, which has partitions.test.ts).
 
 import { afterAll, describe, expect, test } from 'bun:test'
@@ -40,9 +43,32 @@ const TOPIC = 'nemesis'
 const PARTITIONS = 3
 const clusters: Cluster[] = []
 
-type FaultKind = 'kill' | 'pause' | 'term' | 'cut-etcd' | 'cut-peers' | 'cut-all'
-const KINDS: FaultKind[] = ['kill', 'pause', 'term', 'cut-etcd', 'cut-peers', 'cut-all']
-/** How often each kind is drawn in the full run: a third processes, two thirds network. */
+type FaultKind =
+  | 'kill'
+  | 'pause'
+  | 'term'
+  | 'cut-etcd'
+  | 'cut-peers'
+  | 'cut-all'
+  | 'stall-etcd'
+  | 'stall-peers'
+  | 'one-way-peers'
+const KINDS: FaultKind[] = [
+  'kill',
+  'pause',
+  'term',
+  'cut-etcd',
+  'cut-peers',
+  'cut-all',
+  'stall-etcd',
+  'stall-peers',
+  'one-way-peers',
+]
+/**
+ * How often each kind is drawn, relative to the others drawn (SLUICE_NEMESIS_KINDS). The first
+ * six sum to 1, so that a run restricted to them replays the seeds recorded before the stalls
+ * were added (NEMESIS.md).
+ */
 const WEIGHTS: Record<FaultKind, number> = {
   kill: 0.14,
   pause: 0.1,
@@ -50,6 +76,9 @@ const WEIGHTS: Record<FaultKind, number> = {
   'cut-etcd': 0.26,
   'cut-peers': 0.26,
   'cut-all': 0.14,
+  'stall-etcd': 0.12,
+  'stall-peers': 0.15,
+  'one-way-peers': 0.15,
 }
 
 // Writes value i for i = 0, 1, … until stdin closes; prints each acknowledgement.
@@ -242,10 +271,22 @@ async function inject(
   }
   const victim = await someLeader(cluster, random)
   const others = cluster.brokers.filter((b) => b !== victim).map((b) => b.nodeId)
-  if (kind === 'cut-etcd') {
-    links.cut(victim.nodeId, 'etcd')
+  if (kind === 'cut-etcd' || kind === 'stall-etcd') {
+    if (kind === 'cut-etcd') links.cut(victim.nodeId, 'etcd')
+    else links.stall(victim.nodeId, 'etcd')
     await splitBrain(cluster, victim, figures)
     await Bun.sleep(random() * 3000)
+  } else if (kind === 'stall-peers') {
+    for (const id of others) links.stall(victim.nodeId, id)
+    await Bun.sleep(holdMs())
+  } else if (kind === 'one-way-peers') {
+    // Either the victim's bytes to its peers are held (its answers to their fetches, its own
+    // fetches as a follower) or theirs to it.
+    const outgoing = random() < 0.5
+    for (const id of others)
+      if (outgoing) links.cutOneWay(victim.nodeId, id)
+      else links.cutOneWay(id, victim.nodeId)
+    await Bun.sleep(holdMs())
   } else {
     for (const id of others) links.cut(victim.nodeId, id)
     if (kind === 'cut-all') {
@@ -263,7 +304,12 @@ async function nemesis(options: { kinds: FaultKind[]; seed: number; label: strin
   const cluster = await startCluster({
     brokers: 3,
     proxied: true,
-    overrides: { 'replica.lag.time.max.ms': '3000', 'replica.fetch.backoff.ms': '200' },
+    overrides: {
+      'replica.lag.time.max.ms': '3000',
+      'replica.fetch.backoff.ms': '200',
+      // Short enough that a stalled link (1-6 s) outlasts a follower's request now and then.
+      'replica.socket.timeout.ms': '3000',
+    },
   })
   clusters.push(cluster)
   const create = `
@@ -289,7 +335,7 @@ admin.create_topics([NewTopic('${TOPIC}', ${PARTITIONS}, 3, config={'min.insync.
   })
 
   const figures: Figures = {
-    faults: { kill: 0, pause: 0, term: 0, 'cut-etcd': 0, 'cut-peers': 0, 'cut-all': 0 },
+    faults: Object.fromEntries(KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>,
     splitBrains: 0,
     deposedProbes: 0,
     deposedAcks: 0,
@@ -385,16 +431,30 @@ admin.create_topics([NewTopic('${TOPIC}', ${PARTITIONS}, 3, config={'min.insync.
   return figures
 }
 
-/** `count` kinds drawn by weight from a seeded generator (so a seed replays a run). */
-function drawKinds(count: number, seed: number): FaultKind[] {
+/** `count` kinds out of `from` drawn by weight from a seeded generator (a seed replays a run). */
+function drawKinds(count: number, seed: number, from: readonly FaultKind[]): FaultKind[] {
   let state = seed ^ 0x5eed
   const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+  const total = from.reduce((sum, kind) => sum + WEIGHTS[kind], 0)
   const kinds: FaultKind[] = []
   for (let i = 0; i < count; i++) {
-    let r = random()
-    const kind = KINDS.find((k) => (r -= WEIGHTS[k]) < 0) ?? 'kill'
+    let r = random() * total
+    const kind = from.find((k) => (r -= WEIGHTS[k]) < 0) ?? from[0]!
     kinds.push(kind)
   }
+  return kinds
+}
+
+/** SLUICE_NEMESIS_KINDS (comma-separated), else every kind. */
+function kindsToDraw(): FaultKind[] {
+  const named = process.env.SLUICE_NEMESIS_KINDS
+  if (!named) return KINDS
+  const kinds = named.split(',').map((kind) => kind.trim()) as FaultKind[]
+  const unknown = kinds.filter((kind) => !KINDS.includes(kind))
+  if (unknown.length > 0)
+    throw new Error(
+      `SLUICE_NEMESIS_KINDS: unknown ${unknown.join(', ')}; known: ${KINDS.join(', ')}`,
+    )
   return kinds
 }
 
@@ -420,7 +480,7 @@ describe.skipIf(!hasEtcd() || !mode)('nemesis', () => {
     `${FAULTS} faults under acks=all: nothing acknowledged lost, nothing seen lost, no divergence`,
     async () => {
       const seed = Number(process.env.SLUICE_NEMESIS_SEED ?? Date.now() % 100_000)
-      await nemesis({ kinds: drawKinds(FAULTS, seed), seed, label: 'full' })
+      await nemesis({ kinds: drawKinds(FAULTS, seed, kindsToDraw()), seed, label: 'full' })
     },
     3_600_000,
   )

@@ -7,7 +7,10 @@
 //    a backoff; healed, it registers again under a new lease and rejoins the ISR.
 // 2. The leader cut off from its followers only (it keeps etcd) shrinks the ISR to itself and
 //    refuses acks=all with NOT_ENOUGH_REPLICAS; healed, the followers catch up and rejoin.
-// 3. After healing, every replica's .log files are byte-identical.
+// 3. The leader's links to its followers stalled (connections open, nothing forwarded either way):
+//    the followers' requests time out after replica.socket.timeout.ms rather than hang, the ISR
+//    shrinks to the leader; healed, the followers catch up and rejoin.
+// 4. After healing, every replica's .log files are byte-identical.
 // Without etcd the file is skipped with the reason.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
@@ -47,12 +50,36 @@ async function registered(from: number): Promise<number[]> {
   return (await cluster.metadata({ from })).brokers.map((b: { nodeId: number }) => b.nodeId)
 }
 
+/** Waits until `leader`, still leading, has shrunk the ISR to itself. */
+function isrDownTo(leader: number) {
+  return waitFor(
+    'the ISR down to the leader',
+    async () => {
+      const now = await partition(leader)
+      return now.leaderId === leader && now.isrNodes.length === 1
+    },
+    { timeoutMs: 60_000 },
+  )
+}
+
+/** Waits until all three replicas are in sync again, then writes with acks=all. */
+async function fullIsrAgain() {
+  await waitFor('a full ISR again', async () => (await partition()).isrNodes.length === 3, {
+    timeoutMs: 90_000,
+  })
+  expect(await produceTo((await partition()).leaderId, -1)).toBe(ErrorCode.NONE)
+}
+
 describe.skipIf(skip)('network partitions', () => {
   beforeAll(async () => {
     cluster = await startCluster({
       brokers: 3,
       proxied: true,
-      overrides: { 'replica.lag.time.max.ms': '3000', 'replica.fetch.backoff.ms': '200' },
+      overrides: {
+        'replica.lag.time.max.ms': '3000',
+        'replica.fetch.backoff.ms': '200',
+        'replica.socket.timeout.ms': '2000',
+      },
     })
     const script = `
 import sys
@@ -127,23 +154,40 @@ print('ok')
     const followers = led.replicaNodes.filter((id) => id !== leader)
     for (const id of followers) cluster.links!.cut(leader, id)
     try {
-      await waitFor(
-        'the ISR down to the leader',
-        async () => {
-          const now = await partition(leader)
-          return now.leaderId === leader && now.isrNodes.length === 1
-        },
-        { timeoutMs: 60_000 },
-      )
+      await isrDownTo(leader)
       expect(await produceTo(leader, -1)).toBe(ErrorCode.NOT_ENOUGH_REPLICAS)
       expect(await produceTo(leader, 1)).toBe(ErrorCode.NONE)
     } finally {
       cluster.links!.heal()
     }
-    await waitFor('a full ISR again', async () => (await partition()).isrNodes.length === 3, {
-      timeoutMs: 90_000,
-    })
-    expect(await produceTo((await partition()).leaderId, -1)).toBe(ErrorCode.NONE)
+    await fullIsrAgain()
+  }, 240_000)
+
+  test('a leader whose links to its followers stall: their requests time out, the ISR shrinks, and they rejoin once healed', async () => {
+    const led = await partition()
+    const leader = led.leaderId
+    const followers = led.replicaNodes.filter((id) => id !== leader)
+    const timeouts = (id: number) =>
+      cluster
+        .broker(id)
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('within 2000 ms')).length
+    const before = followers.map(timeouts)
+    for (const id of followers) cluster.links!.stall(leader, id)
+    try {
+      await isrDownTo(leader)
+      // Connections held open, not refused: only the followers' request timeout notices.
+      await waitFor(
+        "the followers' requests to time out",
+        () => followers.every((id, i) => timeouts(id) > before[i]!),
+        { timeoutMs: 60_000 },
+      )
+      expect(await produceTo(leader, -1)).toBe(ErrorCode.NOT_ENOUGH_REPLICAS)
+    } finally {
+      cluster.links!.heal()
+    }
+    await fullIsrAgain()
   }, 240_000)
 
   test("after healing every replica's log files are byte-identical", async () => {
