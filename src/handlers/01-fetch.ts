@@ -23,6 +23,8 @@
 // Differs from Kafka: on a single node one broker leads everything at leader epoch 0, so a
 // currentLeaderEpoch above 0 is UNKNOWN_LEADER_EPOCH. There is never a preferred read replica
 // (KIP-392) or diverging epoch (followers truncate with OffsetForLeaderEpoch, KIP-279).
+// ReplicaState's ReplicaEpoch (KIP-903's broker epoch) is not checked: brokers have no epoch
+// here; a broker back under a new etcd lease rejoins the ISR only once registered again.
 
 import type {
   FetchRequest,

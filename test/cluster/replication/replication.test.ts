@@ -303,6 +303,69 @@ describe('replication in one process', () => {
     expect(logFileBytes(back, TOPIC, 0).equals(logFileBytes(nodes[0]!, TOPIC, 0))).toBe(true)
   }, 60_000)
 
+  test('a follower fetching with Fetch v15 (its id in ReplicaState, KIP-903) is tracked: it reads past the high watermark, joins the ISR and moves the high watermark', async () => {
+    // Node 1 alone leads a partition with replicas [1, 3]; this test speaks for node 3.
+    const controller = new FakeController()
+    const leader = await startNode(controller, 1, { 'replica.lag.time.max.ms': '1000' })
+    running.push(leader)
+    dirs.push(leader.dir)
+    const topic = 'fetch-v15'
+    const { topicId } = await leader.broker.topics.create({
+      name: topic,
+      partitions: 1,
+      replicationFactor: 1,
+    })
+    controller.set({ topic, partition: 0, replicas: [1, 3], isr: [1], leader: 1, leaderEpoch: 0 })
+    await leader.replicas.settled()
+    const log = leader.replicas.replica(topic, 0)!.log
+    const fetchV15 = async (fetchOffset: number, replicaId: number) => {
+      const response = await leader.send(
+        { key: 1, version: 15 },
+        {
+          clusterId: null,
+          replicaState: { replicaId, replicaEpoch: -1 },
+          maxWaitMs: 0,
+          minBytes: 0,
+          maxBytes: 1 << 20,
+          isolationLevel: 0,
+          sessionId: 0,
+          sessionEpoch: -1,
+          topics: [
+            {
+              topicId,
+              partitions: [
+                {
+                  partition: 0,
+                  currentLeaderEpoch: 0,
+                  fetchOffset,
+                  lastFetchedEpoch: -1,
+                  logStartOffset: 0,
+                  partitionMaxBytes: 1 << 20,
+                },
+              ],
+            },
+          ],
+          forgottenTopicsData: [],
+          rackId: '',
+        },
+      )
+      const answer = response.responses[0].partitions[0]
+      expect(answer.errorCode).toBe(ErrorCode.NONE)
+      return answer
+    }
+    await produce(leader, { topic, partition: 0, values: ['a', 'b'], acks: 1 })
+    await fetchV15(1, 3) // behind the leader's log end: not in sync yet
+    await fetchV15(2, 3) // at it: caught up
+    await waitFor('node 3 in the ISR', () => controller.get(topic, 0)!.isr.includes(3))
+    await produce(leader, { topic, partition: 0, values: ['c'], acks: 1 })
+    expect([log.logEndOffset, log.highWatermark]).toEqual([3, 2]) // node 3 has only 2
+    // A consumer (no ReplicaState) reads up to the high watermark; the follower past it.
+    expect((await fetchV15(2, -1)).records.length).toBe(0)
+    expect((await fetchV15(2, 3)).records.length).toBeGreaterThan(0)
+    await fetchV15(3, 3)
+    await waitFor('the high watermark at 3', () => log.highWatermark === 3)
+  }, 60_000)
+
   test('min.insync.replicas: with one replica left acks=all is refused before the append, acks=1 works', async () => {
     const { controller, nodes } = await cluster({
       'min.insync.replicas': '2',
