@@ -45,6 +45,9 @@ import {
 const registerRetryMs = 200
 const registerBackoffMsMax = 2_000
 
+/** Another live broker holds this node.id: a configuration error, not a passing one. */
+class NodeIdInUseError extends Error {}
+
 export class EtcdClusterMetadata implements ClusterMetadata {
   readonly image: MetadataImage
   readonly keys: MetadataKeys
@@ -202,6 +205,25 @@ export class EtcdClusterMetadata implements ClusterMetadata {
    * registration after a session expiry; until then the controller treats it as gone.
    */
   async register(): Promise<void> {
+    try {
+      await this.registerOnce()
+    } catch (error) {
+      if (error instanceof NodeIdInUseError || this.closed) throw error
+      const message = (error as Error).message
+      if (this.registered) {
+        // Registered, but the campaign failed: the next change of the controller key campaigns.
+        this.log(`cluster: controller campaign failed: ${message}`)
+        return
+      }
+      // The new lease lost at once (a start slowed past broker.session.timeout.ms under load,
+      // nemesis seed 303): start anyway and register as after a lost lease, rather than exit.
+      this.log(`cluster: registering failed (${message}); retrying in the background`)
+      this.reregistering ??= this.reregister().finally(() => (this.reregistering = null))
+    }
+  }
+
+  /** One attempt: a new lease, the registration under it, the campaign. */
+  private async registerOnce(): Promise<void> {
     const ttlSeconds = Math.ceil(this.config['broker.session.timeout.ms'] / 1000)
     const lease = this.client.lease(ttlSeconds)
     this.lease = lease
@@ -242,7 +264,7 @@ export class EtcdClusterMetadata implements ClusterMetadata {
         break
       }
       if (Date.now() > deadline || this.closed) {
-        throw new Error(
+        throw new NodeIdInUseError(
           `node.id ${this.nodeId} is already registered in etcd by a live broker: each broker needs its own node.id`,
         )
       }
@@ -271,7 +293,7 @@ export class EtcdClusterMetadata implements ClusterMetadata {
     let failures = 0
     while (!this.closed && !this.registered) {
       try {
-        await this.register()
+        await this.registerOnce()
         if (this.registered) {
           if (failures > 0) this.log(`cluster: registered again after ${failures} failed attempts`)
           return
