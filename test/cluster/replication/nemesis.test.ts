@@ -390,7 +390,9 @@ admin.create_topics([NewTopic('${TOPIC}', ${PARTITIONS}, 3, config={'min.insync.
     final.set(`${partition} ${offset}`, value!)
     finalValues.set(value!, (finalValues.get(value!) ?? 0) + 1)
   })
-  expect((await reader.finish()).exitCode).toBe(0)
+  const readerExit = await reader.finish()
+  if (readerExit.exitCode !== 0) console.log(`the final read failed: ${readerExit.stderr}`)
+  expect(readerExit.exitCode).toBe(0)
 
   // librdkafka reports no offset ("None") for a retried batch the broker found a duplicate of:
   // such a write must be somewhere in the final logs.
