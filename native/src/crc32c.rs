@@ -10,9 +10,10 @@
 //! The `crc` values passed around inside are the raw register; the public functions apply the
 //! customary inversion before and after, so `seed` continues a previous result:
 //! crc32c(B, seed = crc32c(A)) == crc32c(A‖B).
+//!
+//! Plain Rust with no Node-API in it (the binding is `crc32c_js.rs`), so that
+//! bench/native/variants can compile this same file behind other bindings.
 
-use crate::js::{self, JsError, JsResult};
-use crate::napi::*;
 use std::sync::OnceLock;
 
 const POLYNOMIAL: u32 = 0x82F6_3B78;
@@ -175,50 +176,6 @@ pub fn crc32c(data: &[u8], seed: u32) -> u32 {
 
 pub fn crc32c_table(data: &[u8], seed: u32) -> u32 {
     !update_table(!seed, data)
-}
-
-/// Shared argument handling: (data, start?, end?, seed?).
-unsafe fn checksum_call(
-    env: napi_env,
-    info: napi_callback_info,
-    checksum: fn(&[u8], u32) -> u32,
-) -> JsResult<napi_value> {
-    let ([data_value, start_value, end_value, seed_value], argc) =
-        js::counted_args::<4>(env, info)?;
-    let (data, length) = js::bytes(env, data_value, "data")?;
-    let (mut start, mut end, mut seed) = (0usize, length, 0u32);
-    if argc > 1 {
-        let limit = length as f64;
-        start = js::optional_integer(env, start_value, "start", limit)?.unwrap_or(0.0) as usize;
-        if argc > 2 {
-            end = js::optional_integer(env, end_value, "end", limit)?.unwrap_or(limit) as usize;
-        }
-        if argc > 3 {
-            let max = u32::MAX as f64;
-            seed = js::optional_integer(env, seed_value, "seed", max)?.unwrap_or(0.0) as u32;
-        }
-        if start > end {
-            return Err(JsError::Range(format!("start {start} is after end {end}")));
-        }
-    }
-    let bytes: &[u8] = if end == start {
-        &[]
-    } else {
-        std::slice::from_raw_parts(data.add(start), end - start)
-    };
-    js::uint32(env, checksum(bytes, seed))
-}
-
-pub unsafe fn crc32c_js(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
-    checksum_call(env, info, crc32c)
-}
-
-pub unsafe fn crc32c_table_js(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
-    checksum_call(env, info, crc32c_table)
-}
-
-pub unsafe fn implementation_js(env: napi_env, _info: napi_callback_info) -> JsResult<napi_value> {
-    js::js_string(env, if has_sse42() { "sse4.2" } else { "table" })
 }
 
 #[cfg(test)]

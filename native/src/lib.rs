@@ -5,6 +5,7 @@
 //! `src/native.ts` is the only importer and documents the JavaScript-facing contract.
 
 mod crc32c;
+mod crc32c_js;
 mod file;
 mod js;
 mod mapping;
@@ -86,9 +87,9 @@ exports! {
     "sendfile" => sendfile::sendfile,
     "setTcpCongestion" => socket::set_tcp_congestion,
     "tcpCongestion" => socket::tcp_congestion,
-    "crc32c" => crc32c::crc32c_js,
-    "crc32cTable" => crc32c::crc32c_table_js,
-    "crc32cImplementation" => crc32c::implementation_js,
+    "crc32c" => crc32c_js::crc32c_js,
+    "crc32cTable" => crc32c_js::crc32c_table_js,
+    "crc32cImplementation" => crc32c_js::implementation_js,
     "tryLockFile" => process::try_lock_file,
     "raiseNofileLimit" => process::raise_nofile_limit,
 }

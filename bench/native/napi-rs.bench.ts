@@ -1,0 +1,192 @@
+// The addon's hot calls through its hand-written Node-API binding (native/src) and through
+// napi-rs (bench/native/variants, built against napi 3.16 and 3.12): CRC32C of 16 B and 16 KiB,
+// pwritev of 1 and 8 buffers of 1 KiB, the sendfile hand-off (the fast path: all sent at once,
+// the promise settled before the call returns; to /dev/null so no socket adds noise), and
+// offset-index lookups over an mmap'd file. Issue 15 §3: keep a napi-rs port only if no call
+// gets slower beyond the noise.
+//
+// On a shared machine wall-clock time mostly measures the neighbours, so each case reports two
+// figures per round, in interleaved rounds (the order reverses every round): mitata's median
+// (wall) and the CPU time this process spent per call (user + system from process.cpuUsage,
+// which a preemption does not add to). The table gives the median and the best of the rounds,
+// and the 1-minute load average at each round. The CPU minimum is the steadiest figure.
+//
+// Run: bash bench/native/build-variants.sh && bun bench/native/napi-rs.bench.ts [prefix] [--md]
+// (ROUNDS=n sets the rounds, 9 by default; a prefix such as `crc32c` picks cases by name.)
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { do_not_optimize, measure } from 'mitata'
+
+interface HandWritten {
+  crc32c(data: Uint8Array, start?: number, end?: number, seed?: number): number
+  pwritev(fd: number, buffers: Uint8Array[], position: number): number
+  sendfile(socketFd: number, fileFd: number, position: number, count: number): Promise<number>
+  mmap(fd: number, sizeBytes: number, opts: { write: boolean }): ArrayBuffer
+  munmap(mapping: ArrayBuffer): void
+  openFile(path: string, opts: { write: boolean; create: boolean }): number
+  closeFile(fd: number): void
+}
+
+interface NapiRs {
+  crc32cSlice(data: Uint8Array): number
+  crc32cSliceOptions(data: Uint8Array, start?: number, end?: number, seed?: number): number
+  crc32cSliceCatchUnwind(data: Uint8Array): number
+  crc32cUint8Array(data: Uint8Array): number
+  crc32cBuffer(data: Buffer): number
+  crc32cRaw(data: Uint8Array): number
+  pwritevVec(fd: number, buffers: Uint8Array[], position: number): number
+  pwritevRaw(fd: number, buffers: Uint8Array[], position: number): number
+  sendfilePromiseRaw(socketFd: number, fileFd: number, position: number, count: number): unknown
+  sendfileDeferred(socketFd: number, fileFd: number, position: number, count: number): unknown
+  sendfileRaw(socketFd: number, fileFd: number, position: number, count: number): unknown
+  mmap(fd: number, sizeBytes: number): ArrayBuffer
+}
+
+const root = join(import.meta.dir, '../..')
+const hand = require(join(root, 'native/sluice.node')) as HandWritten
+const rs316 = require(join(import.meta.dir, 'target/napi-3.16.node')) as NapiRs
+const rs312 = require(join(import.meta.dir, 'target/napi-3.12.node')) as NapiRs
+
+const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-napi-rs-'))
+const segmentFd = hand.openFile(join(dir, 'segment'), { write: true, create: true })
+const devNull = openSync('/dev/null', 'w')
+const sourcePath = join(dir, 'source')
+writeFileSync(sourcePath, new Uint8Array(1 << 20))
+const sourceFd = openSync(sourcePath, 'r')
+
+// An offset index as the broker keeps it: (relative offset, position) pairs of 4-byte integers.
+const INDEX_ENTRIES = 131072
+const indexPath = join(dir, 'index')
+const entries = new Int32Array(INDEX_ENTRIES * 2)
+for (let i = 0; i < INDEX_ENTRIES; i++) entries.set([i * 10, i * 4096], i * 2)
+writeFileSync(indexPath, entries)
+const indexFd = openSync(indexPath, 'r')
+const mappings = {
+  hand: hand.mmap(indexFd, entries.byteLength, { write: false }),
+  rs316: rs316.mmap(indexFd, entries.byteLength),
+  rs312: rs312.mmap(indexFd, entries.byteLength),
+}
+const targets = new Int32Array(4096).map(() => Math.floor(Math.random() * INDEX_ENTRIES * 10))
+
+/** The position of the last entry at or below `offset`: OffsetIndex.lookupPosition's search. */
+function lookup(index: Int32Array, offset: number): number {
+  let low = 0
+  let high = (index.length >> 1) - 1
+  while (low < high) {
+    const middle = (low + high + 1) >> 1
+    if (index[middle * 2]! <= offset) low = middle
+    else high = middle - 1
+  }
+  return index[low * 2 + 1]!
+}
+function lookups(mapping: ArrayBuffer): () => void {
+  const index = new Int32Array(mapping)
+  let i = 0
+  return () => do_not_optimize(lookup(index, targets[i++ & 4095]!))
+}
+
+const small = new Uint8Array(16).fill(7)
+const smallBuffer = Buffer.from(small)
+const large = new Uint8Array(16 << 10).fill(9)
+const one = [new Uint8Array(1024)]
+const eight = Array.from({ length: 8 }, () => new Uint8Array(1024))
+
+const cases: Record<string, () => unknown> = {
+  'crc32c 16 B: hand-written': () => do_not_optimize(hand.crc32c(small)),
+  'crc32c 16 B: 3.16 raw sys callback': () => do_not_optimize(rs316.crc32cRaw(small)),
+  'crc32c 16 B: 3.16 &[u8]': () => do_not_optimize(rs316.crc32cSlice(small)),
+  'crc32c 16 B: 3.16 &[u8] catch_unwind': () =>
+    do_not_optimize(rs316.crc32cSliceCatchUnwind(small)),
+  'crc32c 16 B: 3.16 Uint8Array': () => do_not_optimize(rs316.crc32cUint8Array(small)),
+  'crc32c 16 B: 3.16 Buffer': () => do_not_optimize(rs316.crc32cBuffer(smallBuffer)),
+  'crc32c 16 B: 3.12 &[u8]': () => do_not_optimize(rs312.crc32cSlice(small)),
+  'crc32c 16 B: 3.12 &[u8] catch_unwind': () =>
+    do_not_optimize(rs312.crc32cSliceCatchUnwind(small)),
+  'crc32c 16 B 4 args: hand-written': () => do_not_optimize(hand.crc32c(small, 0, 16, 0)),
+  'crc32c 16 B 4 args: 3.16 Option<u32>': () =>
+    do_not_optimize(rs316.crc32cSliceOptions(small, 0, 16, 0)),
+  'crc32c 16 B 4 args: 3.12 Option<u32>': () =>
+    do_not_optimize(rs312.crc32cSliceOptions(small, 0, 16, 0)),
+  'crc32c 16 KiB: hand-written': () => do_not_optimize(hand.crc32c(large)),
+  'crc32c 16 KiB: 3.16 &[u8]': () => do_not_optimize(rs316.crc32cSlice(large)),
+  'crc32c 16 KiB: 3.12 &[u8]': () => do_not_optimize(rs312.crc32cSlice(large)),
+  'pwritev 1x1 KiB: hand-written': () => do_not_optimize(hand.pwritev(segmentFd, one, 0)),
+  'pwritev 1x1 KiB: 3.16 raw sys callback': () =>
+    do_not_optimize(rs316.pwritevRaw(segmentFd, one, 0)),
+  'pwritev 1x1 KiB: 3.16 Vec<&[u8]>': () => do_not_optimize(rs316.pwritevVec(segmentFd, one, 0)),
+  'pwritev 1x1 KiB: 3.12 Vec<&[u8]>': () => do_not_optimize(rs312.pwritevVec(segmentFd, one, 0)),
+  'pwritev 8x1 KiB: hand-written': () => do_not_optimize(hand.pwritev(segmentFd, eight, 0)),
+  'pwritev 8x1 KiB: 3.16 raw sys callback': () =>
+    do_not_optimize(rs316.pwritevRaw(segmentFd, eight, 0)),
+  'pwritev 8x1 KiB: 3.16 Vec<&[u8]>': () => do_not_optimize(rs316.pwritevVec(segmentFd, eight, 0)),
+  'pwritev 8x1 KiB: 3.12 Vec<&[u8]>': () => do_not_optimize(rs312.pwritevVec(segmentFd, eight, 0)),
+  'sendfile 4 KiB: hand-written': () => do_not_optimize(hand.sendfile(devNull, sourceFd, 0, 4096)),
+  'sendfile 4 KiB: 3.16 raw sys callback': () =>
+    do_not_optimize(rs316.sendfileRaw(devNull, sourceFd, 0, 4096)),
+  'sendfile 4 KiB: 3.16 PromiseRaw': () =>
+    do_not_optimize(rs316.sendfilePromiseRaw(devNull, sourceFd, 0, 4096)),
+  'sendfile 4 KiB: 3.12 PromiseRaw': () =>
+    do_not_optimize(rs312.sendfilePromiseRaw(devNull, sourceFd, 0, 4096)),
+  // Awaited, since create_deferred settles on a later turn of the event loop.
+  'sendfile 4 KiB awaited: hand-written': async () =>
+    await hand.sendfile(devNull, sourceFd, 0, 4096),
+  'sendfile 4 KiB awaited: 3.16 create_deferred': async () =>
+    await rs316.sendfileDeferred(devNull, sourceFd, 0, 4096),
+  'index lookup: hand-written mmap': lookups(mappings.hand),
+  'index lookup: 3.16 ArrayBuffer::from_external': lookups(mappings.rs316),
+  'index lookup: 3.12 ArrayBuffer::from_external': lookups(mappings.rs312),
+}
+
+/** CPU nanoseconds per call, over at least 40 ms of CPU. */
+async function cpuPerCall(fn: () => unknown): Promise<number> {
+  for (let calls = 1000; ; calls *= 4) {
+    const start = process.cpuUsage()
+    for (let i = 0; i < calls; i++) {
+      const result = fn()
+      if (result instanceof Promise) await result
+    }
+    const used = process.cpuUsage(start)
+    if (used.user + used.system > 40_000) return ((used.user + used.system) * 1000) / calls
+  }
+}
+
+const prefix = process.argv.slice(2).find((arg) => !arg.startsWith('--'))
+const markdown = process.argv.includes('--md')
+const names = Object.keys(cases).filter((name) => !prefix || name.startsWith(prefix))
+const rounds = Number(process.env.ROUNDS ?? 9)
+const wallNs = new Map(names.map((name) => [name, [] as number[]]))
+const cpuNs = new Map(names.map((name) => [name, [] as number[]]))
+const loads: number[] = []
+for (let round = 0; round < rounds; round++) {
+  loads.push(loadavg()[0]!)
+  for (const name of round % 2 ? [...names].reverse() : names) {
+    const fn = cases[name]!
+    wallNs.get(name)!.push((await measure(fn, { min_cpu_time: 40e6 })).p50)
+    cpuNs.get(name)!.push(await cpuPerCall(fn))
+  }
+  console.error(`round ${round + 1}/${rounds} done, load average ${loads[round]!.toFixed(1)}`)
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!
+const ns = (value: number) => value.toFixed(0).padStart(6)
+const loadList = loads.map((load) => load.toFixed(1)).join(' ')
+console.log(`${rounds} rounds; 1-minute load average at each round: ${loadList}`)
+if (markdown) {
+  console.log('\n| call: binding | CPU ns/call best | median | wall ns p50 median |')
+  console.log('| --- | ---: | ---: | ---: |')
+}
+for (const name of names) {
+  const [cpu, wall] = [cpuNs.get(name)!, wallNs.get(name)!]
+  const figures = [Math.min(...cpu), median(cpu), median(wall)].map(ns)
+  if (markdown) console.log(`| ${name} | ${figures.map((figure) => figure.trim()).join(' | ')} |`)
+  else
+    console.log(
+      `${name.padEnd(48)} cpu best ${figures[0]} median ${figures[1]}  wall ${figures[2]}`,
+    )
+}
+
+hand.munmap(mappings.hand)
+for (const fd of [devNull, sourceFd, indexFd]) closeSync(fd)
+hand.closeFile(segmentFd)
+rmSync(dir, { recursive: true, force: true })
