@@ -96,7 +96,7 @@ pub unsafe fn pwritev(env: napi_env, info: napi_callback_info) -> JsResult<napi_
             napi_get_element(env, buffers_value, index, &mut element),
             "napi_get_element",
         )?;
-        let (data, length) = js::bytes(env, element, &format!("buffers[{index}]"))?;
+        let (data, length) = js::bytes(env, element, format_args!("buffers[{index}]"))?;
         if length > 0 {
             iovecs.push(sys::iovec {
                 iov_base: data as *const c_void,
