@@ -1,99 +1,174 @@
-// Partition-scale figures for bench/RESULTS.md (issue 11, item 3): for each partition count, a
-// real broker process (the start-up bundle, as `npm start` runs it) creates that many partitions
-// in topics of 1,000 (one 100-byte record each), then we read its RSS and open descriptors from
-// /proc, stop it cleanly (timing the stop), start it again (clean start-up), SIGKILL it and start
-// it again (unclean start-up, recovery of every partition). Start-up is the broker's own
-// "started in N ms" (log opened, recovered, listening); the stop is SIGTERM to process exit.
+// Partition-scale figures for bench/RESULTS.md (issue 11, item 3). For each partition count a
+// data directory is prepared once (a broker creates the partitions in topics of 1,000 and stops
+// cleanly), then each tree measured takes turns on its own copy of it, round after round:
+//   1. clean start; RSS and open descriptors;
+//   2. one 100-byte record to every partition (all partitions dirty), then SIGTERM: the dirty stop;
+//   3. clean start again;
+//   4. one record to every partition, SIGKILL, start: the unclean start, with every partition
+//      past its recovery point; RSS;
+//   5. SIGTERM: the stop after an unclean start.
+// Start-up is the broker's own "started in N ms" (logs opened, recovered, listening); a stop is
+// SIGTERM to process exit. The 1-minute load average is printed beside every round.
 //
-//   bun bench/partitions/run.ts [1000 10000 ...]
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+//   bun bench/partitions/run.ts [--base REV] [--rounds N] [1000 10000 ...]
+//
+// With --base, the revision is exported beside this tree (sharing node_modules and the addon)
+// and bundled, and the two take turns (base, this, this, base, …).
+import { spawnSync } from 'bun'
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { parseArgs } from 'node:util'
 import { Kafka, logLevel } from 'kafkajs'
 import { startBroker, type Running } from './start-broker.ts'
 
 const root = join(import.meta.dir, '../..')
-const counts = process.argv.slice(2).map(Number)
+const { values, positionals } = parseArgs({
+  args: process.argv.slice(2),
+  options: { base: { type: 'string' }, rounds: { type: 'string' } },
+  allowPositionals: true,
+})
+const counts = positionals.map(Number)
 if (counts.length === 0) counts.push(1000, 10_000)
-
-function start(logDir: string, port = 0): Promise<Running> {
-  return startBroker(join(root, 'dist/cli.js'), logDir, { port })
-}
+const rounds = Number(values.rounds ?? 1)
 
 function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  return Number(status.match(/VmRSS:\s+(\d+) kB/)![1]) / 1024
+  return Math.round(Number(status.match(/VmRSS:\s+(\d+) kB/)![1]) / 1024)
 }
 
 const fds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length
+const load = () => Number(loadavg()[0]!.toFixed(1))
 
-for (const partitions of counts) {
+function run(cmd: string[], cwd = root): void {
+  const result = spawnSync(cmd, { cwd, stdout: 'pipe', stderr: 'pipe' })
+  if (result.exitCode !== 0) throw new Error(`${cmd.join(' ')}: ${result.stderr.toString()}`)
+}
+
+/** The base revision's tree beside this one, bundled; returns its entry. */
+function exportBase(rev: string): { entry: string; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-base-'))
+  const archive = spawnSync(['git', '-C', root, 'archive', rev])
+  if (archive.exitCode !== 0) throw new Error(`git archive ${rev}: ${archive.stderr.toString()}`)
+  const untar = spawnSync(['tar', '-x', '-C', dir], { stdin: archive.stdout })
+  if (untar.exitCode !== 0) throw new Error(`tar: ${untar.stderr.toString()}`)
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'))
+  copyFileSync(join(root, 'native/sluice.node'), join(dir, 'native/sluice.node'))
+  run(['bash', 'scripts/bundle.sh', 'dist'], dir)
+  return { entry: join(dir, 'dist/cli.js'), dir }
+}
+
+/** One record to every partition of topics p0, p1, … (1,000 partitions each). */
+async function writeEverywhere(port: number, partitions: number): Promise<void> {
+  const kafka = new Kafka({
+    clientId: 'bench-partitions',
+    brokers: [`127.0.0.1:${port}`],
+    logLevel: logLevel.NOTHING,
+    requestTimeout: 600_000,
+  })
+  const producer = kafka.producer()
+  await producer.connect()
+  for (let t = 0; t * 1000 < partitions; t++) {
+    const numPartitions = Math.min(1000, partitions - t * 1000)
+    const messages = Array.from({ length: numPartitions }, (_, partition) => ({
+      partition,
+      value: Buffer.alloc(100, 1),
+    }))
+    await producer.send({ topic: `p${t}`, acks: -1, messages })
+  }
+  await producer.disconnect()
+}
+
+async function stop(broker: Running, signal: 'SIGTERM' | 'SIGKILL'): Promise<number> {
+  const startedMs = performance.now()
+  broker.proc.kill(signal)
+  await broker.proc.exited
+  return Math.round(performance.now() - startedMs)
+}
+
+/** A log dir with `partitions` partitions, created by `entry`'s broker and stopped cleanly. */
+async function prepare(entry: string, partitions: number): Promise<string> {
   const logDir = mkdtempSync(join(tmpdir(), 'sluice-bench-partitions-'))
+  const broker = await startBroker(entry, logDir, { port: 0 })
+  const kafka = new Kafka({
+    clientId: 'bench-partitions',
+    brokers: [`127.0.0.1:${broker.port}`],
+    logLevel: logLevel.NOTHING,
+    requestTimeout: 600_000,
+  })
+  const admin = kafka.admin()
+  await admin.connect()
+  const createStartedMs = performance.now()
+  for (let t = 0; t * 1000 < partitions; t++) {
+    const numPartitions = Math.min(1000, partitions - t * 1000)
+    await admin.createTopics({ topics: [{ topic: `p${t}`, numPartitions }], timeout: 600_000 })
+  }
+  console.error(
+    `prepared ${partitions} partitions in ${Math.round(performance.now() - createStartedMs)} ms`,
+  )
+  await admin.disconnect()
+  await stop(broker, 'SIGTERM')
+  return logDir
+}
+
+async function measure(tree: string, entry: string, prepared: string, partitions: number) {
+  const logDir = mkdtempSync(join(tmpdir(), 'sluice-bench-partitions-run-'))
   try {
-    let broker = await start(logDir)
-    const kafka = new Kafka({
-      clientId: 'bench-partitions',
-      brokers: [`127.0.0.1:${broker.port}`],
-      logLevel: logLevel.NOTHING,
-      requestTimeout: 600_000,
-    })
-    const admin = kafka.admin()
-    await admin.connect()
-    const topics = Math.ceil(partitions / 1000)
-    const createStartedMs = performance.now()
-    for (let t = 0; t < topics; t++) {
-      const numPartitions = Math.min(1000, partitions - t * 1000)
-      await admin.createTopics({ topics: [{ topic: `p${t}`, numPartitions }], timeout: 600_000 })
-    }
-    const createMs = performance.now() - createStartedMs
-    await admin.disconnect()
-    const producer = kafka.producer()
-    await producer.connect()
-    for (let t = 0; t < topics; t++) {
-      const numPartitions = Math.min(1000, partitions - t * 1000)
-      const messages = Array.from({ length: numPartitions }, (_, partition) => ({
-        partition,
-        value: Buffer.alloc(100, 1),
-      }))
-      await producer.send({ topic: `p${t}`, acks: -1, messages })
-    }
-    await producer.disconnect()
-    const rssAfterCreate = rssMiB(broker.proc.pid)
-    const fdsAfterCreate = fds(broker.proc.pid)
-
-    const stopStartedMs = performance.now()
-    broker.proc.kill('SIGTERM')
-    await broker.proc.exited
-    const stopMs = performance.now() - stopStartedMs
-
-    broker = await start(logDir, broker.port)
-    const clean = {
-      startMs: broker.startedMs,
-      rss: rssMiB(broker.proc.pid),
-      fds: fds(broker.proc.pid),
-    }
-    broker.proc.kill('SIGKILL')
-    await broker.proc.exited
-    broker = await start(logDir, broker.port)
-    const unclean = { startMs: broker.startedMs, rss: rssMiB(broker.proc.pid) }
-    broker.proc.kill('SIGTERM')
-    await broker.proc.exited
-
+    run(['cp', '-a', `${prepared}/.`, logDir])
+    const loadAtStart = load()
+    let broker = await startBroker(entry, logDir, { port: 0 })
+    const cleanStartMs = broker.startedMs
+    const rssCleanMiB = rssMiB(broker.proc.pid)
+    const fdsClean = fds(broker.proc.pid)
+    await writeEverywhere(broker.port, partitions)
+    const rssWrittenMiB = rssMiB(broker.proc.pid)
+    const dirtyStopMs = await stop(broker, 'SIGTERM')
+    broker = await startBroker(entry, logDir, { port: broker.port })
+    const cleanStartAfterDirtyStopMs = broker.startedMs
+    await writeEverywhere(broker.port, partitions)
+    await stop(broker, 'SIGKILL')
+    broker = await startBroker(entry, logDir, { port: broker.port })
+    const uncleanStartMs = broker.startedMs
+    const rssUncleanMiB = rssMiB(broker.proc.pid)
+    const stopAfterUncleanStartMs = await stop(broker, 'SIGTERM')
     console.log(
       JSON.stringify({
+        tree,
         partitions,
-        createMs: Math.round(createMs),
-        rssAfterCreateMiB: Math.round(rssAfterCreate),
-        fdsAfterCreate,
-        cleanStopMs: Math.round(stopMs),
-        cleanStartMs: clean.startMs,
-        rssAfterCleanStartMiB: Math.round(clean.rss),
-        fdsAfterCleanStart: clean.fds,
-        uncleanStartMs: unclean.startMs,
-        rssAfterUncleanStartMiB: Math.round(unclean.rss),
+        load: [loadAtStart, load()],
+        cleanStartMs,
+        rssCleanMiB,
+        fdsClean,
+        rssWrittenMiB,
+        dirtyStopMs,
+        cleanStartAfterDirtyStopMs,
+        uncleanStartMs,
+        rssUncleanMiB,
+        stopAfterUncleanStartMs,
       }),
     )
   } finally {
     rmSync(logDir, { recursive: true, force: true })
   }
+}
+
+const trees = [{ name: 'this tree', entry: join(root, 'dist/cli.js'), dir: null as string | null }]
+if (values.base) {
+  const base = exportBase(values.base)
+  trees.unshift({ name: `base ${values.base}`, entry: base.entry, dir: base.dir })
+}
+try {
+  for (const partitions of counts) {
+    const prepared = await prepare(trees[0]!.entry, partitions)
+    try {
+      for (let round = 0; round < rounds; round++) {
+        const order = round % 2 === 0 ? trees : [...trees].reverse()
+        for (const tree of order) await measure(tree.name, tree.entry, prepared, partitions)
+      }
+    } finally {
+      rmSync(prepared, { recursive: true, force: true })
+    }
+  }
+} finally {
+  for (const tree of trees) if (tree.dir) rmSync(tree.dir, { recursive: true, force: true })
 }

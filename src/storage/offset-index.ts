@@ -18,7 +18,7 @@ export class OffsetIndex extends MappedIndex {
   constructor(
     path: string,
     baseOffset: number,
-    opts: { indexBytesMax: number; writable: boolean },
+    opts: { indexBytesMax: number; writable: boolean; entriesInUseMax?: number },
   ) {
     super(path, baseOffset, OFFSET_INDEX_ENTRY_BYTES, opts)
   }

@@ -18,7 +18,7 @@ export class TimeIndex extends MappedIndex {
   constructor(
     path: string,
     baseOffset: number,
-    opts: { indexBytesMax: number; writable: boolean },
+    opts: { indexBytesMax: number; writable: boolean; entriesInUseMax?: number },
   ) {
     super(path, baseOffset, TIME_INDEX_ENTRY_BYTES, opts)
   }
