@@ -43,6 +43,8 @@ export function storageErrorFrom(what: string, error: unknown): StorageError {
       ? 'the disk is full'
       : errno === 'EROFS'
         ? 'the disk is read-only'
-        : (errno ?? String(error))
+        : errno === 'EMFILE' || errno === 'ENFILE'
+          ? `no file descriptor left (${errno}): raise the broker's open files limit (ulimit -n, prlimit --nofile) or use fewer partitions`
+          : (errno ?? String(error))
   return new StorageError('KAFKA_STORAGE_ERROR', `${what} failed: ${reason}`, { cause: error })
 }
