@@ -50,7 +50,7 @@ import type { NodeEndpoint } from '../protocol/messages/shared.ts'
 import type { Handler, RequestContext } from './handler.ts'
 import { keylessRefusal } from './produce/compacted-keys.ts'
 
-export const produce: Handler<ProduceRequest, ProduceResponse> = {
+export const produce: Handler<0> = {
   apiKey: 0,
   minVersion: 0,
   maxVersion: 11,

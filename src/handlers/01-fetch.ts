@@ -54,7 +54,7 @@ const smallFetchPartitions = 16
 const noAbortedTransactions: never[] = []
 const noneForgotten: { topic: string; partition: number }[] = []
 
-export const fetch: Handler<FetchRequest, FetchResponse> = {
+export const fetch: Handler<1> = {
   apiKey: 1,
   minVersion: 4,
   maxVersion: 16,

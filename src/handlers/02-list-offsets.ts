@@ -19,9 +19,7 @@
 // 0 is UNKNOWN_LEADER_EPOCH. The epoch answered is the current one, not the found offset's.
 
 import type {
-  ListOffsetsRequest,
   ListOffsetsRequestPartition,
-  ListOffsetsResponse,
   ListOffsetsResponsePartition,
 } from '../protocol/messages/02-list-offsets.ts'
 import { ErrorCode } from '../protocol/errors.ts'
@@ -34,7 +32,7 @@ const EARLIEST = -2
 const MAX_TIMESTAMP = -3
 const EARLIEST_LOCAL = -4
 
-export const listOffsets: Handler<ListOffsetsRequest, ListOffsetsResponse> = {
+export const listOffsets: Handler<2> = {
   apiKey: 2,
   minVersion: 1,
   maxVersion: 8,

@@ -16,11 +16,7 @@
 // Differs from Kafka: a freshly auto-created topic is described with its partitions at once, not
 // with LEADER_NOT_AVAILABLE first, since creation completes before the answer.
 
-import type {
-  MetadataRequest,
-  MetadataResponse,
-  MetadataResponseTopic,
-} from '../protocol/messages/03-metadata.ts'
+import type { MetadataResponseTopic } from '../protocol/messages/03-metadata.ts'
 import { ErrorCode } from '../protocol/errors.ts'
 import { ZERO_UUID } from '../protocol/reader.ts'
 import type { Broker } from './broker-context.ts'
@@ -33,7 +29,7 @@ import {
 } from '../cluster/authorized-operations.ts'
 import type { Handler } from './handler.ts'
 
-export const metadata: Handler<MetadataRequest, MetadataResponse> = {
+export const metadata: Handler<3> = {
   apiKey: 3,
   minVersion: 0,
   maxVersion: 12,

@@ -12,13 +12,9 @@
 // Differs from Kafka: v1's per-partition commitTimestamp is ignored (the broker's clock is used,
 // as Kafka does since v2).
 
-import type {
-  OffsetCommitRequest,
-  OffsetCommitResponse,
-} from '../protocol/messages/08-offset-commit.ts'
 import type { Handler } from './handler.ts'
 
-export const offsetCommit: Handler<OffsetCommitRequest, OffsetCommitResponse> = {
+export const offsetCommit: Handler<8> = {
   apiKey: 8,
   minVersion: 0,
   maxVersion: 9,

@@ -8,18 +8,14 @@
 //   v0-1 have no top-level error, so each requested partition carries it, as Kafka does.
 // * requireStable (v7+, KIP-447) never waits: Sluice has no half-applied transactional commits.
 
-import type {
-  OffsetFetchRequest,
-  OffsetFetchResponse,
-  OffsetFetchResponseTopic,
-} from '../protocol/messages/09-offset-fetch.ts'
+import type { OffsetFetchResponseTopic } from '../protocol/messages/09-offset-fetch.ts'
 import { ErrorCode } from '../protocol/errors.ts'
 import type { Handler } from './handler.ts'
 
 /** Groups one OffsetFetch v8+ may ask for: a bound on the work one request makes. */
 const GROUPS_PER_REQUEST_MAX = 10_000
 
-export const offsetFetch: Handler<OffsetFetchRequest, OffsetFetchResponse> = {
+export const offsetFetch: Handler<9> = {
   apiKey: 9,
   minVersion: 0,
   maxVersion: 9,

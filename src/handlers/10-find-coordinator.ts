@@ -10,11 +10,7 @@
 // * v4 (KIP-699) answers each of `coordinatorKeys` separately.
 // * An empty key or an unknown key type is INVALID_REQUEST, as Kafka answers.
 
-import type {
-  Coordinator,
-  FindCoordinatorRequest,
-  FindCoordinatorResponse,
-} from '../protocol/messages/10-find-coordinator.ts'
+import type { Coordinator } from '../protocol/messages/10-find-coordinator.ts'
 import { ErrorCode } from '../protocol/errors.ts'
 import { offsetsTopicConfigs, offsetsTopicName } from '../cluster/offsets-topic-log.ts'
 import { offsetsPartitionFor } from '../coordinator/offsets-partition.ts'
@@ -96,7 +92,7 @@ async function groupCoordinator(groupId: string, ctx: RequestContext): Promise<C
   }
 }
 
-export const findCoordinator: Handler<FindCoordinatorRequest, FindCoordinatorResponse> = {
+export const findCoordinator: Handler<10> = {
   apiKey: 10,
   minVersion: 0,
   maxVersion: 4,

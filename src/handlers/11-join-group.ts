@@ -16,7 +16,6 @@
 // Differs from Kafka: a member that sends JoinGroup again while one is held gets the older one
 // answered with REBALANCE_IN_PROGRESS instead of leaving it unanswered.
 
-import type { JoinGroupRequest, JoinGroupResponse } from '../protocol/messages/11-join-group.ts'
 import type { Handler } from './handler.ts'
 
 /**
@@ -27,7 +26,7 @@ export function clientHostOf(remoteAddress: string): string {
   return `/${remoteAddress.replace(/:\d+$/, '')}`
 }
 
-export const joinGroup: Handler<JoinGroupRequest, JoinGroupResponse> = {
+export const joinGroup: Handler<11> = {
   apiKey: 11,
   minVersion: 0,
   maxVersion: 9,

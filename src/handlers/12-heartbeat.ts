@@ -6,10 +6,9 @@
 //   FENCED_INSTANCE_ID for a static member's superseded member id.
 // * REBALANCE_IN_PROGRESS during the join phase, which makes the member rejoin.
 
-import type { HeartbeatRequest, HeartbeatResponse } from '../protocol/messages/12-heartbeat.ts'
 import type { Handler } from './handler.ts'
 
-export const heartbeat: Handler<HeartbeatRequest, HeartbeatResponse> = {
+export const heartbeat: Handler<12> = {
   apiKey: 12,
   minVersion: 0,
   maxVersion: 4,

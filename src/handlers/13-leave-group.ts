@@ -7,13 +7,12 @@
 // * UNKNOWN_MEMBER_ID for an unknown group or member, FENCED_INSTANCE_ID for a member id that no
 //   longer holds its instance id.
 
-import type { LeaveGroupRequest, LeaveGroupResponse } from '../protocol/messages/13-leave-group.ts'
 import { ErrorCode } from '../protocol/errors.ts'
 import type { Handler } from './handler.ts'
 
 const MEMBERS_PER_REQUEST_MAX = 10_000
 
-export const leaveGroup: Handler<LeaveGroupRequest, LeaveGroupResponse> = {
+export const leaveGroup: Handler<13> = {
   apiKey: 13,
   minVersion: 0,
   maxVersion: 5,

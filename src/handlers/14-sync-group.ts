@@ -7,10 +7,9 @@
 // * REBALANCE_IN_PROGRESS during the join phase, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID,
 //   FENCED_INSTANCE_ID, INCONSISTENT_GROUP_PROTOCOL (v5's protocol type/name do not match).
 
-import type { SyncGroupRequest, SyncGroupResponse } from '../protocol/messages/14-sync-group.ts'
 import type { Handler } from './handler.ts'
 
-export const syncGroup: Handler<SyncGroupRequest, SyncGroupResponse> = {
+export const syncGroup: Handler<14> = {
   apiKey: 14,
   minVersion: 0,
   maxVersion: 5,

@@ -7,10 +7,6 @@
 // * authorizedOperations (v3+, when asked): Sluice has no ACLs yet, so every group operation
 //   Kafka lists (READ, DELETE, DESCRIBE) is allowed.
 
-import type {
-  DescribeGroupsRequest,
-  DescribeGroupsResponse,
-} from '../protocol/messages/15-describe-groups.ts'
 import type { Handler } from './handler.ts'
 
 /** Kafka's AclOperation codes READ (3), DELETE (6), DESCRIBE (8) as a bit field. */
@@ -18,7 +14,7 @@ export const GROUP_AUTHORIZED_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8)
 const NOT_REQUESTED = -2147483648
 const GROUPS_PER_REQUEST_MAX = 10_000
 
-export const describeGroups: Handler<DescribeGroupsRequest, DescribeGroupsResponse> = {
+export const describeGroups: Handler<15> = {
   apiKey: 15,
   minVersion: 0,
   maxVersion: 5,

@@ -9,11 +9,10 @@
 // Differs from PROTOCOL.md's table: v5 is served too, because its only addition (types) is
 // already known to the coordinator and Java admin clients 3.9+ ask for it.
 
-import type { ListGroupsRequest, ListGroupsResponse } from '../protocol/messages/16-list-groups.ts'
 import { ErrorCode } from '../protocol/errors.ts'
 import type { Handler } from './handler.ts'
 
-export const listGroups: Handler<ListGroupsRequest, ListGroupsResponse> = {
+export const listGroups: Handler<16> = {
   apiKey: 16,
   minVersion: 0,
   maxVersion: 5,

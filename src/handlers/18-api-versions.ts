@@ -11,31 +11,30 @@
 //   KafkaJS and the Java clients of 3.x need no feature to talk to a single node.
 
 import type {
-  ApiVersionsRequest,
   ApiVersionsResponse,
   ApiVersionsResponseKey,
 } from '../protocol/messages/18-api-versions.ts'
 import { ErrorCode } from '../protocol/errors.ts'
-import type { Handler } from './handler.ts'
+import type { AnyHandler, Handler } from './handler.ts'
 
 const softwarePattern = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/
 
 /** The advertised ranges of a handler list, sorted by API key. */
-export function advertisedApiKeys(handlers: readonly Handler[]): ApiVersionsResponseKey[] {
+export function advertisedApiKeys(handlers: readonly AnyHandler[]): ApiVersionsResponseKey[] {
   return handlers
     .map(({ apiKey, minVersion, maxVersion }) => ({ apiKey, minVersion, maxVersion }))
     .sort((a, b) => a.apiKey - b.apiKey)
 }
 
 /** What dispatch sends, at v0, for an ApiVersions request above our maximum version. */
-export function unsupportedApiVersionsResponse(handlers: readonly Handler[]): ApiVersionsResponse {
+export function unsupportedApiVersionsResponse(
+  handlers: readonly AnyHandler[],
+): ApiVersionsResponse {
   return { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: advertisedApiKeys(handlers) }
 }
 
 /** The ApiVersions handler for a handler list (given lazily: the list includes this handler). */
-export function createApiVersionsHandler(
-  listHandlers: () => readonly Handler[],
-): Handler<ApiVersionsRequest, ApiVersionsResponse> {
+export function createApiVersionsHandler(listHandlers: () => readonly AnyHandler[]): Handler<18> {
   let cached: ApiVersionsResponseKey[] | null = null
   return {
     apiKey: 18,

@@ -17,12 +17,7 @@
 //
 // Differs from Kafka: timeoutMs is unused, creation completes before the answer.
 
-import type {
-  CreatableTopic,
-  CreatableTopicResult,
-  CreateTopicsRequest,
-  CreateTopicsResponse,
-} from '../protocol/messages/19-create-topics.ts'
+import type { CreatableTopic, CreatableTopicResult } from '../protocol/messages/19-create-topics.ts'
 import { ErrorCode } from '../protocol/errors.ts'
 import { ZERO_UUID } from '../protocol/reader.ts'
 import { describeTopicConfigs } from '../config.ts'
@@ -32,7 +27,7 @@ import { TopicError } from '../cluster/topic-registry.ts'
 import { internalTopicNames } from '../cluster/topic-names.ts'
 import type { Handler } from './handler.ts'
 
-export const createTopics: Handler<CreateTopicsRequest, CreateTopicsResponse> = {
+export const createTopics: Handler<19> = {
   apiKey: 19,
   minVersion: 2,
   maxVersion: 7,

@@ -9,18 +9,14 @@
 // Differs from Kafka: internal topics (`__consumer_offsets`, `__transaction_state`) cannot be
 // deleted here (INVALID_REQUEST): the coordinators hold them open.
 
-import type {
-  DeletableTopicResult,
-  DeleteTopicsRequest,
-  DeleteTopicsResponse,
-} from '../protocol/messages/20-delete-topics.ts'
+import type { DeletableTopicResult } from '../protocol/messages/20-delete-topics.ts'
 import { ErrorCode } from '../protocol/errors.ts'
 import { ZERO_UUID } from '../protocol/reader.ts'
 import type { Broker } from './broker-context.ts'
 import { TopicError } from '../cluster/topic-registry.ts'
 import type { Handler } from './handler.ts'
 
-export const deleteTopics: Handler<DeleteTopicsRequest, DeleteTopicsResponse> = {
+export const deleteTopics: Handler<20> = {
   apiKey: 20,
   minVersion: 1,
   maxVersion: 6,

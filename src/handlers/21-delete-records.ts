@@ -6,15 +6,11 @@
 //
 // Differs from Kafka: timeoutMs is unused (no followers to wait for).
 
-import type {
-  DeleteRecordsRequest,
-  DeleteRecordsResponse,
-} from '../protocol/messages/21-delete-records.ts'
 import { ErrorCode } from '../protocol/errors.ts'
 import { partitionErrorOf } from '../cluster/partition-errors.ts'
 import type { Handler } from './handler.ts'
 
-export const deleteRecords: Handler<DeleteRecordsRequest, DeleteRecordsResponse> = {
+export const deleteRecords: Handler<21> = {
   apiKey: 21,
   minVersion: 0,
   maxVersion: 2,

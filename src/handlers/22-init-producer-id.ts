@@ -15,14 +15,11 @@
 // Differs from Kafka: no transactions (above). ProducerStateManager keeps the transactional-id
 // bookkeeping (epoch bumps, fencing) for when they come.
 
-import type {
-  InitProducerIdRequest,
-  InitProducerIdResponse,
-} from '../protocol/messages/22-init-producer-id.ts'
+import type { InitProducerIdResponse } from '../protocol/messages/22-init-producer-id.ts'
 import { ErrorCode } from '../protocol/errors.ts'
 import type { Handler, RequestContext } from './handler.ts'
 
-export const initProducerId: Handler<InitProducerIdRequest, InitProducerIdResponse> = {
+export const initProducerId: Handler<22> = {
   apiKey: 22,
   minVersion: 0,
   maxVersion: 5,

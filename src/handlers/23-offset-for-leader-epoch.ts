@@ -8,19 +8,12 @@
 // * Cluster mode: only the leader answers (NOT_LEADER_OR_FOLLOWER), after checking
 //   currentLeaderEpoch (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH).
 
-import type {
-  EpochEndOffset,
-  OffsetForLeaderEpochRequest,
-  OffsetForLeaderEpochResponse,
-} from '../protocol/messages/23-offset-for-leader-epoch.ts'
+import type { EpochEndOffset } from '../protocol/messages/23-offset-for-leader-epoch.ts'
 import { ErrorCode } from '../protocol/errors.ts'
 import { partitionLeader } from './partition-leader.ts'
 import type { Handler } from './handler.ts'
 
-export const offsetForLeaderEpoch: Handler<
-  OffsetForLeaderEpochRequest,
-  OffsetForLeaderEpochResponse
-> = {
+export const offsetForLeaderEpoch: Handler<23> = {
   apiKey: 23,
   minVersion: 0,
   maxVersion: 4,

@@ -17,7 +17,6 @@ import type {
   DescribeConfigsRequest,
   DescribeConfigsResource,
   DescribeConfigsResourceResult,
-  DescribeConfigsResponse,
   DescribeConfigsResult,
 } from '../protocol/messages/32-describe-configs.ts'
 import { ErrorCode } from '../protocol/errors.ts'
@@ -34,7 +33,7 @@ import { configSourceCode } from '../cluster/config-sources.ts'
 import { resolveConfigResource } from '../cluster/config-resources.ts'
 import type { Handler } from './handler.ts'
 
-export const describeConfigs: Handler<DescribeConfigsRequest, DescribeConfigsResponse> = {
+export const describeConfigs: Handler<32> = {
   apiKey: 32,
   minVersion: 1,
   maxVersion: 4,

@@ -17,10 +17,8 @@
 // (config/dynamic-broker-configs.ts).
 
 import type {
-  AlterConfigsRequest,
   AlterConfigsResource,
   AlterConfigsResourceResponse,
-  AlterConfigsResponse,
 } from '../protocol/messages/33-alter-configs.ts'
 import { ErrorCode } from '../protocol/errors.ts'
 import type { Broker } from './broker-context.ts'
@@ -29,7 +27,7 @@ import { alterBrokerConfigs, otherBrokersOf } from './configs/broker-configs.ts'
 import { TopicError } from '../cluster/topic-registry.ts'
 import type { Handler } from './handler.ts'
 
-export const alterConfigs: Handler<AlterConfigsRequest, AlterConfigsResponse> = {
+export const alterConfigs: Handler<33> = {
   apiKey: 33,
   minVersion: 0,
   maxVersion: 2,

@@ -11,15 +11,11 @@
 
 import { statfsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import type {
-  DescribeLogDirsRequest,
-  DescribeLogDirsResponse,
-  DescribeLogDirsResult,
-} from '../protocol/messages/35-describe-log-dirs.ts'
+import type { DescribeLogDirsResult } from '../protocol/messages/35-describe-log-dirs.ts'
 import { ErrorCode } from '../protocol/errors.ts'
 import type { Handler } from './handler.ts'
 
-export const describeLogDirs: Handler<DescribeLogDirsRequest, DescribeLogDirsResponse> = {
+export const describeLogDirs: Handler<35> = {
   apiKey: 35,
   minVersion: 0,
   maxVersion: 4,

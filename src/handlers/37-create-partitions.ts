@@ -10,7 +10,6 @@
 // Differs from Kafka: timeoutMs is unused.
 
 import type {
-  CreatePartitionsRequest,
   CreatePartitionsResponse,
   CreatePartitionsTopic,
 } from '../protocol/messages/37-create-partitions.ts'
@@ -21,7 +20,7 @@ import type { Handler } from './handler.ts'
 
 type Result = CreatePartitionsResponse['results'][number]
 
-export const createPartitions: Handler<CreatePartitionsRequest, CreatePartitionsResponse> = {
+export const createPartitions: Handler<37> = {
   apiKey: 37,
   minVersion: 0,
   maxVersion: 3,

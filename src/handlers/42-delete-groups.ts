@@ -6,15 +6,11 @@
 // * NON_EMPTY_GROUP while it has members, GROUP_ID_NOT_FOUND for an unknown group,
 //   INVALID_GROUP_ID for an empty id.
 
-import type {
-  DeleteGroupsRequest,
-  DeleteGroupsResponse,
-} from '../protocol/messages/42-delete-groups.ts'
 import type { Handler } from './handler.ts'
 
 const GROUPS_PER_REQUEST_MAX = 10_000
 
-export const deleteGroups: Handler<DeleteGroupsRequest, DeleteGroupsResponse> = {
+export const deleteGroups: Handler<42> = {
   apiKey: 42,
   minVersion: 0,
   maxVersion: 2,

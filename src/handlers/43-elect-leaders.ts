@@ -14,10 +14,6 @@
 // Differs from Kafka: any broker elects (conditioned on the partition's state), not only the
 // controller; timeoutMs is unused, the answer comes once the change is in this broker's image.
 
-import type {
-  ElectLeadersRequest,
-  ElectLeadersResponse,
-} from '../protocol/messages/43-elect-leaders.ts'
 import { ErrorCode } from '../protocol/errors.ts'
 import type { ElectionResult } from '../cluster/partition-state.ts'
 import type { Handler } from './handler.ts'
@@ -27,7 +23,7 @@ const PREFERRED = 0
 const UNCLEAN = 1
 const PARTITIONS_PER_REQUEST_MAX = 100_000
 
-export const electLeaders: Handler<ElectLeadersRequest, ElectLeadersResponse> = {
+export const electLeaders: Handler<43> = {
   apiKey: 43,
   minVersion: 0,
   maxVersion: 2,

@@ -17,7 +17,6 @@
 // (config/dynamic-broker-configs.ts).
 
 import type {
-  IncrementalAlterConfigsRequest,
   IncrementalAlterConfigsResource,
   IncrementalAlterConfigsResponse,
 } from '../protocol/messages/44-incremental-alter-configs.ts'
@@ -41,10 +40,7 @@ const SUBTRACT = 3
 
 type Response = IncrementalAlterConfigsResponse['responses'][number]
 
-export const incrementalAlterConfigs: Handler<
-  IncrementalAlterConfigsRequest,
-  IncrementalAlterConfigsResponse
-> = {
+export const incrementalAlterConfigs: Handler<44> = {
   apiKey: 44,
   minVersion: 0,
   maxVersion: 1,

@@ -15,10 +15,6 @@
 // the controller, which completes it; timeoutMs is unused, the answer comes once the move has
 // started in this broker's image.
 
-import type {
-  AlterPartitionReassignmentsRequest,
-  AlterPartitionReassignmentsResponse,
-} from '../protocol/messages/45-alter-partition-reassignments.ts'
 import { ErrorCode } from '../protocol/errors.ts'
 import type { ReassignmentRequest, ReassignmentResult } from '../cluster/partition-state.ts'
 import type { Handler } from './handler.ts'
@@ -27,10 +23,7 @@ import type { Broker } from './broker-context.ts'
 
 const PARTITIONS_PER_REQUEST_MAX = 100_000
 
-export const alterPartitionReassignments: Handler<
-  AlterPartitionReassignmentsRequest,
-  AlterPartitionReassignmentsResponse
-> = {
+export const alterPartitionReassignments: Handler<45> = {
   apiKey: 45,
   minVersion: 0,
   maxVersion: 1,

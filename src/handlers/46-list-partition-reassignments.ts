@@ -7,7 +7,6 @@
 // * On a single node nothing ever moves: the list is empty.
 
 import type {
-  ListPartitionReassignmentsRequest,
   ListPartitionReassignmentsResponse,
   OngoingPartitionReassignment,
 } from '../protocol/messages/46-list-partition-reassignments.ts'
@@ -16,10 +15,7 @@ import type { Handler } from './handler.ts'
 
 const PARTITIONS_PER_REQUEST_MAX = 100_000
 
-export const listPartitionReassignments: Handler<
-  ListPartitionReassignmentsRequest,
-  ListPartitionReassignmentsResponse
-> = {
+export const listPartitionReassignments: Handler<46> = {
   apiKey: 46,
   minVersion: 0,
   maxVersion: 0,

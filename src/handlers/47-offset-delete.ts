@@ -7,13 +7,9 @@
 //   GROUP_ID_NOT_FOUND for an unknown group; NON_EMPTY_GROUP for a non-consumer protocol group
 //   with members; UNKNOWN_TOPIC_OR_PARTITION for a topic that does not exist.
 
-import type {
-  OffsetDeleteRequest,
-  OffsetDeleteResponse,
-} from '../protocol/messages/47-offset-delete.ts'
 import type { Handler } from './handler.ts'
 
-export const offsetDelete: Handler<OffsetDeleteRequest, OffsetDeleteResponse> = {
+export const offsetDelete: Handler<47> = {
   apiKey: 47,
   minVersion: 0,
   maxVersion: 0,

@@ -5,10 +5,6 @@
 // (brokers): asking a broker for controllers (2) is MISMATCHED_ENDPOINT_TYPE, any other value
 // UNSUPPORTED_ENDPOINT_TYPE, as Kafka answers. Authorized operations: everything (no ACLs yet).
 
-import type {
-  DescribeClusterRequest,
-  DescribeClusterResponse,
-} from '../protocol/messages/60-describe-cluster.ts'
 import { ErrorCode } from '../protocol/errors.ts'
 import { authorizedOperationsOmitted, clusterOperations } from '../cluster/authorized-operations.ts'
 import type { Handler } from './handler.ts'
@@ -16,7 +12,7 @@ import type { Handler } from './handler.ts'
 const BROKERS = 1
 const CONTROLLERS = 2
 
-export const describeCluster: Handler<DescribeClusterRequest, DescribeClusterResponse> = {
+export const describeCluster: Handler<60> = {
   apiKey: 60,
   minVersion: 0,
   maxVersion: 1,

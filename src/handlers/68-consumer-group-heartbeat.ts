@@ -13,17 +13,10 @@
 // Differs from Kafka: the group's state is kept in memory only (members rejoin after a broker
 // restart; committed offsets survive). Client-side assignors are not supported (as in Kafka 4).
 
-import type {
-  ConsumerGroupHeartbeatRequest,
-  ConsumerGroupHeartbeatResponse,
-} from '../protocol/messages/68-consumer-group-heartbeat.ts'
 import type { Handler } from './handler.ts'
 import { clientHostOf } from './11-join-group.ts'
 
-export const consumerGroupHeartbeat: Handler<
-  ConsumerGroupHeartbeatRequest,
-  ConsumerGroupHeartbeatResponse
-> = {
+export const consumerGroupHeartbeat: Handler<68> = {
   apiKey: 68,
   minVersion: 0,
   maxVersion: 1,

@@ -5,19 +5,12 @@
 //   current and target assignments (topic ids and names); v1 adds each member's type.
 // * GROUP_ID_NOT_FOUND for unknown groups and for classic groups, as Kafka answers.
 
-import type {
-  ConsumerGroupDescribeRequest,
-  ConsumerGroupDescribeResponse,
-} from '../protocol/messages/69-consumer-group-describe.ts'
 import type { Handler } from './handler.ts'
 import { GROUP_AUTHORIZED_OPERATIONS } from './15-describe-groups.ts'
 
 const GROUPS_PER_REQUEST_MAX = 10_000
 
-export const consumerGroupDescribe: Handler<
-  ConsumerGroupDescribeRequest,
-  ConsumerGroupDescribeResponse
-> = {
+export const consumerGroupDescribe: Handler<69> = {
   apiKey: 69,
   minVersion: 0,
   maxVersion: 1,

@@ -7,6 +7,8 @@
 // Fields not set here take their defaults when encoded (the codec's rule), so each builder names
 // only what mirrors the request and what Kafka sets to -1.
 
+import type { FileSlice } from '../protocol/file-slice.ts'
+import type { ApiKey, RequestOf, ResponseOf } from '../protocol/index.ts'
 import type { ProduceRequest } from '../protocol/messages/00-produce.ts'
 import type { FetchRequest } from '../protocol/messages/01-fetch.ts'
 import type { ListOffsetsRequest } from '../protocol/messages/02-list-offsets.ts'
@@ -34,7 +36,26 @@ export interface Failure {
   errorMessage: string
 }
 
-type Builder = (request: any, failure: Failure, version: number) => object
+/** A response with any field left out (the codec writes its default), but none misnamed. */
+type Partly<T> = T extends readonly (infer E)[]
+  ? Partly<E>[]
+  : T extends Uint8Array | FileSlice
+    ? T
+    : T extends object
+      ? { [F in keyof T]?: Partly<T[F]> }
+      : T
+
+/** Each API's error response from its own request: a misnamed field fails `tsc`. */
+type Builders = {
+  [K in ApiKey]?: (
+    request: RequestOf<K>,
+    failure: Failure,
+    version: number,
+  ) => Partly<ResponseOf<K>>
+}
+
+/** A builder as errorResponse calls it, for a request dispatch decoded with the same key. */
+type ErasedBuilder = (request: unknown, failure: Failure, version: number) => object
 
 /** Kafka answers each resource of the config APIs with its type and name. */
 const resourceResults = (
@@ -49,7 +70,7 @@ const resourceResults = (
     configs: [],
   }))
 
-const builders: Record<number, Builder> = {
+const builders: Builders = {
   0: (r: ProduceRequest, { errorCode, errorMessage }) => ({
     responses: r.topicData.map((t) => ({
       name: t.name,
@@ -220,7 +241,8 @@ export function errorResponse(
   request: unknown,
   failure: Failure,
 ): object {
-  const build = builders[apiKey]
+  // Dispatch's erasure (server/dispatch.ts): `request` was decoded with this key's schema.
+  const build = (builders as Record<number, ErasedBuilder | undefined>)[apiKey]
   const body = build
     ? build(request, failure, version)
     : { errorCode: failure.errorCode, errorMessage: failure.errorMessage }

@@ -3,6 +3,7 @@
 // ApiVersions is derived from that list so that what we advertise is what we implement.
 
 import type { RequestHeader } from '../protocol/headers.ts'
+import type { ApiKey, RequestOf, ResponseOf } from '../protocol/index.ts'
 import type { Broker } from './broker-context.ts'
 
 export type { RequestHeader } from '../protocol/headers.ts'
@@ -15,8 +16,13 @@ export interface RequestContext {
   remoteAddress: string
 }
 
-export interface Handler<Req = any, Res = any> {
-  apiKey: number
+/**
+ * The handler of API key `K`: it reads the request as its schema decodes it and answers what its
+ * schema encodes (protocol/index.ts derives both from messages/), so a field of the wrong name
+ * or type in an answer fails `tsc`.
+ */
+export interface Handler<K extends ApiKey> {
+  apiKey: K
   /** The lowest and highest versions we decode and answer. */
   minVersion: number
   maxVersion: number
@@ -27,5 +33,15 @@ export interface Handler<Req = any, Res = any> {
    * throws is still answered, with UNKNOWN_SERVER_ERROR (KAFKA_STORAGE_ERROR for a system
    * error) for everything the request names (error-responses.ts), never a closed connection.
    */
-  handle(request: Req, ctx: RequestContext): Res | undefined | Promise<Res | undefined>
+  // A property, not a method, so that its parameter is checked strictly (methods are bivariant).
+  handle: (
+    request: RequestOf<K>,
+    ctx: RequestContext,
+  ) => ResponseOf<K> | undefined | Promise<ResponseOf<K> | undefined>
 }
+
+/** The handlers by API key: the one at key K reads RequestOf<K> and answers ResponseOf<K>. */
+export type HandlerRegistry = { [K in ApiKey]: Handler<K> }
+
+/** Any one handler, with its key and its message types still paired. */
+export type AnyHandler = HandlerRegistry[ApiKey]

@@ -1,8 +1,10 @@
-// Every API handler the broker serves, as one explicit list. ApiVersions advertises exactly this
-// list, and dispatch routes by it: an API key not here closes the connection, as Kafka does.
-// To add an API: write `NN-name.ts` exporting one Handler, import it here, add it to `handlers`.
+// Every API handler the broker serves, by API key. ApiVersions advertises exactly these, and
+// dispatch routes by them: an API key not here closes the connection, as Kafka does.
+// To add an API: write `NN-name.ts` exporting one Handler<NN>, import it here, add it to
+// `handlersByKey`.
 
-import type { Handler } from './handler.ts'
+import { ApiKeys } from '../protocol/index.ts'
+import type { AnyHandler, HandlerRegistry } from './handler.ts'
 import { produce } from './00-produce.ts'
 import { fetch } from './01-fetch.ts'
 import { listOffsets } from './02-list-offsets.ts'
@@ -38,47 +40,55 @@ import { createApiVersionsHandler } from './18-api-versions.ts'
 
 export const apiVersions = createApiVersionsHandler(() => handlers)
 
-export const handlers: Handler[] = [
-  produce,
-  fetch,
-  listOffsets,
-  metadata,
-  offsetCommit,
-  offsetFetch,
-  findCoordinator,
-  joinGroup,
-  heartbeat,
-  leaveGroup,
-  syncGroup,
-  describeGroups,
-  listGroups,
-  createTopics,
-  deleteTopics,
-  deleteRecords,
-  initProducerId,
-  offsetForLeaderEpoch,
-  describeConfigs,
-  alterConfigs,
-  describeLogDirs,
-  createPartitions,
-  deleteGroups,
-  electLeaders,
-  incrementalAlterConfigs,
-  alterPartitionReassignments,
-  listPartitionReassignments,
-  offsetDelete,
-  describeCluster,
-  consumerGroupHeartbeat,
-  consumerGroupDescribe,
-  apiVersions,
-]
+/**
+ * The served handlers by API key. The type makes each entry match its key: the handler at
+ * ApiKeys.Produce must read RequestOf<0> and answer ResponseOf<0>, and every key in
+ * protocol/messages/ needs a handler here (a schema comes back with its handler).
+ */
+export const handlersByKey = {
+  [ApiKeys.Produce]: produce,
+  [ApiKeys.Fetch]: fetch,
+  [ApiKeys.ListOffsets]: listOffsets,
+  [ApiKeys.Metadata]: metadata,
+  [ApiKeys.OffsetCommit]: offsetCommit,
+  [ApiKeys.OffsetFetch]: offsetFetch,
+  [ApiKeys.FindCoordinator]: findCoordinator,
+  [ApiKeys.JoinGroup]: joinGroup,
+  [ApiKeys.Heartbeat]: heartbeat,
+  [ApiKeys.LeaveGroup]: leaveGroup,
+  [ApiKeys.SyncGroup]: syncGroup,
+  [ApiKeys.DescribeGroups]: describeGroups,
+  [ApiKeys.ListGroups]: listGroups,
+  [ApiKeys.ApiVersions]: apiVersions,
+  [ApiKeys.CreateTopics]: createTopics,
+  [ApiKeys.DeleteTopics]: deleteTopics,
+  [ApiKeys.DeleteRecords]: deleteRecords,
+  [ApiKeys.InitProducerId]: initProducerId,
+  [ApiKeys.OffsetForLeaderEpoch]: offsetForLeaderEpoch,
+  [ApiKeys.DescribeConfigs]: describeConfigs,
+  [ApiKeys.AlterConfigs]: alterConfigs,
+  [ApiKeys.DescribeLogDirs]: describeLogDirs,
+  [ApiKeys.CreatePartitions]: createPartitions,
+  [ApiKeys.DeleteGroups]: deleteGroups,
+  [ApiKeys.ElectLeaders]: electLeaders,
+  [ApiKeys.IncrementalAlterConfigs]: incrementalAlterConfigs,
+  [ApiKeys.AlterPartitionReassignments]: alterPartitionReassignments,
+  [ApiKeys.ListPartitionReassignments]: listPartitionReassignments,
+  [ApiKeys.OffsetDelete]: offsetDelete,
+  [ApiKeys.DescribeCluster]: describeCluster,
+  [ApiKeys.ConsumerGroupHeartbeat]: consumerGroupHeartbeat,
+  [ApiKeys.ConsumerGroupDescribe]: consumerGroupDescribe,
+} satisfies HandlerRegistry
 
-const byApiKey = new Map<number, Handler>()
+/** The handlers as one list, by API key. */
+export const handlers: readonly AnyHandler[] = Object.values(handlersByKey)
+
+const byApiKey = new Map<number, AnyHandler>()
 for (const handler of handlers) {
   if (byApiKey.has(handler.apiKey)) throw new Error(`two handlers for API key ${handler.apiKey}`)
   byApiKey.set(handler.apiKey, handler)
 }
 
-export function handlerFor(apiKey: number): Handler | undefined {
+export function handlerFor(apiKey: number): AnyHandler | undefined {
   return byApiKey.get(apiKey)
 }

@@ -16,7 +16,7 @@
 // * `undefined` from a handler: no response (Produce with acks=0).
 
 import type { Broker } from '../handlers/broker-context.ts'
-import type { Handler, RequestContext } from '../handlers/handler.ts'
+import type { AnyHandler, RequestContext } from '../handlers/handler.ts'
 import { unsupportedApiVersionsResponse } from '../handlers/18-api-versions.ts'
 import { errorResponse, type Failure } from '../handlers/error-responses.ts'
 import { ErrorCode } from '../protocol/errors.ts'
@@ -36,11 +36,24 @@ const FIXED_HEADER_BYTES = 8 // apiKey int16, apiVersion int16, correlationId in
 /** Distinct failure messages whose stack has been logged; bounded, then every stack is skipped. */
 const STACKS_LOGGED_MAX = 256
 
-export function createDispatch(options: { handlers: readonly Handler[]; broker: Broker }): {
+/** A handler as dispatch calls it: the pairing of its key and message types is left behind. */
+interface ErasedHandler {
+  apiKey: number
+  minVersion: number
+  maxVersion: number
+  handle(request: unknown, ctx: RequestContext): unknown
+}
+
+export function createDispatch(options: { handlers: readonly AnyHandler[]; broker: Broker }): {
   dispatch: Dispatch
   dispatchPieces: DispatchPieces
 } {
-  const byApiKey = new Map(options.handlers.map((h) => [h.apiKey, h]))
+  // The one cast between typed handlers and the wire. It is sound because dispatch decodes a
+  // request with the schema of its header's API key and hands it only to the handler of that key
+  // (this map), whose answer it encodes with the same key: RequestOf<K> in, ResponseOf<K> out.
+  const byApiKey = new Map<number, ErasedHandler>(
+    options.handlers.map((h) => [h.apiKey, h as ErasedHandler]),
+  )
   const { broker, handlers } = options
   const stacksLogged = new Set<string>()
   const metrics = broker.metrics

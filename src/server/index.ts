@@ -4,7 +4,7 @@
 // this folder; the broker calls `startServer` once per listener.
 
 import type { Broker } from '../handlers/broker-context.ts'
-import type { Handler } from '../handlers/handler.ts'
+import type { AnyHandler } from '../handlers/handler.ts'
 import { createDispatch } from './dispatch.ts'
 import { listen, type ListenerLimits, type RunningListener } from './listener.ts'
 
@@ -41,7 +41,7 @@ export function limitsFromConfig(config: Broker['config'] | undefined): Partial<
 
 export async function startServer(options: {
   broker: Broker
-  handlers: readonly Handler[]
+  handlers: readonly AnyHandler[]
   host: string
   port: number
   /** Overrides of the limits taken from the config (tests). */

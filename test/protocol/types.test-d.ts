@@ -1,9 +1,12 @@
-// Proves that the codec's entry points are typed by API key, so that a wrong field name or type
-// in a message fails `tsc --noEmit` (the first step of `npm test`) rather than a client at run
-// time. Nothing here runs (bun test picks up `*.test.ts` only); each `@ts-expect-error` fails
+// Proves that the codec's entry points and the handlers are typed by API key, so that a wrong
+// field name or type in a message, or a handler registered under another API's key, fails
+// `tsc --noEmit` (the first step of `npm test`) rather than a client at run time. Nothing here runs (bun test picks up `*.test.ts` only); each `@ts-expect-error` fails
 // the compile if its line stops being an error, which is what would happen if a type fell back
 // to `any`.
 
+import { heartbeat } from '../../src/handlers/12-heartbeat.ts'
+import type { Handler, HandlerRegistry } from '../../src/handlers/handler.ts'
+import type { ProduceRequest } from '../../src/protocol/messages/00-produce.ts'
 import {
   decodeRequest,
   decodeResponse,
@@ -56,3 +59,35 @@ const notAny: [
   IsAny<ResponseOf<1>['responses']>,
 ] = [false, false, false, false]
 void notAny
+
+// A handler answers with its own API's response, reads its own API's request, and is registered
+// under its own key only.
+const versions = { minVersion: 0, maxVersion: 4 }
+export const answers: Handler<12> = {
+  apiKey: 12,
+  ...versions,
+  handle: (request) => ({ throttleTimeMs: 0, errorCode: request.generationId }),
+}
+export const misnamedAnswer: Handler<12> = {
+  apiKey: 12,
+  ...versions,
+  // @ts-expect-error: `errorcode` is not a field of HeartbeatResponse.
+  handle: () => ({ throttleTimeMs: 0, errorcode: 0 }),
+}
+export const otherRequest: Handler<12> = {
+  apiKey: 12,
+  ...versions,
+  // @ts-expect-error: a Heartbeat handler reads a HeartbeatRequest, not a ProduceRequest.
+  handle: (request: ProduceRequest) => ({ throttleTimeMs: request.timeoutMs, errorCode: 0 }),
+}
+export const otherKey: Handler<12> = {
+  // @ts-expect-error: the handler of key 12 says so.
+  apiKey: 0,
+  ...versions,
+  handle: () => ({ throttleTimeMs: 0, errorCode: 0 }),
+}
+export const registry: Partial<HandlerRegistry> = {
+  12: heartbeat,
+  // @ts-expect-error: Heartbeat's handler cannot answer Produce (key 0).
+  0: heartbeat,
+}

@@ -9,7 +9,7 @@
 import { afterEach, expect, test } from 'bun:test'
 import { startServer, type RunningServer } from '../../src/server/index.ts'
 import { createApiVersionsHandler } from '../../src/handlers/18-api-versions.ts'
-import type { Handler } from '../../src/handlers/handler.ts'
+import type { AnyHandler, Handler } from '../../src/handlers/handler.ts'
 import { decodeResponse, encodeRequest } from '../../src/protocol/index.ts'
 import { ErrorCode } from '../../src/protocol/errors.ts'
 import { concat, connectRaw, fakeBroker, sizePrefixed, sleep } from './helpers.ts'
@@ -24,23 +24,24 @@ afterEach(async () => {
 })
 
 /** Metadata (key 3) stand-in: a topic named "throw" throws, "slow" waits, "quiet" answers nothing. */
-const fakeMetadata: Handler = {
+const fakeMetadata: Handler<3> = {
   apiKey: 3,
   minVersion: 1,
   maxVersion: 12,
-  async handle(request: { topics: { name: string }[] | null }) {
+  async handle(request) {
     const name = request.topics?.[0]?.name
     if (name === 'throw') throw new Error('fake metadata bug')
     if (name === 'emfile')
       throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' })
     if (name === 'slow') await sleep(50)
     if (name === 'quiet') return undefined
-    if (name === 'unencodable') return { brokers: 'not a list', topics: 7 }
+    // What the codec cannot encode, on purpose: the types refuse it, so it is cast.
+    if (name === 'unencodable') return { brokers: 'not a list', topics: 7 } as never
     return { brokers: [], clusterId: 'c', controllerId: 0, topics: [] }
   },
 }
 
-const handlers: Handler[] = [fakeMetadata]
+const handlers: AnyHandler[] = [fakeMetadata]
 handlers.push(createApiVersionsHandler(() => handlers))
 
 async function start() {
