@@ -151,7 +151,6 @@ export async function openBroker(
         view: metadata,
         config,
         logs,
-        producers,
         topicConfigs: (topic) => metadata.topics.get(topic)?.configs,
         metrics,
         log,

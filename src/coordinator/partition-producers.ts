@@ -33,13 +33,13 @@ export interface ProducerBatch {
   lastOffsetDelta: number
 }
 
-/** The producer fields of the batch at byte 0 of `records`. */
-export function readProducerBatch(records: Uint8Array): ProducerBatch {
+/** The producer fields of the batch at byte `at` (0 by default) of `records`. */
+export function readProducerBatch(records: Uint8Array, at = 0): ProducerBatch {
   return {
-    producerId: batchProducerId(records, 0),
-    producerEpoch: batchProducerEpoch(records, 0),
-    baseSequence: batchBaseSequence(records, 0),
-    lastOffsetDelta: batchLastOffsetDelta(records, 0),
+    producerId: batchProducerId(records, at),
+    producerEpoch: batchProducerEpoch(records, at),
+    baseSequence: batchBaseSequence(records, at),
+    lastOffsetDelta: batchLastOffsetDelta(records, at),
   }
 }
 
@@ -129,28 +129,37 @@ export class PartitionProducers {
   }
 
   /**
-   * Records an appended batch (also used when rebuilding from the log's batch headers);
-   * `timestampMs` is when the broker appended it, as far as it knows.
+   * Records an appended batch (also used when rebuilding from the log's batch headers, and as a
+   * follower copies its leader's); `timestampMs` is when the broker appended it, as far as it
+   * knows. Batches are kept in log order: a leader's append that finishes after the replica
+   * became a follower and copied later batches is recorded in its place, or not at all if the
+   * producer has moved to a newer epoch since.
    */
   record(
     batch: ProducerBatch,
     appended: { baseOffset: number; logAppendTimeMs: number; timestampMs: number },
   ): void {
     let entry = this.producers.get(batch.producerId)
-    if (entry) this.producers.delete(batch.producerId)
-    if (!entry || batch.producerEpoch !== entry.producerEpoch) {
-      entry = { producerEpoch: batch.producerEpoch, batches: [], lastTimestampMs: -1 }
-    }
-    entry.lastTimestampMs = appended.timestampMs
-    entry.batches.push({
+    const metadata: BatchMetadata = {
       firstSeq: batch.baseSequence,
       lastSeq: lastSequenceOf(batch),
       baseOffset: appended.baseOffset,
       lastOffset: appended.baseOffset + batch.lastOffsetDelta,
       logAppendTimeMs: appended.logAppendTimeMs,
-    })
+    }
+    this.coveredEnd = Math.max(this.coveredEnd, metadata.lastOffset + 1)
+    const last = entry?.batches.at(-1)
+    if (entry && last && metadata.baseOffset <= last.baseOffset) {
+      if (batch.producerEpoch === entry.producerEpoch) insertInOffsetOrder(entry.batches, metadata)
+      return
+    }
+    if (entry) this.producers.delete(batch.producerId)
+    if (!entry || batch.producerEpoch !== entry.producerEpoch) {
+      entry = { producerEpoch: batch.producerEpoch, batches: [], lastTimestampMs: -1 }
+    }
+    entry.lastTimestampMs = appended.timestampMs
+    entry.batches.push(metadata)
     if (entry.batches.length > batchesRetained) entry.batches.shift()
-    this.coveredEnd = Math.max(this.coveredEnd, appended.baseOffset + batch.lastOffsetDelta + 1)
     this.producers.set(batch.producerId, entry)
     if (this.producers.size > producersPerPartitionMax) {
       const leastRecent = this.producers.keys().next().value as number
@@ -177,6 +186,15 @@ export class PartitionProducers {
       if (entry.batches.length === 0) this.producers.delete(producerId)
     }
   }
+}
+
+/** Puts a batch recorded late among the retained ones by its offset (once; the oldest drops out). */
+function insertInOffsetOrder(batches: BatchMetadata[], batch: BatchMetadata): void {
+  if (batches.some((b) => b.baseOffset === batch.baseOffset)) return
+  let at = batches.length
+  while (at > 0 && batches[at - 1]!.baseOffset > batch.baseOffset) at--
+  batches.splice(at, 0, batch)
+  if (batches.length > batchesRetained) batches.shift()
 }
 
 function inSequence(lastSeq: number, nextSeq: number): boolean {

@@ -8,8 +8,12 @@
 // (producer-snapshot.ts), written at segment rolls and at a clean stop. When a partition is first
 // used, the newest valid snapshot at or below its log end is loaded and the batch headers past it
 // are scanned, so that an unclean start-up scans what lies past the last roll, not the whole log
-// (issue 11, item 13). A truncation (a follower's) forgets the state and removes the snapshots past
-// the new end; retention removes those below the log start. Every
+// (issue 11, item 13). A follower's state follows the batches it copies from its leader, as
+// Kafka's does (afterFollowerAppend), so that a replica that becomes leader has it complete up to
+// its log end and recognises a retry of a batch the old leader wrote; it writes snapshots at its
+// rolls and clean stop as a leader does. A truncation (a follower's) forgets the state, to be
+// rebuilt from the snapshots and log below the new end, and removes the snapshots past that end;
+// retention removes those below the log start. Every
 // producer.id.expiration.check.interval.ms (Kafka's internal default, 10 minutes) the producers
 // that have not written for producer.id.expiration.ms are forgotten, in memory and so in the next
 // snapshot; a snapshot's expired producers are skipped when it loads. Kafka measures a producer's
@@ -17,6 +21,7 @@
 // so a producer replaying records with old CreateTimes is not forgotten at the first check.
 
 import { leaderEpoch } from '../cluster/topic-registry.ts'
+import { batchProducerId, batchSizeBytes } from '../protocol/record-batch.ts'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LogManager } from '../storage/log-manager.ts'
@@ -28,7 +33,7 @@ import {
   type ProducerBatch,
   type ProducerEntry,
 } from './partition-producers.ts'
-import { scanBatchHeaders } from './producer-log-scan.ts'
+import { replayBatchHeaders, scanBatchHeaders } from './producer-log-scan.ts'
 import { ProducerIds, type InitProducerIdResult } from './producer-ids.ts'
 import {
   listSnapshotOffsets,
@@ -108,6 +113,7 @@ export class ProducerStateManager {
       onRoll: (log) => manager.snapshotAtRoll(log),
       onTruncate: (log) => manager.afterTruncate(log),
       onLogStartOffsetChange: (log) => manager.pruneInBackground(log),
+      onFollowerAppend: (log, batches) => manager.afterFollowerAppend(log, batches),
     })
     manager.expiryTimer = setRepeatingTimer(
       manager.clock,
@@ -235,12 +241,21 @@ export class ProducerStateManager {
   }
 
   /**
-   * Forgets one partition's state, so that its next use rebuilds it from the log: a replica that
-   * becomes leader appended as a follower without updating it (Kafka rebuilds it on makeLeader).
-   * Its snapshots stay valid: each describes the batches below its offset, whoever wrote them.
+   * A follower just wrote `batches` (its leader's, unchanged): its state follows them, as Kafka's
+   * follower updates its ProducerStateManager in appendAsFollower, so that when it becomes leader
+   * its state is complete up to its log end and a client's retry of a batch the old leader wrote
+   * is answered as a duplicate. A partition whose state is not in memory yet loads it now if the
+   * batches carry a producer's (the load scans them, being in the log already); else its next
+   * load will find them.
    */
-  forgetPartition(topic: string, partition: number): void {
-    this.loaded.delete(key(topic, partition))
+  afterFollowerAppend(log: PartitionLog, batches: Uint8Array): void {
+    const loaded = this.loaded.get(key(log.topic, log.partition))
+    if (loaded && loaded.log === log) {
+      replayBatchHeaders(loaded.state, batches, this.clock.nowMs())
+      loaded.state.coveredEnd = Math.max(loaded.state.coveredEnd, log.logEndOffset)
+    } else if (hasProducerBatch(batches)) {
+      this.forPartition(log.topic, log.partition, log)
+    }
   }
 
   /** Forgets a deleted topic's state, so that a topic created again under its name starts afresh. */
@@ -330,6 +345,14 @@ export class ProducerStateManager {
       if (this.fileWork.get(dir) === next) this.fileWork.delete(dir)
     })
   }
+}
+
+/** Whether some batch of `batches` is an idempotent or transactional producer's. */
+function hasProducerBatch(batches: Uint8Array): boolean {
+  for (let at = 0; at < batches.length; at += batchSizeBytes(batches, at)) {
+    if (batchProducerId(batches, at) >= 0) return true
+  }
+  return false
 }
 
 function key(topic: string, partition: number): string {

@@ -84,6 +84,8 @@ export interface LogEvents {
   onRoll(log: PartitionLog): void
   onTruncate(log: PartitionLog): void
   onLogStartOffsetChange(log: PartitionLog): void
+  /** A follower's batches were just written (the producer state follows them). */
+  onFollowerAppend(log: PartitionLog, batches: Uint8Array): void
 }
 
 export class LogManager {
@@ -475,6 +477,7 @@ export class LogManager {
       },
       onRoll: (log) => this.events?.onRoll(log),
       onTruncate: (log) => this.events?.onTruncate(log),
+      onFollowerAppend: (log, batches) => this.events?.onFollowerAppend(log, batches),
     })
   }
 

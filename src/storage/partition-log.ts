@@ -87,6 +87,11 @@ export interface PartitionLogOptions {
   onRoll?: (log: PartitionLog) => void
   /** After truncateTo / truncateFullyAndStartAt removed offsets at and past the new log end. */
   onTruncate?: (log: PartitionLog) => void
+  /**
+   * Right after a follower's batches are written, before anything else can run: the producer
+   * state follows them (Kafka updates a follower's ProducerStateManager in appendAsFollower).
+   */
+  onFollowerAppend?: (log: PartitionLog, batches: Uint8Array) => void
   /** The log dir's health, told of every append's outcome (LogManager logs the changes). */
   health?: LogDirHealth
 }
@@ -358,6 +363,7 @@ export class PartitionLog {
       position += size
     }
     this.writeBatches(batches, maxTimestampMs, expectedOffset - 1)
+    this.options.onFollowerAppend?.(this, batches)
     await this.recordEpochs(newEpochs)
     await this.afterAppend()
     notifyAppend(this)

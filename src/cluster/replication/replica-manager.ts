@@ -60,8 +60,6 @@ export interface ReplicaManagerOptions {
   log(line: string): void
   /** Builds the follower side once the manager exists; none in tests of the leader side. */
   fetching?: (manager: ReplicaManager) => FollowerFetching
-  /** A replica became leader: producer state must be rebuilt from its log. */
-  onBecomeLeader?(replica: ReplicatedPartition): void
   /** Counts each ISR change this broker's leaders commit (IsrShrinksPerSec, IsrExpandsPerSec). */
   metrics?: IsrMetrics
   /** KIP-73's leader and follower quotas; none: nothing is throttled. */
@@ -267,7 +265,6 @@ export class ReplicaManager {
     if (role === 'became-leader') {
       this.options.log(`replication: leading ${topic}-${partition} in epoch ${leaderEpoch}`)
       this.fetching?.unfollow(replica)
-      this.options.onBecomeLeader?.(replica)
       this.advance(replica)
     } else if (role === 'became-follower') {
       this.options.log(

@@ -1,13 +1,13 @@
 // Assembles cluster mode's replication for a broker: a ReplicaManager over the metadata view,
 // with the follower side (FetcherManager), logs created on first assignment with the topic's
-// configs, producer state rebuilt from the log whenever this broker becomes leader, and the
-// fetcher pool resized when num.replica.fetchers changes, and the KIP-73 replication quotas over
-// this broker's dynamic rates and the topics' throttled replicas.
+// configs, the fetcher pool resized when num.replica.fetchers changes, and the KIP-73 replication
+// quotas over this broker's dynamic rates and the topics' throttled replicas. Producer state needs
+// nothing here: it follows every append, a follower's too, through the logs' events
+// (ProducerStateManager), so a replica that becomes leader has it complete.
 
 import type { BrokerConfig } from '../../config.ts'
 import { resolveLogConfig } from '../../config.ts'
 import { onDynamicBrokerConfigsChange } from '../../config/dynamic-broker-configs.ts'
-import type { ProducerStateManager } from '../../coordinator/producer-state.ts'
 import type { LogManager } from '../../storage/log-manager.ts'
 import type { ClusterMetadataView } from '../partition-state.ts'
 import { replicationConfigFrom } from './config.ts'
@@ -23,13 +23,12 @@ export function startReplication(options: {
   view: ClusterMetadataView
   config: BrokerConfig
   logs: LogManager
-  producers: ProducerStateManager
   /** The topic's own config overrides, when the metadata image knows them. */
   topicConfigs?: (topic: string) => Record<string, string> | undefined
   metrics?: IsrMetrics
   log(line: string): void
 }): ReplicaManager {
-  const { logs, config, producers } = options
+  const { logs, config } = options
   // num.replica.fetchers is dynamic (Kafka's DynamicThreadPool): the pool follows its changes.
   const stopResizing = onDynamicBrokerConfigsChange(config, (changed) => {
     if (changed.includes('num.replica.fetchers'))
@@ -60,7 +59,6 @@ export function startReplication(options: {
     fetching: (manager) => new FetcherManager(manager),
     metrics: options.metrics,
     quotas,
-    onBecomeLeader: (replica) => producers.forgetPartition(replica.topic, replica.partition),
     onClose: stopResizing,
   })
   return manager

@@ -185,7 +185,6 @@ export async function startNode(
     view: controller.viewFor(nodeId),
     config,
     logs: broker.logs,
-    producers: broker.producers,
     topicConfigs: (topic) => controller.topicConfigs.get(topic),
     log,
   })
@@ -255,6 +254,18 @@ export function logFileBytes(node: TestNode, topic: string, partition: number): 
     .filter((name) => name.endsWith('.log'))
     .sort()
   return Buffer.concat(files.map((name) => readFileSync(join(dir, name))))
+}
+
+/** Waits until every node's log of `topic`-0 has the end and high watermark of `leader`'s. */
+export async function converged(topic: string, leader: TestNode, nodes: TestNode[]) {
+  const logOf = (node: TestNode) => node.replicas.replica(topic, 0)!.log
+  await waitFor('replicas to converge', () =>
+    nodes.every(
+      (node) =>
+        logOf(node).logEndOffset === logOf(leader).logEndOffset &&
+        logOf(node).highWatermark === logOf(leader).logEndOffset,
+    ),
+  )
 }
 
 /** Polls `condition` every 20 ms until it holds or `timeoutMs` passes (then throws `what`). */

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { ErrorCode } from '../../../src/protocol/errors.ts'
 import { decodeRecords } from '../../../src/protocol/record-batch.ts'
 import {
+  converged as convergedOn,
   FakeController,
   logFileBytes,
   produce,
@@ -77,15 +78,7 @@ function logOf(node: TestNode) {
 }
 
 /** Waits until every node's log has the same end and high watermark as `leader`'s. */
-async function converged(leader: TestNode, nodes: TestNode[]) {
-  await waitFor('replicas to converge', () =>
-    nodes.every(
-      (node) =>
-        logOf(node).logEndOffset === logOf(leader).logEndOffset &&
-        logOf(node).highWatermark === logOf(leader).logEndOffset,
-    ),
-  )
-}
+const converged = (leader: TestNode, nodes: TestNode[]) => convergedOn(TOPIC, leader, nodes)
 
 function values(node: TestNode): string[] {
   const log = logOf(node)

@@ -1,0 +1,175 @@
+// Proves that idempotence survives leader changes because followers keep producer state, as
+// Kafka's do: three in-process brokers (in-process-cluster.ts: real logs, listeners and replica
+// fetchers, an in-memory controller), raw idempotent Produce requests over sockets. Shown: a
+// follower records the batches it copies and writes `.snapshot` files at its rolls and clean
+// stop; a follower restarted and then elected answers a retry of a batch its old leader wrote as
+// a duplicate with the original offset, from its snapshot rather than a scan of its whole log;
+// and after an OffsetForLeaderEpoch truncation its state is that of the log below the cut.
+
+import { afterEach, describe, expect, test } from 'bun:test'
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { readNewestSnapshot } from '../../../src/coordinator/producer-snapshot.ts'
+import { ErrorCode } from '../../../src/protocol/errors.ts'
+import {
+  converged as convergedOn,
+  FakeController,
+  logFileBytes,
+  produce,
+  removeDir,
+  startNode,
+  type TestNode,
+} from './in-process-cluster.ts'
+
+const TOPIC = 'payments'
+const PRODUCER_ID = 4242
+const NODE_OVERRIDES = {
+  'replica.fetch.backoff.ms': '50',
+  'replica.fetch.wait.max.ms': '200',
+  // A few batches per segment, so that followers roll (and snapshot) as they copy.
+  'log.segment.bytes': '600',
+}
+let running: TestNode[] = []
+const dirs: string[] = []
+
+afterEach(async () => {
+  for (const node of running) await node.stop()
+  running = []
+  for (const dir of dirs.splice(0)) removeDir(dir)
+})
+
+async function cluster() {
+  const controller = new FakeController()
+  for (const nodeId of [1, 2, 3]) {
+    const node = await startNode(controller, nodeId, NODE_OVERRIDES)
+    running.push(node)
+    dirs.push(node.dir)
+  }
+  controller.set({
+    topic: TOPIC,
+    partition: 0,
+    replicas: [1, 2, 3],
+    isr: [1, 2, 3],
+    leader: 1,
+    leaderEpoch: 0,
+  })
+  for (const node of running) await node.replicas.settled()
+  return { controller, nodes: [...running] as [TestNode, TestNode, TestNode] }
+}
+
+async function restart(controller: FakeController, node: TestNode): Promise<TestNode> {
+  const again = await startNode(controller, node.nodeId, NODE_OVERRIDES, node.dir)
+  running.push(again)
+  return again
+}
+
+async function stop(node: TestNode): Promise<void> {
+  running = running.filter((n) => n !== node)
+  await node.stop()
+}
+
+function logOf(node: TestNode) {
+  return node.replicas.replica(TOPIC, 0)!.log
+}
+
+/** One batch of this producer, epoch 0, holding `seq<n>` at sequence n. */
+function send(node: TestNode, baseSequence: number, acks = -1) {
+  return produce(node, {
+    topic: TOPIC,
+    partition: 0,
+    values: [`seq${baseSequence}`],
+    acks,
+    idempotent: { producerId: PRODUCER_ID, producerEpoch: 0, baseSequence },
+  })
+}
+
+/** Waits until every node's log has the same end and high watermark as `leader`'s. */
+const converged = (leader: TestNode, nodes: TestNode[]) => convergedOn(TOPIC, leader, nodes)
+
+function snapshotOffsets(node: TestNode): number[] {
+  return readdirSync(join(node.dir, `${TOPIC}-0`))
+    .filter((name) => name.endsWith('.snapshot'))
+    .map((name) => Number(name.slice(0, 20)))
+}
+
+/** The producer's sequences as the newest snapshot of `node`'s partition records them. */
+function snapshotSequences(node: TestNode, offsetMax: number) {
+  const snapshot = readNewestSnapshot(join(node.dir, `${TOPIC}-0`), offsetMax)
+  const entry = snapshot?.producers.find(([producerId]) => producerId === PRODUCER_ID)?.[1]
+  return {
+    offset: snapshot?.offset,
+    batches: entry?.batches.map((b) => [b.firstSeq, b.baseOffset]),
+  }
+}
+
+describe('producer state on followers', () => {
+  test('a follower records the batches it copies and snapshots them at its rolls and clean stop', async () => {
+    const { nodes } = await cluster()
+    const [one, two] = nodes
+    for (let seq = 0; seq < 12; seq++) expect((await send(one, seq)).errorCode).toBe(ErrorCode.NONE)
+    await converged(one, nodes)
+    expect(logOf(two).segmentCount).toBeGreaterThan(1)
+    // A roll snapshot describes the batches below the new segment's base offset.
+    const rollSnapshots = snapshotOffsets(two)
+    expect(rollSnapshots.length).toBeGreaterThan(0)
+    expect(logOf(two).segmentBaseOffsets()).toContain(rollSnapshots.at(-1)!)
+    // A clean stop writes one at the log end: the last five batches, as the leader has them.
+    await stop(two)
+    expect(snapshotSequences(two, 12)).toEqual({
+      offset: 12,
+      batches: [7, 8, 9, 10, 11].map((seq) => [seq, seq]),
+    })
+  }, 60_000)
+
+  test('a follower restarted and then elected answers a retry as a duplicate, from its snapshot', async () => {
+    const { controller, nodes } = await cluster()
+    const [one, two, three] = nodes
+    for (let seq = 0; seq < 8; seq++) expect((await send(one, seq)).errorCode).toBe(ErrorCode.NONE)
+    await converged(one, nodes)
+    await stop(two)
+    const two2 = await restart(controller, two)
+    await converged(one, [two2, three])
+    // The client lost the answer to seq 7 and retries it on node 2, now the leader.
+    controller.elect(TOPIC, 0, 2)
+    for (const node of [one, two2, three]) await node.replicas.settled()
+    const retry = await send(two2, 7)
+    expect(retry.errorCode).toBe(ErrorCode.NONE)
+    expect(retry.baseOffset).toBe(7)
+    expect(logOf(two2).logEndOffset).toBe(8)
+    expect((await send(two2, 8)).baseOffset).toBe(8)
+    // Its state came from the snapshot of its clean stop, not from a scan of its whole log.
+    expect(two2.lines.filter((line) => line.includes('from no snapshot'))).toEqual([])
+    expect(snapshotOffsets(two2)).toContain(8)
+  }, 60_000)
+
+  test('after an OffsetForLeaderEpoch truncation the state is that of the log below the cut', async () => {
+    const { controller, nodes } = await cluster()
+    const [one, two, three] = nodes
+    expect((await send(one, 0)).errorCode).toBe(ErrorCode.NONE)
+    await converged(one, nodes)
+    // Node 1 alone takes seq 1 (acks=1: its followers are gone), then dies.
+    await stop(two)
+    await stop(three)
+    expect((await send(one, 1, 1)).baseOffset).toBe(1)
+    await stop(one)
+    // Node 2 leads epoch 1; the client retries seq 1 there (new to node 2), then writes seq 2.
+    const two2 = await restart(controller, two)
+    const three2 = await restart(controller, three)
+    controller.elect(TOPIC, 0, 2, [2, 3])
+    await two2.replicas.settled()
+    expect((await send(two2, 1)).baseOffset).toBe(1)
+    expect((await send(two2, 2)).baseOffset).toBe(2)
+    // Node 1 comes back, truncates its own seq 1 (epoch 0) and copies node 2's; then it leads.
+    const one2 = await restart(controller, one)
+    await converged(two2, [one2, three2])
+    expect(logFileBytes(one2, TOPIC, 0).equals(logFileBytes(two2, TOPIC, 0))).toBe(true)
+    controller.elect(TOPIC, 0, 1, [1, 2, 3])
+    for (const node of [one2, two2, three2]) await node.replicas.settled()
+    // Retries of seq 1 and 2 are duplicates at node 2's offsets; seq 3 follows them.
+    expect((await send(one2, 1)).baseOffset).toBe(1)
+    expect((await send(one2, 2)).baseOffset).toBe(2)
+    expect((await send(one2, 3)).baseOffset).toBe(3)
+    expect((await send(one2, 5)).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER)
+    expect(logOf(one2).logEndOffset).toBe(4)
+  }, 60_000)
+})
