@@ -82,7 +82,8 @@ export type IdempotentAppend =
     }
   | {
       kind: 'error'
-      errorName: 'INVALID_PRODUCER_EPOCH' | 'OUT_OF_ORDER_SEQUENCE_NUMBER'
+      errorName:
+        'INVALID_PRODUCER_EPOCH' | 'OUT_OF_ORDER_SEQUENCE_NUMBER' | 'NOT_LEADER_OR_FOLLOWER'
       message: string
     }
 
@@ -183,9 +184,22 @@ export class ProducerStateManager {
     batch: ProducerBatch
     /** The leader epoch to stamp (cluster mode); the single node's otherwise. */
     leaderEpoch?: number
+    /**
+     * Cluster mode: the replica, which must still lead in `leaderEpoch` when the lock is taken,
+     * since the batch may have waited there while leadership moved: a follower's log takes only
+     * its leader's batches (Kafka appends to a leader under its leaderIsrUpdateLock).
+     */
+    replica?: { readonly isLeader: boolean; readonly leaderEpoch: number }
   }): Promise<IdempotentAppend> {
-    const { topic, partition, log, records, batch } = request
+    const { topic, partition, log, records, batch, replica } = request
     return this.withPartitionLock(topic, partition, async () => {
+      if (replica && !(replica.isLeader && replica.leaderEpoch === request.leaderEpoch)) {
+        return {
+          kind: 'error',
+          errorName: 'NOT_LEADER_OR_FOLLOWER',
+          message: `This broker no longer leads ${topic}-${partition} in epoch ${request.leaderEpoch}`,
+        }
+      }
       const state = this.forPartition(topic, partition, log)
       const check = state.check(batch)
       if (check.kind === 'error') return check

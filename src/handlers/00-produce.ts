@@ -20,6 +20,7 @@
 // * Idempotent batches (producerId ≥ 0) are checked against the partition's producer state
 //   under the partition's lock: duplicates of the last five batches get the original offsets and
 //   are not written again; OUT_OF_ORDER_SEQUENCE_NUMBER and INVALID_PRODUCER_EPOCH as in Kafka 3.x.
+//   A batch that waited for the lock while leadership moved is NOT_LEADER_OR_FOLLOWER, unwritten.
 // * Internal topics (`__consumer_offsets` …) are written by coordinators only:
 //   INVALID_TOPIC_EXCEPTION, as Kafka answers a client.
 // * After an append, fetches waiting on the partition are woken.
@@ -153,8 +154,20 @@ async function producePartition(
     const header = recordsHead(records!)
     if (batchProducerId(header, 0) >= 0) {
       const batch = readProducerBatch(header)
-      const append = { topic, partition, log, records: records!, batch, leaderEpoch: epoch }
+      const append = {
+        topic,
+        partition,
+        log,
+        records: records!,
+        batch,
+        leaderEpoch: epoch,
+        replica,
+      }
       const outcome = await broker.producers.append(append)
+      if (outcome.kind === 'error' && outcome.errorName === 'NOT_LEADER_OR_FOLLOWER') {
+        const leader = { leaderId: replica!.assignment.leader, leaderEpoch: replica!.leaderEpoch }
+        return refused(partition, { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, leader })
+      }
       if (outcome.kind === 'error')
         return failed(partition, ErrorCode[outcome.errorName], outcome.message)
       appended = outcome

@@ -4,7 +4,9 @@
 // follower records the batches it copies and writes `.snapshot` files at its rolls and clean
 // stop; a follower restarted and then elected answers a retry of a batch its old leader wrote as
 // a duplicate with the original offset, from its snapshot rather than a scan of its whole log;
-// and after an OffsetForLeaderEpoch truncation its state is that of the log below the cut.
+// after an OffsetForLeaderEpoch truncation its state is that of the log below the cut; and an
+// idempotent produce that waited for the partition's lock while leadership moved away is refused,
+// not written into what is now a follower's log.
 
 import { afterEach, describe, expect, test } from 'bun:test'
 import { readdirSync } from 'node:fs'
@@ -171,5 +173,37 @@ describe('producer state on followers', () => {
     expect((await send(one2, 3)).baseOffset).toBe(3)
     expect((await send(one2, 5)).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER)
     expect(logOf(one2).logEndOffset).toBe(4)
+  }, 60_000)
+
+  test('an idempotent produce that waited for the lock while leadership moved is refused, unwritten', async () => {
+    const { controller, nodes } = await cluster()
+    const [one, two, three] = nodes
+    expect((await send(one, 0)).errorCode).toBe(ErrorCode.NONE)
+    await converged(one, nodes)
+    // Another append holds node 1's lock for the partition while seq 1 arrives and waits for it.
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    void one.broker.producers.withPartitionLock(TOPIC, 0, () => held)
+    const producers = one.broker.producers
+    const append = producers.append.bind(producers)
+    const queued = new Promise<void>((resolve) => {
+      producers.append = (request) => {
+        resolve()
+        return append(request)
+      }
+    })
+    const waiting = send(one, 1)
+    await queued
+    controller.elect(TOPIC, 0, 2)
+    for (const node of nodes) await node.replicas.settled()
+    release()
+    const answer = await waiting
+    expect(answer.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER)
+    expect(answer.currentLeader).toEqual({ leaderId: 2, leaderEpoch: 1 })
+    // Node 1, now a follower, holds only what its leader wrote.
+    expect(logOf(one).logEndOffset).toBe(1)
+    expect((await send(two, 1)).baseOffset).toBe(1)
+    await converged(two, [one, three])
+    expect(logFileBytes(one, TOPIC, 0).equals(logFileBytes(two, TOPIC, 0))).toBe(true)
   }, 60_000)
 })
