@@ -24,7 +24,18 @@
 
 import { afterAll, describe, expect, test } from 'bun:test'
 import { spawn } from 'bun'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { ErrorCode } from '../../../src/protocol/errors.ts'
+import {
+  batchBaseOffset,
+  batchBaseSequence,
+  batchLastOffsetDelta,
+  batchProducerEpoch,
+  batchProducerId,
+  batchSizeBytes,
+  LOG_OVERHEAD_BYTES,
+} from '../../../src/protocol/record-batch.ts'
 import { python, run } from '../../helpers/broker-process.ts'
 import { hasEtcd } from '../../helpers/etcd.ts'
 import {
@@ -38,6 +49,15 @@ import {
 } from '../../helpers/cluster.ts'
 
 const mode = process.env.SLUICE_NEMESIS // '1': the full run; 'smoke': six faults
+/**
+ * The Python whose confluent-kafka (librdkafka) writes and reads: the current one that
+ * `scripts/setup.sh --clients` installs, else Debian's. Debian's librdkafka 2.0.2 stops with a
+ * fatal "sequence desynchronization" / "rewound sequence number" error after a possibly persisted
+ * batch (librdkafka #4438, fixed in 2.3.0), which ends a run under cuts early.
+ */
+const venvPython = join(import.meta.dir, '../../compat/python/.venv/bin/python')
+const clientPython =
+  process.env.SLUICE_NEMESIS_PYTHON ?? (existsSync(venvPython) ? venvPython : python)
 const FAULTS = Number(process.env.SLUICE_NEMESIS_FAULTS ?? 50)
 const TOPIC = 'nemesis'
 const PARTITIONS = 3
@@ -91,7 +111,7 @@ def delivered(err, msg):
     if err is None:
         print('ACK', msg.value().decode(), msg.partition(), msg.offset(), flush=True)
     else:
-        print('FAIL', msg.value().decode(), flush=True)
+        print('FAIL', msg.value().decode(), err.name(), flush=True)
 i = 0
 while True:
     if select.select([sys.stdin], [], [], 0)[0] and sys.stdin.read(1) == '':
@@ -142,7 +162,7 @@ c.close()
 
 /** A Python client whose stdout lines go to `onLine`; `finish()` closes its stdin and waits. */
 function client(cluster: Cluster, script: string, onLine: (fields: string[]) => void) {
-  const proc = spawn([python, '-c', script, cluster.bootstrap], {
+  const proc = spawn([clientPython, '-c', script, cluster.bootstrap], {
     stdin: 'pipe',
     stdout: 'pipe',
     stderr: 'pipe',
@@ -299,6 +319,64 @@ async function inject(
   return victim
 }
 
+/** The producer fields of each batch of a partition's log on `broker`, by base offset. */
+function batchHeaders(broker: ClusterBroker, partition: number) {
+  const bytes = logBytes(broker, TOPIC, partition)
+  const batches: { baseOffset: number; lastOffset: number; producer: string }[] = []
+  for (let at = 0; at + LOG_OVERHEAD_BYTES <= bytes.length; at += batchSizeBytes(bytes, at)) {
+    const baseOffset = batchBaseOffset(bytes, at)
+    batches.push({
+      baseOffset,
+      lastOffset: baseOffset + batchLastOffsetDelta(bytes, at),
+      producer: `id ${batchProducerId(bytes, at)} epoch ${batchProducerEpoch(bytes, at)} seq ${batchBaseSequence(bytes, at)}`,
+    })
+  }
+  return batches
+}
+
+/**
+ * Sorts the values found more than once in the final logs by the producer fields of the batches
+ * holding their copies. The same producer id, epoch and sequence twice means the broker appended
+ * a retry it should have recognised (`sameSequence`: the run fails). Another epoch means the
+ * client sent the value again after bumping its epoch, which no broker can recognise: librdkafka
+ * bumps it when messages time out in flight (KIP-360) and then sends what it still holds, written
+ * or not, under new sequence numbers; the second copy is the one acknowledged (`ackedTwice`
+ * counts those, reported, not failed).
+ */
+function classifyDuplicates(
+  cluster: Cluster,
+  copies: Map<string, string[]>,
+  acked: Map<string, string>,
+) {
+  const headers = new Map<number, ReturnType<typeof batchHeaders>>()
+  const sameSequence: string[] = []
+  const ackedTwice: string[] = []
+  const examples: string[] = []
+  for (const [value, places] of copies) {
+    if (places.length < 2 || value === 'acks-1') continue
+    const found = places.map((at) => {
+      const [partition, offset] = at.split(' ').map(Number) as [number, number]
+      if (!headers.has(partition))
+        headers.set(partition, batchHeaders(cluster.broker(1), partition))
+      const batch = headers
+        .get(partition)!
+        .find((b) => b.baseOffset <= offset && offset <= b.lastOffset)
+      return `${at} (${batch?.producer}, batch ${batch?.baseOffset}-${batch?.lastOffset})`
+    })
+    const producers = new Set(found.map((f) => f.replace(/^.*\((id .* seq -?\d+),.*$/, '$1')))
+    if (producers.size === 1) sameSequence.push(value)
+    if (acked.has(value)) ackedTwice.push(value)
+    if (examples.length < 10) examples.push(`  value ${value}: ${found.join('; ')}`)
+  }
+  if (examples.length > 0) {
+    console.log(
+      `duplicates: ${sameSequence.length} in the same producer epoch and sequence, ` +
+        `${ackedTwice.length} acknowledged; for example\n${examples.join('\n')}`,
+    )
+  }
+  return { sameSequence, ackedTwice }
+}
+
 /** Starts a cluster, writes and reads while injecting `kinds`, then checks and reports. */
 async function nemesis(options: { kinds: FaultKind[]; seed: number; label: string }) {
   const cluster = await startCluster({
@@ -385,10 +463,14 @@ admin.create_topics([NewTopic('${TOPIC}', ${PARTITIONS}, 3, config={'min.insync.
 
   const final = new Map<string, string>() // "partition offset" → value
   const finalValues = new Map<string, number>()
+  const copies = new Map<string, string[]>() // value → every "partition offset" holding it
   const reader = client(cluster, finalReadScript, ([kind, value, partition, offset]) => {
     if (kind !== 'FINAL') return
     final.set(`${partition} ${offset}`, value!)
     finalValues.set(value!, (finalValues.get(value!) ?? 0) + 1)
+    const at = copies.get(value!) ?? []
+    at.push(`${partition} ${offset}`)
+    copies.set(value!, at)
   })
   const readerExit = await reader.finish()
   if (readerExit.exitCode !== 0) console.log(`the final read failed: ${readerExit.stderr}`)
@@ -414,7 +496,8 @@ admin.create_topics([NewTopic('${TOPIC}', ${PARTITIONS}, 3, config={'min.insync.
   }
   const kinds = KINDS.map((kind) => `${figures.faults[kind]} ${kind}`).join(', ')
   console.log(
-    `nemesis ${options.label} (seed ${options.seed}): ${options.kinds.length} faults (${kinds}) ` +
+    `nemesis ${options.label} (seed ${options.seed}, clients of ${clientPython}): ` +
+      `${options.kinds.length} faults (${kinds}) ` +
       `in ${(faultsMs / 1000).toFixed(0)} s; ${written} writes, ${acked.size} acknowledged, ` +
       `${failedDeliveries} not delivered (timed out, unacknowledged), ${seen.size} seen live, ` +
       `${final.size} in the final logs; lost acknowledged ${lostAcked.length}, lost seen ` +
@@ -423,9 +506,11 @@ admin.create_topics([NewTopic('${TOPIC}', ${PARTITIONS}, 3, config={'min.insync.
       `acknowledged ${figures.deposedAcks}`,
   )
   if (producerExit.exitCode !== 0) console.log(`producer failed: ${producerExit.stderr}`)
+  const { sameSequence, ackedTwice } = classifyDuplicates(cluster, copies, acked)
   expect(lostAcked.slice(0, 5)).toEqual([])
   expect(lostSeen.slice(0, 5)).toEqual([])
-  expect(duplicated.slice(0, 5)).toEqual([])
+  console.log(`acknowledged and written again after an epoch bump: ${ackedTwice.length}`)
+  expect(sameSequence.slice(0, 5)).toEqual([])
   expect(divergent).toBe(0)
   expect(figures.deposedAcks).toBe(0)
   expect(producerExit.exitCode).toBe(0)
