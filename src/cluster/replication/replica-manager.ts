@@ -385,6 +385,12 @@ export class ReplicaManager {
     const nowMs = this.now()
     for (const replica of this.replicas.values()) {
       if (!replica.isLeader) continue
+      // An ISR change whose answer was lost is sent again before any other (the same ISR);
+      // a shrink now would drop the pending members from the maximal ISR.
+      if (replica.isrOutcomeUnknown && replica.pendingIsr) {
+        this.requestIsr(replica, [...replica.pendingIsr], 'again: the last answer was lost')
+        continue
+      }
       const lagging = replica.laggingReplicas(nowMs, this.config.lagTimeMaxMs)
       if (lagging.length === 0) continue
       const isr = replica.assignment.isr.filter((member) => !lagging.includes(member))
@@ -415,17 +421,25 @@ export class ReplicaManager {
       .then((applied) => {
         if (applied) {
           this.isrRetryAtMs.delete(replica)
+          replica.isrOutcomeUnknown = false
           this.afterRoleChange(replica, this.applyTo(replica, applied))
           return
         }
-        if (replica.pendingIsr === isr) replica.pendingIsr = null
+        // Refused. After a lost answer the refusal may be our own earlier request, applied:
+        // the pending members stay counted until the image shows the outcome.
+        if (replica.pendingIsr === isr && !replica.isrOutcomeUnknown) replica.pendingIsr = null
         this.isrRetryAtMs.set(replica, this.now() + this.config.fetchBackoffMs)
         this.options.log(
           `replication: ISR change of ${name} refused (stale, or a member not registered)`,
         )
       })
       .catch((error) => {
-        if (replica.pendingIsr === isr) replica.pendingIsr = null
+        // The answer is lost (etcd unreachable, a timeout), not the request: etcd may have
+        // applied it. Kafka's leader keeps its pending state then (KIP-497) and retries: were
+        // the pending members dropped, the high watermark would pass records that a member of
+        // the stored ISR lacks, and that member may be elected next (nemesis seed 202 lost 11
+        // acknowledged records so).
+        replica.isrOutcomeUnknown = true
         this.isrRetryAtMs.set(replica, this.now() + this.config.fetchBackoffMs)
         this.options.log(`replication: ISR change of ${name} failed: ${error}`)
       })

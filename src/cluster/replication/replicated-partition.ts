@@ -42,6 +42,11 @@ export class ReplicatedPartition {
   assignment: PartitionAssignment
   /** The ISR this leader asked the controller for and has not seen applied yet. */
   pendingIsr: readonly number[] | null = null
+  /**
+   * The answer to the last ISR change was lost (it may have been applied): `pendingIsr` stays
+   * counted until an assignment with a newer partition epoch (or a role change) settles it.
+   */
+  isrOutcomeUnknown = false
   /** Where the current leader epoch began in this log (leader only). */
   leaderEpochStartOffset = -1
   private readonly followers = new Map<number, FollowerState>()
@@ -86,7 +91,10 @@ export class ReplicatedPartition {
     if (next.partitionEpoch < previous.partitionEpoch || next.leaderEpoch < previous.leaderEpoch)
       return 'stale'
     this.assignment = next
-    if (this.pendingIsr && next.partitionEpoch !== previous.partitionEpoch) this.pendingIsr = null
+    if (next.partitionEpoch !== previous.partitionEpoch) {
+      this.pendingIsr = null
+      this.isrOutcomeUnknown = false
+    }
     const newEpoch = next.leaderEpoch !== previous.leaderEpoch
     if (this.isLeader && (newEpoch || previous.leader !== this.localNodeId))
       return this.makeLeader(nowMs)
@@ -118,6 +126,7 @@ export class ReplicatedPartition {
     log.flushEpochsInBackground()
     this.leaderEpochStartOffset = log.logEndOffset
     this.pendingIsr = null
+    this.isrOutcomeUnknown = false
     this.followers.clear()
     this.followReplicas(nowMs)
     return 'became-leader'
@@ -126,6 +135,7 @@ export class ReplicatedPartition {
   private makeFollower(): RoleChange {
     this.followers.clear()
     this.pendingIsr = null
+    this.isrOutcomeUnknown = false
     this.leaderEpochStartOffset = -1
     return 'became-follower'
   }

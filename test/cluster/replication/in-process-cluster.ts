@@ -32,6 +32,8 @@ export class FakeController {
   readonly topicConfigs = new Map<string, Record<string, string>>()
   alterIsrCount = 0
   refusedAlterIsrCount = 0
+  /** While set, an ISR change is applied and its answer lost (etcd cut off after the write). */
+  loseAlterIsrAnswers = false
 
   viewFor(nodeId: number): FakeView {
     const view = new FakeView(nodeId, this)
@@ -80,6 +82,8 @@ export class FakeController {
       return Promise.resolve(null)
     }
     const next = this.set({ ...current, isr: [...request.isr] })
+    if (this.loseAlterIsrAnswers)
+      return Promise.reject(new Error('UNAVAILABLE: the answer was lost'))
     return Promise.resolve(next)
   }
 }

@@ -124,6 +124,47 @@ async function consumerFetch(node: TestNode, currentLeaderEpoch = -1) {
   return response.responses[0].partitions[0]
 }
 
+/** A Fetch v15 as a replica sends it (its id in ReplicaState, KIP-903); expects no error. */
+async function fetchAsReplica(
+  node: TestNode,
+  target: { topicId: string; fetchOffset: number; replicaId: number },
+) {
+  const { topicId, fetchOffset, replicaId } = target
+  const response = await node.send(
+    { key: 1, version: 15 },
+    {
+      clusterId: null,
+      replicaState: { replicaId, replicaEpoch: -1 },
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 20,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [
+        {
+          topicId,
+          partitions: [
+            {
+              partition: 0,
+              currentLeaderEpoch: 0,
+              fetchOffset,
+              lastFetchedEpoch: -1,
+              logStartOffset: 0,
+              partitionMaxBytes: 1 << 20,
+            },
+          ],
+        },
+      ],
+      forgottenTopicsData: [],
+      rackId: '',
+    },
+  )
+  const answer = response.responses[0].partitions[0]
+  expect(answer.errorCode).toBe(ErrorCode.NONE)
+  return answer
+}
+
 describe('replication in one process', () => {
   test('acks=all answers once the ISR has the batch; followers hold byte-identical logs', async () => {
     const { nodes } = await cluster()
@@ -311,41 +352,8 @@ describe('replication in one process', () => {
     controller.set({ topic, partition: 0, replicas: [1, 3], isr: [1], leader: 1, leaderEpoch: 0 })
     await leader.replicas.settled()
     const log = leader.replicas.replica(topic, 0)!.log
-    const fetchV15 = async (fetchOffset: number, replicaId: number) => {
-      const response = await leader.send(
-        { key: 1, version: 15 },
-        {
-          clusterId: null,
-          replicaState: { replicaId, replicaEpoch: -1 },
-          maxWaitMs: 0,
-          minBytes: 0,
-          maxBytes: 1 << 20,
-          isolationLevel: 0,
-          sessionId: 0,
-          sessionEpoch: -1,
-          topics: [
-            {
-              topicId,
-              partitions: [
-                {
-                  partition: 0,
-                  currentLeaderEpoch: 0,
-                  fetchOffset,
-                  lastFetchedEpoch: -1,
-                  logStartOffset: 0,
-                  partitionMaxBytes: 1 << 20,
-                },
-              ],
-            },
-          ],
-          forgottenTopicsData: [],
-          rackId: '',
-        },
-      )
-      const answer = response.responses[0].partitions[0]
-      expect(answer.errorCode).toBe(ErrorCode.NONE)
-      return answer
-    }
+    const fetchV15 = (fetchOffset: number, replicaId: number) =>
+      fetchAsReplica(leader, { topicId, fetchOffset, replicaId })
     await produce(leader, { topic, partition: 0, values: ['a', 'b'], acks: 1 })
     await fetchV15(1, 3) // behind the leader's log end: not in sync yet
     await fetchV15(2, 3) // at it: caught up
@@ -357,6 +365,41 @@ describe('replication in one process', () => {
     expect((await fetchV15(2, 3)).records.length).toBeGreaterThan(0)
     await fetchV15(3, 3)
     await waitFor('the high watermark at 3', () => log.highWatermark === 3)
+  }, 60_000)
+
+  test('an ISR expansion whose answer is lost stays counted: the high watermark waits for the new member (KIP-497)', async () => {
+    // Node 1 leads a partition with replicas [1, 3]; this test speaks for node 3. The controller
+    // applies node 1's request to add node 3, but the answer is lost and node 1 does not hear
+    // of the change: node 3 is in the stored ISR, so node 1 must not count it out.
+    const controller = new FakeController()
+    const leader = await startNode(controller, 1, { 'replica.lag.time.max.ms': '1000' })
+    running.push(leader)
+    dirs.push(leader.dir)
+    const topic = 'lost-answer'
+    const { topicId } = await leader.broker.topics.create({
+      name: topic,
+      partitions: 1,
+      replicationFactor: 1,
+    })
+    controller.set({ topic, partition: 0, replicas: [1, 3], isr: [1], leader: 1, leaderEpoch: 0 })
+    await leader.replicas.settled()
+    const log = leader.replicas.replica(topic, 0)!.log
+    await produce(leader, { topic, partition: 0, values: ['a', 'b'], acks: 1 })
+    controller.views.get(1)!.hold()
+    controller.loseAlterIsrAnswers = true
+    await fetchAsReplica(leader, { topicId, fetchOffset: 2, replicaId: 3 }) // caught up
+    await waitFor('node 3 in the stored ISR', () => controller.get(topic, 0)!.isr.includes(3))
+    await produce(leader, { topic, partition: 0, values: ['c'], acks: 1 })
+    // Node 3 has 2 records of 3: the high watermark stays at 2 (it moved to 3 before the fix).
+    expect([log.logEndOffset, log.highWatermark]).toEqual([3, 2])
+    await fetchAsReplica(leader, { topicId, fetchOffset: 3, replicaId: 3 })
+    await waitFor('the high watermark at 3', () => log.highWatermark === 3)
+    controller.loseAlterIsrAnswers = false
+    controller.views.get(1)!.release()
+    await waitFor('node 1 to see the ISR [1, 3]', () =>
+      leader.replicas.replica(topic, 0)!.assignment.isr.includes(3),
+    )
+    expect(leader.replicas.replica(topic, 0)!.isrOutcomeUnknown).toBe(false)
   }, 60_000)
 
   test('min.insync.replicas: with one replica left acks=all is refused before the append, acks=1 works', async () => {
