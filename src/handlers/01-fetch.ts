@@ -131,7 +131,7 @@ async function longPoll(
   while (mustWait(pass, request, polling.deadlineMs - clock.nowMs())) {
     const outcome = await waitForAppend(pass.logs, {
       timeoutMs: polling.deadlineMs - clock.nowMs(),
-      isStopping: () => broker.stopping,
+      stoppable: broker,
       clock,
     })
     pass = readPartitions(targets, polling.options)
