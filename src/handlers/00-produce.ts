@@ -49,13 +49,14 @@ import { ReplicatedPartition } from '../cluster/replication/replicated-partition
 import type { PartitionRefusal } from '../cluster/replication/replica-manager.ts'
 import type { NodeEndpoint } from '../protocol/messages/shared.ts'
 import type { Handler, RequestContext } from './handler.ts'
+import type { AppendOptions, AppendResult, PartitionLog } from '../storage/partition-log.ts'
 import { keylessRefusal } from './produce/compacted-keys.ts'
 
 export const produce: Handler<0> = {
   apiKey: 0,
   minVersion: 0,
   maxVersion: 11,
-  async handle(request, ctx) {
+  handle(request, ctx) {
     const version = ctx.header.apiVersion
     const validAcks = request.acks === 0 || request.acks === 1 || request.acks === -1
     const refusal =
@@ -64,8 +65,8 @@ export const produce: Handler<0> = {
         : validAcks
           ? null
           : ErrorCode.INVALID_REQUIRED_ACKS
-    // Every partition's append starts at once and is awaited together; the usual request names
-    // one partition, whose answer is awaited alone (no Promise.all, no closure per request).
+    // Every partition's append starts at once. When none has to wait (no sync, no idempotent
+    // lock, no replicas), the answer is built at once: no promise for the usual request.
     const answers: (ProduceResponsePartition | Promise<ProduceResponsePartition>)[] = []
     let pendingCount = 0
     for (const topic of request.topicData) {
@@ -78,33 +79,48 @@ export const produce: Handler<0> = {
         answers.push(answer)
       }
     }
-    const results =
-      pendingCount === 0
-        ? (answers as ProduceResponsePartition[])
-        : answers.length === 1
-          ? [await answers[0]!]
-          : await Promise.all(answers)
-    const responses: ProduceResponse['responses'] = []
-    let next = 0
-    for (const topic of request.topicData) {
-      const partitionResponses: ProduceResponsePartition[] = []
-      for (let i = 0; i < topic.partitionData.length; i++) partitionResponses.push(results[next++]!)
-      responses.push({ name: topic.name, partitionResponses })
-    }
-    // acks=0: the client reads no answer, whatever happened (Kafka closes the connection on
-    // errors instead; a client that cares about errors does not use acks=0).
-    if (request.acks === 0) return undefined
-    const nodeEndpoints = version >= 10 ? leaderEndpoints(ctx, results) : undefined
-    return { throttleTimeMs: 0, responses, nodeEndpoints }
+    if (pendingCount === 0) return respond(ctx, request, answers as ProduceResponsePartition[])
+    return answerLater(ctx, request, answers)
   },
 }
 
-async function producePartition(
+/** Waits for the partitions' appends that had to wait, then answers. */
+async function answerLater(
+  ctx: RequestContext,
+  request: ProduceRequest,
+  answers: (ProduceResponsePartition | Promise<ProduceResponsePartition>)[],
+): Promise<ProduceResponse | undefined> {
+  const results = answers.length === 1 ? [await answers[0]!] : await Promise.all(answers)
+  return respond(ctx, request, results)
+}
+
+/** The response, partitions in the request's order; undefined for acks=0. */
+function respond(
+  ctx: RequestContext,
+  request: ProduceRequest,
+  results: ProduceResponsePartition[],
+): ProduceResponse | undefined {
+  // acks=0: the client reads no answer, whatever happened (Kafka closes the connection on
+  // errors instead; a client that cares about errors does not use acks=0).
+  if (request.acks === 0) return undefined
+  const responses: ProduceResponse['responses'] = []
+  let next = 0
+  for (const topic of request.topicData) {
+    const partitionResponses: ProduceResponsePartition[] = []
+    for (let i = 0; i < topic.partitionData.length; i++) partitionResponses.push(results[next++]!)
+    responses.push({ name: topic.name, partitionResponses })
+  }
+  const version = ctx.header.apiVersion
+  const nodeEndpoints = version >= 10 ? leaderEndpoints(ctx, results) : undefined
+  return { throttleTimeMs: 0, responses, nodeEndpoints }
+}
+
+function producePartition(
   ctx: RequestContext,
   request: ProduceRequest,
   topic: string,
   data: ProducePartitionData,
-): Promise<ProduceResponsePartition> {
+): ProduceResponsePartition | Promise<ProduceResponsePartition> {
   const { broker } = ctx
   const { index: partition, records } = data
   const info = broker.topics.get(topic)
@@ -148,22 +164,58 @@ async function producePartition(
     if (refused)
       return failed(partition, refused.errorCode, refused.errorMessage, refused.recordErrors)
   }
+  if (replica || batchProducerId(recordsHead(records!), 0) >= 0) {
+    return appendAndWait(ctx, request, { topic, partition, log, records: records!, replica })
+  }
+  // The usual batch (not idempotent, one node) is answered as soon as it is written, without a
+  // promise unless a sync is due (flush.messages, flush.ms).
+  let appended: AppendResult | Promise<AppendResult>
+  try {
+    appended = log.appendOrWait(records!, singleNodeAppend)
+  } catch (error) {
+    return failedWith(partition, error)
+  }
+  if (appended instanceof Promise) {
+    return appended.then(
+      (result) => appendedAnswer(partition, result),
+      (error: unknown) => failedWith(partition, error),
+    )
+  }
+  return appendedAnswer(partition, appended)
+}
+
+/** The single node's appends stamp its leader epoch. */
+const singleNodeAppend: AppendOptions = { leaderEpoch }
+
+/** An idempotent batch (under the producer state's lock) or a replicated partition's append. */
+async function appendAndWait(
+  ctx: RequestContext,
+  request: ProduceRequest,
+  target: {
+    topic: string
+    partition: number
+    log: PartitionLog
+    records: RecordsBytes
+    replica: ReplicatedPartition | undefined
+  },
+): Promise<ProduceResponsePartition> {
+  const { topic, partition, log, records, replica } = target
   const epoch = replica ? replica.leaderEpoch : leaderEpoch
   try {
-    let appended
-    const header = recordsHead(records!)
+    let appended: AppendResult
+    const header = recordsHead(records)
     if (batchProducerId(header, 0) >= 0) {
       const batch = readProducerBatch(header)
       const append = {
         topic,
         partition,
         log,
-        records: records!,
+        records,
         batch,
         leaderEpoch: epoch,
         replica,
       }
-      const outcome = await broker.producers.append(append)
+      const outcome = await ctx.broker.producers.append(append)
       if (outcome.kind === 'error' && outcome.errorName === 'NOT_LEADER_OR_FOLLOWER') {
         const leader = { leaderId: replica!.assignment.leader, leaderEpoch: replica!.leaderEpoch }
         return refused(partition, { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, leader })
@@ -172,7 +224,7 @@ async function producePartition(
         return failed(partition, ErrorCode[outcome.errorName], outcome.message)
       appended = outcome
     } else {
-      appended = await log.append(records!, { leaderEpoch: epoch })
+      appended = await log.append(records, { leaderEpoch: epoch })
     }
     if (replica) {
       const problem = await awaitReplication(ctx, request, {
@@ -181,19 +233,30 @@ async function producePartition(
       })
       if (problem) return problem
     }
-    return {
-      index: partition,
-      errorCode: ErrorCode.NONE,
-      baseOffset: appended.baseOffset,
-      logAppendTimeMs: appended.logAppendTimeMs,
-      logStartOffset: appended.logStartOffset,
-      recordErrors: [],
-      errorMessage: null,
-    }
+    return appendedAnswer(partition, appended)
   } catch (error) {
-    const { errorCode, errorMessage } = partitionErrorOf(error)
-    return failed(partition, errorCode, errorMessage)
+    return failedWith(partition, error)
   }
+}
+
+function appendedAnswer(partition: number, appended: AppendResult): ProduceResponsePartition {
+  return {
+    index: partition,
+    errorCode: ErrorCode.NONE,
+    baseOffset: appended.baseOffset,
+    logAppendTimeMs: appended.logAppendTimeMs,
+    logStartOffset: appended.logStartOffset,
+    recordErrors: noRecordErrors,
+    errorMessage: null,
+  }
+}
+
+/** Shared by every answer without record errors (the encoder only reads it). */
+const noRecordErrors: ProduceResponsePartition['recordErrors'] = []
+
+function failedWith(partition: number, error: unknown): ProduceResponsePartition {
+  const { errorCode, errorMessage } = partitionErrorOf(error)
+  return failed(partition, errorCode, errorMessage)
 }
 
 /** acks=all: waits for the ISR (Kafka's DelayedProduce); null when the batch is committed. */
@@ -276,7 +339,7 @@ function failed(
   index: number,
   errorCode: number,
   errorMessage: string | null,
-  recordErrors: ProduceResponsePartition['recordErrors'] = [],
+  recordErrors: ProduceResponsePartition['recordErrors'] = noRecordErrors,
 ): ProduceResponsePartition {
   return {
     index,

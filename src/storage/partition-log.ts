@@ -52,6 +52,14 @@ import { headerAt, invalidateScratch, scratch } from './header-scan.ts'
 
 export type { ReadOptions } from './log-read.ts'
 
+export interface AppendOptions {
+  /** The LogAppendTime to stamp (tests); the clock's time by default. */
+  logAppendTimeMs?: number
+  /** The leader epoch to stamp on the batches; left as sent when absent. */
+  leaderEpoch?: number
+}
+const noAppendOptions: AppendOptions = {}
+
 export interface AppendResult {
   baseOffset: number
   lastOffset: number
@@ -277,10 +285,19 @@ export class PartitionLog {
     this.activeSegment.setIndexIntervalBytes(config.indexIntervalBytes)
   }
 
-  async append(
+  async append(input: RecordsBytes, opts: AppendOptions = noAppendOptions): Promise<AppendResult> {
+    return this.appendOrWait(input, opts)
+  }
+
+  /**
+   * `append` for the hot path: the result at once when there is nothing to wait for (no
+   * leader-epoch checkpoint to write, no sync that flush.messages or flush.ms asks for), else a
+   * promise of it; throws what `append` rejects with. No async function, no promise per append.
+   */
+  appendOrWait(
     input: RecordsBytes,
-    opts: { logAppendTimeMs?: number; leaderEpoch?: number } = {},
-  ): Promise<AppendResult> {
+    opts: AppendOptions = noAppendOptions,
+  ): AppendResult | Promise<AppendResult> {
     this.ensureOnline()
     // A split record set (a produce that arrived over several reads) is written from its pieces
     // when it is one batch stored as sent; anything else is joined first (one copy).
@@ -320,13 +337,29 @@ export class PartitionLog {
     // not back (as recordEpochs does for a follower's append).
     for (let at = 0; at < sizeBytes; at += batchSizeBytes(headers, at))
       this.epochs.assign(batchPartitionLeaderEpoch(headers, at), batchBaseOffset(headers, at))
-    // Awaited only when there is something to wait for: most appends write no checkpoint and
+    const result = { baseOffset, lastOffset, logAppendTimeMs, logStartOffset: this.startOffset }
+    // Waited for only when there is something to wait for: most appends write no checkpoint and
     // leave the sync to flush.ms, and need no promise of their own for it.
-    if (this.epochs.unflushed) await this.flushEpochs()
+    if (this.epochs.unflushed) return this.finishAppend(this.flushEpochs(), result)
     const synced = this.afterAppend()
-    if (synced !== null) await synced
+    if (synced !== null) return this.finishAppend(synced, result, { synced: true })
     notifyAppend(this)
-    return { baseOffset, lastOffset, logAppendTimeMs, logStartOffset: this.startOffset }
+    return result
+  }
+
+  /** The rest of an append that waits: the epochs' checkpoint and then the sync, or the sync. */
+  private async finishAppend(
+    waiting: Promise<void>,
+    result: AppendResult,
+    opts: { synced?: boolean } = {},
+  ): Promise<AppendResult> {
+    await waiting
+    if (!opts.synced) {
+      const synced = this.afterAppend()
+      if (synced !== null) await synced
+    }
+    notifyAppend(this)
+    return result
   }
 
   /**
