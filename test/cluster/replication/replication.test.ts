@@ -124,6 +124,22 @@ async function consumerFetch(node: TestNode, currentLeaderEpoch = -1) {
   return response.responses[0].partitions[0]
 }
 
+/** Node 1 alone, leading `topic`-0 with replicas [1, 3] and ISR [1]: tests speak for node 3. */
+async function loneLeader(topic: string) {
+  const controller = new FakeController()
+  const leader = await startNode(controller, 1, { 'replica.lag.time.max.ms': '1000' })
+  running.push(leader)
+  dirs.push(leader.dir)
+  const { topicId } = await leader.broker.topics.create({
+    name: topic,
+    partitions: 1,
+    replicationFactor: 1,
+  })
+  controller.set({ topic, partition: 0, replicas: [1, 3], isr: [1], leader: 1, leaderEpoch: 0 })
+  await leader.replicas.settled()
+  return { controller, leader, topicId, log: leader.replicas.replica(topic, 0)!.log }
+}
+
 /** A Fetch v15 as a replica sends it (its id in ReplicaState, KIP-903); expects no error. */
 async function fetchAsReplica(
   node: TestNode,
@@ -339,19 +355,8 @@ describe('replication in one process', () => {
 
   test('a follower fetching with Fetch v15 (its id in ReplicaState, KIP-903) is tracked: it reads past the high watermark, joins the ISR and moves the high watermark', async () => {
     // Node 1 alone leads a partition with replicas [1, 3]; this test speaks for node 3.
-    const controller = new FakeController()
-    const leader = await startNode(controller, 1, { 'replica.lag.time.max.ms': '1000' })
-    running.push(leader)
-    dirs.push(leader.dir)
     const topic = 'fetch-v15'
-    const { topicId } = await leader.broker.topics.create({
-      name: topic,
-      partitions: 1,
-      replicationFactor: 1,
-    })
-    controller.set({ topic, partition: 0, replicas: [1, 3], isr: [1], leader: 1, leaderEpoch: 0 })
-    await leader.replicas.settled()
-    const log = leader.replicas.replica(topic, 0)!.log
+    const { controller, leader, topicId, log } = await loneLeader(topic)
     const fetchV15 = (fetchOffset: number, replicaId: number) =>
       fetchAsReplica(leader, { topicId, fetchOffset, replicaId })
     await produce(leader, { topic, partition: 0, values: ['a', 'b'], acks: 1 })
@@ -371,19 +376,8 @@ describe('replication in one process', () => {
     // Node 1 leads a partition with replicas [1, 3]; this test speaks for node 3. The controller
     // applies node 1's request to add node 3, but the answer is lost and node 1 does not hear
     // of the change: node 3 is in the stored ISR, so node 1 must not count it out.
-    const controller = new FakeController()
-    const leader = await startNode(controller, 1, { 'replica.lag.time.max.ms': '1000' })
-    running.push(leader)
-    dirs.push(leader.dir)
     const topic = 'lost-answer'
-    const { topicId } = await leader.broker.topics.create({
-      name: topic,
-      partitions: 1,
-      replicationFactor: 1,
-    })
-    controller.set({ topic, partition: 0, replicas: [1, 3], isr: [1], leader: 1, leaderEpoch: 0 })
-    await leader.replicas.settled()
-    const log = leader.replicas.replica(topic, 0)!.log
+    const { controller, leader, topicId, log } = await loneLeader(topic)
     await produce(leader, { topic, partition: 0, values: ['a', 'b'], acks: 1 })
     controller.views.get(1)!.hold()
     controller.loseAlterIsrAnswers = true
