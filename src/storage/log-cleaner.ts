@@ -13,6 +13,13 @@
 // AlterConfigs switching delete ↔ compact takes effect at the next pass; the cleaner's own
 // settings change with `reconfigure` (dynamic broker configs, as Kafka's LogCleaner.reconfigure):
 // the next pass and the next throttled byte use them.
+//
+// A cleaning that fails (a batch that does not decompress, or inflates past the bound; a read or
+// write error) marks its log uncleanable, as Kafka's LogCleanerManager does (KIP-346): the log is
+// skipped from then on, with one log line saying why, so that one bad log does not stay the
+// dirtiest forever and starve every other compacted log (__consumer_offsets among them). The mark
+// lasts until the broker restarts, or until the log is gone (a deleted topic; Kafka's
+// maintainUncleanablePartitions).
 
 import { join } from 'node:path'
 import {
@@ -65,6 +72,8 @@ export class LogCleaner {
   /** Per log: the earliest delete horizon its last cleaning left (KIP-534). */
   private readonly deleteHorizons = new WeakMap<PartitionLog, number>()
   private readonly inProgress = new Set<PartitionLog>()
+  /** Logs whose cleaning failed (KIP-346's uncleanable partitions); skipped until restart. */
+  private readonly uncleanable = new Set<PartitionLog>()
   private readonly loops: Promise<void>[] = []
   /** Cleaning loops running; more than log.cleaner.threads only until the extra ones notice. */
   private running = 0
@@ -156,17 +165,26 @@ export class LogCleaner {
     return this.checkpoints.get(logDir)?.get(partitionKey(log.topic, log.partition))
   }
 
+  /** The names (topic-partition) of the logs whose cleaning failed, skipped since (KIP-346). */
+  uncleanableLogs(): string[] {
+    return [...this.uncleanable].map((log) => log.name)
+  }
+
   /**
-   * One pass: picks the dirtiest compacted log that needs cleaning (and is not being cleaned) and
-   * cleans it. Null when none needed it. Tests call this directly.
+   * One pass: picks the dirtiest compacted log that needs cleaning (and is not being cleaned, nor
+   * marked uncleanable) and cleans it. Null when none needed it. A cleaning that fails marks its
+   * log uncleanable and throws. Tests call this directly.
    */
   async cleanDirtiest(): Promise<(CleanResult & { log: PartitionLog }) | null> {
     this.loadCheckpoints()
     const nowMs = this.opts.nowMs?.() ?? Date.now()
     let best: { log: PartitionLog; logDir: string; ratio: number } | null = null
     let bestRange: ReturnType<typeof cleanableRange> | null = null
+    const live = new Set<PartitionLog>()
     for (const { log, logDir } of this.opts.logs()) {
+      live.add(log)
       if (!log.config.cleanupPolicy.includes('compact') || this.inProgress.has(log)) continue
+      if (this.uncleanable.has(log)) continue
       const range = cleanableRange(log, this.checkpointOf(log, logDir), nowMs)
       const deleteHorizonMs = this.deleteHorizons.get(log) ?? -1
       if (!needsCleaning(log, range, { nowMs, deleteHorizonMs })) continue
@@ -176,6 +194,8 @@ export class LogCleaner {
         bestRange = range
       }
     }
+    // Forget the marks of logs that are gone (Kafka's maintainUncleanablePartitions).
+    for (const log of this.uncleanable) if (!live.has(log)) this.uncleanable.delete(log)
     if (best === null || bestRange === null || this.stopped) return null
     const { log, logDir } = best
     this.inProgress.add(log)
@@ -183,13 +203,24 @@ export class LogCleaner {
     try {
       thread = await this.takeThread()
       if (thread === null) return null
-      const result = await cleanLog(log, bestRange, {
-        nowMs,
-        dedupeBufferBytes:
-          this.opts.config.dedupeBufferBytes / Math.max(1, this.opts.config.threads),
-        thread,
-        stopping: () => this.stopped,
-      })
+      let result: CleanResult | null
+      try {
+        result = await cleanLog(log, bestRange, {
+          nowMs,
+          dedupeBufferBytes:
+            this.opts.config.dedupeBufferBytes / Math.max(1, this.opts.config.threads),
+          thread,
+          stopping: () => this.stopped,
+        })
+      } catch (error) {
+        if (this.stopped) throw error
+        this.uncleanable.add(log)
+        const reason = error instanceof Error ? error.message : String(error)
+        throw new Error(
+          `cleaning ${log.name} failed (${reason}); it is marked uncleanable and skipped until ` +
+            `the broker restarts, while the other logs are cleaned`,
+        )
+      }
       if (result === null) return null
       this.deleteHorizons.set(log, result.deleteHorizonMs)
       this.checkpoints.get(logDir)?.set(partitionKey(log.topic, log.partition), result.endOffset)
