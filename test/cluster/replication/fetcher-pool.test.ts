@@ -8,22 +8,21 @@
 
 import { afterEach, expect, test } from 'bun:test'
 import {
-  FakeController,
+  inSync,
   produce,
-  removeDir,
-  startNode,
+  startCluster,
   waitFor,
+  type InProcessCluster,
   type TestNode,
 } from './in-process-cluster.ts'
 
 const TOPIC = 'spread'
 const PARTITIONS = 8
-let nodes: TestNode[] = []
+let cluster: InProcessCluster | undefined
 
 afterEach(async () => {
-  for (const node of nodes) await node.stop()
-  for (const node of nodes) removeDir(node.dir)
-  nodes = []
+  await cluster?.close()
+  cluster = undefined
 })
 
 /** Sets num.replica.fetchers on `node`'s own broker resource; returns the error code. */
@@ -66,21 +65,13 @@ async function writeEverywhere(leader: TestNode, value: string) {
 }
 
 test('num.replica.fetchers resizes the fetcher pool at once, both ways', async () => {
-  const controller = new FakeController()
-  const overrides = { 'replica.fetch.backoff.ms': '50', 'replica.fetch.wait.max.ms': '200' }
-  for (const nodeId of [1, 2]) nodes.push(await startNode(controller, nodeId, overrides))
-  const [leader, follower] = nodes as [TestNode, TestNode]
-  for (let partition = 0; partition < PARTITIONS; partition++) {
-    controller.set({
-      topic: TOPIC,
-      partition,
-      replicas: [1, 2],
-      isr: [1, 2],
-      leader: 1,
-      leaderEpoch: 0,
-    })
-  }
-  for (const node of nodes) await node.replicas.settled()
+  const partitions = Array.from({ length: PARTITIONS }, (_, partition) => partition)
+  const started = await startCluster({
+    nodeIds: [1, 2],
+    assignments: partitions.map((partition) => inSync(TOPIC, [1, 2], partition)),
+  })
+  cluster = started.cluster
+  const [leader, follower] = started.nodes as [TestNode, TestNode]
   await writeEverywhere(leader, 'one fetcher')
   expect(liveFetchers(follower)).toEqual(new Set(['1/0']))
 

@@ -15,60 +15,42 @@ import { readNewestSnapshot } from '../../../src/coordinator/producer-snapshot.t
 import { ErrorCode } from '../../../src/protocol/errors.ts'
 import {
   converged as convergedOn,
-  FakeController,
+  inSync,
+  InProcessCluster,
   logFileBytes,
   produce,
-  removeDir,
-  startNode,
+  startCluster,
   type TestNode,
 } from './in-process-cluster.ts'
 
 const TOPIC = 'payments'
 const PRODUCER_ID = 4242
 const NODE_OVERRIDES = {
-  'replica.fetch.backoff.ms': '50',
-  'replica.fetch.wait.max.ms': '200',
   // A few batches per segment, so that followers roll (and snapshot) as they copy.
   'log.segment.bytes': '600',
 }
-let running: TestNode[] = []
-const dirs: string[] = []
+let cluster: InProcessCluster | undefined
 
 afterEach(async () => {
-  for (const node of running) await node.stop()
-  running = []
-  for (const dir of dirs.splice(0)) removeDir(dir)
+  await cluster?.close()
+  cluster = undefined
 })
 
-async function cluster() {
-  const controller = new FakeController()
-  for (const nodeId of [1, 2, 3]) {
-    const node = await startNode(controller, nodeId, NODE_OVERRIDES)
-    running.push(node)
-    dirs.push(node.dir)
-  }
-  controller.set({
-    topic: TOPIC,
-    partition: 0,
-    replicas: [1, 2, 3],
-    isr: [1, 2, 3],
-    leader: 1,
-    leaderEpoch: 0,
+/** Nodes 1, 2 and 3, all in the ISR of TOPIC-0 that node 1 leads. */
+async function threeNodes() {
+  const started = await startCluster({
+    overrides: NODE_OVERRIDES,
+    assignments: [inSync(TOPIC, [1, 2, 3])],
   })
-  for (const node of running) await node.replicas.settled()
-  return { controller, nodes: [...running] as [TestNode, TestNode, TestNode] }
+  cluster = started.cluster
+  return {
+    controller: started.cluster.controller,
+    nodes: started.nodes as [TestNode, TestNode, TestNode],
+  }
 }
 
-async function restart(controller: FakeController, node: TestNode): Promise<TestNode> {
-  const again = await startNode(controller, node.nodeId, NODE_OVERRIDES, node.dir)
-  running.push(again)
-  return again
-}
-
-async function stop(node: TestNode): Promise<void> {
-  running = running.filter((n) => n !== node)
-  await node.stop()
-}
+const restart = (node: TestNode) => cluster!.restart(node)
+const stop = (node: TestNode) => cluster!.stop(node)
 
 function logOf(node: TestNode) {
   return node.replicas.replica(TOPIC, 0)!.log
@@ -106,7 +88,7 @@ function snapshotSequences(node: TestNode, offsetMax: number) {
 
 describe('producer state on followers', () => {
   test('a follower records the batches it copies and snapshots them at its rolls and clean stop', async () => {
-    const { nodes } = await cluster()
+    const { nodes } = await threeNodes()
     const [one, two] = nodes
     for (let seq = 0; seq < 12; seq++) expect((await send(one, seq)).errorCode).toBe(ErrorCode.NONE)
     await converged(one, nodes)
@@ -124,12 +106,12 @@ describe('producer state on followers', () => {
   }, 60_000)
 
   test('a follower restarted and then elected answers a retry as a duplicate, from its snapshot', async () => {
-    const { controller, nodes } = await cluster()
+    const { controller, nodes } = await threeNodes()
     const [one, two, three] = nodes
     for (let seq = 0; seq < 8; seq++) expect((await send(one, seq)).errorCode).toBe(ErrorCode.NONE)
     await converged(one, nodes)
     await stop(two)
-    const two2 = await restart(controller, two)
+    const two2 = await restart(two)
     await converged(one, [two2, three])
     // The client lost the answer to seq 7 and retries it on node 2, now the leader.
     controller.elect(TOPIC, 0, 2)
@@ -145,7 +127,7 @@ describe('producer state on followers', () => {
   }, 60_000)
 
   test('after an OffsetForLeaderEpoch truncation the state is that of the log below the cut', async () => {
-    const { controller, nodes } = await cluster()
+    const { controller, nodes } = await threeNodes()
     const [one, two, three] = nodes
     expect((await send(one, 0)).errorCode).toBe(ErrorCode.NONE)
     await converged(one, nodes)
@@ -155,14 +137,14 @@ describe('producer state on followers', () => {
     expect((await send(one, 1, 1)).baseOffset).toBe(1)
     await stop(one)
     // Node 2 leads epoch 1; the client retries seq 1 there (new to node 2), then writes seq 2.
-    const two2 = await restart(controller, two)
-    const three2 = await restart(controller, three)
+    const two2 = await restart(two)
+    const three2 = await restart(three)
     controller.elect(TOPIC, 0, 2, [2, 3])
     await two2.replicas.settled()
     expect((await send(two2, 1)).baseOffset).toBe(1)
     expect((await send(two2, 2)).baseOffset).toBe(2)
     // Node 1 comes back, truncates its own seq 1 (epoch 0) and copies node 2's; then it leads.
-    const one2 = await restart(controller, one)
+    const one2 = await restart(one)
     await converged(two2, [one2, three2])
     expect(logFileBytes(one2, TOPIC, 0).equals(logFileBytes(two2, TOPIC, 0))).toBe(true)
     controller.elect(TOPIC, 0, 1, [1, 2, 3])
@@ -176,7 +158,7 @@ describe('producer state on followers', () => {
   }, 60_000)
 
   test('an idempotent produce that waited for the lock while leadership moved is refused, unwritten', async () => {
-    const { controller, nodes } = await cluster()
+    const { controller, nodes } = await threeNodes()
     const [one, two, three] = nodes
     expect((await send(one, 0)).errorCode).toBe(ErrorCode.NONE)
     await converged(one, nodes)

@@ -14,64 +14,32 @@ import { decodeRecords } from '../../../src/protocol/record-batch.ts'
 import {
   converged as convergedOn,
   FakeController,
+  inSync,
+  InProcessCluster,
   logFileBytes,
   produce,
-  removeDir,
-  startNode,
+  startCluster,
   waitFor,
   type TestNode,
 } from './in-process-cluster.ts'
 
 const TOPIC = 'orders'
-let running: TestNode[] = []
-const dirs: string[] = []
+let cluster: InProcessCluster | undefined
 
 afterEach(async () => {
-  for (const node of running) await node.stop()
-  running = []
-  for (const dir of dirs.splice(0)) removeDir(dir)
+  await cluster?.close()
+  cluster = undefined
 })
 
-async function cluster(overrides: Record<string, string> = {}) {
-  const controller = new FakeController()
-  const nodes: TestNode[] = []
-  for (const nodeId of [1, 2, 3]) {
-    const node = await startNode(controller, nodeId, {
-      'replica.fetch.backoff.ms': '50',
-      'replica.fetch.wait.max.ms': '200',
-      ...overrides,
-    })
-    nodes.push(node)
-    dirs.push(node.dir)
-  }
-  running = [...nodes]
-  controller.set({
-    topic: TOPIC,
-    partition: 0,
-    replicas: [1, 2, 3],
-    isr: [1, 2, 3],
-    leader: 1,
-    leaderEpoch: 0,
-  })
-  for (const node of nodes) await node.replicas.settled()
-  return { controller, nodes }
+/** Nodes 1, 2 and 3, all in the ISR of TOPIC-0 that node 1 leads. */
+async function threeNodes(overrides: Record<string, string> = {}) {
+  const started = await startCluster({ overrides, assignments: [inSync(TOPIC, [1, 2, 3])] })
+  cluster = started.cluster
+  return { controller: started.cluster.controller, nodes: started.nodes }
 }
 
-async function restart(controller: FakeController, node: TestNode, overrides = {}) {
-  const again = await startNode(
-    controller,
-    node.nodeId,
-    { 'replica.fetch.backoff.ms': '50', 'replica.fetch.wait.max.ms': '200', ...overrides },
-    node.dir,
-  )
-  running.push(again)
-  return again
-}
-
-async function stop(node: TestNode) {
-  running = running.filter((n) => n !== node)
-  await node.stop()
-}
+const restart = (node: TestNode) => cluster!.restart(node)
+const stop = (node: TestNode) => cluster!.stop(node)
 
 function logOf(node: TestNode) {
   return node.replicas.replica(TOPIC, 0)!.log
@@ -127,9 +95,8 @@ async function consumerFetch(node: TestNode, currentLeaderEpoch = -1) {
 /** Node 1 alone, leading `topic`-0 with replicas [1, 3] and ISR [1]: tests speak for node 3. */
 async function loneLeader(topic: string) {
   const controller = new FakeController()
-  const leader = await startNode(controller, 1, { 'replica.lag.time.max.ms': '1000' })
-  running.push(leader)
-  dirs.push(leader.dir)
+  cluster = new InProcessCluster(controller, { 'replica.lag.time.max.ms': '1000' })
+  const leader = await cluster.start(1)
   const { topicId } = await leader.broker.topics.create({
     name: topic,
     partitions: 1,
@@ -183,7 +150,7 @@ async function fetchAsReplica(
 
 describe('replication in one process', () => {
   test('acks=all answers once the ISR has the batch; followers hold byte-identical logs', async () => {
-    const { nodes } = await cluster()
+    const { nodes } = await threeNodes()
     const [leader] = nodes
     for (let i = 0; i < 20; i++) {
       const answer = await produce(leader!, {
@@ -204,7 +171,7 @@ describe('replication in one process', () => {
   }, 60_000)
 
   test('megabytes replicate in several fetches, each answer arriving in many socket chunks', async () => {
-    const { nodes } = await cluster({ 'replica.fetch.max.bytes': '1048576' })
+    const { nodes } = await threeNodes({ 'replica.fetch.max.bytes': '1048576' })
     const big = 'x'.repeat(200_000)
     for (let i = 0; i < 30; i++) {
       const answer = await produce(nodes[0]!, {
@@ -221,7 +188,7 @@ describe('replication in one process', () => {
   }, 60_000)
 
   test('a follower answers NOT_LEADER_OR_FOLLOWER with the current leader and its endpoint (KIP-951)', async () => {
-    const { nodes } = await cluster()
+    const { nodes } = await threeNodes()
     const answer = await produce(nodes[1]!, { topic: TOPIC, partition: 0, values: ['x'], acks: 1 })
     expect(answer.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER)
     expect(answer.currentLeader).toEqual({ leaderId: 1, leaderEpoch: 0 })
@@ -231,7 +198,7 @@ describe('replication in one process', () => {
   }, 60_000)
 
   test('Fetch and ListOffsets check currentLeaderEpoch: stale is FENCED, newer is UNKNOWN', async () => {
-    const { controller, nodes } = await cluster()
+    const { controller, nodes } = await threeNodes()
     controller.elect(TOPIC, 0, 1) // epoch 1, same leader
     await nodes[0]!.replicas.settled()
     const fetchWith = (currentLeaderEpoch: number) => consumerFetch(nodes[0]!, currentLeaderEpoch)
@@ -258,7 +225,7 @@ describe('replication in one process', () => {
   }, 60_000)
 
   test('a consumer sees only what the ISR has: the high watermark waits for a lagging ISR member', async () => {
-    const { nodes } = await cluster()
+    const { nodes } = await threeNodes()
     await produce(nodes[0]!, { topic: TOPIC, partition: 0, values: ['a'], acks: -1 })
     await stop(nodes[2]!) // in the ISR, no longer fetching
     const answer = await produce(nodes[0]!, {
@@ -281,7 +248,7 @@ describe('replication in one process', () => {
   }, 60_000)
 
   test('a broker restarted with data keeps its high watermark (replication-offset-checkpoint): consumers see the committed records at once', async () => {
-    const { controller, nodes } = await cluster()
+    const { nodes } = await threeNodes()
     const answer = await produce(nodes[0]!, {
       topic: TOPIC,
       partition: 0,
@@ -297,7 +264,7 @@ describe('replication in one process', () => {
     }
     // The leader comes back alone: its followers, still in the ISR, cannot raise its high
     // watermark, so only the checkpoint can give consumers the five committed records.
-    const leader = await restart(controller, nodes[0]!)
+    const leader = await restart(nodes[0]!)
     expect(logOf(leader).highWatermark).toBe(5)
     const partition = await consumerFetch(leader)
     expect(partition.errorCode).toBe(ErrorCode.NONE)
@@ -311,12 +278,12 @@ describe('replication in one process', () => {
       'e',
     ])
     // A follower restarted with data keeps its high watermark too, before it fetches.
-    const follower = await restart(controller, nodes[1]!)
+    const follower = await restart(nodes[1]!)
     expect(logOf(follower).highWatermark).toBe(5)
   }, 60_000)
 
   test('replication-offset-checkpoint follows the high watermark every replica.high.watermark.checkpoint.interval.ms, without a stop', async () => {
-    const { nodes } = await cluster({ 'replica.high.watermark.checkpoint.interval.ms': '100' })
+    const { nodes } = await threeNodes({ 'replica.high.watermark.checkpoint.interval.ms': '100' })
     await produce(nodes[0]!, { topic: TOPIC, partition: 0, values: ['a', 'b', 'c'], acks: -1 })
     await converged(nodes[0]!, nodes)
     const checkpointOf = (node: TestNode) => {
@@ -333,7 +300,7 @@ describe('replication in one process', () => {
   }, 60_000)
 
   test('a follower that stops fetching leaves the ISR after replica.lag.time.max.ms and rejoins when back', async () => {
-    const { controller, nodes } = await cluster({ 'replica.lag.time.max.ms': '1000' })
+    const { controller, nodes } = await threeNodes({ 'replica.lag.time.max.ms': '1000' })
     await produce(nodes[0]!, { topic: TOPIC, partition: 0, values: ['a'], acks: -1 })
     await stop(nodes[2]!)
     await waitFor('the ISR to shrink', () => !controller.get(TOPIC, 0)!.isr.includes(3))
@@ -347,7 +314,7 @@ describe('replication in one process', () => {
       })
       expect(answer.errorCode).toBe(ErrorCode.NONE)
     }
-    const back = await restart(controller, nodes[2]!, { 'replica.lag.time.max.ms': '1000' })
+    const back = await restart(nodes[2]!)
     await waitFor('the ISR to grow', () => controller.get(TOPIC, 0)!.isr.includes(3))
     await converged(nodes[0]!, [nodes[1]!, back])
     expect(logFileBytes(back, TOPIC, 0).equals(logFileBytes(nodes[0]!, TOPIC, 0))).toBe(true)
@@ -397,7 +364,7 @@ describe('replication in one process', () => {
   }, 60_000)
 
   test('min.insync.replicas: with one replica left acks=all is refused before the append, acks=1 works', async () => {
-    const { controller, nodes } = await cluster({
+    const { controller, nodes } = await threeNodes({
       'min.insync.replicas': '2',
       'replica.lag.time.max.ms': '500',
     })
@@ -421,7 +388,7 @@ describe('replication in one process', () => {
   }, 60_000)
 
   test('a deposed leader truncates what only it had (KIP-101) and every log ends identical', async () => {
-    const { controller, nodes } = await cluster()
+    const { controller, nodes } = await threeNodes()
     const [one, two, three] = nodes as [TestNode, TestNode, TestNode]
     for (const value of ['a', 'b', 'c'])
       expect(
@@ -435,8 +402,8 @@ describe('replication in one process', () => {
       await produce(one, { topic: TOPIC, partition: 0, values: [value], acks: 1 })
     await stop(one)
     // Node 2 becomes leader in epoch 1 (its ISR with node 3) and takes new acks=all writes.
-    const two2 = await restart(controller, two)
-    const three2 = await restart(controller, three)
+    const two2 = await restart(two)
+    const three2 = await restart(three)
     controller.elect(TOPIC, 0, 2, [2, 3])
     await two2.replicas.settled()
     for (const value of ['d', 'e']) {
@@ -445,7 +412,7 @@ describe('replication in one process', () => {
     }
     // The old leader comes back as a follower: its offsets 3-4 ('lost1', 'lost2', epoch 0)
     // conflict with the new leader's ('d', 'e', epoch 1) and must be truncated, not kept.
-    const one2 = await restart(controller, one)
+    const one2 = await restart(one)
     await converged(two2, [one2, three2])
     expect(values(one2)).toEqual(['a', 'b', 'c', 'd', 'e'])
     expect(logOf(one2).epochs.all()).toEqual([
@@ -457,7 +424,7 @@ describe('replication in one process', () => {
   }, 60_000)
 
   test('an idempotent retry after failover is recognised as a duplicate by the new leader', async () => {
-    const { controller, nodes } = await cluster()
+    const { controller, nodes } = await threeNodes()
     const [one, two] = nodes as [TestNode, TestNode, TestNode]
     const send = (node: TestNode, baseSequence: number) =>
       produce(node, {
@@ -487,7 +454,7 @@ describe('replication in one process', () => {
   }, 60_000)
 
   test('a deposed leader that has not heard of its successor cannot commit: its ISR change is refused', async () => {
-    const { controller, nodes } = await cluster({ 'replica.lag.time.max.ms': '500' })
+    const { controller, nodes } = await threeNodes({ 'replica.lag.time.max.ms': '500' })
     const [one, two] = nodes as [TestNode, TestNode, TestNode]
     await produce(one, { topic: TOPIC, partition: 0, values: ['a'], acks: -1 })
     controller.views.get(1)!.hold() // node 1 misses the election
@@ -513,7 +480,7 @@ describe('replication in one process', () => {
   }, 60_000)
 
   test("a follower whose log ends below the leader's log start starts over there", async () => {
-    const { controller, nodes } = await cluster()
+    const { controller, nodes } = await threeNodes()
     const [one, two, three] = nodes as [TestNode, TestNode, TestNode]
     await stop(three)
     for (let i = 0; i < 5; i++)
@@ -523,14 +490,14 @@ describe('replication in one process', () => {
     controller.set({ ...controller.get(TOPIC, 0)!, isr: [1, 2] })
     await waitFor('HW 5', () => logOf(one).highWatermark === 5)
     await logOf(one).deleteRecordsBefore(4)
-    const back = await restart(controller, three)
+    const back = await restart(three)
     await waitFor('node 3 to restart at 4 and catch up', () => logOf(back).logEndOffset === 5)
     expect(logOf(back).logStartOffset).toBe(4)
     expect(values(back)).toEqual(['v4'])
   }, 60_000)
 
   test('a deleted partition is forgotten: no longer served or fetched', async () => {
-    const { controller, nodes } = await cluster()
+    const { controller, nodes } = await threeNodes()
     await produce(nodes[0]!, { topic: TOPIC, partition: 0, values: ['a'], acks: -1 })
     controller.remove(TOPIC, 0)
     for (const node of nodes) await node.broker.logs.delete(TOPIC, 0)

@@ -12,22 +12,20 @@ import { afterEach, expect, test } from 'bun:test'
 import { ErrorCode } from '../../../src/protocol/errors.ts'
 import {
   FakeController,
+  inSync,
   produce,
-  removeDir,
-  startNode,
+  startCluster,
   waitFor,
+  type InProcessCluster,
   type TestNode,
 } from './in-process-cluster.ts'
 
 const TOPIC = 'throttled'
-let running: TestNode[] = []
+let cluster: InProcessCluster | undefined
 
 afterEach(async () => {
-  for (const node of running) {
-    await node.stop()
-    removeDir(node.dir)
-  }
-  running = []
+  await cluster?.close()
+  cluster = undefined
 })
 
 test('an in-sync follower is never held back; an out-of-sync one is', async () => {
@@ -36,25 +34,17 @@ test('an in-sync follower is never held back; an out-of-sync one is', async () =
     'leader.replication.throttled.replicas': '*',
     'follower.replication.throttled.replicas': '*',
   })
-  for (const nodeId of [1, 2, 3])
-    running.push(
-      await startNode(controller, nodeId, {
-        'replica.fetch.backoff.ms': '50',
-        'replica.fetch.wait.max.ms': '100',
-        'leader.replication.throttled.rate': '1',
-        'follower.replication.throttled.rate': '1',
-      }),
-    )
-  const [leader, follower, added] = running as [TestNode, TestNode, TestNode]
-  controller.set({
-    topic: TOPIC,
-    partition: 0,
-    replicas: [1, 2],
-    isr: [1, 2],
-    leader: 1,
-    leaderEpoch: 0,
+  const started = await startCluster({
+    controller,
+    overrides: {
+      'replica.fetch.wait.max.ms': '100',
+      'leader.replication.throttled.rate': '1',
+      'follower.replication.throttled.rate': '1',
+    },
+    assignments: [inSync(TOPIC, [1, 2])],
   })
-  for (const node of running) await node.replicas.settled()
+  cluster = started.cluster
+  const [leader, follower, added] = started.nodes as [TestNode, TestNode, TestNode]
 
   for (let i = 0; i < 5; i++) {
     const answer = await produce(leader, {
