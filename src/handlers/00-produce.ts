@@ -44,7 +44,7 @@ import {
 } from '../protocol/record-batch.ts'
 import { partitionErrorOf } from '../cluster/partition-errors.ts'
 import { leaderEpoch } from '../cluster/topic-registry.ts'
-import { readProducerBatch } from '../coordinator/producer-state.ts'
+import { readProducerBatch, type ProducerBatch } from '../coordinator/producer-state.ts'
 import { ReplicatedPartition } from '../cluster/replication/replicated-partition.ts'
 import type { PartitionRefusal } from '../cluster/replication/replica-manager.ts'
 import type { NodeEndpoint } from '../protocol/messages/shared.ts'
@@ -164,8 +164,12 @@ function producePartition(
     if (refused)
       return failed(partition, refused.errorCode, refused.errorMessage, refused.recordErrors)
   }
-  if (replica || batchProducerId(recordsHead(records!), 0) >= 0) {
-    return appendAndWait(ctx, request, { topic, partition, log, records: records!, replica })
+  // The batch's header is read here once: an idempotent batch's producer fields choose the path
+  // and go on to the producer state.
+  const head = recordsHead(records!)
+  const batch = batchProducerId(head, 0) >= 0 ? readProducerBatch(head) : null
+  if (replica || batch) {
+    return appendAndWait(ctx, request, { topic, partition, log, records: records!, batch, replica })
   }
   // The usual batch (not idempotent, one node) is answered as soon as it is written, without a
   // promise unless a sync is due (flush.messages, flush.ms).
@@ -196,16 +200,16 @@ async function appendAndWait(
     partition: number
     log: PartitionLog
     records: RecordsBytes
+    /** The producer fields of an idempotent batch; null for any other. */
+    batch: ProducerBatch | null
     replica: ReplicatedPartition | undefined
   },
 ): Promise<ProduceResponsePartition> {
-  const { topic, partition, log, records, replica } = target
+  const { topic, partition, log, records, batch, replica } = target
   const epoch = replica ? replica.leaderEpoch : leaderEpoch
   try {
     let appended: AppendResult
-    const header = recordsHead(records)
-    if (batchProducerId(header, 0) >= 0) {
-      const batch = readProducerBatch(header)
+    if (batch) {
       const append = {
         topic,
         partition,
