@@ -13,10 +13,11 @@
 //   bun bench/e2e/compare.ts --base main --produce [--rounds 3] [--duration-ms 3000]
 
 import { cpus, loadavg, tmpdir } from 'node:os'
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { spawnSync } from 'bun'
+import { exportBase } from '../base-tree.ts'
 import { startSluice } from './broker.ts'
 import { buildLoadgen, runLoadgen, type LatencyResult, type ProduceResult } from './loadgen.ts'
 import { cpuSeconds, progress } from './proc.ts'
@@ -49,18 +50,6 @@ interface Round {
   cpuUsPerRecord: number
   edenPausesMs: number[]
   load: number
-}
-
-/** The base revision's tree beside this one, sharing node_modules and the built addon. */
-function exportBase(rev: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-compare-'))
-  const archive = spawnSync(['git', '-C', repo, 'archive', rev])
-  if (archive.exitCode !== 0) throw new Error(`git archive ${rev}: ${archive.stderr.toString()}`)
-  const untar = spawnSync(['tar', '-x', '-C', dir], { stdin: archive.stdout })
-  if (untar.exitCode !== 0) throw new Error(`tar: ${untar.stderr.toString()}`)
-  symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'))
-  copyFileSync(join(repo, 'native/sluice.node'), join(dir, 'native/sluice.node'))
-  return dir
 }
 
 /** Young-generation collections in a broker log written with BUN_JSC_logGC=1: their pauses. */

@@ -15,11 +15,12 @@
 // With --base, the revision is exported beside this tree (sharing node_modules and the addon)
 // and bundled, and the two take turns (base, this, this, base, …).
 import { spawnSync } from 'bun'
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Kafka, logLevel } from 'kafkajs'
+import { exportBase } from '../base-tree.ts'
 import { startBroker, type Running } from './start-broker.ts'
 
 const root = join(import.meta.dir, '../..')
@@ -43,19 +44,6 @@ const load = () => Number(loadavg()[0]!.toFixed(1))
 function run(cmd: string[], cwd = root): void {
   const result = spawnSync(cmd, { cwd, stdout: 'pipe', stderr: 'pipe' })
   if (result.exitCode !== 0) throw new Error(`${cmd.join(' ')}: ${result.stderr.toString()}`)
-}
-
-/** The base revision's tree beside this one, bundled; returns its entry. */
-function exportBase(rev: string): { entry: string; dir: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-base-'))
-  const archive = spawnSync(['git', '-C', root, 'archive', rev])
-  if (archive.exitCode !== 0) throw new Error(`git archive ${rev}: ${archive.stderr.toString()}`)
-  const untar = spawnSync(['tar', '-x', '-C', dir], { stdin: archive.stdout })
-  if (untar.exitCode !== 0) throw new Error(`tar: ${untar.stderr.toString()}`)
-  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'))
-  copyFileSync(join(root, 'native/sluice.node'), join(dir, 'native/sluice.node'))
-  run(['bash', 'scripts/bundle.sh', 'dist'], dir)
-  return { entry: join(dir, 'dist/cli.js'), dir }
 }
 
 /** One record to every partition of topics p0, p1, … (1,000 partitions each). */
@@ -154,8 +142,8 @@ async function measure(tree: string, entry: string, prepared: string, partitions
 
 const trees = [{ name: 'this tree', entry: join(root, 'dist/cli.js'), dir: null as string | null }]
 if (values.base) {
-  const base = exportBase(values.base)
-  trees.unshift({ name: `base ${values.base}`, entry: base.entry, dir: base.dir })
+  const dir = exportBase(values.base, { bundle: true })
+  trees.unshift({ name: `base ${values.base}`, entry: join(dir, 'dist/cli.js'), dir })
 }
 try {
   for (const partitions of counts) {
