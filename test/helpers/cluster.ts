@@ -8,12 +8,13 @@
 // the test's control (test/helpers/net-proxy.ts), and `links` cuts and heals them.
 // SLUICE_TEST_BROKER_LOG=<file> keeps every broker's output, as for single brokers.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cliConnection } from '../../src/cli/client.ts'
 import { buildRecordBatch } from '../../src/protocol/record-batch.ts'
-import { startBroker, type BrokerProcess } from './broker-process.ts'
+import { javaCommand } from '../compat/jvm.ts'
+import { run, startBroker, type BrokerProcess } from './broker-process.ts'
 import { freePort, startEtcd, type EtcdProcess } from './etcd.ts'
 import { LinkProxy, Links, ownerOf } from './net-proxy.ts'
 
@@ -279,4 +280,48 @@ export function logBytes(broker: ClusterBroker, topic: string, partition: number
     .filter((name) => name.endsWith('.log'))
     .sort()
   return Buffer.concat(files.map((name) => readFileSync(join(dir, name))))
+}
+
+/**
+ * A series' value from a broker's metrics listener: `series` is the metric's name, with its labels
+ * where it has them (`sluice_replication_throttled_total{quota="leader"}`).
+ */
+export async function metric(broker: ClusterBroker, series: string): Promise<number> {
+  const url = [...broker.process!.output().matchAll(/metrics on (\S+)\/metrics/g)].at(-1)?.[1]
+  if (!url) throw new Error(`broker ${broker.nodeId} printed no metrics listener`)
+  const text = await (await fetch(`${url}/metrics`)).text()
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `))
+  if (!line) throw new Error(`no ${series} in broker ${broker.nodeId}'s metrics`)
+  return Number(line.split(' ')[1])
+}
+
+/**
+ * Kafka's own kafka-reassign-partitions (ReassignPartitionsCommand, from the Java suite's
+ * classpath: check `javaMissing` first) against `cluster`, its plan file holding `moves`. `use`
+ * runs the tool with more arguments (`--execute`, `--verify` …); the plan's temp dir is removed
+ * after.
+ */
+export async function withReassignTool(
+  cluster: Cluster,
+  moves: { topic: string; partition: number; replicas: number[] }[],
+  use: (tool: (...args: string[]) => ReturnType<typeof run>) => Promise<void>,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-reassign-'))
+  try {
+    const plan = join(dir, 'plan.json')
+    writeFileSync(plan, JSON.stringify({ version: 1, partitions: moves }))
+    await use((...args) =>
+      run(
+        javaCommand('org.apache.kafka.tools.reassign.ReassignPartitionsCommand', [
+          '--bootstrap-server',
+          cluster.bootstrap,
+          '--reassignment-json-file',
+          plan,
+          ...args,
+        ]),
+      ),
+    )
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }

@@ -21,6 +21,7 @@ import { readPartitionScript } from '../../helpers/read-partition-script.ts'
 import { hasEtcd } from '../../helpers/etcd.ts'
 import {
   logBytes as logBytesOf,
+  metric,
   partitionOf,
   produceOne,
   startCluster,
@@ -45,22 +46,6 @@ function logBytes(nodeId: number): Buffer {
 
 async function partition() {
   return partitionOf(await cluster.metadata(), TOPIC, 0)!
-}
-
-/** A metric's value (no labels) from a broker's metrics listener. */
-async function metric(nodeId: number, name: string): Promise<number> {
-  const urls = [
-    ...cluster
-      .broker(nodeId)
-      .process!.output()
-      .matchAll(/metrics on (\S+)\/metrics/g),
-  ]
-  const url = urls.at(-1)?.[1]
-  if (!url) throw new Error(`broker ${nodeId} printed no metrics listener`)
-  const text = await (await fetch(`${url}/metrics`)).text()
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `))
-  if (!line) throw new Error(`no ${name} in broker ${nodeId}'s metrics`)
-  return Number(line.split(' ')[1])
 }
 
 const producerScript = `
@@ -187,7 +172,7 @@ print('ok')
     const running = led.replicaNodes.filter((id) => id !== follower.nodeId)
     const total = async (name: string, ids = running) => {
       let sum = 0
-      for (const id of ids) sum += await metric(id, name)
+      for (const id of ids) sum += await metric(cluster.broker(id), name)
       return sum
     }
     const shrinksBefore = await total(shrinks)
@@ -195,7 +180,7 @@ print('ok')
     // Under load the offsets partitions may still be catching up after the previous test.
     await waitFor(
       'nothing under-replicated on the leader',
-      async () => (await metric(led.leaderId, underReplicated)) === 0,
+      async () => (await metric(cluster.broker(led.leaderId), underReplicated)) === 0,
     )
     await follower.signal('SIGSTOP')
     try {
@@ -223,7 +208,7 @@ print('ok')
           const { leaderId } = await partition()
           return (
             running.includes(leaderId) &&
-            (await metric(leaderId, underReplicated)) > 0 &&
+            (await metric(cluster.broker(leaderId), underReplicated)) > 0 &&
             (await total(shrinks)) > shrinksBefore
           )
         },
@@ -240,7 +225,7 @@ print('ok')
       const { leaderId } = await partition()
       return (
         leaderId !== -1 &&
-        (await metric(leaderId, underReplicated)) === 0 &&
+        (await metric(cluster.broker(leaderId), underReplicated)) === 0 &&
         (await total(expands, led.replicaNodes)) > expandsBefore
       )
     })

@@ -17,8 +17,7 @@
 // while the test asks for the move. Without etcd the file is skipped with the reason.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawn } from 'bun'
 import { cliConnection } from '../../../src/cli/client.ts'
@@ -26,8 +25,14 @@ import { ErrorCode } from '../../../src/protocol/errors.ts'
 import { python, run } from '../../helpers/broker-process.ts'
 import { readPartitionScript } from '../../helpers/read-partition-script.ts'
 import { hasEtcd } from '../../helpers/etcd.ts'
-import { javaCommand, javaMissing } from '../../compat/jvm.ts'
-import { partitionOf, startCluster, waitFor, type Cluster } from '../../helpers/cluster.ts'
+import { javaMissing } from '../../compat/jvm.ts'
+import {
+  partitionOf,
+  startCluster,
+  waitFor,
+  withReassignTool,
+  type Cluster,
+} from '../../helpers/cluster.ts'
 
 const skip = !hasEtcd()
 if (skip) console.warn(`${import.meta.file}: skipped, etcd is not installed (scripts/setup.sh)`)
@@ -275,26 +280,8 @@ describe.skipIf(skip)('partition reassignment across broker processes', () => {
   test.skipIf(javaMissing !== null)(
     "Kafka's kafka-reassign-partitions: --execute moves a partition and --verify reports it complete",
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'sluice-reassign-'))
-      try {
-        const plan = join(dir, 'plan.json')
-        writeFileSync(
-          plan,
-          JSON.stringify({
-            version: 1,
-            partitions: [{ topic: 'stuck', partition: 0, replicas: [2, 3] }],
-          }),
-        )
-        const tool = (...args: string[]) =>
-          run(
-            javaCommand('org.apache.kafka.tools.reassign.ReassignPartitionsCommand', [
-              '--bootstrap-server',
-              cluster.bootstrap,
-              '--reassignment-json-file',
-              plan,
-              ...args,
-            ]),
-          )
+      const moves = [{ topic: 'stuck', partition: 0, replicas: [2, 3] }]
+      await withReassignTool(cluster, moves, async (tool) => {
         const executed = await tool('--execute')
         expect(executed.stdout).toContain('Successfully started partition reassignment')
         await waitFor(
@@ -306,9 +293,7 @@ describe.skipIf(skip)('partition reassignment across broker processes', () => {
           { timeoutMs: 120_000, intervalMs: 1000 },
         )
         expect((await partition('stuck')).replicaNodes).toEqual([2, 3])
-      } finally {
-        rmSync(dir, { recursive: true, force: true })
-      }
+      })
     },
     240_000,
   )

@@ -17,16 +17,19 @@
 // Without etcd the file is skipped with the reason.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { cliConnection } from '../../../src/cli/client.ts'
 import { ErrorCode } from '../../../src/protocol/errors.ts'
 import { buildRecordBatch } from '../../../src/protocol/record-batch.ts'
-import { run } from '../../helpers/broker-process.ts'
 import { hasEtcd } from '../../helpers/etcd.ts'
-import { javaCommand, javaMissing } from '../../compat/jvm.ts'
-import { partitionOf, startCluster, waitFor, type Cluster } from '../../helpers/cluster.ts'
+import { javaMissing } from '../../compat/jvm.ts'
+import {
+  metric,
+  partitionOf,
+  startCluster,
+  waitFor,
+  withReassignTool,
+  type Cluster,
+} from '../../helpers/cluster.ts'
 
 const skip = !hasEtcd()
 if (skip) console.warn(`${import.meta.file}: skipped, etcd is not installed (scripts/setup.sh)`)
@@ -97,19 +100,9 @@ async function describeConfig(
   return result.configs[0]?.value ?? null
 }
 
-/** A counter with labels from a broker's metrics listener. */
-async function metric(nodeId: number, series: string): Promise<number> {
-  const url = [
-    ...cluster
-      .broker(nodeId)
-      .process!.output()
-      .matchAll(/metrics on (\S+)\/metrics/g),
-  ].at(-1)?.[1]
-  if (!url) throw new Error(`broker ${nodeId} printed no metrics listener`)
-  const text = await (await fetch(`${url}/metrics`)).text()
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `))
-  if (!line) throw new Error(`no ${series} in broker ${nodeId}'s metrics`)
-  return Number(line.split(' ')[1])
+/** How many fetches broker `nodeId` held back under its leader or follower quota. */
+function throttled(nodeId: number, quota: 'leader' | 'follower'): Promise<number> {
+  return metric(cluster.broker(nodeId), `sluice_replication_throttled_total{quota="${quota}"}`)
 }
 
 /** Creates `topic` on broker 1 alone and fills it; returns its size in bytes. */
@@ -229,43 +222,23 @@ describe.skipIf(skip)('replication throttles (KIP-73) on broker processes', () =
 
   test('leader side: broker 1 holds back the out-of-ISR replica and the move keeps to the rate', async () => {
     await throttledMove('leader-throttled', 'leader.replication.throttled.replicas', '0:1')
-    expect(await metric(1, 'sluice_replication_throttled_total{quota="leader"}')).toBeGreaterThan(0)
-    expect(await metric(2, 'sluice_replication_throttled_total{quota="follower"}')).toBe(0)
+    expect(await throttled(1, 'leader')).toBeGreaterThan(0)
+    expect(await throttled(2, 'follower')).toBe(0)
   }, 300_000)
 
   test("follower side: broker 2's fetcher leaves the partition out and the move keeps to the rate", async () => {
-    const leaderBefore = await metric(1, 'sluice_replication_throttled_total{quota="leader"}')
+    const leaderBefore = await throttled(1, 'leader')
     await throttledMove('follower-throttled', 'follower.replication.throttled.replicas', '0:2')
-    expect(await metric(2, 'sluice_replication_throttled_total{quota="follower"}')).toBeGreaterThan(
-      0,
-    )
-    expect(await metric(1, 'sluice_replication_throttled_total{quota="leader"}')).toBe(leaderBefore)
+    expect(await throttled(2, 'follower')).toBeGreaterThan(0)
+    expect(await throttled(1, 'leader')).toBe(leaderBefore)
   }, 300_000)
 
   test.skipIf(javaMissing !== null)(
     "Kafka's kafka-reassign-partitions --throttle sets the throttles and --verify removes them",
     async () => {
       await createAndFill('tool-throttled')
-      const dir = mkdtempSync(join(tmpdir(), 'sluice-throttle-'))
-      try {
-        const plan = join(dir, 'plan.json')
-        writeFileSync(
-          plan,
-          JSON.stringify({
-            version: 1,
-            partitions: [{ topic: 'tool-throttled', partition: 0, replicas: [2] }],
-          }),
-        )
-        const tool = (...args: string[]) =>
-          run(
-            javaCommand('org.apache.kafka.tools.reassign.ReassignPartitionsCommand', [
-              '--bootstrap-server',
-              cluster.bootstrap,
-              '--reassignment-json-file',
-              plan,
-              ...args,
-            ]),
-          )
+      const moves = [{ topic: 'tool-throttled', partition: 0, replicas: [2] }]
+      await withReassignTool(cluster, moves, async (tool) => {
         const executed = await tool('--execute', '--throttle', String(RATE_BYTES_PER_S))
         expect(executed.stdout).toContain('Successfully started partition reassignment')
         const topic = { type: RESOURCE_TOPIC, name: 'tool-throttled' }
@@ -288,9 +261,7 @@ describe.skipIf(skip)('replication throttles (KIP-73) on broker processes', () =
         expect(await describeConfig(1, broker1, 'leader.replication.throttled.rate')).toBe(
           '9223372036854775807',
         )
-      } finally {
-        rmSync(dir, { recursive: true, force: true })
-      }
+      })
     },
     300_000,
   )
