@@ -387,8 +387,9 @@ export class ReplicaManager {
       if (!replica.isLeader) continue
       // An ISR change whose answer was lost is sent again before any other (the same ISR);
       // a shrink now would drop the pending members from the maximal ISR.
-      if (replica.isrOutcomeUnknown && replica.pendingIsr) {
-        this.requestIsr(replica, [...replica.pendingIsr], 'again: the last answer was lost')
+      const change = replica.isrChange
+      if (change.state === 'outcome-unknown') {
+        this.requestIsr(replica, [...change.isr], 'again: the last answer was lost')
         continue
       }
       const lagging = replica.laggingReplicas(nowMs, this.config.lagTimeMaxMs)
@@ -405,7 +406,9 @@ export class ReplicaManager {
     if ((this.isrRetryAtMs.get(replica) ?? 0) > this.now()) return
     this.isrInFlight.add(replica)
     const { assignment } = replica
-    replica.pendingIsr = isr
+    // Sent again after a lost answer, the change stays of unknown outcome: the first may land.
+    const unknown = replica.isrChange.state === 'outcome-unknown'
+    replica.isrChange = { state: unknown ? 'outcome-unknown' : 'pending', isr }
     const name = `${replica.topic}-${replica.partition}`
     this.options.log(
       `replication: ISR of ${name} ${assignment.isr.join(',')} → ${isr.join(',')} (${why})`,
@@ -421,13 +424,16 @@ export class ReplicaManager {
       .then((applied) => {
         if (applied) {
           this.isrRetryAtMs.delete(replica)
-          replica.isrOutcomeUnknown = false
+          const change = replica.isrChange
+          if (change.state === 'outcome-unknown')
+            replica.isrChange = { ...change, state: 'pending' }
           this.afterRoleChange(replica, this.applyTo(replica, applied))
           return
         }
         // Refused. After a lost answer the refusal may be our own earlier request, applied:
         // the pending members stay counted until the image shows the outcome.
-        if (replica.pendingIsr === isr && !replica.isrOutcomeUnknown) replica.pendingIsr = null
+        const change = replica.isrChange
+        if (change.state === 'pending' && change.isr === isr) replica.isrChange = { state: 'none' }
         this.isrRetryAtMs.set(replica, this.now() + this.config.fetchBackoffMs)
         this.options.log(
           `replication: ISR change of ${name} refused (stale, or a member not registered)`,
@@ -439,7 +445,8 @@ export class ReplicaManager {
         // the pending members dropped, the high watermark would pass records that a member of
         // the stored ISR lacks, and that member may be elected next (nemesis seed 202 lost 11
         // acknowledged records so).
-        replica.isrOutcomeUnknown = true
+        const change = replica.isrChange
+        if (change.state !== 'none') replica.isrChange = { ...change, state: 'outcome-unknown' }
         this.isrRetryAtMs.set(replica, this.now() + this.config.fetchBackoffMs)
         this.options.log(`replication: ISR change of ${name} failed: ${error}`)
       })

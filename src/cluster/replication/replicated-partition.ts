@@ -38,15 +38,25 @@ function newFollower(lastCaughtUpTimeMs: number): FollowerState {
 
 export type RoleChange = 'became-leader' | 'became-follower' | 'unchanged' | 'stale'
 
+/**
+ * The ISR change this leader asked the controller for and has not seen settled (Kafka's
+ * PendingExpandIsr / PendingShrinkIsr, KIP-497). While one is pending or its outcome is unknown,
+ * its `isr` counts in the maximal ISR:
+ * * `none`: the assignment's ISR is all there is;
+ * * `pending`: a request for `isr` has no answer yet;
+ * * `outcome-unknown`: the answer to the request was lost (it may have been applied), so `isr`
+ *   stays counted until an assignment with a newer partition epoch (or a role change) settles it.
+ */
+export type IsrChange =
+  | { readonly state: 'none' }
+  | { readonly state: 'pending'; readonly isr: readonly number[] }
+  | { readonly state: 'outcome-unknown'; readonly isr: readonly number[] }
+
+const NO_ISR_CHANGE: IsrChange = { state: 'none' }
+
 export class ReplicatedPartition {
   assignment: PartitionAssignment
-  /** The ISR this leader asked the controller for and has not seen applied yet. */
-  pendingIsr: readonly number[] | null = null
-  /**
-   * The answer to the last ISR change was lost (it may have been applied): `pendingIsr` stays
-   * counted until an assignment with a newer partition epoch (or a role change) settles it.
-   */
-  isrOutcomeUnknown = false
+  isrChange: IsrChange = NO_ISR_CHANGE
   /** Where the current leader epoch began in this log (leader only). */
   leaderEpochStartOffset = -1
   private readonly followers = new Map<number, FollowerState>()
@@ -91,10 +101,7 @@ export class ReplicatedPartition {
     if (next.partitionEpoch < previous.partitionEpoch || next.leaderEpoch < previous.leaderEpoch)
       return 'stale'
     this.assignment = next
-    if (next.partitionEpoch !== previous.partitionEpoch) {
-      this.pendingIsr = null
-      this.isrOutcomeUnknown = false
-    }
+    if (next.partitionEpoch !== previous.partitionEpoch) this.isrChange = NO_ISR_CHANGE
     const newEpoch = next.leaderEpoch !== previous.leaderEpoch
     if (this.isLeader && (newEpoch || previous.leader !== this.localNodeId))
       return this.makeLeader(nowMs)
@@ -125,8 +132,7 @@ export class ReplicatedPartition {
     log.epochs.assign(this.leaderEpoch, log.logEndOffset)
     log.flushEpochsInBackground()
     this.leaderEpochStartOffset = log.logEndOffset
-    this.pendingIsr = null
-    this.isrOutcomeUnknown = false
+    this.isrChange = NO_ISR_CHANGE
     this.followers.clear()
     this.followReplicas(nowMs)
     return 'became-leader'
@@ -134,8 +140,7 @@ export class ReplicatedPartition {
 
   private makeFollower(): RoleChange {
     this.followers.clear()
-    this.pendingIsr = null
-    this.isrOutcomeUnknown = false
+    this.isrChange = NO_ISR_CHANGE
     this.leaderEpochStartOffset = -1
     return 'became-follower'
   }
@@ -162,9 +167,9 @@ export class ReplicatedPartition {
   /** The ISR plus the members of an expansion in flight (KIP-497's maximal ISR). */
   maximalIsr(): readonly number[] {
     const { isr } = this.assignment
-    const pending = this.pendingIsr
-    if (!pending) return isr
-    return [...isr, ...pending.filter((replica) => !isr.includes(replica))]
+    const change = this.isrChange
+    if (change.state === 'none') return isr
+    return [...isr, ...change.isr.filter((replica) => !isr.includes(replica))]
   }
 
   /** Moves the high watermark to the least log end offset in the maximal ISR; true if it moved. */

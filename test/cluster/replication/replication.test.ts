@@ -360,7 +360,7 @@ describe('replication in one process', () => {
     await waitFor('node 1 to see the ISR [1, 3]', () =>
       leader.replicas.replica(topic, 0)!.assignment.isr.includes(3),
     )
-    expect(leader.replicas.replica(topic, 0)!.isrOutcomeUnknown).toBe(false)
+    expect(leader.replicas.replica(topic, 0)!.isrChange.state).toBe('none')
   }, 60_000)
 
   test('min.insync.replicas: with one replica left acks=all is refused before the append, acks=1 works', async () => {
