@@ -10,10 +10,8 @@
 import { afterEach, expect, test } from 'bun:test'
 import { mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { gzipSync } from 'node:zlib'
-import { crc32c } from '../../src/native.ts'
 import { DECOMPRESSED_BATCH_BYTES_MAX } from '../../src/protocol/compression.ts'
-import { BATCH_HEADER_BYTES, buildRecordBatch } from '../../src/protocol/record-batch.ts'
+import { buildRecordBatch } from '../../src/protocol/record-batch.ts'
 import { LogCleaner } from '../../src/storage/log-cleaner.ts'
 import { PartitionLog } from '../../src/storage/partition-log.ts'
 import {
@@ -23,6 +21,7 @@ import {
   smallConfig,
   testCleanerConfig,
 } from './helpers.ts'
+import { bombBatch, corruptGzipBatch } from '../helpers/bad-batches.ts'
 
 afterEach(removeTempDirs)
 
@@ -32,37 +31,6 @@ const config = smallConfig({
   cleanupPolicy: ['compact'],
   minCleanableDirtyRatio: 0.1,
 })
-
-/** A gzip batch whose records section is damaged after compression, its CRC made right again. */
-function corruptGzipBatch(): Uint8Array {
-  const records = Array.from({ length: 10 }, (_, k) => ({
-    key: text(`key-${k}`),
-    value: text(`bad-${k}-`.repeat(20)),
-  }))
-  const batch = buildRecordBatch({ records, compression: 'gzip' })
-  batch[BATCH_HEADER_BYTES + 20] = batch[BATCH_HEADER_BYTES + 20]! ^ 0xff
-  new DataView(batch.buffer).setUint32(17, crc32c(batch, 21, batch.length))
-  return batch
-}
-
-/**
- * A gzip batch whose records section inflates past the broker's decompression bound: zeros,
- * about 64 KiB once compressed (built around the section rather than as one huge record).
- */
-function bombBatch(): Uint8Array {
-  const header = buildRecordBatch({
-    records: [{ key: text('key-0'), value: null }],
-    compression: 'gzip',
-  })
-  const body = gzipSync(new Uint8Array(DECOMPRESSED_BATCH_BYTES_MAX + 1024), { level: 9 })
-  const batch = new Uint8Array(BATCH_HEADER_BYTES + body.length)
-  batch.set(header.subarray(0, BATCH_HEADER_BYTES))
-  batch.set(body, BATCH_HEADER_BYTES)
-  const view = new DataView(batch.buffer)
-  view.setInt32(8, batch.length - 12)
-  view.setUint32(17, crc32c(batch, 21, batch.length))
-  return batch
-}
 
 test('a log that fails to clean is marked uncleanable and the others are still cleaned', async () => {
   const logDir = makeTempDir('sluice-cleaner-uncleanable-')
@@ -99,7 +67,7 @@ test('a log that fails to clean is marked uncleanable and the others are still c
   // Dirtiness: every segment of each log is dirty (ratio 1) at first, so the order of the passes
   // depends on the cleaner's choice among equals; what matters is that every log is tried once.
   await logs[0]!.append(corruptGzipBatch())
-  await logs[1]!.append(bombBatch())
+  await logs[1]!.append(bombBatch('gzip'))
   for (const log of logs) {
     await fill(log, 40)
     log.roll()
