@@ -57,7 +57,7 @@ async function listMoves(client: Client, topic: string): Promise<number> {
   if (response.errorCode !== 0) {
     throw new BrokerError('cannot list reassignments', response.errorCode, response.errorMessage)
   }
-  const moves = response.topics.flatMap((t: any) => t.partitions)
+  const moves = response.topics.flatMap((t) => t.partitions)
   if (moves.length === 0) console.log(`No partition of ${topic} is moving.`)
   for (const move of moves) {
     console.log(

@@ -20,14 +20,17 @@ import { Reader } from './reader.ts'
 import { Writer } from './writer.ts'
 import { inVersions } from './versions.ts'
 
+// The generated code builds and reads plain objects of the spec's shape; what that shape is in
+// TypeScript is said once, by the caller's types (RequestOf, ResponseOf), so here values are
+// `unknown`.
 export interface CompiledMessage {
-  decode(r: Reader): any
-  encode(w: Writer, body: any): void
+  decode(r: Reader): unknown
+  encode(w: Writer, body: unknown): void
 }
 
 interface ValueCodec {
-  read(r: Reader): any
-  write(w: Writer, v: any): void
+  read(r: Reader): unknown
+  write(w: Writer, v: unknown): void
   /** The fewest bytes one value can take on the wire; bounds claimed array lengths. */
   minBytes: number
   /** For primitives: an expression reading the value from `r`, inlined by generateRead. */
@@ -40,8 +43,8 @@ interface Slot {
   name: string
   path: string
   codec: ValueCodec | null
-  makeDefault: () => any
-  encodeDefault: any
+  makeDefault: () => unknown
+  encodeDefault: unknown
 }
 
 interface TaggedSlot {
@@ -49,7 +52,7 @@ interface TaggedSlot {
   path: string
   tag: number
   codec: ValueCodec
-  isDefault: (v: any) => boolean
+  isDefault: (v: unknown) => boolean
 }
 
 const cache = new WeakMap<MessageSpec, Map<number, CompiledMessage>>()
@@ -124,7 +127,7 @@ function checkIdentifier(name: string): string {
 function generateRead(
   slots: Slot[],
   tagged: { byTag: Map<number, TaggedSlot>; parentPath: string } | null,
-): (r: Reader) => any {
+): (r: Reader) => unknown {
   const refs: unknown[] = []
   const ref = (v: unknown) => `a[${refs.push(v) - 1}]`
   let body = ''
@@ -154,7 +157,7 @@ function generateWrite(
   slots: Slot[],
   tagged: TaggedSlot[] | null,
   parentPath: string,
-): (w: Writer, obj: any) => void {
+): (w: Writer, obj: unknown) => void {
   const refs: unknown[] = []
   const ref = (v: unknown) => `a[${refs.push(v) - 1}]`
   const what = JSON.stringify(parentPath || 'message')
@@ -213,7 +216,7 @@ function readTaggedFields(
   }
 }
 
-function writeTaggedFields(w: Writer, obj: any, tagged: TaggedSlot[]): void {
+function writeTaggedFields(w: Writer, obj: Record<string, unknown>, tagged: TaggedSlot[]): void {
   let count = 0
   for (const t of tagged) {
     const v = obj[t.name]
@@ -282,24 +285,25 @@ function arrayCodec(
 ): ValueCodec {
   return {
     minBytes: compact ? 1 : 4,
-    read(r: Reader): any {
+    read(r: Reader): unknown[] | null {
       const n = r.arrayLength(compact, nullable, element.minBytes)
       if (n < 0) return null
-      const out = []
+      const out: unknown[] = []
       for (let i = 0; i < n; i++) {
         out.push(element.read(r))
         r.field = path
       }
       return out
     },
-    write(w: Writer, v: any): void {
+    write(w: Writer, v: unknown): void {
       if (v === null) {
         if (!nullable) throw new Error(`${path}: null in a non-nullable array field`)
         return w.arrayLength(null, compact)
       }
-      const n = v.length
+      const items = v as readonly unknown[]
+      const n = items.length
       w.arrayLength(n, compact)
-      for (let i = 0; i < n; i++) element.write(w, v[i])
+      for (let i = 0; i < n; i++) element.write(w, items[i])
     },
   }
 }
@@ -307,10 +311,10 @@ function arrayCodec(
 function nullableStructCodec(struct: ValueCodec): ValueCodec {
   return {
     minBytes: 1,
-    read(r: Reader): any {
+    read(r: Reader): unknown {
       return r.int8() < 0 ? null : struct.read(r)
     },
-    write(w: Writer, v: any): void {
+    write(w: Writer, v: unknown): void {
       if (v === null) return w.int8(-1)
       w.int8(1)
       struct.write(w, v)
@@ -368,10 +372,10 @@ function primitiveCodec(
           : `w.${reader.toLowerCase()}(v)`
     writeStmt = check + write
   }
-  const read = new Function('r', `return ${readExpr}`) as (r: Reader) => any
+  const read = new Function('r', `return ${readExpr}`) as (r: Reader) => unknown
   const write = new Function('NON_NULL', `return function (w, v) { ${writeStmt} }`)(nonNull) as (
     w: Writer,
-    v: any,
+    v: unknown,
   ) => void
   return { minBytes, read, write, readExpr, writeStmt }
 }

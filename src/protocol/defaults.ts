@@ -28,7 +28,7 @@ function primitiveDefault(type: PrimitiveType | 'struct'): unknown {
 }
 
 /** The value a decoder fills in for a field absent at a version (fresh arrays and structs). */
-export function defaultMaker(field: FieldSpec, version: number, flexible: boolean): () => any {
+export function defaultMaker(field: FieldSpec, version: number, flexible: boolean): () => unknown {
   if (field.default === null) return () => null
   if (field.array) return () => []
   if (field.type === 'struct') {
@@ -45,7 +45,7 @@ export function defaultMaker(field: FieldSpec, version: number, flexible: boolea
 }
 
 /** What an encoder writes for an `undefined` field (shared, never mutated). */
-export function encodeDefault(field: FieldSpec): any {
+export function encodeDefault(field: FieldSpec): unknown {
   if (field.default === null) return null
   if (field.array) return EMPTY_ARRAY
   if (field.type === 'struct') return {}
@@ -53,20 +53,26 @@ export function encodeDefault(field: FieldSpec): any {
 }
 
 /** Whether a tagged field's value equals its default, in which case it is not written. */
-export function isDefaultFn(field: FieldSpec, version: number): (v: any) => boolean {
+export function isDefaultFn(field: FieldSpec, version: number): (v: unknown) => boolean {
   if (field.array) {
-    return field.default === null ? (v) => v === null : (v) => v !== null && v.length === 0
+    return field.default === null
+      ? (v) => v === null
+      : (v) => v !== null && (v as readonly unknown[]).length === 0
   }
   if (field.type === 'struct') {
     if (field.default === null) return (v) => v === null
     const subs = (field.fields ?? [])
       .filter((f) => inVersions(f.versions, version))
       .map((f) => ({ name: f.name, isDefault: isDefaultFn(f, version) }))
-    return (v) => v !== null && subs.every((s) => v[s.name] === undefined || s.isDefault(v[s.name]))
+    return (v) => {
+      if (v === null) return false
+      const struct = v as Record<string, unknown>
+      return subs.every((s) => struct[s.name] === undefined || s.isDefault(struct[s.name]))
+    }
   }
   if (field.type === 'bytes') {
     if (field.default === null) return (v) => v === null
-    return (v) => v !== null && v.length === 0
+    return (v) => v !== null && (v as Uint8Array).length === 0
   }
   const d = field.default !== undefined ? field.default : primitiveDefault(field.type)
   return (v) => v === d
