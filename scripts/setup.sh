@@ -61,16 +61,6 @@ if [ ! -x node_modules/.bin/bun ] || [ package-lock.json -nt node_modules/.packa
 else
   say "npm packages up to date"
 fi
-# A test client's fix that its release lacks (scripts/patches/*.patch says what and why); npm ci
-# lays the package anew, so this runs after every install.
-kafkajs_queue=node_modules/kafkajs/src/network/requestQueue/index.js
-if [ -f "$kafkajs_queue" ] && ! grep -q "Sluice's patch" "$kafkajs_queue"; then
-  step "patching kafkajs (scripts/patches/kafkajs-2.2.4-idle-timer.patch)"
-  if ! patch --forward --silent -p1 -d node_modules/kafkajs <scripts/patches/kafkajs-2.2.4-idle-timer.patch >&2; then
-    echo "setup: scripts/patches/kafkajs-2.2.4-idle-timer.patch does not apply to kafkajs $(node -p 'require("./node_modules/kafkajs/package.json").version'): update the patch or drop it if the release has the fix" >&2
-    exit 1
-  fi
-fi
 
 # 2. The addon: rebuild when missing or older than any source file of the crate.
 if [ ! -f native/sluice.node ] || [ -n "$(find native/src native/Cargo.toml native/build.sh -newer native/sluice.node 2>/dev/null | head -n 1)" ]; then
