@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { cliConnection } from '../../src/cli/client.ts'
 import { buildRecordBatch } from '../../src/protocol/record-batch.ts'
 import { javaCommand } from '../compat/jvm.ts'
-import { run, startBroker, type BrokerProcess } from './broker-process.ts'
+import { python, run, startBroker, type BrokerProcess } from './broker-process.ts'
 import { freePort, startEtcd, type EtcdProcess } from './etcd.ts'
 import { LinkProxy, Links, ownerOf } from './net-proxy.ts'
 
@@ -324,4 +324,24 @@ export async function withReassignTool(
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/**
+ * Creates `topic` with `partitions` partitions of three replicas and min.insync.replicas=2 as a
+ * real client does (confluent-kafka's AdminClient, CreateTopics); throws with its stderr if not.
+ */
+export async function createReplicatedTopic(
+  cluster: Cluster,
+  topic: string,
+  partitions = 1,
+): Promise<void> {
+  const script = `
+import sys
+from confluent_kafka.admin import AdminClient, NewTopic
+admin = AdminClient({'bootstrap.servers': sys.argv[1]})
+admin.create_topics([NewTopic('${topic}', ${partitions}, 3, config={'min.insync.replicas': '2'})])['${topic}'].result(30)
+print('ok')
+`
+  const { stdout, stderr } = await run([python, '-c', script, cluster.bootstrap])
+  if (stdout.trim() !== 'ok') throw new Error(`creating ${topic} failed: ${stderr}`)
 }

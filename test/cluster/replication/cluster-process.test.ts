@@ -20,6 +20,7 @@ import { python, run } from '../../helpers/broker-process.ts'
 import { readPartitionScript } from '../../helpers/read-partition-script.ts'
 import { hasEtcd } from '../../helpers/etcd.ts'
 import {
+  createReplicatedTopic,
   logBytes as logBytesOf,
   metric,
   partitionOf,
@@ -84,15 +85,7 @@ describe.skipIf(skip)('replication across broker processes', () => {
         'metrics.listener': 'http://127.0.0.1:0',
       },
     })
-    const script = `
-import sys
-from confluent_kafka.admin import AdminClient, NewTopic
-admin = AdminClient({'bootstrap.servers': sys.argv[1]})
-admin.create_topics([NewTopic('${TOPIC}', 1, 3, config={'min.insync.replicas': '2'})])['${TOPIC}'].result(30)
-print('ok')
-`
-    const { stdout, stderr } = await run([python, '-c', script, cluster.bootstrap])
-    if (stdout.trim() !== 'ok') throw new Error(`creating ${TOPIC} failed: ${stderr}`)
+    await createReplicatedTopic(cluster, TOPIC)
     await waitFor('a full ISR', async () => (await partition())?.isrNodes.length === 3)
   }, 180_000)
 

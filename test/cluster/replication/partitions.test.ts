@@ -15,9 +15,9 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { ErrorCode } from '../../../src/protocol/errors.ts'
-import { python, run } from '../../helpers/broker-process.ts'
 import { hasEtcd } from '../../helpers/etcd.ts'
 import {
+  createReplicatedTopic,
   logBytes as logBytesOf,
   partitionOf,
   produceOne,
@@ -81,15 +81,7 @@ describe.skipIf(skip)('network partitions', () => {
         'replica.socket.timeout.ms': '2000',
       },
     })
-    const script = `
-import sys
-from confluent_kafka.admin import AdminClient, NewTopic
-admin = AdminClient({'bootstrap.servers': sys.argv[1]})
-admin.create_topics([NewTopic('${TOPIC}', 1, 3, config={'min.insync.replicas': '2'})])['${TOPIC}'].result(30)
-print('ok')
-`
-    const { stdout, stderr } = await run([python, '-c', script, cluster.bootstrap])
-    if (stdout.trim() !== 'ok') throw new Error(`creating ${TOPIC} failed: ${stderr}`)
+    await createReplicatedTopic(cluster, TOPIC)
     await waitFor('a full ISR', async () => (await partition())?.isrNodes.length === 3)
     expect(await produceTo((await partition()).leaderId, -1)).toBe(ErrorCode.NONE)
   }, 180_000)

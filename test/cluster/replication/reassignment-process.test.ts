@@ -17,7 +17,7 @@
 // while the test asks for the move. Without etcd the file is skipped with the reason.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawn } from 'bun'
 import { cliConnection } from '../../../src/cli/client.ts'
@@ -27,6 +27,7 @@ import { readPartitionScript } from '../../helpers/read-partition-script.ts'
 import { hasEtcd } from '../../helpers/etcd.ts'
 import { javaMissing } from '../../compat/jvm.ts'
 import {
+  logBytes as logBytesOf,
   partitionOf,
   startCluster,
   waitFor,
@@ -76,14 +77,11 @@ async function listReassignments(): Promise<any[]> {
   return response.topics
 }
 
-/** The concatenated .log files of a topic's partition 0 on a broker; null when the dir is gone. */
-function logBytes(nodeId: number, topic = TOPIC): Buffer | null {
-  const dir = join(cluster.broker(nodeId).process!.logDir, `${topic}-0`)
-  if (!existsSync(dir)) return null
-  const files = readdirSync(dir)
-    .filter((name) => name.endsWith('.log'))
-    .sort()
-  return Buffer.concat(files.map((name) => readFileSync(join(dir, name))))
+/** The concatenated .log files of TOPIC-0 on a broker; null when the dir is gone. */
+function logBytes(nodeId: number): Buffer | null {
+  const broker = cluster.broker(nodeId)
+  const dir = join(broker.process!.logDir, `${TOPIC}-0`)
+  return existsSync(dir) ? logBytesOf(broker, TOPIC, 0) : null
 }
 
 async function createTopic(name: string, replicas: number[]) {
