@@ -24,7 +24,16 @@ let onBroken: InvariantHandler = stopTheProcess
 /** Throws (and stops the process) unless `condition` holds; `message` names every number. */
 export function assert(condition: unknown, message: () => string): asserts condition {
   if (condition) return
-  const error = new InvariantError(`invariant broken: ${message()}`)
+  invariantBroken(message())
+}
+
+/**
+ * assert for the hot path, called as `if (!condition) invariantBroken(message)`: the message is
+ * built only when the invariant is broken, and the caller makes no closure for it (a closure
+ * that captures a local gives every call of the caller a scope object, young garbage).
+ */
+export function invariantBroken(message: string): never {
+  const error = new InvariantError(`invariant broken: ${message}`)
   onBroken(error)
   throw error
 }

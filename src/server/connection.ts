@@ -92,6 +92,18 @@ class Slot implements Completion {
   }
 }
 
+/**
+ * A dispatch that answered with a promise (tests' simple dispatches). Apart from dispatchFrame, so
+ * that the closures below capture nothing of its scope: a captured variable would give every
+ * call of dispatchFrame a scope object of its own.
+ */
+function completeLater(slot: Slot, outcome: Promise<DispatchOutcome>): void {
+  outcome.then(
+    (value) => slot.complete(value),
+    (error: Error) => slot.complete({ close: `dispatch threw: ${error?.stack ?? error}` }),
+  )
+}
+
 export class Connection {
   readonly remoteAddress: string
   /** What dispatch is told of the peer: one object per connection, not one per request. */
@@ -256,13 +268,7 @@ export class Connection {
       outcome = { close: `dispatch threw: ${(error as Error).stack ?? String(error)}` }
     }
     if (outcome === DISPATCH_PENDING) return
-    if (outcome instanceof Promise) {
-      outcome.then(
-        (value) => slot.complete(value),
-        (error: Error) => slot.complete({ close: `dispatch threw: ${error?.stack ?? error}` }),
-      )
-      return
-    }
+    if (outcome instanceof Promise) return completeLater(slot, outcome)
     slot.complete(outcome)
   }
 

@@ -9,7 +9,7 @@
 // What a crash leaves: an untrimmed file with zeroed slots after the last entry (see
 // MappedIndex); recovery rebuilds the index of every segment past the recovery point.
 
-import { assert } from '../assert.ts'
+import { invariantBroken } from '../assert.ts'
 import { MappedIndex } from './mapped-index.ts'
 
 export const OFFSET_INDEX_ENTRY_BYTES = 8
@@ -52,14 +52,16 @@ export class OffsetIndex extends MappedIndex {
     const relativeOffset = offset - this.baseOffset
     const last = this.entries - 1
     // The log assigns offsets and positions in increasing order: only a bug breaks this.
-    assert(
+    if (!(
       relativeOffset >= 0 &&
-        relativeOffset <= 0x7fffffff &&
-        (last < 0 || (offset > this.offsetAt(last) && position > this.positionAt(last))),
-      () =>
+      relativeOffset <= 0x7fffffff &&
+      (last < 0 || (offset > this.offsetAt(last) && position > this.positionAt(last)))
+    )) {
+      invariantBroken(
         `index ${this.path}: entry (offset ${offset}, position ${position}) does not follow ` +
-        `(offset ${this.lastOffset}, position ${last >= 0 ? this.positionAt(last) : -1})`,
-    )
+          `(offset ${this.lastOffset}, position ${last >= 0 ? this.positionAt(last) : -1})`,
+      )
+    }
     const at = this.entries * OFFSET_INDEX_ENTRY_BYTES
     this.view!.setInt32(at, relativeOffset)
     this.view!.setInt32(at + 4, position)

@@ -568,14 +568,17 @@ export class PartitionLog {
     }
     // Timers cannot wait longer than 2^31-1 ms; a flush.ms beyond that (~25 days) means never.
     if (flushMs <= TIMER_DELAY_MS_MAX && this.flushTimer === null) {
-      this.flushTimer = this.clock.setTimer(flushMs, () => {
-        this.flushTimer = null
-        this.groupCommit
-          .sync()
-          .catch((error) => this.logger(`scheduled flush of ${this.name} failed: ${error}`))
-      })
+      this.flushTimer = this.clock.setTimer(flushMs, this.flushOnTimer)
     }
     return null
+  }
+
+  /** flush.ms's timer: made once, so that an append makes no closure (nor a scope for one). */
+  private readonly flushOnTimer = (): void => {
+    this.flushTimer = null
+    this.groupCommit
+      .sync()
+      .catch((error) => this.logger(`scheduled flush of ${this.name} failed: ${error}`))
   }
 
   /** One sync: every segment holding offsets past the recovery point, then the directory. */

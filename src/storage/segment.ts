@@ -12,7 +12,7 @@
 // 61-byte batch headers from there, read in 8 KiB chunks (about two index intervals) into one shared scratch buffer, so a
 // lookup allocates nothing per batch. A read that starts inside a batch returns that whole batch.
 
-import { assert } from '../assert.ts'
+import { invariantBroken } from '../assert.ts'
 import { renameSync, statSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -316,11 +316,11 @@ export class LogSegment implements CachedLogFile {
     if (position < 0) return null
     // Recovery cut any torn tail at open and appends write whole batches: a batch found by the
     // scan always ends within the segment.
-    assert(
-      position + this.found.sizeBytes <= this.sizeBytes,
-      () =>
+    if (position + this.found.sizeBytes > this.sizeBytes) {
+      invariantBroken(
         `${this.logPath}: batch at position ${position} of ${this.found.sizeBytes} bytes ends past the segment's ${this.sizeBytes} bytes`,
-    )
+      )
+    }
     const limitBytes = opts.minOneBatch
       ? Math.max(opts.maxBytes, this.found.sizeBytes)
       : opts.maxBytes

@@ -8,7 +8,7 @@
 // which records the segment's final max timestamp (what retention.ms looks at).
 // What a crash leaves: as for the offset index, zeroed slots after the last entry.
 
-import { assert } from '../assert.ts'
+import { invariantBroken } from '../assert.ts'
 import { MappedIndex } from './mapped-index.ts'
 import { StorageError } from './storage-error.ts'
 
@@ -61,12 +61,12 @@ export class TimeIndex extends MappedIndex {
     if (this.entries >= this.entriesMax) return // only the final entry can meet this; skip it
     const relativeOffset = offset - this.baseOffset
     // Offsets only grow as the log appends: only a bug breaks this.
-    assert(
-      relativeOffset >= 0 && relativeOffset <= 0x7fffffff && offset >= this.lastOffset,
-      () =>
+    if (!(relativeOffset >= 0 && relativeOffset <= 0x7fffffff && offset >= this.lastOffset)) {
+      invariantBroken(
         `time index ${this.path}: entry (timestamp ${timestampMs}, offset ${offset}) is below ` +
-        `offset ${this.lastOffset}`,
-    )
+          `offset ${this.lastOffset}`,
+      )
+    }
     this.ensureAllocated(this.entries + 1)
     const at = this.entries * TIME_INDEX_ENTRY_BYTES
     this.writeInt64(at, timestampMs)
