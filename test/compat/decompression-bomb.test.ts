@@ -7,6 +7,7 @@
 // partition then takes a good batch at offset 0, which kcat reads back.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { API, Client } from '../../src/cli/client.ts'
+import { produceRaw } from '../helpers/raw-produce.ts'
 import { DECOMPRESSED_BATCH_BYTES_MAX } from '../../src/protocol/compression.ts'
 import { buildRecordBatch } from '../../src/protocol/record-batch.ts'
 import { ErrorCode } from '../../src/protocol/errors.ts'
@@ -36,16 +37,6 @@ describe.skipIf(!present)('decompression bombs over a real socket', () => {
     broker?.cleanup()
   })
 
-  const produce = async (topic: string, records: Uint8Array) => {
-    const response = await client.toNode(0, API.produce, {
-      transactionalId: null,
-      acks: -1,
-      timeoutMs: 30_000,
-      topicData: [{ name: topic, partitionData: [{ index: 0, records }] }],
-    })
-    return response.responses[0]!.partitionResponses[0]!
-  }
-
   const topics: [string, Record<string, string>][] = [
     ['bomb-compacted', { 'cleanup.policy': 'compact' }],
     ['bomb-recompressed', { 'compression.type': 'snappy' }],
@@ -69,7 +60,7 @@ describe.skipIf(!present)('decompression bombs over a real socket', () => {
       for (const codec of ['gzip', 'lz4', 'zstd'] as const) {
         const batch = bombBatch(codec)
         expect(batch.length).toBeLessThan(1024 * 1024)
-        const answer = await produce(topic, batch)
+        const answer = await produceRaw(client, topic, batch)
         expect(answer.errorCode).toBe(ErrorCode.CORRUPT_MESSAGE)
         expect(answer.errorMessage).toContain(`inflate past ${DECOMPRESSED_BATCH_BYTES_MAX} bytes`)
       }
@@ -77,7 +68,7 @@ describe.skipIf(!present)('decompression bombs over a real socket', () => {
         records: [{ key: text('key'), value: text('after the bombs') }],
         compression: 'gzip',
       })
-      const answer = await produce(topic, good)
+      const answer = await produceRaw(client, topic, good)
       expect(answer.errorCode).toBe(0)
       expect(Number(answer.baseOffset)).toBe(0)
       const read = await run(
