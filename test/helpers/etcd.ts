@@ -14,8 +14,13 @@ export interface EtcdProcess {
   /** The client URL, e.g. http://127.0.0.1:40123 (what metadata.etcd.endpoints takes). */
   endpoint: string
   dataDir: string
+  /** The running process (replaced by restart()). */
   proc: Subprocess
   output(): string
+  /** SIGKILL, as a crash would; the data dir stays for restart(). */
+  kill(): Promise<void>
+  /** Starts etcd again on the same ports and data dir, and waits until it answers /health. */
+  restart(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -55,11 +60,15 @@ export async function freePortPair(): Promise<number> {
   throw new Error('no two consecutive free ports found on 127.0.0.1')
 }
 
-export async function startEtcd(opts: { dataDir?: string; timeoutMs?: number } = {}) {
+export async function startEtcd(
+  opts: { dataDir?: string; timeoutMs?: number; ports?: { client: number; peer: number } } = {},
+): Promise<EtcdProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'sluice-etcd-'))
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000)
   for (let attempt = 1; ; attempt++) {
-    const [clientPort, peerPort] = [await freePort(), await freePort()]
+    const [clientPort, peerPort] = opts.ports
+      ? [opts.ports.client, opts.ports.peer]
+      : [await freePort(), await freePort()]
     const endpoint = `http://127.0.0.1:${clientPort}`
     const peer = `http://127.0.0.1:${peerPort}`
     const proc = spawn(
@@ -84,28 +93,52 @@ export async function startEtcd(opts: { dataDir?: string; timeoutMs?: number } =
         for await (const chunk of stream) text += decoder.decode(chunk, { stream: true })
       })()
     }
-    const stop = async () => {
-      proc.kill('SIGTERM')
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000)
-      await proc.exited
-      clearTimeout(timer)
-      live.delete(proc)
-      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true })
-    }
     while (proc.exitCode === null && Date.now() < deadline) {
       const healthy = await fetch(`${endpoint}/health`)
         .then((response) => response.ok)
         .catch(() => false)
       if (healthy) {
-        return { endpoint, dataDir, proc, output: () => text, stop } satisfies EtcdProcess
+        const etcd: EtcdProcess = {
+          endpoint,
+          dataDir,
+          proc,
+          output: () => text,
+          async kill() {
+            etcd.proc.kill('SIGKILL')
+            await etcd.proc.exited
+            live.delete(etcd.proc)
+          },
+          async restart() {
+            const again = await startEtcd({
+              dataDir,
+              timeoutMs: opts.timeoutMs,
+              ports: { client: clientPort, peer: peerPort },
+            })
+            etcd.proc = again.proc
+            const before = text
+            etcd.output = () => before + again.output()
+          },
+          async stop() {
+            const running = etcd.proc
+            running.kill('SIGCONT') // a paused etcd would not act on SIGTERM
+            running.kill('SIGTERM')
+            const timer = setTimeout(() => running.kill('SIGKILL'), 10_000)
+            await running.exited
+            clearTimeout(timer)
+            live.delete(running)
+            if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true })
+          },
+        }
+        return etcd
       }
       await Bun.sleep(50)
     }
     live.delete(proc)
     proc.kill('SIGKILL')
     await proc.exited
-    // A port taken between freePort() and etcd's bind makes it exit: try other ports.
-    if (proc.exitCode !== null && attempt < 5 && Date.now() < deadline) continue
+    // A port taken between freePort() and etcd's bind makes it exit: try other ports (a restart
+    // must keep its ports, so that the brokers and proxies find it again).
+    if (proc.exitCode !== null && !opts.ports && attempt < 5 && Date.now() < deadline) continue
     throw new Error(`etcd did not become healthy:\n${text}`)
   }
 }

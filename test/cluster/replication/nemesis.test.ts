@@ -126,18 +126,31 @@ p.flush(120)
 print('WRITTEN', i, flush=True)
 `
 
-// Reads every partition from the start until stdin closes; prints what it sees. With
-// read_committed off, a consumer sees exactly what is below the high watermark.
+// Reads every partition from the start until stdin closes; prints what it sees, each error
+// event, and at the end each partition's position (to tell a stalled consumer from a broker that
+// stopped answering). With read_committed off, a consumer sees exactly what is below the high
+// watermark. SLUICE_NEMESIS_CONSUMER_DEBUG=<categories> turns on librdkafka's debug log (stderr,
+// kept in SLUICE_NEMESIS_CONSUMER_LOG=<file>).
 const consumerScript = `
 import sys, select
 from confluent_kafka import Consumer, TopicPartition
-c = Consumer({'bootstrap.servers': sys.argv[1], 'group.id': 'nemesis-live',
-              'enable.auto.commit': False, 'auto.offset.reset': 'earliest'})
-c.assign([TopicPartition('${TOPIC}', p, 0) for p in range(${PARTITIONS})])
+config = {'bootstrap.servers': sys.argv[1], 'group.id': 'nemesis-live',
+          'enable.auto.commit': False, 'auto.offset.reset': 'earliest'}
+if len(sys.argv) > 2 and sys.argv[2]:
+    config['debug'] = sys.argv[2]
+c = Consumer(config)
+partitions = [TopicPartition('${TOPIC}', p, 0) for p in range(${PARTITIONS})]
+c.assign(partitions)
 while not (select.select([sys.stdin], [], [], 0)[0] and sys.stdin.read(1) == ''):
     m = c.poll(0.2)
-    if m is not None and not m.error():
+    if m is None:
+        continue
+    if m.error():
+        print('ERROR', m.partition(), m.error().name(), str(m.error()).replace(' ', '_'), flush=True)
+    else:
         print('SEEN', m.value().decode(), m.partition(), m.offset(), flush=True)
+for tp in c.position(partitions):
+    print('POSITION', tp.partition, tp.offset, tp.leader_epoch, flush=True)
 c.close()
 `
 
@@ -160,12 +173,20 @@ for p in range(${PARTITIONS}):
 c.close()
 `
 
-/** A Python client whose stdout lines go to `onLine`; `finish()` closes its stdin and waits. */
-function client(cluster: Cluster, script: string, onLine: (fields: string[]) => void) {
-  const proc = spawn([clientPython, '-c', script, cluster.bootstrap], {
+/**
+ * A Python client whose stdout lines go to `onLine`; `finish()` closes its stdin and waits.
+ * `stderrFile` keeps its whole stderr (librdkafka's debug log) rather than the last of it.
+ */
+function client(
+  cluster: Cluster,
+  script: string,
+  onLine: (fields: string[]) => void,
+  options: { args?: string[]; stderrFile?: string } = {},
+) {
+  const proc = spawn([clientPython, '-c', script, cluster.bootstrap, ...(options.args ?? [])], {
     stdin: 'pipe',
     stdout: 'pipe',
-    stderr: 'pipe',
+    stderr: options.stderrFile ? Bun.file(options.stderrFile) : 'pipe',
   })
   const reading = (async () => {
     const decoder = new TextDecoder()
@@ -177,7 +198,8 @@ function client(cluster: Cluster, script: string, onLine: (fields: string[]) => 
       for (const line of lines) onLine(line.split(' '))
     }
   })()
-  const errors = new Response(proc.stderr).text()
+  const errors =
+    proc.stderr instanceof ReadableStream ? new Response(proc.stderr).text() : Promise.resolve('')
   return {
     /** Closes stdin, waits for the exit; the exit code and the last of stderr. */
     async finish(): Promise<{ exitCode: number; stderr: string }> {
@@ -319,6 +341,16 @@ async function inject(
   return victim
 }
 
+/** The highest offset the live consumer saw in each partition, as "partition:offset". */
+function highestSeen(seen: Map<string, string>): string[] {
+  const highest = new Array<number>(PARTITIONS).fill(-1)
+  for (const at of seen.keys()) {
+    const [partition, offset] = at.split(' ').map(Number) as [number, number]
+    highest[partition] = Math.max(highest[partition]!, offset)
+  }
+  return highest.map((offset, partition) => `${partition}:${offset}`)
+}
+
 /** The producer fields of each batch of a partition's log on `broker`, by base offset. */
 function batchHeaders(broker: ClusterBroker, partition: number) {
   const bytes = logBytes(broker, TOPIC, partition)
@@ -408,9 +440,22 @@ admin.create_topics([NewTopic('${TOPIC}', ${PARTITIONS}, 3, config={'min.insync.
     else if (kind === 'FAIL') failedDeliveries++
     else if (kind === 'WRITTEN') written = Number(value)
   })
-  const consumer = client(cluster, consumerScript, ([kind, value, partition, offset]) => {
-    if (kind === 'SEEN') seen.set(`${partition} ${offset}`, value!)
-  })
+  const consumerErrors: string[] = []
+  const positions: string[] = []
+  const consumer = client(
+    cluster,
+    consumerScript,
+    (fields) => {
+      const [kind, value, partition, offset] = fields
+      if (kind === 'SEEN') seen.set(`${partition} ${offset}`, value!)
+      else if (kind === 'ERROR') consumerErrors.push(fields.slice(1).join(' '))
+      else if (kind === 'POSITION') positions.push(fields.slice(1).join(' '))
+    },
+    {
+      args: [process.env.SLUICE_NEMESIS_CONSUMER_DEBUG ?? ''],
+      stderrFile: process.env.SLUICE_NEMESIS_CONSUMER_LOG,
+    },
+  )
 
   const figures: Figures = {
     faults: Object.fromEntries(KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>,
@@ -460,6 +505,11 @@ admin.create_topics([NewTopic('${TOPIC}', ${PARTITIONS}, 3, config={'min.insync.
     { timeoutMs: 60_000 },
   ).catch(() => console.log(`the live consumer saw ${seen.size} of ${ackedCount}`))
   await consumer.finish()
+  console.log(
+    `the live consumer's positions (partition offset leader-epoch): ${positions.join('; ')}; ` +
+      `the highest offset seen per partition: ${highestSeen(seen).join(', ')}; ` +
+      `${consumerErrors.length} error events${consumerErrors.length ? `, the last: ${consumerErrors.slice(-5).join('; ')}` : ''}`,
+  )
 
   const final = new Map<string, string>() // "partition offset" → value
   const finalValues = new Map<string, number>()
