@@ -14,8 +14,8 @@ import {
   buildRecordBatch,
   decodeRecords,
 } from '../../src/protocol/record-batch.ts'
-import { python, run } from './broker-process.ts'
 import {
+  createReplicatedTopic,
   logBytes,
   partitionOf,
   startCluster,
@@ -174,17 +174,11 @@ export async function clusterWithTopic(
       ...overrides,
     },
   })
-  const script = `
-import sys
-from confluent_kafka.admin import AdminClient, NewTopic
-admin = AdminClient({'bootstrap.servers': sys.argv[1]})
-admin.create_topics([NewTopic('${topic}', 1, 3, config={'min.insync.replicas': '2'})])['${topic}'].result(30)
-print('ok')
-`
-  const { stdout, stderr } = await run([python, '-c', script, cluster.bootstrap])
-  if (stdout.trim() !== 'ok') {
+  try {
+    await createReplicatedTopic(cluster, topic)
+  } catch (error) {
     await cluster.stop()
-    throw new Error(`creating ${topic} failed: ${stderr}`)
+    throw error
   }
   await waitFor('the cluster whole', () => wholeCluster(cluster, topic), { timeoutMs: 60_000 })
   return { cluster, writes: new AckedWrites(cluster, topic) }

@@ -19,7 +19,8 @@
 //
 // Opt-in, since it takes minutes: SLUICE_NEMESIS=1 for the full run (SLUICE_NEMESIS_FAULTS=N,
 // default 50; SLUICE_NEMESIS_SEED=S; SLUICE_NEMESIS_KINDS=kill,pause,… to draw from some kinds
-// only), SLUICE_NEMESIS=smoke for six faults, three of them cuts
+// only, and to draw the opt-in ones: etcd paused, etcd killed and restarted on its data dir, two
+// brokers faulty at once), SLUICE_NEMESIS=smoke for six faults, three of them cuts
 // (about two minutes on a loaded machine: too long for npm test, which has partitions.test.ts).
 
 import { afterAll, describe, expect, test } from 'bun:test'
@@ -36,9 +37,10 @@ import {
   batchSizeBytes,
   LOG_OVERHEAD_BYTES,
 } from '../../../src/protocol/record-batch.ts'
-import { python, run } from '../../helpers/broker-process.ts'
+import { python } from '../../helpers/broker-process.ts'
 import { hasEtcd } from '../../helpers/etcd.ts'
 import {
+  createReplicatedTopic,
   logBytes,
   partitionOf,
   produceOne,
@@ -73,7 +75,11 @@ type FaultKind =
   | 'stall-etcd'
   | 'stall-peers'
   | 'one-way-peers'
-const KINDS: FaultKind[] = [
+  | 'etcd-pause'
+  | 'etcd-kill'
+  | 'two-brokers'
+/** The kinds drawn when SLUICE_NEMESIS_KINDS names none (a seed replays the same faults). */
+const DEFAULT_KINDS: FaultKind[] = [
   'kill',
   'pause',
   'term',
@@ -84,6 +90,8 @@ const KINDS: FaultKind[] = [
   'stall-peers',
   'one-way-peers',
 ]
+/** Every kind, the opt-in ones too (faults of etcd itself, two faulty brokers at once). */
+const KINDS: FaultKind[] = [...DEFAULT_KINDS, 'etcd-pause', 'etcd-kill', 'two-brokers']
 /**
  * How often each kind is drawn, relative to the others drawn (SLUICE_NEMESIS_KINDS). The first
  * six sum to 1, so that a run restricted to them replays the seeds recorded before the stalls
@@ -99,6 +107,9 @@ const WEIGHTS: Record<FaultKind, number> = {
   'stall-etcd': 0.12,
   'stall-peers': 0.15,
   'one-way-peers': 0.15,
+  'etcd-pause': 0.1,
+  'etcd-kill': 0.1,
+  'two-brokers': 0.2,
 }
 
 // Writes value i for i = 0, 1, … until stdin closes; prints each acknowledgement.
@@ -201,12 +212,25 @@ function client(
   const errors =
     proc.stderr instanceof ReadableStream ? new Response(proc.stderr).text() : Promise.resolve('')
   return {
-    /** Closes stdin, waits for the exit; the exit code and the last of stderr. */
-    async finish(): Promise<{ exitCode: number; stderr: string }> {
+    /**
+     * Closes stdin, waits for the exit; the exit code and the last of stderr. A client that has
+     * not exited `timeoutMs` later is killed (`hung`): librdkafka 2.16.0 can deadlock for good
+     * when it drops a broker missing from a Metadata answer while an OffsetForLeaderEpoch to it
+     * is in flight (librdkafka #5476; NEMESIS.md).
+     */
+    async finish(
+      options: { timeoutMs?: number } = {},
+    ): Promise<{ exitCode: number; stderr: string; hung: boolean }> {
       proc.stdin.end()
+      let hung = false
+      const timer = setTimeout(() => {
+        hung = true
+        proc.kill('SIGKILL')
+      }, options.timeoutMs ?? 120_000)
       const exitCode = await proc.exited
+      clearTimeout(timer)
       await reading
-      return { exitCode, stderr: (await errors).slice(-2000) }
+      return { exitCode, stderr: (await errors).slice(-2000), hung }
     },
   }
 }
@@ -295,6 +319,31 @@ async function inject(
   const links = cluster.links!
   // The fault's length is the point: random by design.
   const holdMs = () => 1000 + random() * 5000
+  if (kind === 'etcd-pause' || kind === 'etcd-kill') {
+    // Every broker loses its lease when the fault outlasts broker.session.timeout.ms (2 s).
+    if (kind === 'etcd-pause') {
+      cluster.etcd.proc.kill('SIGSTOP')
+      await Bun.sleep(500 + random() * 5500)
+      cluster.etcd.proc.kill('SIGCONT')
+    } else {
+      await cluster.etcd.kill()
+      await Bun.sleep(random() * 3000)
+      await cluster.etcd.restart()
+    }
+    return cluster.brokers[0]!
+  }
+  if (kind === 'two-brokers') {
+    // One broker killed and another paused at once: the third may lead alone and refuse acks=all.
+    const killed = cluster.brokers[Math.floor(random() * 3)]!
+    const others = cluster.brokers.filter((b) => b !== killed)
+    const paused = others[Math.floor(random() * 2)]!
+    await paused.signal('SIGSTOP')
+    await killed.signal('SIGKILL')
+    await Bun.sleep(holdMs())
+    await paused.signal('SIGCONT')
+    await killed.restart()
+    return killed
+  }
   if (kind === 'kill' || kind === 'pause' || kind === 'term') {
     const victim = cluster.brokers[Math.floor(random() * 3)]!
     if (kind === 'kill') {
@@ -422,13 +471,7 @@ async function nemesis(options: { kinds: FaultKind[]; seed: number; label: strin
     },
   })
   clusters.push(cluster)
-  const create = `
-import sys
-from confluent_kafka.admin import AdminClient, NewTopic
-admin = AdminClient({'bootstrap.servers': sys.argv[1]})
-admin.create_topics([NewTopic('${TOPIC}', ${PARTITIONS}, 3, config={'min.insync.replicas': '2'})])['${TOPIC}'].result(30)
-`
-  await run([python, '-c', create, cluster.bootstrap])
+  await createReplicatedTopic(cluster, TOPIC, PARTITIONS)
   await waitFor('a healthy cluster', () => healthy(cluster), { timeoutMs: 60_000 })
 
   const acked = new Map<string, string>() // value → "partition offset"
@@ -504,7 +547,8 @@ admin.create_topics([NewTopic('${TOPIC}', ${PARTITIONS}, 3, config={'min.insync.
     () => seen.size >= ackedCount,
     { timeoutMs: 60_000 },
   ).catch(() => console.log(`the live consumer saw ${seen.size} of ${ackedCount}`))
-  await consumer.finish()
+  const consumerExit = await consumer.finish({ timeoutMs: 60_000 })
+  if (consumerExit.hung) console.log('the live consumer hung and was killed (librdkafka #5476?)')
   console.log(
     `the live consumer's positions (partition offset leader-epoch): ${positions.join('; ')}; ` +
       `the highest offset seen per partition: ${highestSeen(seen).join(', ')}; ` +
@@ -582,10 +626,10 @@ function drawKinds(count: number, seed: number, from: readonly FaultKind[]): Fau
   return kinds
 }
 
-/** SLUICE_NEMESIS_KINDS (comma-separated), else every kind. */
+/** SLUICE_NEMESIS_KINDS (comma-separated), else the default kinds (not the opt-in ones). */
 function kindsToDraw(): FaultKind[] {
   const named = process.env.SLUICE_NEMESIS_KINDS
-  if (!named) return KINDS
+  if (!named) return DEFAULT_KINDS
   const kinds = named.split(',').map((kind) => kind.trim()) as FaultKind[]
   const unknown = kinds.filter((kind) => !KINDS.includes(kind))
   if (unknown.length > 0)
