@@ -18,7 +18,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { spawnSync } from 'bun'
 import { exportBase } from '../base-tree.ts'
-import { startSluice } from './broker.ts'
+import { startSluice, type BrokerProcess } from './broker.ts'
 import { buildLoadgen, runLoadgen, type LatencyResult, type ProduceResult } from './loadgen.ts'
 import { cpuSeconds, progress } from './proc.ts'
 import { createTopic } from './scenarios.ts'
@@ -63,16 +63,30 @@ function edenPauses(logPath: string): number[] {
   return pauses
 }
 
-async function measure(tree: string, round: number): Promise<Round> {
+/** Runs `use` against the broker of `tree` on a fresh temp dir, then stops it and removes the dir. */
+async function withBroker<T>(
+  tree: string,
+  env: Record<string, string> | undefined,
+  use: (broker: BrokerProcess) => Promise<T>,
+): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-compare-log-'))
   const broker = await startSluice({
     repo: tree,
     logDir: join(dir, 'data'),
     overrides: {},
     logPath: join(dir, 'broker.log'),
-    env: { BUN_JSC_logGC: '1' },
+    env,
   })
   try {
+    return await use(broker)
+  } finally {
+    await broker.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+function measure(tree: string, round: number): Promise<Round> {
+  return withBroker(tree, { BUN_JSC_logGC: '1' }, async (broker) => {
     const topic = `compare-${round}`
     await createTopic(broker, topic, 1)
     const before = cpuSeconds(broker.pid)
@@ -95,22 +109,12 @@ async function measure(tree: string, round: number): Promise<Round> {
       edenPausesMs: edenPauses(broker.logPath).slice(skip),
       load: loadavg()[0]!,
     }
-  } finally {
-    await broker.stop()
-    rmSync(dir, { recursive: true, force: true })
-  }
+  })
 }
 
 /** One full-speed produce against the tree's broker: MB/s and the broker's CPU s per GB. */
-async function measureProduce(tree: string, round: number) {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-compare-log-'))
-  const broker = await startSluice({
-    repo: tree,
-    logDir: join(dir, 'data'),
-    overrides: {},
-    logPath: join(dir, 'broker.log'),
-  })
-  try {
+function measureProduce(tree: string, round: number) {
+  return withBroker(tree, undefined, async (broker) => {
     const topic = `compare-produce-${round}`
     await createTopic(broker, topic, 1)
     const before = cpuSeconds(broker.pid)
@@ -127,10 +131,7 @@ async function measureProduce(tree: string, round: number) {
     )
     const cpuSecondsPerGb = ((cpuSeconds(broker.pid) - before) * 1e9) / Math.max(1, result.bytes)
     return { mbPerSec: result.mbPerSec, cpuSecondsPerGb, load: loadavg()[0]! }
-  } finally {
-    await broker.stop()
-    rmSync(dir, { recursive: true, force: true })
-  }
+  })
 }
 
 async function compareProduce(): Promise<void> {
