@@ -202,7 +202,7 @@ export async function openBroker(
         stopFollowing?.()
         await replicas?.close()
         if (options.snapshotProducers !== false) await producers.close()
-        await logs.close()
+        await logs.close({ processExits: options.processExits === true })
         await metadata?.close()
       })()
       return closed
@@ -216,8 +216,11 @@ export interface RunningBroker {
   /** The bound address of the first client listener (port 0 in the config resolves here). */
   host: string
   port: number
-  /** Stops accepting, finishes in-flight requests, flushes and writes the clean-stop marker. */
-  stop(): Promise<void>
+  /**
+   * Stops accepting, finishes in-flight requests, flushes and writes the clean-stop marker. With
+   * `processExits`, the caller ends the process once this resolves (see LogManager.close).
+   */
+  stop(options?: { processExits?: boolean }): Promise<void>
 }
 
 /** openBroker, then the client listener; in cluster mode the broker registers once bound. */
@@ -258,14 +261,14 @@ export async function startBroker(
     broker,
     host: server.host,
     port: server.port,
-    stop() {
+    stop(options = {}) {
       stopped ??= (async () => {
         log('sluice: stopping: finishing in-flight requests')
         await broker.beginStop()
         stopReconfiguringServer()
         await server.close({ graceful: true })
         metricsListener?.stop()
-        await broker.close()
+        await broker.close({ processExits: options.processExits === true })
         log('sluice: stopped cleanly')
       })()
       return stopped

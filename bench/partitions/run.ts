@@ -19,9 +19,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { Kafka, logLevel } from 'kafkajs'
 import { exportBase } from '../base-tree.ts'
 import { startBroker, type Running } from './start-broker.ts'
+import { createTopics, kafkaOf, writeEverywhere } from './topics.ts'
 
 const root = join(import.meta.dir, '../..')
 const { values, positionals } = parseArgs({
@@ -46,27 +46,6 @@ function run(cmd: string[], cwd = root): void {
   if (result.exitCode !== 0) throw new Error(`${cmd.join(' ')}: ${result.stderr.toString()}`)
 }
 
-/** One record to every partition of topics p0, p1, … (1,000 partitions each). */
-async function writeEverywhere(port: number, partitions: number): Promise<void> {
-  const kafka = new Kafka({
-    clientId: 'bench-partitions',
-    brokers: [`127.0.0.1:${port}`],
-    logLevel: logLevel.NOTHING,
-    requestTimeout: 600_000,
-  })
-  const producer = kafka.producer()
-  await producer.connect()
-  for (let t = 0; t * 1000 < partitions; t++) {
-    const numPartitions = Math.min(1000, partitions - t * 1000)
-    const messages = Array.from({ length: numPartitions }, (_, partition) => ({
-      partition,
-      value: Buffer.alloc(100, 1),
-    }))
-    await producer.send({ topic: `p${t}`, acks: -1, messages })
-  }
-  await producer.disconnect()
-}
-
 async function stop(broker: Running, signal: 'SIGTERM' | 'SIGKILL'): Promise<number> {
   const startedMs = performance.now()
   broker.proc.kill(signal)
@@ -78,23 +57,11 @@ async function stop(broker: Running, signal: 'SIGTERM' | 'SIGKILL'): Promise<num
 async function prepare(entry: string, partitions: number): Promise<string> {
   const logDir = mkdtempSync(join(tmpdir(), 'sluice-bench-partitions-'))
   const broker = await startBroker(entry, logDir, { port: 0 })
-  const kafka = new Kafka({
-    clientId: 'bench-partitions',
-    brokers: [`127.0.0.1:${broker.port}`],
-    logLevel: logLevel.NOTHING,
-    requestTimeout: 600_000,
-  })
-  const admin = kafka.admin()
-  await admin.connect()
   const createStartedMs = performance.now()
-  for (let t = 0; t * 1000 < partitions; t++) {
-    const numPartitions = Math.min(1000, partitions - t * 1000)
-    await admin.createTopics({ topics: [{ topic: `p${t}`, numPartitions }], timeout: 600_000 })
-  }
+  await createTopics(kafkaOf(broker.port, 'bench-partitions'), partitions)
   console.error(
     `prepared ${partitions} partitions in ${Math.round(performance.now() - createStartedMs)} ms`,
   )
-  await admin.disconnect()
   await stop(broker, 'SIGTERM')
   return logDir
 }
@@ -108,12 +75,12 @@ async function measure(tree: string, entry: string, prepared: string, partitions
     const cleanStartMs = broker.startedMs
     const rssCleanMiB = rssMiB(broker.proc.pid)
     const fdsClean = fds(broker.proc.pid)
-    await writeEverywhere(broker.port, partitions)
+    await writeEverywhere(kafkaOf(broker.port, 'bench-partitions'), partitions)
     const rssWrittenMiB = rssMiB(broker.proc.pid)
     const dirtyStopMs = await stop(broker, 'SIGTERM')
     broker = await startBroker(entry, logDir, { port: broker.port })
     const cleanStartAfterDirtyStopMs = broker.startedMs
-    await writeEverywhere(broker.port, partitions)
+    await writeEverywhere(kafkaOf(broker.port, 'bench-partitions'), partitions)
     await stop(broker, 'SIGKILL')
     broker = await startBroker(entry, logDir, { port: broker.port })
     const uncleanStartMs = broker.startedMs

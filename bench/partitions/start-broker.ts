@@ -9,11 +9,13 @@ export interface Running {
   output: () => string
 }
 
-/** `bun <entry> start` on `logDir`, listening on `port` (0: any), with more `--override`s. */
+/**
+ * `bun [bunArgs] <entry> start` on `logDir`, listening on `port` (0: any), with more `--override`s.
+ */
 export async function startBroker(
   entry: string,
   logDir: string,
-  options: { port?: number; overrides?: string[] } = {},
+  options: { port?: number; overrides?: string[]; bunArgs?: string[] } = {},
 ): Promise<Running> {
   const overrides = [
     `listeners=PLAINTEXT://127.0.0.1:${options.port ?? 0}`,
@@ -21,7 +23,13 @@ export async function startBroker(
     ...(options.overrides ?? []),
   ]
   const proc = spawn(
-    [process.execPath, entry, 'start', ...overrides.flatMap((o) => ['--override', o])],
+    [
+      process.execPath,
+      ...(options.bunArgs ?? []),
+      entry,
+      'start',
+      ...overrides.flatMap((o) => ['--override', o]),
+    ],
     { stdout: 'pipe', stderr: 'pipe' },
   )
   let text = ''

@@ -5,6 +5,7 @@
 import { accessSync, constants, mkdirSync } from 'node:fs'
 import { ConfigError, ignoredConfigWarnings, loadBrokerConfig } from '../config.ts'
 import { UsageError } from './usage.ts'
+import type { RunningBroker } from '../broker.ts'
 
 export const startHelp = `Usage: sluice start [server.properties] [--dev] [--override key=value]...
 
@@ -94,6 +95,30 @@ export async function start(args: StartArgs): Promise<void> {
   const config = loadBrokerConfig({ file: args.file, overrides })
   checkLogDirs(config['log.dirs'])
   for (const warning of ignoredConfigWarnings(config)) console.warn(`sluice: warning: ${warning}`)
+  // The handlers go in before anything is opened: a signal that came before them (they were
+  // installed after the "listening on" line) ended the process uncleanly with 143. One that
+  // comes while the broker starts stops it once started; a second one exits at once.
+  let broker: RunningBroker | null = null
+  let stopping = false
+  const stop = (running: RunningBroker) =>
+    running.stop({ processExits: true }).then(
+      () => process.exit(0),
+      (error: Error) => {
+        console.error(`sluice: stop failed: ${error.message}`)
+        process.exit(1)
+      },
+    )
+  const onSignal = (signal: string) => {
+    if (stopping) {
+      console.error(`sluice: ${signal} again, exiting without a clean stop`)
+      process.exit(1)
+    }
+    stopping = true
+    if (broker) void stop(broker)
+    else console.log(`sluice: ${signal} while starting: stopping once started`)
+  }
+  process.on('SIGINT', () => onSignal('SIGINT'))
+  process.on('SIGTERM', () => onSignal('SIGTERM'))
   // Imported here, not at the top, so that --help and usage errors work without the broker.
   const native = await import('../native.ts')
   if (!native.addonStatus.loaded) {
@@ -110,22 +135,6 @@ export async function start(args: StartArgs): Promise<void> {
       `${shown(limits.softBefore)} raised to ${shown(limits.soft)}, hard ${shown(limits.hard)}`,
   )
   const { startBroker } = await import('../broker.ts')
-  const broker = await startBroker(config)
-  let stopping = false
-  const onSignal = (signal: string) => {
-    if (stopping) {
-      console.error(`sluice: ${signal} again, exiting without a clean stop`)
-      process.exit(1)
-    }
-    stopping = true
-    broker.stop().then(
-      () => process.exit(0),
-      (error: Error) => {
-        console.error(`sluice: stop failed: ${error.message}`)
-        process.exit(1)
-      },
-    )
-  }
-  process.on('SIGINT', () => onSignal('SIGINT'))
-  process.on('SIGTERM', () => onSignal('SIGTERM'))
+  broker = await startBroker(config)
+  if (stopping) void stop(broker)
 }

@@ -40,6 +40,9 @@ export interface Broker {
    * (controlled shutdown) and closes the group coordinator. Idempotent.
    */
   beginStop(): Promise<void>
-  /** Finishes a stop (beginStop first if not yet): producer state, the log, the metadata. */
-  close(options?: { snapshotProducers?: boolean }): Promise<void>
+  /**
+   * Finishes a stop (beginStop first if not yet): producer state, the log, the metadata. With
+   * `processExits`, the caller ends the process next: see LogManager.close.
+   */
+  close(options?: { snapshotProducers?: boolean; processExits?: boolean }): Promise<void>
 }

@@ -320,7 +320,14 @@ export class LogManager {
     return writes
   }
 
-  async close(): Promise<void> {
+  /**
+   * Flushes and closes every log, writes the checkpoints and the clean-stop marker, and releases
+   * the dirs' locks. With `processExits` (the caller ends the process next) the index mappings
+   * are left for the kernel to tear down at exit: their munmaps, two per partition, were most of
+   * a clean stop's CPU (issue 11, item 14). Unmapping writes nothing back, so the files on disk
+   * are the same either way; the descriptors are closed all the same.
+   */
+  async close(options: { processExits?: boolean } = {}): Promise<void> {
     if (this.closed) return
     this.closed = true
     for (const timer of this.timers) timer.cancel()
@@ -333,7 +340,7 @@ export class LogManager {
     const logs = [...this.logs.values()]
     const closeNext = async (): Promise<void> => {
       for (let log = logs.pop(); log !== undefined; log = logs.pop()) {
-        await log.close()
+        await log.close(options)
         if (!log.isFullyFlushed) allFlushed = false
       }
     }

@@ -780,7 +780,8 @@ export class PartitionLog {
     this.flushEpochsInBackground()
   }
 
-  async close(): Promise<void> {
+  /** Flushes what is new and closes the segments (`processExits`: see LogManager.close). */
+  async close(options: { processExits?: boolean } = {}): Promise<void> {
     if (this.closed) return
     this.closed = true
     this.flushTimer?.cancel()
@@ -796,7 +797,7 @@ export class PartitionLog {
       }
     }
     await this.epochs.idle()
-    for (const segment of this.segments) segment.close()
+    for (const segment of this.segments) segment.close({ unmapIndexes: !options.processExits })
     for (const [segment, timer] of this.pendingDeletes) {
       timer.cancel()
       this.removeSegmentFiles(segment)

@@ -439,11 +439,15 @@ export class LogSegment implements CachedLogFile {
    * segment's were trimmed when it stopped taking appends. Trimming at close was an open, an
    * ftruncate and a close per index of every partition written since the start: 6.5 s of an
    * 11.6 s clean stop at 2,000 partitions, waiting on the journal behind the final fdatasyncs.
+   * Without `unmapIndexes` the mappings stay until the process exits (LogManager.close); the
+   * segment must not be used again.
    */
-  close(): void {
+  close(options: { unmapIndexes?: boolean } = {}): void {
     if (this.deleted) return
-    this.offsetIndex.release()
-    this.timeIndex.release()
+    if (options.unmapIndexes !== false) {
+      this.offsetIndex.release()
+      this.timeIndex.release()
+    }
     this.closeFd()
   }
 

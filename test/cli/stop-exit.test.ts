@@ -3,7 +3,9 @@
 // with 0 after "stopped cleanly", after topics of many partitions were written to and while a
 // consumer group's member is long-polling. A timer, socket, worker or file handle left behind
 // keeps such a process alive, and the test fails at its timeout. `sluice start` (which does call
-// process.exit once the stop resolves) exits 0 after the same line.
+// process.exit once the stop resolves) exits 0 after the same line, also when the SIGTERM comes
+// while it is still starting (its handler used to be installed only after the "listening on"
+// line, and an earlier signal ended the process uncleanly with 143).
 import { afterEach, expect, test } from 'bun:test'
 import { spawn, type Subprocess } from 'bun'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -18,6 +20,28 @@ const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 }, 120_000)
+
+/** `bun <args>` on a fresh log dir, its output captured; killed and removed after the test. */
+function spawnOnLogDir(args: (logDir: string) => string[]) {
+  const logDir = mkdtempSync(join(tmpdir(), 'sluice-stop-exit-'))
+  const proc: Subprocess = spawn([process.execPath, ...args(logDir)], {
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  cleanups.push(async () => {
+    proc.kill('SIGKILL')
+    await proc.exited
+    rmSync(logDir, { recursive: true, force: true })
+  })
+  let text = ''
+  const decoder = new TextDecoder()
+  for (const stream of [proc.stdout, proc.stderr] as ReadableStream<Uint8Array>[]) {
+    void (async () => {
+      for await (const chunk of stream) text += decoder.decode(chunk, { stream: true })
+    })()
+  }
+  return { proc, output: () => text }
+}
 
 /** Two topics of 100 partitions, a record in each, and a consumer waiting on one of them. */
 async function useBroker(port: number): Promise<void> {
@@ -56,31 +80,15 @@ async function useBroker(port: number): Promise<void> {
 }
 
 test('a broker stopped cleanly exits with nothing left on its event loop', async () => {
-  const logDir = mkdtempSync(join(tmpdir(), 'sluice-stop-exit-'))
-  const proc: Subprocess = spawn([process.execPath, fixture, logDir], {
-    stdout: 'pipe',
-    stderr: 'pipe',
-  })
-  cleanups.push(async () => {
-    proc.kill('SIGKILL')
-    await proc.exited
-    rmSync(logDir, { recursive: true, force: true })
-  })
-  let output = ''
-  const decoder = new TextDecoder()
-  for (const stream of [proc.stdout, proc.stderr] as ReadableStream<Uint8Array>[]) {
-    void (async () => {
-      for await (const chunk of stream) output += decoder.decode(chunk, { stream: true })
-    })()
-  }
-  await waitFor(() => /listening on PLAINTEXT:\/\/127\.0\.0\.1:\d+/.test(output), 60_000)
-  await useBroker(Number(output.match(/listening on PLAINTEXT:\/\/127\.0\.0\.1:(\d+)/)![1]))
+  const { proc, output } = spawnOnLogDir((logDir) => [fixture, logDir])
+  await waitFor(() => /listening on PLAINTEXT:\/\/127\.0\.0\.1:\d+/.test(output()), 60_000)
+  await useBroker(Number(output().match(/listening on PLAINTEXT:\/\/127\.0\.0\.1:(\d+)/)![1]))
 
   proc.kill('SIGTERM')
   // No deadline of our own: a process held open by a leftover handle fails at the test timeout.
   const exitCode = await proc.exited
-  expect(output).toContain('sluice: stopped cleanly')
-  expect(output).toContain('child: stop resolved')
+  expect(output()).toContain('sluice: stopped cleanly')
+  expect(output()).toContain('child: stop resolved')
   expect(exitCode).toBe(0)
 }, 180_000)
 
@@ -90,4 +98,18 @@ test('sluice start exits 0 after "stopped cleanly"', async () => {
   await useBroker(broker.port)
   expect(await broker.stop()).toBe(0)
   expect(broker.output()).toContain('sluice: stopped cleanly')
+}, 180_000)
+
+test('sluice start stops cleanly on a SIGTERM that comes while it starts', async () => {
+  const { proc, output } = spawnOnLogDir((logDir) => [
+    join(import.meta.dir, '../../src/cli.ts'),
+    'start',
+    ...['--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', `log.dirs=${logDir}`],
+  ])
+  // Printed before the broker opens its logs: the start is still under way.
+  await waitFor(() => output().includes('open files limit'), 60_000)
+  proc.kill('SIGTERM')
+  expect(await proc.exited).toBe(0)
+  expect(output()).toContain('SIGTERM while starting: stopping once started')
+  expect(output()).toContain('sluice: stopped cleanly')
 }, 180_000)
