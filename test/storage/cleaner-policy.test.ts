@@ -1,7 +1,8 @@
 // Proves when the cleaner cleans and how far, on real logs with an injected clock: the active
 // segment and segments younger than min.compaction.lag.ms are never cleaned; a log below
 // min.cleanable.dirty.ratio waits until max.compaction.lag.ms has passed for its oldest dirty
-// record; delete-only logs are left alone; the dirtiest log goes first; and a key map bounded by
+// record; delete-only logs are left alone; compact,delete logs are cleaned and their old
+// segments still deleted by retention; the dirtiest log goes first; and a key map bounded by
 // log.cleaner.dedupe.buffer.size ends a cleaning early, the next passes finishing the work.
 
 import { afterEach, describe, expect, test } from 'bun:test'
@@ -16,6 +17,7 @@ import {
 import type { LogConfig } from '../../src/storage/log-config.ts'
 import { LogCleaner } from '../../src/storage/log-cleaner.ts'
 import { PartitionLog } from '../../src/storage/partition-log.ts'
+import { enforceRetention } from '../../src/storage/retention.ts'
 import {
   makeTempDir,
   readBatches,
@@ -132,6 +134,33 @@ describe('log cleaner policy', () => {
     expect((await cleaner.cleanDirtiest())?.log.partition).toBe(1)
     expect(await cleaner.cleanDirtiest().then((r) => r?.log.partition)).toBe(2)
     expect(await cleaner.cleanDirtiest()).toBeNull()
+  }, 60_000)
+
+  test('compact,delete: the cleaner compacts the log and retention still deletes its old segments', async () => {
+    const retentionMs = 3_600_000
+    const policies = [['compact', 'delete'], ['compact']] as const
+    const { logs, cleaner, fill, advance, now } = setup(
+      policies.map((cleanupPolicy) => ({
+        cleanupPolicy: [...cleanupPolicy],
+        minCleanableDirtyRatio: 0.1,
+        retentionMs,
+      })),
+    )
+    for (const log of logs) {
+      await fill(log, 30)
+      log.roll()
+    }
+    const segmentsBefore = logs.map((log) => log.segmentCount)
+    const cleaned = [await cleaner.cleanDirtiest(), await cleaner.cleanDirtiest()]
+    expect(cleaned.map((result) => result?.log.partition).sort()).toEqual([0, 1])
+    for (const [i, log] of logs.entries()) expect(log.segmentCount).toBeLessThan(segmentsBefore[i]!)
+    // Past retention.ms, retention deletes the cleaned segments of compact,delete only.
+    advance(retentionMs + 1)
+    const kept = logs[1]!.segmentCount
+    expect(enforceRetention(logs[0]!, now())).toBeGreaterThan(0)
+    expect(logs[0]!.segmentCount).toBe(1) // the active segment stays
+    expect(enforceRetention(logs[1]!, now())).toBe(0)
+    expect(logs[1]!.segmentCount).toBe(kept)
   }, 60_000)
 
   test('a key map bounded by log.cleaner.dedupe.buffer.size cleans in several passes', async () => {
