@@ -101,6 +101,8 @@ if [ "$clients" = 1 ]; then
   command -v iperf3 >/dev/null 2>&1 || missing+=(iperf3)
   command -v ss >/dev/null 2>&1 || missing+=(iproute2)
   command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
+  # test/storage/checkpoint.test.ts watches a checkpoint's writes with it.
+  command -v strace >/dev/null 2>&1 || missing+=(strace)
   if ((${#missing[@]})); then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       step "installing Debian packages: ${missing[*]}"

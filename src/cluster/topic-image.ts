@@ -1,7 +1,8 @@
 // The metadata image file: `__sluice_metadata.json` in the first log dir.
 //
 // Persistence: `__sluice_metadata.json` in the first log dir, replaced atomically after every
-// change (temp file, fsync, rename). A change is written to the image before the logs are touched:
+// change (temp file, fsync, rename), and only then: `ImageFile` knows the text it last read or
+// wrote, so a start that changes nothing does not rewrite it. A change is written to the image before the logs are touched:
 // a crash after creating a topic's entry leaves missing logs that `open` creates; a deletion is
 // recorded as pending, and `open` finishes it. Log directories that no entry names (a lost image,
 // a copied directory) are adopted under a fresh topic id rather than deleted: data is never
@@ -11,7 +12,8 @@ import { join } from 'node:path'
 import { resolveLogConfig, type BrokerConfig } from '../config.ts'
 import type { LogConfig } from '../storage/log-config.ts'
 import type { LogManager } from '../storage/log-manager.ts'
-import { readFileIfExists, writeFileAtomic } from './atomic-file.ts'
+import { KnownTextFile } from '../storage/checkpoint.ts'
+import { readFileIfExists } from './atomic-file.ts'
 import { newTopicId, type TopicInfo } from './topic-info.ts'
 import { internalTopicNames } from './topic-names.ts'
 
@@ -24,24 +26,32 @@ export interface ImageFile {
   pendingDeletes: string[]
 }
 
-/** The image at `path`, or none; an image of an unknown version fails loudly. */
-export function readImage(path: string): ImageFile | null {
-  const text = readFileIfExists(path)
+type ImageContents = { topics: TopicInfo[]; pendingDeletes: string[] }
+
+function imageText(contents: ImageContents): string {
+  const image: ImageFile = { version: 1, ...contents }
+  return JSON.stringify(image, null, 1) + '\n'
+}
+
+/** The image file at `path`; a missing one means no topics (and is not written as such). */
+export function imageFile(path: string): KnownTextFile {
+  return new KnownTextFile(path, { absentAs: imageText({ topics: [], pendingDeletes: [] }) })
+}
+
+/** The image in `file`, or none; an image of an unknown version fails loudly. */
+export function readImage(file: KnownTextFile): ImageFile | null {
+  const text = file.read()
   if (text === null) return null
   const image = JSON.parse(text) as ImageFile
   if (image.version !== 1) {
-    throw new Error(`${path}: unknown metadata image version ${image.version}`)
+    throw new Error(`${file.path}: unknown metadata image version ${image.version}`)
   }
   return image
 }
 
-/** Replaces the image atomically (temp file, fsync, rename). */
-export function writeImage(
-  path: string,
-  contents: { topics: TopicInfo[]; pendingDeletes: string[] },
-): void {
-  const image: ImageFile = { version: 1, ...contents }
-  writeFileAtomic(path, JSON.stringify(image, null, 1) + '\n')
+/** Replaces the image atomically (temp file, fsync, rename) unless it holds `contents` already. */
+export function writeImage(file: KnownTextFile, contents: ImageContents): void {
+  file.write(imageText(contents))
 }
 
 /**

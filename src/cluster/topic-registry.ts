@@ -11,10 +11,12 @@
 import { join } from 'node:path'
 import { resolveLogConfig, type BrokerConfig } from '../config.ts'
 import { ErrorCode } from '../protocol/errors.ts'
+import type { KnownTextFile } from '../storage/checkpoint.ts'
 import type { LogConfig } from '../storage/log-config.ts'
 import type { LogManager } from '../storage/log-manager.ts'
 import {
   configForFromImage,
+  imageFile,
   metadataFileName,
   topicIdForFromImage,
   orphanTopics,
@@ -95,7 +97,12 @@ export class LocalTopicRegistry implements TopicRegistry {
   /** Changes run one at a time: each awaits log creation or deletion. */
   private chain: Promise<unknown> = Promise.resolve()
 
-  private constructor(private readonly options: TopicRegistryOptions) {}
+  /** The image file, which knows what it holds: an unchanged image is not rewritten. */
+  private readonly imageFile: KnownTextFile
+
+  private constructor(private readonly options: TopicRegistryOptions) {
+    this.imageFile = imageFile(join(options.dir, metadataFileName))
+  }
 
   static async open(options: TopicRegistryOptions): Promise<LocalTopicRegistry> {
     const registry = new LocalTopicRegistry(options)
@@ -369,12 +376,8 @@ export class LocalTopicRegistry implements TopicRegistry {
     }
   }
 
-  private get imagePath(): string {
-    return join(this.options.dir, metadataFileName)
-  }
-
   private persist(): void {
-    writeImage(this.imagePath, {
+    writeImage(this.imageFile, {
       topics: [...this.topicsByName.values()],
       pendingDeletes: this.pendingDeletes,
     })
@@ -382,7 +385,7 @@ export class LocalTopicRegistry implements TopicRegistry {
 
   /** Reads the image, finishes pending deletes, creates missing logs, adopts orphan logs. */
   private async load(): Promise<void> {
-    const image = readImage(this.imagePath)
+    const image = readImage(this.imageFile)
     if (image !== null) {
       for (const topic of image.topics) this.index(topic)
       this.pendingDeletes = image.pendingDeletes ?? []

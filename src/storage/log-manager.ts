@@ -17,11 +17,9 @@ import {
   LOG_START_OFFSET_CHECKPOINT,
   RECOVERY_POINT_CHECKPOINT,
   REPLICATION_OFFSET_CHECKPOINT,
+  OffsetCheckpointFile,
   fsyncDir,
   partitionKey,
-  readOffsetCheckpoint,
-  writeOffsetCheckpoint,
-  writeOffsetCheckpointAsync,
   type CheckpointEntry,
 } from './checkpoint.ts'
 import { setRepeatingTimer, systemClock, type Clock, type TimerHandle } from './clock.ts'
@@ -100,6 +98,8 @@ export class LogManager {
   readonly clock: Clock
   /** Per log dir: every checkpoint write after open goes through one, so none overlap. */
   private readonly checkpointWrites = new Map<string, CheckpointWrites>()
+  /** Each checkpoint file by path, knowing what it holds: an unchanged one is not rewritten. */
+  private readonly checkpointFiles = new Map<string, OffsetCheckpointFile>()
   private readonly logger: (line: string) => void
   private closed = false
   private readonly checkpointsDue = new Set<string>()
@@ -310,7 +310,7 @@ export class LogManager {
       writes = new CheckpointWrites(async () => {
         try {
           for (const [name, entries] of this.checkpointEntries(logDir))
-            await writeOffsetCheckpointAsync(join(logDir, name), entries)
+            await this.checkpointFile(logDir, name).writeAsync(entries)
         } catch (error) {
           this.logger(`writing the checkpoints of ${logDir} failed: ${error}`)
         }
@@ -372,9 +372,9 @@ export class LogManager {
     mkdirSync(logDir, { recursive: true })
     const markerPath = join(logDir, CLEAN_SHUTDOWN_MARKER)
     const clean = existsSync(markerPath)
-    const recoveryPoints = this.readCheckpointOrEmpty(join(logDir, RECOVERY_POINT_CHECKPOINT))
-    const logStartOffsets = this.readCheckpointOrEmpty(join(logDir, LOG_START_OFFSET_CHECKPOINT))
-    const highWatermarks = this.readCheckpointOrEmpty(join(logDir, REPLICATION_OFFSET_CHECKPOINT))
+    const recoveryPoints = this.readCheckpointOrEmpty(logDir, RECOVERY_POINT_CHECKPOINT)
+    const logStartOffsets = this.readCheckpointOrEmpty(logDir, LOG_START_OFFSET_CHECKPOINT)
+    const highWatermarks = this.readCheckpointOrEmpty(logDir, REPLICATION_OFFSET_CHECKPOINT)
     let partitions = 0
     for (const entry of readdirSync(logDir, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue
@@ -520,20 +520,33 @@ export class LogManager {
     timer.unref?.()
   }
 
-  private readCheckpointOrEmpty(path: string): Map<string, number> {
+  private checkpointFile(logDir: string, name: string): OffsetCheckpointFile {
+    const path = join(logDir, name)
+    let file = this.checkpointFiles.get(path)
+    if (!file) {
+      file = new OffsetCheckpointFile(path)
+      this.checkpointFiles.set(path, file)
+    }
+    return file
+  }
+
+  private readCheckpointOrEmpty(logDir: string, name: string): Map<string, number> {
     try {
-      return readOffsetCheckpoint(path) ?? new Map()
+      return this.checkpointFile(logDir, name).read() ?? new Map()
     } catch (error) {
       this.logger(`${error instanceof Error ? error.message : error}; recovering every log in full`)
       return new Map()
     }
   }
 
-  /** Synchronously: only where no background write can run (at open, and at the end of close). */
+  /**
+   * Synchronously: only where no background write can run (at open, and at the end of close).
+   * A file whose entries did not change is left as it is (OffsetCheckpointFile).
+   */
   private writeCheckpoints(logDir: string): void {
     try {
       for (const [name, entries] of this.checkpointEntries(logDir))
-        writeOffsetCheckpoint(join(logDir, name), entries)
+        this.checkpointFile(logDir, name).write(entries)
     } catch (error) {
       this.logger(`writing the checkpoints of ${logDir} failed: ${error}`)
     }
