@@ -40,6 +40,8 @@ if (typeof Bun === 'undefined') {
   console.error('sluice: needs Bun (https://bun.sh), not Node: run bin/sluice or npx sluice, which use the Bun that npm installs with Sluice')
   process.exit(1)
 }
+// The addon that ships with this bundle (src/native.ts prefers it to the one it was built beside).
+globalThis.sluiceBundleAddon = require('node:path').join(__dirname, '../native/sluice.node')
 require('./sluice-bundle.js').main(process.argv.slice(2)).then((outcome) => {
   if (outcome !== 'running') process.exit(outcome)
 })

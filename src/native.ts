@@ -35,13 +35,17 @@ export type {
   SendfileOptions,
 } from './native-types.ts'
 
-// native/ sits beside src/ and beside dist/, where the start-up bundle lives. The bundler turns
-// import.meta.dir into the path it had at build time, so a bundle whose checkout has moved since
-// finds the addon from its own entry point instead.
-// The single executable (scripts/compiled-entry.ts) embeds the addon and names it first.
-const embeddedAddon = (globalThis as { sluiceEmbeddedAddon?: string }).sluiceEmbeddedAddon
+// native/ sits beside src/ and beside dist/, where the start-up bundle lives. The entry that runs
+// names the addon that ships with it, which comes first: the single executable its embedded copy
+// (scripts/compiled-entry.ts), the bundle's entry (dist/cli.js, scripts/bundle.sh) the native/
+// beside its dist/. Else an installed package, on the machine that built it, would load the
+// checkout's addon: the bundler turns import.meta.dir into the path it had at build time. That
+// path still serves a bundle without an addon of its own, and Bun.main one whose checkout moved.
+const entryAddons = globalThis as { sluiceEmbeddedAddon?: string; sluiceBundleAddon?: string }
 const addonCandidates = [
-  ...(embeddedAddon ? [embeddedAddon] : []),
+  ...[entryAddons.sluiceEmbeddedAddon, entryAddons.sluiceBundleAddon].filter(
+    (path): path is string => !!path,
+  ),
   join(import.meta.dir, '../native/sluice.node'),
   join(dirname(Bun.main), '../native/sluice.node'),
 ]

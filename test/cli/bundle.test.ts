@@ -1,9 +1,10 @@
 // The start-up bundle (scripts/bundle.sh, run by scripts/setup.sh into dist/) is what
 // `npm start` and bin/sluice run, so it must be the same broker as src/: this builds one from the
 // current sources, starts it as a real process and moves records through it with kcat, large
-// enough that fetches take the native sendfile path. The bundle carries no native binding of
-// the codecs' packages (a linux-x64 one would break the arm64 and musl packages): a broker that
-// recompresses with lz4 and snappy loads them from node_modules, as the installed package does.
+// enough that fetches take the native sendfile path, with the addon that ships beside it (not
+// the checkout's). The bundle carries no native binding of the codecs' packages (a linux-x64 one
+// would break the arm64 and musl packages): a broker that recompresses with lz4 and snappy loads
+// them from node_modules, as the installed package does.
 // Then bin/sluice's choice: the executable or the bundle while they are newer than every file in
 // src/, the sources once one is edited.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
@@ -44,6 +45,9 @@ describe('the start-up bundle', () => {
     expect(built).toMatchObject({ exitCode: 0, stderr: '' })
     // As in a checkout (dist/ beside node_modules/) and in the package (node_modules/sluice/dist).
     symlinkSync(join(repoRoot, 'node_modules'), join(work, 'node_modules'))
+    // The addon that ships with the bundle, as in the package: native/ beside dist/.
+    mkdirSync(join(work, 'native'))
+    copyFileSync(join(repoRoot, 'native/sluice.node'), join(work, 'native/sluice.node'))
     broker = await startBroker({
       entry: join(work, 'dist/cli.js'),
       overrides: { 'compression.type': 'lz4' },
@@ -83,6 +87,15 @@ describe('the start-up bundle', () => {
     expect(consume.exitCode).toBe(0)
     expect(consume.stdout).toBe(Array.from({ length: 5 }, (_, i) => `k${i} 100000\n`).join(''))
     expect(logProblems(broker.output())).toEqual([])
+  })
+
+  test('loads the addon that ships beside it, not the one of the checkout it was built in', () => {
+    // An installed package on the machine that built it loaded the checkout's addon: the
+    // bundler had made the path beside src/native.ts the build-time one.
+    const mapped = readFileSync(`/proc/${broker.proc.pid}/maps`, 'utf8')
+      .split('\n')
+      .flatMap((line) => (line.endsWith('sluice.node') ? [line.replace(/^.* /, '')] : []))
+    expect([...new Set(mapped)]).toEqual([join(work, 'native/sluice.node')])
   })
 
   test('carries no native binding of its own', () => {
