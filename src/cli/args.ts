@@ -118,25 +118,37 @@ export function pairs(parsed: ParsedOptions, name: string): { name: string; valu
   )
 }
 
-/** The bootstrap addresses: the flag, else SLUICE_BROKERS, else KAFKA_BOOTSTRAP_SERVERS. */
+/**
+ * The bootstrap addresses: the flag, else SLUICE_BROKERS, else KAFKA_BOOTSTRAP_SERVERS (an empty
+ * variable counts as unset), else 127.0.0.1:9092. A mistake names where the addresses came from.
+ */
 export function bootstrap(parsed: ParsedOptions): Address[] {
   const fromFlag = option(parsed, '--bootstrap-server')
   const env = process.env
-  const source = fromFlag !== undefined ? '--bootstrap-server' : 'SLUICE_BROKERS'
-  const text = fromFlag ?? env.SLUICE_BROKERS ?? env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092'
-  return text
+  const [source, text] =
+    fromFlag !== undefined
+      ? ['--bootstrap-server', fromFlag]
+      : env.SLUICE_BROKERS
+        ? ['SLUICE_BROKERS', env.SLUICE_BROKERS]
+        : env.KAFKA_BOOTSTRAP_SERVERS
+          ? ['KAFKA_BOOTSTRAP_SERVERS', env.KAFKA_BOOTSTRAP_SERVERS]
+          : ['the default', '127.0.0.1:9092']
+  const hostPorts = text
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '')
-    .map((hostPort) => {
-      // kcat and rpk accept a bare host (port 9092) and a PLAINTEXT:// prefix.
-      const bare = hostPort.replace(/^[A-Za-z_]+:\/\//, '')
-      const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(bare)
-      if (!match || Number(match[2] ?? 9092) > 65535) {
-        throw new UsageError(`${source} '${hostPort}': expected host:port`)
-      }
-      return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(match[2] ?? 9092) }
-    })
+  if (hostPorts.length === 0) {
+    throw new UsageError(`${source} '${text}' names no broker: expected host:port[,...]`)
+  }
+  return hostPorts.map((hostPort) => {
+    // kcat and rpk accept a bare host (port 9092) and a PLAINTEXT:// prefix.
+    const bare = hostPort.replace(/^[A-Za-z_]+:\/\//, '')
+    const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(bare)
+    if (!match || Number(match[2] ?? 9092) > 65535) {
+      throw new UsageError(`${source} '${hostPort}': expected host:port`)
+    }
+    return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(match[2] ?? 9092) }
+  })
 }
 
 /** The bootstrap options' help lines, shared by every client subcommand. */

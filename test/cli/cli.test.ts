@@ -11,8 +11,13 @@ import { join } from 'node:path'
 
 const bin = join(import.meta.dir, '../../bin/sluice')
 
-async function run(args: string[], cwd?: string) {
-  const child = Bun.spawn([bin, ...args], { stdout: 'pipe', stderr: 'pipe', cwd })
+async function run(args: string[], cwd?: string, env?: Record<string, string>) {
+  const child = Bun.spawn([bin, ...args], {
+    stdout: 'pipe',
+    stderr: 'pipe',
+    cwd,
+    ...(env ? { env: { ...process.env, SLUICE_BROKERS: '', ...env } } : {}),
+  })
   const [stdout, stderr, exitCode] = await Promise.all([
     new Response(child.stdout).text(),
     new Response(child.stderr).text(),
@@ -118,6 +123,45 @@ test('topic commands without a broker say so in one line, exit 1', async () => {
     'sluice: cannot connect to 127.0.0.1:1: ECONNREFUSED (is a broker running?)\n',
   )
 })
+
+test('bootstrap addresses: -b, else SLUICE_BROKERS, else KAFKA_BOOTSTRAP_SERVERS; a mistake names which', async () => {
+  // Each address is refused (port 1), so the error line shows which one the command used.
+  const refused = (port: number) =>
+    `sluice: cannot connect to 127.0.0.1:${port}: ECONNREFUSED (is a broker running?)\n`
+  const both = { SLUICE_BROKERS: '127.0.0.1:1', KAFKA_BOOTSTRAP_SERVERS: '127.0.0.1:2' }
+  expect((await run(['topic', 'list'], undefined, both)).stderr).toBe(refused(1))
+  expect((await run(['topic', 'list', '-b', '127.0.0.1:3'], undefined, both)).stderr).toBe(
+    refused(3),
+  )
+  const kafkaOnly = { KAFKA_BOOTSTRAP_SERVERS: '127.0.0.1:2' }
+  expect((await run(['topic', 'list'], undefined, kafkaOnly)).stderr).toBe(refused(2))
+  const cases: [string[], Record<string, string>, string][] = [
+    [
+      ['topic', 'list'],
+      { KAFKA_BOOTSTRAP_SERVERS: 'bad:host:1' },
+      "sluice: KAFKA_BOOTSTRAP_SERVERS 'bad:host:1': expected host:port\n",
+    ],
+    [
+      ['topic', 'list'],
+      { SLUICE_BROKERS: 'bad:host:1', KAFKA_BOOTSTRAP_SERVERS: '127.0.0.1:2' },
+      "sluice: SLUICE_BROKERS 'bad:host:1': expected host:port\n",
+    ],
+    [
+      ['topic', 'list', '-b', ','],
+      {},
+      "sluice: --bootstrap-server ',' names no broker: expected host:port[,...]\n",
+    ],
+  ]
+  for (const [args, env, stderr] of cases) {
+    const result = await run(args, undefined, env)
+    expect({ args, env, exitCode: result.exitCode, stderr: result.stderr }).toEqual({
+      args,
+      env,
+      exitCode: 2,
+      stderr,
+    })
+  }
+}, 60_000)
 
 test('configuration errors name the key and where it came from, exit 1', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'))
