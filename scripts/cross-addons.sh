@@ -55,7 +55,7 @@ for name in "${names[@]}"; do
   case "$rust_target" in *musl) flags="-C target-feature=-crt-static" ;; esac
   started=$(date +%s)
   log=$(mktemp)
-  if ! RUSTFLAGS="$flags" cargo zigbuild --release --target "$triple" \
+  if ! RUSTFLAGS="$flags" cargo zigbuild --release --locked --target "$triple" \
     --manifest-path native/Cargo.toml >"$log" 2>&1; then
     cat "$log" >&2
     rm -f "$log"

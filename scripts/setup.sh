@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Brings a fresh checkout to a runnable state and is quick when nothing is missing:
 #   1. npm packages (Bun itself comes from npm as a dev dependency),
-#   2. the native addon (native/sluice.node, built with cargo; crates.io is not needed),
+#   2. the native addon (native/sluice.node, built with @napi-rs/cli and cargo; the napi crates
+#      come from crates.io, pinned by native/Cargo.lock),
 #   3. the start-up bundle (dist/cli.js) and executable (dist/sluice), which bin/sluice runs
 #      while they are newer than src/,
 #   4. with --clients, the Debian packages the client tests drive (kcat, librdkafka, the Python
@@ -63,7 +64,7 @@ else
 fi
 
 # 2. The addon: rebuild when missing or older than any source file of the crate.
-if [ ! -f native/sluice.node ] || [ -n "$(find native/src native/Cargo.toml native/build.sh -newer native/sluice.node 2>/dev/null | head -n 1)" ]; then
+if [ ! -f native/sluice.node ] || [ -n "$(find native/src native/Cargo.toml native/Cargo.lock native/build.rs native/build.sh -newer native/sluice.node 2>/dev/null | head -n 1)" ]; then
   if ! command -v cargo >/dev/null 2>&1; then
     echo "setup: cargo not found; install Rust (rustup.rs) to build the native addon" >&2
     exit 1

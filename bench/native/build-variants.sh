@@ -2,12 +2,12 @@
 # Builds the napi-rs bindings that bench/native/napi-rs.bench.ts compares with the hand-written
 # addon: variants/napi-3.16 and variants/napi-3.12 (one source, variants/src/lib.rs), fetched
 # from crates.io at the versions in their Cargo.lock, into bench/native/target/napi-<v>.node.
-# Quiet on success; prints the build log on failure. Also builds native/sluice.node if needed.
+# Quiet on success; prints the build log on failure. Also builds the hand-written addon of
+# before the port (build-before.sh).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-bash "$root/native/build.sh"
+bash "$here/build-before.sh"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 for version in 3.16 3.12; do

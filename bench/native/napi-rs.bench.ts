@@ -1,22 +1,19 @@
-// The addon's hot calls through its hand-written Node-API binding (native/src) and through
+// The addon's hot calls through its hand-written Node-API binding (native/src before the port to
+// napi-rs: 11333b3, built by build-before.sh into target/before.node) and through
 // napi-rs (bench/native/variants, built against napi 3.16 and 3.12): CRC32C of 16 B and 16 KiB,
 // pwritev of 1 and 8 buffers of 1 KiB, the sendfile hand-off (the fast path: all sent at once,
 // the promise settled before the call returns; to /dev/null so no socket adds noise), and
 // offset-index lookups over an mmap'd file. Issue 15 §3: keep a napi-rs port only if no call
 // gets slower beyond the noise.
-//
-// On a shared machine wall-clock time mostly measures the neighbours, so each case reports two
-// figures per round, in interleaved rounds (the order reverses every round): mitata's median
-// (wall) and the CPU time this process spent per call (user + system from process.cpuUsage,
-// which a preemption does not add to). The table gives the median and the best of the rounds,
-// and the 1-minute load average at each round. The CPU minimum is the steadiest figure.
+// How the rounds run and what the figures are: harness.ts. The CPU minimum is the steadiest.
 //
 // Run: bash bench/native/build-variants.sh && bun bench/native/napi-rs.bench.ts [prefix] [--md]
 // (ROUNDS=n sets the rounds, 9 by default; a prefix such as `crc32c` picks cases by name.)
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
-import { loadavg, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { do_not_optimize, measure } from 'mitata'
+import { do_not_optimize } from 'mitata'
+import { lookup, runRounds } from './harness.ts'
 
 interface HandWritten {
   crc32c(data: Uint8Array, start?: number, end?: number, seed?: number): number
@@ -43,8 +40,8 @@ interface NapiRs {
   mmap(fd: number, sizeBytes: number): ArrayBuffer
 }
 
-const root = join(import.meta.dir, '../..')
-const hand = require(join(root, 'native/sluice.node')) as HandWritten
+// The hand-written binding as it was before the port (bench/native/build-before.sh).
+const hand = require(join(import.meta.dir, 'target/before.node')) as HandWritten
 const rs316 = require(join(import.meta.dir, 'target/napi-3.16.node')) as NapiRs
 const rs312 = require(join(import.meta.dir, 'target/napi-3.12.node')) as NapiRs
 
@@ -69,17 +66,6 @@ const mappings = {
 }
 const targets = new Int32Array(4096).map(() => Math.floor(Math.random() * INDEX_ENTRIES * 10))
 
-/** The position of the last entry at or below `offset`: OffsetIndex.lookupPosition's search. */
-function lookup(index: Int32Array, offset: number): number {
-  let low = 0
-  let high = (index.length >> 1) - 1
-  while (low < high) {
-    const middle = (low + high + 1) >> 1
-    if (index[middle * 2]! <= offset) low = middle
-    else high = middle - 1
-  }
-  return index[low * 2 + 1]!
-}
 function lookups(mapping: ArrayBuffer): () => void {
   const index = new Int32Array(mapping)
   let i = 0
@@ -138,53 +124,9 @@ const cases: Record<string, () => unknown> = {
   'index lookup: 3.12 ArrayBuffer::from_external': lookups(mappings.rs312),
 }
 
-/** CPU nanoseconds per call, over at least 40 ms of CPU. */
-async function cpuPerCall(fn: () => unknown): Promise<number> {
-  for (let calls = 1000; ; calls *= 4) {
-    const start = process.cpuUsage()
-    for (let i = 0; i < calls; i++) {
-      const result = fn()
-      if (result instanceof Promise) await result
-    }
-    const used = process.cpuUsage(start)
-    if (used.user + used.system > 40_000) return ((used.user + used.system) * 1000) / calls
-  }
-}
-
 const prefix = process.argv.slice(2).find((arg) => !arg.startsWith('--'))
-const markdown = process.argv.includes('--md')
 const names = Object.keys(cases).filter((name) => !prefix || name.startsWith(prefix))
-const rounds = Number(process.env.ROUNDS ?? 9)
-const wallNs = new Map(names.map((name) => [name, [] as number[]]))
-const cpuNs = new Map(names.map((name) => [name, [] as number[]]))
-const loads: number[] = []
-for (let round = 0; round < rounds; round++) {
-  loads.push(loadavg()[0]!)
-  for (const name of round % 2 ? [...names].reverse() : names) {
-    const fn = cases[name]!
-    wallNs.get(name)!.push((await measure(fn, { min_cpu_time: 40e6 })).p50)
-    cpuNs.get(name)!.push(await cpuPerCall(fn))
-  }
-  console.error(`round ${round + 1}/${rounds} done, load average ${loads[round]!.toFixed(1)}`)
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!
-const ns = (value: number) => value.toFixed(0).padStart(6)
-const loadList = loads.map((load) => load.toFixed(1)).join(' ')
-console.log(`${rounds} rounds; 1-minute load average at each round: ${loadList}`)
-if (markdown) {
-  console.log('\n| call: binding | CPU ns/call best | median | wall ns p50 median |')
-  console.log('| --- | ---: | ---: | ---: |')
-}
-for (const name of names) {
-  const [cpu, wall] = [cpuNs.get(name)!, wallNs.get(name)!]
-  const figures = [Math.min(...cpu), median(cpu), median(wall)].map(ns)
-  if (markdown) console.log(`| ${name} | ${figures.map((figure) => figure.trim()).join(' | ')} |`)
-  else
-    console.log(
-      `${name.padEnd(48)} cpu best ${figures[0]} median ${figures[1]}  wall ${figures[2]}`,
-    )
-}
+await runRounds(cases, names)
 
 hand.munmap(mappings.hand)
 for (const fd of [devNull, sourceFd, indexFd]) closeSync(fd)

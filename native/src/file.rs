@@ -6,8 +6,9 @@
 
 use crate::js::{self, JsError, JsResult};
 use crate::mapping;
-use crate::napi::*;
 use crate::sys::{self, SysError};
+use napi::{sys as napi_sys, Env, JsValue, Unknown};
+use napi_sys::{napi_async_work, napi_deferred, napi_env, napi_status, napi_value};
 use std::ffi::c_void;
 use std::mem::ManuallyDrop;
 use std::os::fd::FromRawFd;
@@ -31,13 +32,12 @@ fn retrying<T: PartialOrd + Default>(mut call: impl FnMut() -> T) -> Result<T, i
     }
 }
 
-pub unsafe fn open_file(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
-    let [path_value, options_value] = js::args::<2>(env, info)?;
-    let path = js::string(env, path_value, "path")?;
-    let options = js::object(env, options_value, "options")?;
-    let write = js::bool_property(env, options, "write", false)?;
-    let create = js::bool_property(env, options, "create", false)?;
-    let truncate = js::bool_property(env, options, "truncate", false)?;
+pub fn open_file(path_value: Unknown, options_value: Unknown) -> JsResult<f64> {
+    let path = js::string(&path_value, "path")?;
+    let options = js::object(&options_value, "options")?;
+    let write = js::bool_property(&options, "write", false)?;
+    let create = js::bool_property(&options, "create", false)?;
+    let truncate = js::bool_property(&options, "truncate", false)?;
     if truncate && !write {
         return Err(JsError::Type("options.truncate needs options.write".into()));
     }
@@ -50,32 +50,35 @@ pub unsafe fn open_file(env: napi_env, info: napi_callback_info) -> JsResult<nap
     }
     let c_path = js::cstr(&path);
     let mode: u32 = 0o644;
-    let fd = retrying(|| sys::open(c_path.as_ptr(), flags, mode))
+    let fd = retrying(|| unsafe { sys::open(c_path.as_ptr(), flags, mode) })
         .map_err(|errno| JsError::Sys(SysError::new("open", path.clone(), errno)))?;
-    js::double(env, fd as f64)
+    Ok(fd as f64)
 }
 
-pub unsafe fn close_file(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
-    let [fd_value] = js::args::<1>(env, info)?;
-    let fd = js::fd(env, fd_value, "fd")?;
+pub fn close_file(fd_value: Unknown) -> JsResult<()> {
+    let fd = js::fd(&fd_value, "fd")?;
     // close() is not retried on EINTR: on Linux the descriptor is released regardless.
-    if sys::close(fd) != 0 {
+    if unsafe { sys::close(fd) } != 0 {
         let errno = sys::last_errno();
         if errno != sys::EINTR {
             return Err(JsError::Sys(SysError::new("close", fd_target(fd), errno)));
         }
     }
-    js::undefined(env)
+    Ok(())
 }
 
 /// Writes every buffer, in order, starting at `position`; loops over short writes.
-pub unsafe fn pwritev(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
-    let [fd_value, buffers_value, position_value] = js::args::<3>(env, info)?;
-    let fd = js::fd(env, fd_value, "fd")?;
-    let position = js::position(env, position_value, "position")?;
+pub unsafe fn pwritev(
+    fd_value: Unknown,
+    buffers: Unknown,
+    position_value: Unknown,
+) -> JsResult<f64> {
+    let fd = js::fd(&fd_value, "fd")?;
+    let position = js::position(&position_value, "position")?;
+    let (env, buffers_value) = (buffers.value().env, buffers.raw());
     let mut is_array = false;
     js::check(
-        napi_is_array(env, buffers_value, &mut is_array),
+        napi_sys::napi_is_array(env, buffers_value, &mut is_array),
         "napi_is_array",
     )?;
     if !is_array {
@@ -85,7 +88,7 @@ pub unsafe fn pwritev(env: napi_env, info: napi_callback_info) -> JsResult<napi_
     }
     let mut count = 0u32;
     js::check(
-        napi_get_array_length(env, buffers_value, &mut count),
+        napi_sys::napi_get_array_length(env, buffers_value, &mut count),
         "napi_get_array_length",
     )?;
     let mut iovecs = Vec::with_capacity(count as usize);
@@ -93,7 +96,7 @@ pub unsafe fn pwritev(env: napi_env, info: napi_callback_info) -> JsResult<napi_
     for index in 0..count {
         let mut element = null_mut();
         js::check(
-            napi_get_element(env, buffers_value, index, &mut element),
+            napi_sys::napi_get_element(env, buffers_value, index, &mut element),
             "napi_get_element",
         )?;
         let (data, length) = js::bytes(env, element, format_args!("buffers[{index}]"))?;
@@ -111,7 +114,7 @@ pub unsafe fn pwritev(env: napi_env, info: napi_callback_info) -> JsResult<napi_
         )));
     }
     write_all(fd, &mut iovecs, position)?;
-    js::double(env, total as f64)
+    Ok(total as f64)
 }
 
 unsafe fn write_all(fd: i32, iovecs: &mut [sys::iovec], mut position: i64) -> JsResult<()> {
@@ -143,11 +146,10 @@ unsafe fn write_all(fd: i32, iovecs: &mut [sys::iovec], mut position: i64) -> Js
 }
 
 /// Fills `target` from `position`, stopping early only at end of file.
-pub unsafe fn pread(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
-    let [fd_value, target_value, position_value] = js::args::<3>(env, info)?;
-    let fd = js::fd(env, fd_value, "fd")?;
-    let (data, length) = js::bytes(env, target_value, "target")?;
-    let position = js::position(env, position_value, "position")?;
+pub unsafe fn pread(fd_value: Unknown, target: Unknown, position_value: Unknown) -> JsResult<f64> {
+    let fd = js::fd(&fd_value, "fd")?;
+    let (data, length) = js::bytes(target.value().env, target.raw(), "target")?;
+    let position = js::position(&position_value, "position")?;
     let mut done = 0usize;
     while done < length {
         let read = retrying(|| {
@@ -164,19 +166,16 @@ pub unsafe fn pread(env: napi_env, info: napi_callback_info) -> JsResult<napi_va
         }
         done += read as usize;
     }
-    js::double(env, done as f64)
+    Ok(done as f64)
 }
 
 fn sync_data(fd: i32) -> Result<(), i32> {
     retrying(|| unsafe { sys::fdatasync(fd) }).map(|_| ())
 }
 
-pub unsafe fn fdatasync(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
-    let [fd_value] = js::args::<1>(env, info)?;
-    let fd = js::fd(env, fd_value, "fd")?;
-    sync_data(fd)
-        .map_err(|errno| JsError::Sys(SysError::new("fdatasync", fd_target(fd), errno)))?;
-    js::undefined(env)
+pub fn fdatasync(fd_value: Unknown) -> JsResult<()> {
+    let fd = js::fd(&fd_value, "fd")?;
+    sync_data(fd).map_err(|errno| JsError::Sys(SysError::new("fdatasync", fd_target(fd), errno)))
 }
 
 /// State of one fdatasync running on the host's worker pool.
@@ -190,13 +189,15 @@ struct SyncWork {
     work: napi_async_work,
 }
 
-pub unsafe fn fdatasync_async(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
-    let [fd_value] = js::args::<1>(env, info)?;
-    let fd = js::fd(env, fd_value, "fd")?;
+/// fdatasync on the host's worker pool, through Node-API's async work (napi-rs's `AsyncTask`
+/// would reject with its own error shape, not the errno error src/native.ts documents).
+pub unsafe fn fdatasync_async(env: &Env, fd_value: Unknown) -> JsResult<napi_value> {
+    let env = env.raw();
+    let fd = js::fd(&fd_value, "fd")?;
     let mut deferred = null_mut();
     let mut promise = null_mut();
     js::check(
-        napi_create_promise(env, &mut deferred, &mut promise),
+        napi_sys::napi_create_promise(env, &mut deferred, &mut promise),
         "napi_create_promise",
     )?;
     let dup_fd = match retrying(|| sys::fcntl(fd, sys::F_DUPFD_CLOEXEC, 0)) {
@@ -205,7 +206,7 @@ pub unsafe fn fdatasync_async(env: napi_env, info: napi_callback_info) -> JsResu
             // A failed system call rejects the promise, as it would from the worker thread.
             let error = JsError::Sys(SysError::new("fdatasync", fd_target(fd), errno));
             if let Some(value) = js::error_value(env, &error) {
-                napi_reject_deferred(env, deferred, value);
+                napi_sys::napi_reject_deferred(env, deferred, value);
             }
             return Ok(promise);
         }
@@ -217,8 +218,12 @@ pub unsafe fn fdatasync_async(env: napi_env, info: napi_callback_info) -> JsResu
         deferred,
         work: null_mut(),
     }));
-    let name = js::js_string(env, "sluice.fdatasync")?;
-    let created = napi_create_async_work(
+    let mut name = null_mut();
+    js::check(
+        napi_sys::napi_create_string_utf8(env, c"sluice.fdatasync".as_ptr(), 16, &mut name),
+        "napi_create_string_utf8",
+    )?;
+    let created = napi_sys::napi_create_async_work(
         env,
         null_mut(),
         name,
@@ -227,10 +232,16 @@ pub unsafe fn fdatasync_async(env: napi_env, info: napi_callback_info) -> JsResu
         state as *mut c_void,
         &mut (*state).work,
     );
-    if created != NAPI_OK || napi_queue_async_work(env, (*state).work) != NAPI_OK {
+    if created != napi_sys::Status::napi_ok
+        || napi_sys::napi_queue_async_work(env, (*state).work) != napi_sys::Status::napi_ok
+    {
         let state = Box::from_raw(state);
         sys::close(state.dup_fd);
-        return Err(JsError::Napi("napi_create_async_work"));
+        return js::check(
+            napi_sys::Status::napi_generic_failure,
+            "napi_create_async_work",
+        )
+        .map(|_| promise);
     }
     Ok(promise)
 }
@@ -243,25 +254,24 @@ unsafe extern "C" fn sync_execute(_env: napi_env, data: *mut c_void) {
 unsafe extern "C" fn sync_complete(env: napi_env, _status: napi_status, data: *mut c_void) {
     let state = Box::from_raw(data as *mut SyncWork);
     sys::close(state.dup_fd);
-    napi_delete_async_work(env, state.work);
+    napi_sys::napi_delete_async_work(env, state.work);
     if state.errno == 0 {
-        if let Ok(undefined) = js::undefined(env) {
-            napi_resolve_deferred(env, state.deferred, undefined);
-        }
+        let mut undefined = null_mut();
+        napi_sys::napi_get_undefined(env, &mut undefined);
+        napi_sys::napi_resolve_deferred(env, state.deferred, undefined);
         return;
     }
     let error = JsError::Sys(SysError::new("fdatasync", fd_target(state.fd), state.errno));
     if let Some(value) = js::error_value(env, &error) {
-        napi_reject_deferred(env, state.deferred, value);
+        napi_sys::napi_reject_deferred(env, state.deferred, value);
     }
 }
 
 /// Sets the file size. Refuses to cut into a live mmap of the same file: touching a mapped
 /// page past the end of file raises SIGBUS, which would kill the process.
-pub unsafe fn ftruncate(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
-    let [fd_value, size_value] = js::args::<2>(env, info)?;
-    let fd = js::fd(env, fd_value, "fd")?;
-    let size = js::position(env, size_value, "sizeBytes")?;
+pub fn ftruncate(fd_value: Unknown, size_value: Unknown) -> JsResult<()> {
+    let fd = js::fd(&fd_value, "fd")?;
+    let size = js::position(&size_value, "sizeBytes")?;
     if mapping::any_live() {
         let identity = stat(fd)?.identity;
         if let Some(mapped) = mapping::longest_of(identity).filter(|&length| length as i64 > size) {
@@ -272,19 +282,18 @@ pub unsafe fn ftruncate(env: napi_env, info: napi_callback_info) -> JsResult<nap
             return Err(JsError::Sys(error));
         }
     }
-    retrying(|| sys::ftruncate(fd, size))
+    retrying(|| unsafe { sys::ftruncate(fd, size) })
         .map_err(|errno| JsError::Sys(SysError::new("ftruncate", fd_target(fd), errno)))?;
-    js::undefined(env)
+    Ok(())
 }
 
 /// Reserves blocks for [position, position + size) and extends the file to cover it.
 /// Filesystems without fallocate (EOPNOTSUPP: tmpfs before 3.5, some FUSE) get ftruncate, which
 /// extends the size but reserves nothing.
-pub unsafe fn fallocate(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
-    let [fd_value, position_value, size_value] = js::args::<3>(env, info)?;
-    let fd = js::fd(env, fd_value, "fd")?;
-    let position = js::position(env, position_value, "position")?;
-    let size = js::position(env, size_value, "sizeBytes")?;
+pub fn fallocate(fd_value: Unknown, position_value: Unknown, size_value: Unknown) -> JsResult<()> {
+    let fd = js::fd(&fd_value, "fd")?;
+    let position = js::position(&position_value, "position")?;
+    let size = js::position(&size_value, "sizeBytes")?;
     if size == 0 {
         return Err(JsError::Range("sizeBytes must be greater than 0".into()));
     }
@@ -293,12 +302,12 @@ pub unsafe fn fallocate(env: napi_env, info: napi_callback_info) -> JsResult<nap
             "position {position} + sizeBytes {size} is too large"
         )));
     }
-    match retrying(|| sys::fallocate(fd, 0, position, size)) {
+    match retrying(|| unsafe { sys::fallocate(fd, 0, position, size) }) {
         Ok(_) => {}
         Err(sys::EOPNOTSUPP) => {
             let end = position + size;
             if size_of(fd)? < end {
-                retrying(|| sys::ftruncate(fd, end)).map_err(|errno| {
+                retrying(|| unsafe { sys::ftruncate(fd, end) }).map_err(|errno| {
                     JsError::Sys(SysError::new("ftruncate", fd_target(fd), errno))
                 })?;
             }
@@ -311,7 +320,7 @@ pub unsafe fn fallocate(env: napi_env, info: napi_callback_info) -> JsResult<nap
             )))
         }
     }
-    js::undefined(env)
+    Ok(())
 }
 
 /// What fstat says about a descriptor: the size, and the file's identity (device, inode).
@@ -341,8 +350,7 @@ pub fn size_of(fd: i32) -> JsResult<i64> {
     Ok(stat(fd)?.size)
 }
 
-pub unsafe fn file_size(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
-    let [fd_value] = js::args::<1>(env, info)?;
-    let fd = js::fd(env, fd_value, "fd")?;
-    js::double(env, size_of(fd)? as f64)
+pub fn file_size(fd_value: Unknown) -> JsResult<f64> {
+    let fd = js::fd(&fd_value, "fd")?;
+    Ok(size_of(fd)? as f64)
 }

@@ -1,99 +1,151 @@
-//! Small safe-ish helpers over Node-API: reading arguments with the checks a peer-facing API
-//! needs (TypeError/RangeError instead of a crash), making values, and throwing errors that
-//! carry `.code`, `.errno` and `.syscall` like Node's own.
+//! Reading arguments and throwing errors, on napi-rs: the checks a peer-facing API needs
+//! (TypeError/RangeError instead of a crash or a generic napi-rs conversion error), and errors
+//! that carry `.code`, `.errno` and `.syscall` like Node's own.
+//!
+//! The exported functions (lib.rs) take their arguments as napi-rs `Unknown` values and check
+//! them here, so that the messages and error classes stay the ones src/native.ts documents;
+//! napi-rs's typed conversions would throw its own `Error`s with a `code` like
+//! `NumberExpected` instead.
 
-use crate::napi::*;
 use crate::sys::SysError;
-use std::ffi::{c_char, c_void, CString};
+use napi::bindgen_prelude::JsObjectValue;
+use napi::bindgen_prelude::{FromNapiValue, Object, Status};
+use napi::{sys, Env, JsValue, Unknown, ValueType};
+use std::ffi::{c_char, c_void};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::null_mut;
 
 /// Largest integer a JS number holds exactly; positions and sizes stay below it.
 pub const MAX_SAFE_INTEGER: f64 = 9007199254740991.0;
 
+/// Bytes per element of each napi_typedarray_type, in its numbering.
+const TYPEDARRAY_ELEMENT_BYTES: [usize; 11] = [1, 1, 1, 2, 2, 4, 4, 4, 8, 8, 8];
+
 pub enum JsError {
     Type(String),
     Range(String),
     Sys(SysError),
-    /// A Node-API call failed or an exception is already pending; nothing more to throw.
-    Napi(&'static str),
+    /// A Node-API call failed (napi-rs's error), or an exception is already pending.
+    Napi(napi::Error),
+}
+
+impl From<napi::Error> for JsError {
+    fn from(error: napi::Error) -> Self {
+        JsError::Napi(error)
+    }
 }
 
 pub type JsResult<T> = Result<T, JsError>;
 
-pub fn check(status: napi_status, what: &'static str) -> JsResult<()> {
-    if status == NAPI_OK {
+pub fn check(status: sys::napi_status, what: &'static str) -> JsResult<()> {
+    if status == sys::Status::napi_ok {
         Ok(())
     } else {
-        Err(JsError::Napi(what))
+        Err(JsError::Napi(napi::Error::new(
+            Status::from(status),
+            format!("sluice native: {what} failed"),
+        )))
     }
 }
 
-pub fn cstr(s: &str) -> CString {
-    CString::new(s.replace('\0', "")).expect("nul bytes were removed")
+/// Runs an exported function's body: its error (or a panic) becomes the JS exception, thrown
+/// here, and napi-rs is told it is pending (so it throws nothing of its own).
+pub fn run<T>(env: &Env, body: impl FnOnce() -> JsResult<T>) -> napi::Result<T> {
+    let outcome = catch_unwind(AssertUnwindSafe(body));
+    let error = match outcome {
+        Ok(Ok(value)) => return Ok(value),
+        Ok(Err(error)) => error,
+        Err(panic) => JsError::Type(format!(
+            "sluice native: internal error: {}",
+            panic_text(&*panic)
+        )),
+    };
+    Err(unsafe { throw(env.raw(), error) })
 }
 
-/// Up to N arguments; missing ones are `undefined`.
-pub unsafe fn args<const N: usize>(
-    env: napi_env,
-    info: napi_callback_info,
-) -> JsResult<[napi_value; N]> {
-    Ok(counted_args::<N>(env, info)?.0)
-}
-
-/// Up to N arguments and how many the caller passed, so that hot functions can skip
-/// inspecting optional arguments that are absent (each Node-API call costs tens of ns).
-pub unsafe fn counted_args<const N: usize>(
-    env: napi_env,
-    info: napi_callback_info,
-) -> JsResult<([napi_value; N], usize)> {
-    let mut argv = [null_mut(); N];
-    let mut argc = N;
-    check(
-        napi_get_cb_info(
-            env,
-            info,
-            &mut argc,
-            argv.as_mut_ptr(),
-            null_mut(),
-            null_mut(),
-        ),
-        "napi_get_cb_info",
-    )?;
-    if argc < N {
-        let undefined = undefined(env)?;
-        for slot in argv.iter_mut().skip(argc) {
-            *slot = undefined;
+/// The body of a raw Node-API callback (`extern "C" fn(env, info)`, registered by lib.rs's
+/// `module_exports`, for the calls where napi-rs's per-call cost showed: see lib.rs): reads up to
+/// N arguments (`undefined` past those passed) and how many were passed, runs `body`, and throws
+/// its error (or panic) as `run` does.
+pub unsafe fn raw_call<const N: usize>(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+    body: impl FnOnce(&Env, [Unknown; N], usize) -> JsResult<sys::napi_value>,
+) -> sys::napi_value {
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let mut argv = [null_mut(); N];
+        let mut argc = N;
+        check(
+            sys::napi_get_cb_info(
+                env,
+                info,
+                &mut argc,
+                argv.as_mut_ptr(),
+                null_mut(),
+                null_mut(),
+            ),
+            "napi_get_cb_info",
+        )?;
+        if argc < N {
+            let mut undefined = null_mut();
+            check(
+                sys::napi_get_undefined(env, &mut undefined),
+                "napi_get_undefined",
+            )?;
+            argv[argc..].fill(undefined);
         }
-    }
-    Ok((argv, argc.min(N)))
+        let args = argv.map(|value| Unknown::from_raw_unchecked(env, value));
+        body(&Env::from_raw(env), args, argc.min(N))
+    }));
+    let error = match outcome {
+        Ok(Ok(value)) => return value,
+        Ok(Err(error)) => error,
+        Err(panic) => JsError::Type(format!(
+            "sluice native: internal error: {}",
+            panic_text(&*panic)
+        )),
+    };
+    throw(env, error);
+    null_mut()
 }
 
-pub unsafe fn type_of(env: napi_env, value: napi_value) -> JsResult<i32> {
-    let mut kind = 0;
-    check(napi_typeof(env, value, &mut kind), "napi_typeof")?;
-    Ok(kind)
-}
-
-pub unsafe fn is_nullish(env: napi_env, value: napi_value) -> JsResult<bool> {
-    let kind = type_of(env, value)?;
-    Ok(kind == NAPI_UNDEFINED || kind == NAPI_NULL)
-}
-
-pub unsafe fn number(env: napi_env, value: napi_value, name: &str) -> JsResult<f64> {
-    if type_of(env, value)? != NAPI_NUMBER {
-        return Err(JsError::Type(format!("{name} must be a number")));
-    }
-    let mut out = 0.0;
+/// A JS number, for raw callbacks.
+pub unsafe fn double(env: sys::napi_env, value: f64) -> JsResult<sys::napi_value> {
+    let mut out = null_mut();
     check(
-        napi_get_value_double(env, value, &mut out),
-        "napi_get_value_double",
+        sys::napi_create_double(env, value, &mut out),
+        "napi_create_double",
     )?;
     Ok(out)
 }
 
+pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "unknown panic".to_string())
+}
+
+pub fn cstr(s: &str) -> std::ffi::CString {
+    std::ffi::CString::new(s.replace('\0', "")).expect("nul bytes were removed")
+}
+
+pub fn is_nullish(value: &Unknown) -> JsResult<bool> {
+    let kind = value.get_type()?;
+    Ok(kind == ValueType::Undefined || kind == ValueType::Null)
+}
+
+pub fn number(value: &Unknown, name: &str) -> JsResult<f64> {
+    if value.get_type()? != ValueType::Number {
+        return Err(JsError::Type(format!("{name} must be a number")));
+    }
+    Ok(unsafe { f64::from_napi_value(value.value().env, value.raw()) }?)
+}
+
 /// A non-negative integer no larger than `max`.
-pub unsafe fn integer(env: napi_env, value: napi_value, name: &str, max: f64) -> JsResult<f64> {
-    let n = number(env, value, name)?;
+pub fn integer(value: &Unknown, name: &str, max: f64) -> JsResult<f64> {
+    let n = number(value, name)?;
     if n.fract() != 0.0 || !n.is_finite() {
         return Err(JsError::Type(format!("{name} must be an integer, got {n}")));
     }
@@ -105,104 +157,66 @@ pub unsafe fn integer(env: napi_env, value: napi_value, name: &str, max: f64) ->
     Ok(n)
 }
 
-pub unsafe fn fd(env: napi_env, value: napi_value, name: &str) -> JsResult<i32> {
-    Ok(integer(env, value, name, i32::MAX as f64)? as i32)
+pub fn fd(value: &Unknown, name: &str) -> JsResult<i32> {
+    Ok(integer(value, name, i32::MAX as f64)? as i32)
 }
 
 /// A byte position or size in a file.
-pub unsafe fn position(env: napi_env, value: napi_value, name: &str) -> JsResult<i64> {
-    Ok(integer(env, value, name, MAX_SAFE_INTEGER)? as i64)
+pub fn position(value: &Unknown, name: &str) -> JsResult<i64> {
+    Ok(integer(value, name, MAX_SAFE_INTEGER)? as i64)
 }
 
-pub unsafe fn optional_integer(
-    env: napi_env,
-    value: napi_value,
-    name: &str,
-    max: f64,
-) -> JsResult<Option<f64>> {
-    if is_nullish(env, value)? {
+pub fn optional_integer(value: &Unknown, name: &str, max: f64) -> JsResult<Option<f64>> {
+    if is_nullish(value)? {
         return Ok(None);
     }
-    integer(env, value, name, max).map(Some)
+    integer(value, name, max).map(Some)
 }
 
-pub unsafe fn string(env: napi_env, value: napi_value, name: &str) -> JsResult<String> {
-    if type_of(env, value)? != NAPI_STRING {
+pub fn string(value: &Unknown, name: &str) -> JsResult<String> {
+    if value.get_type()? != ValueType::String {
         return Err(JsError::Type(format!("{name} must be a string")));
     }
-    let mut length = 0usize;
-    check(
-        napi_get_value_string_utf8(env, value, null_mut(), 0, &mut length),
-        "napi_get_value_string_utf8",
-    )?;
-    let mut buffer = vec![0u8; length + 1];
-    let mut written = 0usize;
-    check(
-        napi_get_value_string_utf8(
-            env,
-            value,
-            buffer.as_mut_ptr() as *mut c_char,
-            length + 1,
-            &mut written,
-        ),
-        "napi_get_value_string_utf8",
-    )?;
-    buffer.truncate(written);
-    String::from_utf8(buffer).map_err(|_| JsError::Type(format!("{name} is not valid UTF-8")))
+    Ok(unsafe { String::from_napi_value(value.value().env, value.raw()) }?)
 }
 
-pub unsafe fn property(env: napi_env, object: napi_value, name: &str) -> JsResult<napi_value> {
-    let mut out = null_mut();
-    let key = cstr(name);
-    check(
-        napi_get_named_property(env, object, key.as_ptr(), &mut out),
-        "napi_get_named_property",
-    )?;
-    Ok(out)
-}
-
-pub unsafe fn object(env: napi_env, value: napi_value, name: &str) -> JsResult<napi_value> {
-    if type_of(env, value)? != NAPI_OBJECT {
+pub fn object<'env>(value: &Unknown<'env>, name: &str) -> JsResult<Object<'env>> {
+    if value.get_type()? != ValueType::Object {
         return Err(JsError::Type(format!("{name} must be an object")));
     }
-    Ok(value)
+    Ok(unsafe { value.cast::<Object<'env>>() }?)
+}
+
+/// `object[key]`.
+pub fn property<'env>(object: &Object<'env>, key: &str) -> JsResult<Unknown<'env>> {
+    Ok(object.get_named_property::<Unknown<'env>>(key)?)
 }
 
 /// `object[key]` as a boolean; absent means `fallback`.
-pub unsafe fn bool_property(
-    env: napi_env,
-    object: napi_value,
-    key: &str,
-    fallback: bool,
-) -> JsResult<bool> {
-    let value = property(env, object, key)?;
-    if is_nullish(env, value)? {
+pub fn bool_property(object: &Object, key: &str, fallback: bool) -> JsResult<bool> {
+    let value = property(object, key)?;
+    if is_nullish(&value)? {
         return Ok(fallback);
     }
-    if type_of(env, value)? != NAPI_BOOLEAN {
+    if value.get_type()? != ValueType::Boolean {
         return Err(JsError::Type(format!("options.{key} must be a boolean")));
     }
-    let mut out = false;
-    check(
-        napi_get_value_bool(env, value, &mut out),
-        "napi_get_value_bool",
-    )?;
-    Ok(out)
+    Ok(unsafe { bool::from_napi_value(value.value().env, value.raw()) }?)
 }
 
-/// The bytes behind a TypedArray (usually a Uint8Array/Buffer), without copying.
+/// The bytes behind a TypedArray (usually a Uint8Array/Buffer), without copying or a reference.
 /// Valid until JavaScript runs again: callers use it within the synchronous call only.
 /// `name` is only formatted on failure: pwritev passes `format_args!` per buffer, which allocates
 /// nothing (a `format!` per buffer cost ~50 ns each on the hot path).
 pub unsafe fn bytes(
-    env: napi_env,
-    value: napi_value,
+    env: sys::napi_env,
+    value: sys::napi_value,
     name: impl std::fmt::Display,
 ) -> JsResult<(*mut u8, usize)> {
     let (mut kind, mut length, mut data) = (0, 0usize, null_mut::<c_void>());
     // One call instead of napi_is_typedarray + info: it fails (without throwing) for anything
     // that is not a TypedArray.
-    let status = napi_get_typedarray_info(
+    let status = sys::napi_get_typedarray_info(
         env,
         value,
         &mut kind,
@@ -211,11 +225,14 @@ pub unsafe fn bytes(
         null_mut(),
         null_mut(),
     );
-    if status != NAPI_OK {
+    if status != sys::Status::napi_ok {
         let mut pending = false;
-        napi_is_exception_pending(env, &mut pending);
+        sys::napi_is_exception_pending(env, &mut pending);
         if pending {
-            return Err(JsError::Napi("napi_get_typedarray_info"));
+            return Err(JsError::Napi(napi::Error::new(
+                Status::PendingException,
+                "napi_get_typedarray_info",
+            )));
         }
         return Err(JsError::Type(format!("{name} must be a Uint8Array")));
     }
@@ -230,107 +247,79 @@ pub unsafe fn bytes(
     Ok((data as *mut u8, byte_length))
 }
 
-pub unsafe fn undefined(env: napi_env) -> JsResult<napi_value> {
+unsafe fn js_string(env: sys::napi_env, value: &str) -> Option<sys::napi_value> {
     let mut out = null_mut();
-    check(napi_get_undefined(env, &mut out), "napi_get_undefined")?;
-    Ok(out)
+    let status = sys::napi_create_string_utf8(
+        env,
+        value.as_ptr() as *const c_char,
+        value.len() as isize,
+        &mut out,
+    );
+    (status == sys::Status::napi_ok).then_some(out)
 }
 
-pub unsafe fn double(env: napi_env, value: f64) -> JsResult<napi_value> {
-    let mut out = null_mut();
-    check(
-        napi_create_double(env, value, &mut out),
-        "napi_create_double",
-    )?;
-    Ok(out)
-}
-
-pub unsafe fn boolean(env: napi_env, value: bool) -> JsResult<napi_value> {
-    let mut out = null_mut();
-    check(napi_get_boolean(env, value, &mut out), "napi_get_boolean")?;
-    Ok(out)
-}
-
-pub unsafe fn new_object(env: napi_env) -> JsResult<napi_value> {
-    let mut out = null_mut();
-    check(napi_create_object(env, &mut out), "napi_create_object")?;
-    Ok(out)
-}
-
-pub unsafe fn uint32(env: napi_env, value: u32) -> JsResult<napi_value> {
-    let mut out = null_mut();
-    check(
-        napi_create_uint32(env, value, &mut out),
-        "napi_create_uint32",
-    )?;
-    Ok(out)
-}
-
-pub unsafe fn js_string(env: napi_env, value: &str) -> JsResult<napi_value> {
-    let mut out = null_mut();
-    check(
-        napi_create_string_utf8(env, value.as_ptr() as *const c_char, value.len(), &mut out),
-        "napi_create_string_utf8",
-    )?;
-    Ok(out)
-}
-
-pub unsafe fn set(env: napi_env, object: napi_value, key: &str, value: napi_value) -> JsResult<()> {
+unsafe fn set(
+    env: sys::napi_env,
+    object: sys::napi_value,
+    key: &str,
+    value: sys::napi_value,
+) -> Option<()> {
     let key = cstr(key);
-    check(
-        napi_set_named_property(env, object, key.as_ptr(), value),
-        "napi_set_named_property",
-    )
+    (sys::napi_set_named_property(env, object, key.as_ptr(), value) == sys::Status::napi_ok)
+        .then_some(())
 }
 
 /// The JS Error object for `error`, or None if even that failed (an exception is then pending).
-pub unsafe fn error_value(env: napi_env, error: &JsError) -> Option<napi_value> {
+/// A failed system call gives an Error with `code` (the errno name), `errno` and `syscall`.
+pub unsafe fn error_value(env: sys::napi_env, error: &JsError) -> Option<sys::napi_value> {
     let mut out = null_mut();
     let made = match error {
         JsError::Type(message) => {
-            let msg = js_string(env, message).ok()?;
-            napi_create_type_error(env, null_mut(), msg, &mut out)
+            sys::napi_create_type_error(env, null_mut(), js_string(env, message)?, &mut out)
         }
         JsError::Range(message) => {
-            let msg = js_string(env, message).ok()?;
-            napi_create_range_error(env, null_mut(), msg, &mut out)
+            sys::napi_create_range_error(env, null_mut(), js_string(env, message)?, &mut out)
         }
-        JsError::Sys(sys) => {
-            let msg = js_string(env, &sys.message()).ok()?;
-            let code = js_string(env, &sys.code()).ok()?;
-            let status = napi_create_error(env, code, msg, &mut out);
-            if status == NAPI_OK {
-                let errno = double(env, sys.errno as f64).ok()?;
-                set(env, out, "errno", errno).ok()?;
-                let syscall = js_string(env, sys.syscall).ok()?;
-                set(env, out, "syscall", syscall).ok()?;
+        JsError::Sys(error) => {
+            let message = js_string(env, &error.message())?;
+            let code = js_string(env, &error.code())?;
+            let status = sys::napi_create_error(env, code, message, &mut out);
+            if status == sys::Status::napi_ok {
+                let mut errno = null_mut();
+                sys::napi_create_double(env, error.errno as f64, &mut errno);
+                set(env, out, "errno", errno)?;
+                set(env, out, "syscall", js_string(env, error.syscall)?)?;
             }
             status
         }
-        JsError::Napi(what) => {
-            let msg = js_string(env, &format!("sluice native: {what} failed")).ok()?;
-            napi_create_error(env, null_mut(), msg, &mut out)
+        JsError::Napi(error) => {
+            let message = js_string(env, &error.reason)?;
+            sys::napi_create_error(env, null_mut(), message, &mut out)
         }
     };
-    (made == NAPI_OK).then_some(out)
+    (made == sys::Status::napi_ok).then_some(out)
 }
 
-pub unsafe fn throw(env: napi_env, error: JsError) {
+/// Throws `error` unless an exception is already pending; returns the napi-rs error that tells
+/// napi-rs the exception is pending.
+pub unsafe fn throw(env: sys::napi_env, error: JsError) -> napi::Error {
+    let pending_error = napi::Error::new(Status::PendingException, "");
     let mut pending = false;
-    napi_is_exception_pending(env, &mut pending);
+    sys::napi_is_exception_pending(env, &mut pending);
     if pending {
-        return;
+        return pending_error;
     }
     match error_value(env, &error) {
         Some(value) => {
-            napi_throw(env, value);
+            sys::napi_throw(env, value);
         }
         None => {
-            napi_throw_error(
+            sys::napi_throw_error(
                 env,
                 null_mut(),
                 c"sluice native: could not create an error".as_ptr(),
             );
         }
     }
+    pending_error
 }

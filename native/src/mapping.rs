@@ -9,8 +9,9 @@
 
 use crate::file;
 use crate::js::{self, JsError, JsResult};
-use crate::napi::*;
 use crate::sys::{self, SysError};
+use napi::bindgen_prelude::ArrayBuffer;
+use napi::{sys as napi_sys, Env, JsValue, Unknown};
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::ptr::null_mut;
@@ -49,12 +50,16 @@ pub fn longest_of(identity: (u64, u64)) -> Option<usize> {
     })
 }
 
-pub unsafe fn mmap(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
-    let [fd_value, size_value, options_value] = js::args::<3>(env, info)?;
-    let fd = js::fd(env, fd_value, "fd")?;
-    let length = js::position(env, size_value, "sizeBytes")? as usize;
-    let options = js::object(env, options_value, "options")?;
-    let write = js::bool_property(env, options, "write", false)?;
+pub fn mmap<'env>(
+    env: &'env Env,
+    fd_value: Unknown,
+    size_value: Unknown,
+    options_value: Unknown,
+) -> JsResult<ArrayBuffer<'env>> {
+    let fd = js::fd(&fd_value, "fd")?;
+    let length = js::position(&size_value, "sizeBytes")? as usize;
+    let options = js::object(&options_value, "options")?;
+    let write = js::bool_property(&options, "write", false)?;
     if length == 0 {
         return Err(JsError::Range("sizeBytes must be greater than 0".into()));
     }
@@ -77,7 +82,7 @@ pub unsafe fn mmap(env: napi_env, info: napi_callback_info) -> JsResult<napi_val
     } else {
         sys::PROT_READ
     };
-    let address = sys::mmap(null_mut(), length, protection, sys::MAP_SHARED, fd, 0);
+    let address = unsafe { sys::mmap(null_mut(), length, protection, sys::MAP_SHARED, fd, 0) };
     if address as isize == -1 {
         return Err(JsError::Sys(SysError::last("mmap", format!("fd {fd}"))));
     }
@@ -92,44 +97,36 @@ pub unsafe fn mmap(env: napi_env, info: napi_callback_info) -> JsResult<napi_val
             },
         )
     });
-    let mut buffer = null_mut();
-    let status = napi_create_external_arraybuffer(
-        env,
-        address,
-        length,
-        Some(finalize_mapping),
-        id as *mut c_void,
-        &mut buffer,
-    );
-    if status != NAPI_OK {
+    // The finalizer runs when the garbage collector drops an ArrayBuffer never munmap'd.
+    let created = unsafe {
+        ArrayBuffer::from_external(env, address.cast(), length, id, move |_, id| {
+            finalize_mapping(address as usize, id)
+        })
+    };
+    created.map_err(|error| {
         with_registry(|registry| registry.remove(&(address as usize)));
-        sys::munmap(address, length);
-        return Err(JsError::Napi("napi_create_external_arraybuffer"));
-    }
-    Ok(buffer)
+        unsafe { sys::munmap(address, length) };
+        JsError::Napi(error)
+    })
 }
 
 /// The garbage collector dropped an ArrayBuffer that was never munmap'd: unmap it now.
-unsafe extern "C" fn finalize_mapping(_env: napi_env, data: *mut c_void, hint: *mut c_void) {
-    let id = hint as usize;
-    let owned = with_registry(|registry| match registry.get(&(data as usize)) {
-        Some(mapping) if mapping.id == id => registry.remove(&(data as usize)),
+fn finalize_mapping(address: usize, id: usize) {
+    let owned = with_registry(|registry| match registry.get(&address) {
+        Some(mapping) if mapping.id == id => registry.remove(&address),
         _ => None,
     });
     if let Some(mapping) = owned {
-        sys::munmap(data, mapping.length);
+        unsafe { sys::munmap(address as *mut c_void, mapping.length) };
     }
 }
 
 /// The address and length of a live mapping behind `value`, or an error that says why not.
-unsafe fn live_mapping(
-    env: napi_env,
-    value: napi_value,
-    syscall: &'static str,
-) -> JsResult<(usize, usize)> {
+unsafe fn live_mapping(mapping: &Unknown, syscall: &'static str) -> JsResult<(usize, usize)> {
+    let (env, value) = (mapping.value().env, mapping.raw());
     let mut is_buffer = false;
     js::check(
-        napi_is_arraybuffer(env, value, &mut is_buffer),
+        napi_sys::napi_is_arraybuffer(env, value, &mut is_buffer),
         "napi_is_arraybuffer",
     )?;
     if !is_buffer {
@@ -139,13 +136,13 @@ unsafe fn live_mapping(
     }
     let mut detached = false;
     js::check(
-        napi_is_detached_arraybuffer(env, value, &mut detached),
+        napi_sys::napi_is_detached_arraybuffer(env, value, &mut detached),
         "napi_is_detached_arraybuffer",
     )?;
     let (mut data, mut length) = (null_mut(), 0usize);
     if !detached {
         js::check(
-            napi_get_arraybuffer_info(env, value, &mut data, &mut length),
+            napi_sys::napi_get_arraybuffer_info(env, value, &mut data, &mut length),
             "napi_get_arraybuffer_info",
         )?;
     }
@@ -162,25 +159,25 @@ unsafe fn live_mapping(
     }
 }
 
-pub unsafe fn munmap(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
-    let [mapping_value] = js::args::<1>(env, info)?;
-    let (address, length) = live_mapping(env, mapping_value, "munmap")?;
+pub unsafe fn munmap(mapping_value: Unknown) -> JsResult<()> {
+    let (address, length) = live_mapping(&mapping_value, "munmap")?;
     // Unregister first so a finalizer run by the detach cannot unmap it a second time.
     let mapping = with_registry(|registry| registry.remove(&address)).expect("checked live");
-    if napi_detach_arraybuffer(env, mapping_value) != NAPI_OK {
+    let detached =
+        napi_sys::napi_detach_arraybuffer(mapping_value.value().env, mapping_value.raw());
+    if detached != napi_sys::Status::napi_ok {
         // Unmapping a buffer JavaScript can still read would turn the next read into SIGSEGV.
         with_registry(|registry| registry.insert(address, mapping));
-        return Err(JsError::Napi("napi_detach_arraybuffer"));
+        return js::check(detached, "napi_detach_arraybuffer");
     }
     if sys::munmap(address as *mut c_void, length) != 0 {
         return Err(JsError::Sys(SysError::last("munmap", "mapping".into())));
     }
-    js::undefined(env)
+    Ok(())
 }
 
-pub unsafe fn msync(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
-    let [mapping_value] = js::args::<1>(env, info)?;
-    let (address, length) = live_mapping(env, mapping_value, "msync")?;
+pub unsafe fn msync(mapping_value: Unknown) -> JsResult<()> {
+    let (address, length) = live_mapping(&mapping_value, "msync")?;
     loop {
         if sys::msync(address as *mut c_void, length, sys::MS_SYNC) == 0 {
             break;
@@ -194,5 +191,5 @@ pub unsafe fn msync(env: napi_env, info: napi_callback_info) -> JsResult<napi_va
             )));
         }
     }
-    js::undefined(env)
+    Ok(())
 }

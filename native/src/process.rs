@@ -4,23 +4,23 @@
 //! `ulimit`; a broker with many partitions needs it).
 
 use crate::js::{self, JsResult};
-use crate::napi::*;
 use crate::sys::{self, SysError};
+use napi::Unknown;
+use napi_derive::napi;
 
 /// tryLockFile(fd): takes flock(LOCK_EX | LOCK_NB) on the open file. Returns true when taken,
 /// false when another open file description holds it (another process, or this one through a
 /// second open); any other failure throws. The lock lasts until the descriptor is closed or the
 /// process ends, whichever comes first.
-pub unsafe fn try_lock_file(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
-    let [fd_value] = js::args::<1>(env, info)?;
-    let fd = js::fd(env, fd_value, "fd")?;
+pub fn try_lock_file(fd_value: Unknown) -> JsResult<bool> {
+    let fd = js::fd(&fd_value, "fd")?;
     loop {
-        if sys::flock(fd, sys::LOCK_EX | sys::LOCK_NB) == 0 {
-            return js::boolean(env, true);
+        if unsafe { sys::flock(fd, sys::LOCK_EX | sys::LOCK_NB) } == 0 {
+            return Ok(true);
         }
         match sys::last_errno() {
             sys::EINTR => continue,
-            sys::EAGAIN => return js::boolean(env, false),
+            sys::EAGAIN => return Ok(false),
             errno => {
                 return Err(js::JsError::Sys(SysError::new(
                     "flock",
@@ -32,9 +32,17 @@ pub unsafe fn try_lock_file(env: napi_env, info: napi_callback_info) -> JsResult
     }
 }
 
+/// RLIMIT_NOFILE around raiseNofileLimit(); -1 stands for unlimited.
+#[napi(object)]
+pub struct NofileLimit {
+    pub soft_before: f64,
+    pub soft: f64,
+    pub hard: f64,
+}
+
 /// raiseNofileLimit(): sets the soft RLIMIT_NOFILE to the hard limit. Returns
 /// `{ softBefore, soft, hard }` (RLIM_INFINITY as -1).
-pub unsafe fn raise_nofile_limit(env: napi_env, _info: napi_callback_info) -> JsResult<napi_value> {
+pub unsafe fn raise_nofile_limit() -> JsResult<NofileLimit> {
     let mut limit = sys::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -66,9 +74,9 @@ pub unsafe fn raise_nofile_limit(env: napi_env, _info: napi_callback_info) -> Js
             value as f64
         }
     };
-    let result = js::new_object(env)?;
-    js::set(env, result, "softBefore", js::double(env, as_js(before))?)?;
-    js::set(env, result, "soft", js::double(env, as_js(limit.rlim_cur))?)?;
-    js::set(env, result, "hard", js::double(env, as_js(limit.rlim_max))?)?;
-    Ok(result)
+    Ok(NofileLimit {
+        soft_before: as_js(before),
+        soft: as_js(limit.rlim_cur),
+        hard: as_js(limit.rlim_max),
+    })
 }

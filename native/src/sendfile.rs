@@ -16,8 +16,9 @@
 //! it; on the calling thread we rely on the host, and both Node and Bun ignore SIGPIPE.
 
 use crate::js::{self, JsError, JsResult};
-use crate::napi::*;
 use crate::sys::{self, SysError};
+use napi::sys::{self as napi_sys, napi_deferred, napi_env, napi_threadsafe_function, napi_value};
+use napi::{Env, Unknown};
 use std::ffi::c_void;
 use std::ptr::null_mut;
 use std::sync::{Mutex, OnceLock};
@@ -87,18 +88,28 @@ impl Transfer {
     }
 }
 
-pub unsafe fn sendfile(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
-    let [socket_value, file_value, position_value, count_value, options_value] =
-        js::args::<5>(env, info)?;
-    let socket_fd = js::fd(env, socket_value, "socketFd")?;
-    let file_fd = js::fd(env, file_value, "fileFd")?;
-    let position = js::position(env, position_value, "position")?;
-    let count = js::position(env, count_value, "count")? as usize;
+/// The promise is Node-API's own (napi_create_promise): the fast path settles it before the
+/// call returns, and the poller settles it from its thread-safe function. napi-rs's
+/// `Env::create_deferred` would add a thread-safe function per call and settle a turn later
+/// (twice the cost, bench/RESULTS.md); its `ThreadsafeFunction` needs a JS function to call.
+pub unsafe fn sendfile(
+    env: &Env,
+    socket_value: Unknown,
+    file_value: Unknown,
+    position_value: Unknown,
+    count_value: Unknown,
+    options_value: Unknown,
+) -> JsResult<napi_value> {
+    let env = env.raw();
+    let socket_fd = js::fd(&socket_value, "socketFd")?;
+    let file_fd = js::fd(&file_value, "fileFd")?;
+    let position = js::position(&position_value, "position")?;
+    let count = js::position(&count_value, "count")? as usize;
     let mut timeout_ms = DEFAULT_TIMEOUT_MS;
-    if !js::is_nullish(env, options_value)? {
-        let options = js::object(env, options_value, "options")?;
-        let value = js::property(env, options, "timeoutMs")?;
-        timeout_ms = js::optional_integer(env, value, "options.timeoutMs", MAX_TIMEOUT_MS)?
+    if !js::is_nullish(&options_value)? {
+        let options = js::object(&options_value, "options")?;
+        let value = js::property(&options, "timeoutMs")?;
+        timeout_ms = js::optional_integer(&value, "options.timeoutMs", MAX_TIMEOUT_MS)?
             .unwrap_or(timeout_ms);
     }
     if position as f64 + count as f64 > js::MAX_SAFE_INTEGER {
@@ -108,7 +119,7 @@ pub unsafe fn sendfile(env: napi_env, info: napi_callback_info) -> JsResult<napi
     }
     let (mut deferred, mut promise) = (null_mut(), null_mut());
     js::check(
-        napi_create_promise(env, &mut deferred, &mut promise),
+        napi_sys::napi_create_promise(env, &mut deferred, &mut promise),
         "napi_create_promise",
     )?;
     let mut transfer = Box::new(Transfer {
@@ -139,13 +150,13 @@ pub unsafe fn sendfile(env: napi_env, info: napi_callback_info) -> JsResult<napi
 unsafe fn settle(env: napi_env, deferred: napi_deferred, outcome: Result<usize, SysError>) {
     match outcome {
         Ok(sent) => {
-            if let Ok(value) = js::double(env, sent as f64) {
-                napi_resolve_deferred(env, deferred, value);
-            }
+            let mut value = null_mut();
+            napi_sys::napi_create_double(env, sent as f64, &mut value);
+            napi_sys::napi_resolve_deferred(env, deferred, value);
         }
         Err(error) => {
             if let Some(value) = js::error_value(env, &JsError::Sys(error)) {
-                napi_reject_deferred(env, deferred, value);
+                napi_sys::napi_reject_deferred(env, deferred, value);
             }
         }
     }
@@ -170,9 +181,9 @@ unsafe fn hand_to_poller(env: napi_env, mut transfer: Box<Transfer>) -> Result<(
             return Err(error);
         }
     };
-    let name = js::js_string(env, "sluice.sendfile")
-        .map_err(|_| SysError::new("sendfile", target.clone(), sys::EINVAL))?;
-    let status = napi_create_threadsafe_function(
+    let mut name = null_mut();
+    napi_sys::napi_create_string_utf8(env, c"sluice.sendfile".as_ptr(), 15, &mut name);
+    let status = napi_sys::napi_create_threadsafe_function(
         env,
         null_mut(),
         null_mut(),
@@ -185,7 +196,7 @@ unsafe fn hand_to_poller(env: napi_env, mut transfer: Box<Transfer>) -> Result<(
         Some(settle_on_js_thread),
         &mut transfer.tsfn,
     );
-    if status != NAPI_OK {
+    if status != napi_sys::Status::napi_ok {
         sys::close(transfer.out_fd);
         sys::close(transfer.in_fd);
         return Err(SysError::new("sendfile", target, sys::EINVAL));
@@ -324,11 +335,15 @@ fn finish(transfer: Box<Transfer>) {
         sys::close(transfer.in_fd);
         let tsfn = transfer.tsfn;
         let data = Box::into_raw(transfer);
-        if napi_call_threadsafe_function(tsfn, data as *mut c_void, NAPI_TSFN_NONBLOCKING)
-            != NAPI_OK
+        let mode = napi_sys::ThreadsafeFunctionCallMode::nonblocking;
+        if napi_sys::napi_call_threadsafe_function(tsfn, data as *mut c_void, mode)
+            != napi_sys::Status::napi_ok
         {
             drop(Box::from_raw(data)); // the environment is closing; nobody will settle it
         }
-        napi_release_threadsafe_function(tsfn, NAPI_TSFN_RELEASE);
+        napi_sys::napi_release_threadsafe_function(
+            tsfn,
+            napi_sys::ThreadsafeFunctionReleaseMode::release,
+        );
     }
 }

@@ -8,8 +8,8 @@
 //! data, and the broker spent 3-5 times the CPU per byte in BBR's pacing timers.
 
 use crate::js::{self, JsError, JsResult};
-use crate::napi::*;
 use crate::sys::{self, SysError};
+use napi::Unknown;
 use std::ffi::c_void;
 
 /// TCP_CA_NAME_MAX in the kernel, including the terminating NUL.
@@ -18,10 +18,9 @@ const CA_NAME_MAX: usize = 16;
 /// setTcpCongestion(socketFd, name): one connection's congestion control, e.g. "cubic".
 /// The name must be in net.ipv4.tcp_allowed_congestion_control (or the caller privileged),
 /// else EPERM; an unknown one is ENOENT.
-pub unsafe fn set_tcp_congestion(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
-    let [fd_value, name_value] = js::args::<2>(env, info)?;
-    let fd = js::fd(env, fd_value, "socketFd")?;
-    let name = js::string(env, name_value, "name")?;
+pub unsafe fn set_tcp_congestion(fd_value: Unknown, name_value: Unknown) -> JsResult<()> {
+    let fd = js::fd(&fd_value, "socketFd")?;
+    let name = js::string(&name_value, "name")?;
     if name.is_empty() || name.len() >= CA_NAME_MAX || name.contains('\0') {
         return Err(JsError::Range(format!(
             "name must be 1 to {} bytes without NUL, got {:?}",
@@ -42,13 +41,12 @@ pub unsafe fn set_tcp_congestion(env: napi_env, info: napi_callback_info) -> JsR
             format!("socket {fd} TCP_CONGESTION {name}"),
         )));
     }
-    js::undefined(env)
+    Ok(())
 }
 
 /// tcpCongestion(socketFd): the congestion control algorithm the connection uses now.
-pub unsafe fn tcp_congestion(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
-    let [fd_value] = js::args::<1>(env, info)?;
-    let fd = js::fd(env, fd_value, "socketFd")?;
+pub unsafe fn tcp_congestion(fd_value: Unknown) -> JsResult<String> {
+    let fd = js::fd(&fd_value, "socketFd")?;
     let mut name = [0u8; CA_NAME_MAX];
     let mut length = name.len() as u32;
     let status = sys::getsockopt(
@@ -66,5 +64,5 @@ pub unsafe fn tcp_congestion(env: napi_env, info: napi_callback_info) -> JsResul
     }
     let used = &name[..(length as usize).min(name.len())];
     let end = used.iter().position(|&b| b == 0).unwrap_or(used.len());
-    js::js_string(env, &String::from_utf8_lossy(&used[..end]))
+    Ok(String::from_utf8_lossy(&used[..end]).into_owned())
 }
