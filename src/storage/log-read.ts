@@ -43,6 +43,12 @@ export function segmentIndexFor(segments: readonly LogSegment[], offset: number)
   return low
 }
 
+/**
+ * The options of each segment read, filled in place: LogSegment.read is synchronous and keeps
+ * nothing of them, so one object serves every fetch instead of one per read.
+ */
+const segmentRead = { startOffset: 0, maxBytes: 0, positionMax: 0, minOneBatch: false }
+
 /** The first non-empty slice from fetchOffset on, or null when there is nothing to read. */
 export function readLog(
   segments: readonly LogSegment[],
@@ -70,12 +76,11 @@ export function readLog(
       const position = segment.translateOffset(offsetMax)
       if (position >= 0) positionMax = position
     }
-    const slice = segment.read({
-      startOffset,
-      maxBytes,
-      positionMax,
-      minOneBatch: opts.minOneBatch,
-    })
+    segmentRead.startOffset = startOffset
+    segmentRead.maxBytes = maxBytes
+    segmentRead.positionMax = positionMax
+    segmentRead.minOneBatch = opts.minOneBatch
+    const slice = segment.read(segmentRead)
     if (slice !== null && slice.sizeBytes > 0) return slice
     startOffset = segment.nextOffset
   }

@@ -129,6 +129,12 @@ export function recordReplicationBytes(pass: ReadPass, options: ReadOptions): vo
   }
 }
 
+/**
+ * The options of each log read, filled in place: PartitionLog.read is synchronous and keeps
+ * nothing of them, so one object serves every partition of every fetch.
+ */
+const logRead = { fetchOffset: 0, maxBytes: 0, offsetMax: 0, minOneBatch: false }
+
 function readLog(
   target: FetchTarget,
   options: PartitionReadOptions,
@@ -140,12 +146,11 @@ function readLog(
   const logStartOffset = log.logStartOffset
   let slice: FileSlice | null
   try {
-    slice = log.read({
-      fetchOffset: target.fetchOffset,
-      maxBytes: Math.min(target.partitionMaxBytes, options.maxBytes),
-      offsetMax: source.offsetMax,
-      minOneBatch: options.minOneBatch,
-    })
+    logRead.fetchOffset = target.fetchOffset
+    logRead.maxBytes = Math.min(target.partitionMaxBytes, options.maxBytes)
+    logRead.offsetMax = source.offsetMax
+    logRead.minOneBatch = options.minOneBatch
+    slice = log.read(logRead)
   } catch (error) {
     options.logsRead.push(log)
     return failed(target, partitionErrorOf(error).errorCode, log)
