@@ -25,6 +25,36 @@ import type { RecordsBytes } from './split-records.ts'
 export const ZERO_UUID = '00000000-0000-0000-0000-000000000000'
 const EMPTY = new Uint8Array(0)
 const TWO_32 = 4294967296
+// The same few short strings come in every request (the client id, the topic names), so the
+// last RECENT_STRINGS short ASCII strings decoded are kept with their bytes, and a string whose
+// bytes match one of them is that string: no new string, and no Buffer view to decode it from
+// (two objects per request and field; issue 17). Strings are immutable, so sharing one is safe.
+const RECENT_STRINGS = 8
+const RECENT_STRING_BYTES_MAX = 64
+const recentBytes: Uint8Array[] = []
+const recentTexts: string[] = []
+let recentNext = 0
+
+function recentString(b: Uint8Array, start: number, n: number): string | null {
+  for (let i = 0; i < recentBytes.length; i++) {
+    const bytes = recentBytes[i]!
+    if (bytes.length !== n) continue
+    let j = 0
+    while (j < n && bytes[j] === b[start + j]) j++
+    if (j === n) return recentTexts[i]!
+  }
+  return null
+}
+
+function rememberString(b: Uint8Array, start: number, text: string): void {
+  // Copied byte by byte: `b` may be a Buffer, whose slice() is a view of the request's frame.
+  const bytes = new Uint8Array(text.length)
+  for (let j = 0; j < bytes.length; j++) bytes[j] = b[start + j]!
+  recentBytes[recentNext] = bytes
+  recentTexts[recentNext] = text
+  recentNext = (recentNext + 1) % RECENT_STRINGS
+}
+
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 
 export class Reader {
@@ -206,7 +236,13 @@ export class Reader {
     const b = this.buf
     let ascii = true
     for (let i = start; i < start + n && ascii; i++) ascii = b[i]! < 0x80
-    return this.textView().toString(ascii ? 'latin1' : 'utf8', start, start + n)
+    if (!ascii) return this.textView().toString('utf8', start, start + n)
+    if (n > RECENT_STRING_BYTES_MAX) return this.textView().toString('latin1', start, start + n)
+    const recent = recentString(b, start, n)
+    if (recent !== null) return recent
+    const text = this.textView().toString('latin1', start, start + n)
+    rememberString(b, start, text)
+    return text
   }
 
   private textView(): Buffer {

@@ -110,3 +110,30 @@ test('the writer grows past its initial size and keeps what it wrote', () => {
   const r = new Reader(w.finishContiguous())
   for (let i = 0; i < 1000; i++) expect(r.int32()).toBe(i)
 })
+
+// The reader shares the string it decoded last for the same bytes (issue 17). Whatever it keeps,
+// a string always says what its bytes say: the same names again and again, more names than it
+// keeps, names of one length that differ in one byte, and a buffer rewritten in place.
+test('strings decoded again are right, whatever the reader keeps of earlier ones', () => {
+  const names = Array.from({ length: 20 }, (_, i) => `topic-${String(i).padStart(2, '0')}`)
+  names.push('topic-0x', 'Topic-00', 'ünïcode-топик', '')
+  const decode = (name: string): string | null => {
+    const w = new Writer(16)
+    w.string(name)
+    w.compactString(name)
+    const r = new Reader(w.finishContiguous())
+    const first = r.string(false)
+    expect(r.compactString(false)).toBe(first)
+    return first
+  }
+  for (let round = 0; round < 3; round++) {
+    for (const name of names) expect(decode(name)).toBe(name)
+    for (const name of names.slice(0, 4)) expect(decode(name)).toBe(name)
+  }
+  const buffer = new Writer(16)
+  buffer.string('alpha')
+  const bytes = buffer.finishContiguous()
+  expect(new Reader(bytes).string(false)).toBe('alpha')
+  bytes.set(new TextEncoder().encode('omega'), 2)
+  expect(new Reader(bytes).string(false)).toBe('omega')
+})
