@@ -11,6 +11,13 @@
 // we asked, the peer closing) fails the connection and every request waiting on it, as Kafka's
 // NetworkClient disconnects a node on a request timeout: the state of the requests in flight is
 // unknown from then on. The caller opens a new connection (`isOpen` says when to).
+//
+// With `setupTimeoutMs` (the broker's own connections: socket.connection.setup.timeout.ms,
+// KIP-601), setting up means the TCP connect and then an ApiVersions exchange, as Kafka's
+// NetworkClient does on every connection, and it must end within that time: a connect that never
+// completes (a blackholed address) or a peer that accepts and never answers fails the connection
+// then, rather than after the kernel's SYN retries or a request timeout. The caller tries again,
+// with a longer timeout after each failure (exponential-backoff.ts).
 
 import type { Socket } from 'bun'
 import {
@@ -39,7 +46,15 @@ export interface ConnectionOptions {
   inFlightMax: number
   /** How long a request waits for its answer unless its send names another timeout. */
   requestTimeoutMs: number
+  /**
+   * How long the TCP connect and the ApiVersions exchange may take together; absent, no
+   * ApiVersions is sent and only the kernel bounds the connect.
+   */
+  setupTimeoutMs?: number
 }
+
+/** ApiVersions v3: the client names itself (KIP-511). */
+const API_VERSIONS = { key: 18, version: 3 } as const
 
 interface Pending {
   api: Api
@@ -52,6 +67,8 @@ export class ClientConnection {
   readonly where: string
   private socket: Socket | null = null
   private opening: Promise<void> | null = null
+  /** The socket is connected and, with a set-up timeout, ApiVersions answered. */
+  private isSetUp = false
   private readonly pending = new Map<number, Pending>()
   private correlationId = 0
   private closedError: Error | null = null
@@ -77,8 +94,13 @@ export class ClientConnection {
   /** A connection, open. */
   static async connect(address: Address, options: ConnectionOptions): Promise<ClientConnection> {
     const connection = new ClientConnection(address, options)
-    await connection.open()
+    await connection.ready()
     return connection
+  }
+
+  /** Resolves once the connection is set up (it starts setting up if it has not yet). */
+  ready(): Promise<void> {
+    return this.open()
   }
 
   /** False once the connection has failed or been closed: open a new one. */
@@ -87,7 +109,49 @@ export class ClientConnection {
   }
 
   private open(): Promise<void> {
-    this.opening ??= Bun.connect({
+    this.opening ??= this.setUp().then(() => {
+      this.isSetUp = true
+    })
+    return this.opening
+  }
+
+  /** The TCP connect, then, with a set-up timeout, ApiVersions, both bounded by it. */
+  private setUp(): Promise<void> {
+    const connected = this.connectSocket()
+    const timeoutMs = this.options.setupTimeoutMs
+    if (timeoutMs === undefined) return connected
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.fail(
+          new Error(
+            `${this.where}: connection not set up within ${timeoutMs} ms (socket.connection.setup.timeout.ms)`,
+          ),
+        )
+        reject(this.closedError)
+      }, timeoutMs)
+      connected
+        .then(() =>
+          this.request(
+            API_VERSIONS,
+            { clientSoftwareName: 'sluice', clientSoftwareVersion: '0' },
+            { timeoutMs },
+          ),
+        )
+        .then((answer) => {
+          if (answer.errorCode !== 0) {
+            this.fail(
+              new Error(`${this.where} answered ApiVersions with error ${answer.errorCode}`),
+            )
+            throw this.closedError
+          }
+        })
+        .then(resolve, reject)
+        .finally(() => clearTimeout(timer))
+    })
+  }
+
+  private connectSocket(): Promise<void> {
+    return Bun.connect({
       hostname: this.address.host,
       port: this.address.port,
       socket: {
@@ -107,7 +171,6 @@ export class ClientConnection {
         throw this.closedError
       },
     )
-    return this.opening
   }
 
   /** Sends a request and resolves with its decoded answer. */
@@ -117,7 +180,17 @@ export class ClientConnection {
     options: { timeoutMs?: number } = {},
   ): Promise<DecodedResponseOf<K>> {
     if (this.closedError) return Promise.reject(this.closedError)
-    if (!this.socket) return this.open().then(() => this.send(api, body, options))
+    if (!this.isSetUp) return this.open().then(() => this.send(api, body, options))
+    return this.request(api, body, options)
+  }
+
+  /** Sends on the open socket, during set-up (ApiVersions) or after it. */
+  private request<K extends number>(
+    api: Api<K>,
+    body: EncodableRequestOf<K>,
+    options: { timeoutMs?: number },
+  ): Promise<DecodedResponseOf<K>> {
+    if (this.closedError) return Promise.reject(this.closedError)
     const { inFlightMax } = this.options
     if (this.pending.size >= inFlightMax) {
       return Promise.reject(
@@ -148,7 +221,7 @@ export class ClientConnection {
    */
   sendWithoutAnswer<K extends number>(api: Api<K>, body: EncodableRequestOf<K>): Promise<void> {
     if (this.closedError) return Promise.reject(this.closedError)
-    if (!this.socket) return this.open().then(() => this.sendWithoutAnswer(api, body))
+    if (!this.isSetUp) return this.open().then(() => this.sendWithoutAnswer(api, body))
     this.write(this.encode(api, ++this.correlationId, body))
     if (this.outgoing.length === 0) return Promise.resolve()
     return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }))

@@ -469,6 +469,19 @@ export const brokerConfigDefinitions = {
     validator: { min: 1 },
     doc: "How long a follower waits for the leader's answer to one request before it drops the connection and connects again (at least replica.fetch.wait.max.ms).",
   },
+  // KIP-601: the broker's own outgoing connections (its replica fetchers to the leaders).
+  'socket.connection.setup.timeout.ms': {
+    type: 'long',
+    default: '10000',
+    validator: { min: 1 },
+    doc: "How long a follower's connection to a leader may take to open (the TCP connect and the ApiVersions exchange) before it is abandoned and tried again; doubles with each consecutive failure, with 20% jitter.",
+  },
+  'socket.connection.setup.timeout.max.ms': {
+    type: 'long',
+    default: '30000',
+    validator: { min: 1 },
+    doc: 'The most that socket.connection.setup.timeout.ms grows to after consecutive failed attempts to connect.',
+  },
   'replica.fetch.min.bytes': {
     type: 'int',
     default: '1',

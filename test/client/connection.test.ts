@@ -3,7 +3,8 @@
 // even out of order; a request past inFlightMax is refused and the connection carries on; a
 // response over responseBytesMax, an answer to nothing asked, a request unanswered within its
 // timeout and a peer that closes each fail the connection and every request waiting on it; a
-// request sent without an answer reaches the peer.
+// request sent without an answer reaches the peer; with a set-up timeout, a peer that never answers
+// ApiVersions fails the set-up and nothing else is sent.
 
 import { afterEach, expect, test } from 'bun:test'
 import type { Socket, TCPSocketListener } from 'bun'
@@ -189,6 +190,31 @@ test(
     })
     expect((await client.send(heartbeat, heartbeatBody)).errorCode).toBe(0)
     expect(seen).toEqual([0, 12])
+  },
+  TIMEOUT_MS,
+)
+
+test(
+  'with a set-up timeout, a peer that accepts and never answers ApiVersions fails the set-up (KIP-601)',
+  async () => {
+    const seen: number[] = []
+    const port = startPeer((request) => seen.push(request.apiKey)) // reads, never answers
+    connection = new ClientConnection(
+      { host: '127.0.0.1', port },
+      {
+        clientId: 'connection-test',
+        responseBytesMax: 1024 * 1024,
+        inFlightMax: 1,
+        requestTimeoutMs: TIMEOUT_MS,
+        setupTimeoutMs: 200,
+      },
+    )
+    const asked = connection.send(heartbeat, heartbeatBody)
+    await expect(asked).rejects.toThrow(
+      'connection not set up within 200 ms (socket.connection.setup.timeout.ms)',
+    )
+    expect(connection.isOpen).toBe(false)
+    expect(seen).toEqual([18]) // ApiVersions first; the caller's request was never sent
   },
   TIMEOUT_MS,
 )

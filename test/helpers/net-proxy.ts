@@ -11,7 +11,10 @@
 // * `stall(a, b)` forwards nothing either way: open connections stay open with their bytes held,
 //   new ones are accepted and held too (packets lost, not refused: only a request timeout notices);
 // * `cutOneWay(from, to)` holds the bytes going from `from` to `to` and lets the other direction
-//   through: requests arrive but answers do not, or the reverse.
+//   through: requests arrive but answers do not, or the reverse;
+// * `blackhole(a, b)` is a stall whose connections never recover: those open or opened during it
+//   stay silent after `heal()` (a firewall or NAT that lost their state), and only connections
+//   opened afterwards get through. Only a timeout on the connecting side notices.
 // `heal()` restores every link and delivers what was held, as TCP delivers what it retransmits
 // once the network is back, so a stream is never left with a gap.
 
@@ -28,6 +31,7 @@ export class Links {
   private readonly cuts = new Set<string>()
   private readonly stalls = new Set<string>()
   private readonly oneWay = new Set<string>()
+  private readonly blackholes = new Set<string>()
   private readonly proxies = new Set<LinkProxy>()
 
   cut(a: End, b: End): void {
@@ -40,6 +44,11 @@ export class Links {
     this.enforce()
   }
 
+  blackhole(a: End, b: End): void {
+    this.blackholes.add(pairKey(a, b))
+    this.enforce()
+  }
+
   cutOneWay(from: End, to: End): void {
     this.oneWay.add(directionKey(from, to))
     this.enforce()
@@ -49,11 +58,17 @@ export class Links {
     this.cuts.clear()
     this.stalls.clear()
     this.oneWay.clear()
+    this.blackholes.clear()
     this.enforce()
   }
 
   isCut(a: End, b: End): boolean {
     return this.cuts.has(pairKey(a, b))
+  }
+
+  /** Whether the connections between `a` and `b` are lost for good (see blackhole). */
+  isBlackholed(a: End, b: End): boolean {
+    return this.blackholes.has(pairKey(a, b))
   }
 
   /** Whether bytes going from `from` to `to` are held. */
@@ -63,7 +78,12 @@ export class Links {
 
   /** The links currently cut or held, as "a|b", "stall a|b" and "a>b" strings (for logs). */
   describe(): string[] {
-    return [...this.cuts, ...[...this.stalls].map((s) => `stall ${s}`), ...this.oneWay]
+    return [
+      ...this.cuts,
+      ...[...this.stalls].map((s) => `stall ${s}`),
+      ...[...this.blackholes].map((s) => `blackhole ${s}`),
+      ...this.oneWay,
+    ]
   }
 
   register(proxy: LinkProxy): void {
@@ -135,6 +155,8 @@ class Direction {
 interface Open {
   upstream: Socket
   from: End
+  /** Open during a blackhole: silent for good. */
+  lost: boolean
   /** Bytes from the connecting end to `to`, and back. */
   requests: Direction
   answers: Direction
@@ -187,6 +209,7 @@ export class LinkProxy {
     const open: Open = {
       upstream,
       from,
+      lost: false,
       requests: new Direction(socket, upstream),
       answers: new Direction(upstream, socket),
     }
@@ -203,10 +226,17 @@ export class LinkProxy {
     open.answers.start()
   }
 
-  private hold({ from, requests, answers }: Open): void {
+  private hold(open: Open): void {
     const { links, to } = this.options
-    requests.set(links.isHeld(from, to))
-    answers.set(links.isHeld(to, from))
+    const { from, requests, answers } = open
+    if (links.isBlackholed(from, to)) open.lost = true
+    requests.set(open.lost || links.isHeld(from, to))
+    answers.set(open.lost || links.isHeld(to, from))
+  }
+
+  /** Connections open through this proxy now (held or not). */
+  get openCount(): number {
+    return this.open.size
   }
 
   /** Drops the open connections whose link is now cut; holds or releases the others' bytes. */

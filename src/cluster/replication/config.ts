@@ -13,6 +13,10 @@ export interface ReplicationConfig {
   fetchWaitMaxMs: number
   /** replica.socket.timeout.ms: how long a follower waits for an answer to one request. */
   requestTimeoutMs: number
+  /** socket.connection.setup.timeout.ms: a connection's first set-up attempt (KIP-601). */
+  connectionSetupTimeoutMs: number
+  /** socket.connection.setup.timeout.max.ms: the most it grows to after failed attempts. */
+  connectionSetupTimeoutMaxMs: number
   /** replica.fetch.min.bytes */
   fetchMinBytes: number
   /** replica.fetch.backoff.ms: pause after a failed fetch. */
@@ -30,6 +34,8 @@ export function replicationConfigFrom(config: BrokerConfig): ReplicationConfig {
     fetchResponseMaxBytes: config['replica.fetch.response.max.bytes'],
     fetchWaitMaxMs: config['replica.fetch.wait.max.ms'],
     requestTimeoutMs: config['replica.socket.timeout.ms'],
+    connectionSetupTimeoutMs: Number(config['socket.connection.setup.timeout.ms']),
+    connectionSetupTimeoutMaxMs: Number(config['socket.connection.setup.timeout.max.ms']),
     fetchMinBytes: config['replica.fetch.min.bytes'],
     fetchBackoffMs: config['replica.fetch.backoff.ms'],
     numFetchers: config['num.replica.fetchers'],

@@ -22,6 +22,7 @@
 // since leadership may change while a request is in flight.
 
 import { ClientConnection } from '../../client/connection.ts'
+import { connectionSetupTimeout } from '../../client/exponential-backoff.ts'
 import { ErrorCode } from '../../protocol/errors.ts'
 import type { DecodedResponseOf } from '../../protocol/index.ts'
 import { batchSizeBytes, LOG_OVERHEAD_BYTES } from '../../protocol/record-batch.ts'
@@ -116,6 +117,8 @@ class ReplicaFetcher {
   private closed = false
   private readonly running: Promise<void>
   private lastError = ''
+  /** Consecutive failed attempts to set up the connection; each makes the next timeout longer. */
+  private setupFailures = 0
 
   constructor(
     private readonly manager: ReplicaManager,
@@ -181,14 +184,29 @@ class ReplicaFetcher {
     const endpoint = this.manager.view.broker(this.leaderId)
     if (!endpoint) throw new Error(`leader ${this.leaderId} is not a live broker`)
     const { config } = this.manager
-    this.client = await ClientConnection.connect(endpoint, {
+    // KIP-601: a set-up that stalls (a connect that never completes, a leader that accepts and
+    // never answers) is abandoned after this long, and the next attempt waits longer.
+    const setupTimeoutMs = connectionSetupTimeout({
+      setupTimeoutMs: config.connectionSetupTimeoutMs,
+      setupTimeoutMaxMs: config.connectionSetupTimeoutMaxMs,
+    }).valueMs(this.setupFailures)
+    const client = new ClientConnection(endpoint, {
       clientId: `sluice-replica-fetcher-${this.manager.nodeId}-${this.fetcherId}`,
       responseBytesMax: config.fetchResponseMaxBytes + config.fetchMaxBytes + 1024 * 1024,
       // One request at a time: a fetcher waits for each answer before it asks again.
       inFlightMax: 1,
       requestTimeoutMs: config.requestTimeoutMs, // replica.socket.timeout.ms
+      setupTimeoutMs,
     })
-    return this.client
+    this.client = client // close() ends a set-up in progress too
+    try {
+      await client.ready()
+    } catch (error) {
+      this.setupFailures++
+      throw error
+    }
+    this.setupFailures = 0
+    return client
   }
 
   /** Truncates `entry` by KIP-279 against the leader; marks it truncated when done. */
