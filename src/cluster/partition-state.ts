@@ -88,6 +88,16 @@ export interface ClusterMetadataView {
    */
   alterIsr(request: AlterIsrRequest): Promise<PartitionAssignment | null>
   /**
+   * Settles an ISR change of this broker whose answer was lost: makes sure it can no longer be
+   * applied, then resolves to the partition as stored (null when it is gone). A partition epoch
+   * still equal to the one the change expected means it was not applied and never will be; a
+   * newer one holds its outcome (applied, or overtaken by another change).
+   */
+  fenceIsrChange(partition: {
+    topic: string
+    partition: number
+  }): Promise<PartitionAssignment | null>
+  /**
    * ElectLeaders (KIP-460): 'preferred' moves leadership to each partition's first replica when
    * it is live and in sync; 'unclean' gives an offline partition to a live replica out of sync.
    * `partitions` null means every partition (results then name only those elected). Optional:

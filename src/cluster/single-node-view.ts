@@ -77,6 +77,14 @@ export class SingleNodeView implements ClusterMetadataView {
     return Promise.resolve(unchanged ? current : null)
   }
 
+  /** Nothing is in flight on a single node: the assignment as it is. */
+  fenceIsrChange(request: {
+    topic: string
+    partition: number
+  }): Promise<PartitionAssignment | null> {
+    return Promise.resolve(this.assignment(request.topic, request.partition) ?? null)
+  }
+
   private self(): BrokerEndpoint {
     const { host, port } = this.options.advertised()
     return { nodeId: this.options.nodeId, host, port, rack: this.options.rack }

@@ -181,6 +181,31 @@ export class EtcdClusterMetadata implements ClusterMetadata {
     return written ? (this.image.assignment(request.topic, request.partition) ?? null) : null
   }
 
+  /**
+   * A change whose answer was lost may still be applied later (etcd may commit a request after
+   * its caller gave up on it), but only while the partition key keeps the revision the change
+   * was conditioned on, which is at most the one this image holds. Writing the same record again
+   * on that condition moves the revision past it; if the condition fails, the key has moved past
+   * it already. Either way the stored record, once the image has caught up, is final for the lost
+   * change: its partition epoch tells whether it was applied.
+   */
+  async fenceIsrChange(request: {
+    topic: string
+    partition: number
+  }): Promise<PartitionAssignment | null> {
+    const key = this.keys.partition(request.topic, request.partition)
+    const modRevision = this.image.modRevision(key)
+    const current = this.image.assignment(request.topic, request.partition)
+    if (modRevision === undefined || !current) return null
+    const { topic: _topic, partition: _partition, ...record } = current
+    const result = await this.client
+      .if(key, 'Mod', '==', modRevision)
+      .then(this.client.put(key).value(encodePartition(record)))
+      .commit()
+    await this.waitForRevision(Number(result.header.revision))
+    return this.image.assignment(request.topic, request.partition) ?? null
+  }
+
   // --- ClusterMetadata -----------------------------------------------------------------------
 
   configFor = (topic: string): LogConfig =>

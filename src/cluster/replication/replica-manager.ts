@@ -7,7 +7,8 @@
 // * The leader learns each follower's log end offset from its Fetch requests (replica id ≥ 0),
 //   advances the high watermark, and asks the controller (alterIsr, a compare-and-set on the
 //   partition epoch) to add a follower that caught up or, every lagTimeMaxMs / 2, to drop those
-//   that have not caught up for lagTimeMaxMs. One ISR change per partition is in flight at once.
+//   that have not caught up for lagTimeMaxMs. One ISR change per partition is in flight at once;
+//   one whose answer is lost is settled by asking the controller (settleIsr) before any other.
 // * acks=all produce requests wait here (Kafka's DelayedProduce purgatory) until the high
 //   watermark passes their batch, the request's timeout, or the replica stops leading.
 // * Handlers ask `check` before serving a partition: it answers with the replica, or with the
@@ -26,7 +27,7 @@ import type {
   PartitionAssignment,
 } from '../partition-state.ts'
 import type { ReplicationConfig } from './config.ts'
-import { ReplicatedPartition, type RoleChange } from './replicated-partition.ts'
+import { ReplicatedPartition, type IsrChange, type RoleChange } from './replicated-partition.ts'
 import type { ReplicationQuota } from './replication-quota.ts'
 
 export interface PartitionRefusal {
@@ -385,11 +386,10 @@ export class ReplicaManager {
     const nowMs = this.now()
     for (const replica of this.replicas.values()) {
       if (!replica.isLeader) continue
-      // An ISR change whose answer was lost is sent again before any other (the same ISR);
-      // a shrink now would drop the pending members from the maximal ISR.
-      const change = replica.isrChange
-      if (change.state === 'outcome-unknown') {
-        this.requestIsr(replica, [...change.isr], 'again: the last answer was lost')
+      // A change whose answer was lost is settled before any other: a shrink now would drop its
+      // members from the maximal ISR while they may be in the stored one.
+      if (replica.isrChange.state === 'outcome-unknown') {
+        this.settleIsr(replica)
         continue
       }
       const lagging = replica.laggingReplicas(nowMs, this.config.lagTimeMaxMs)
@@ -399,16 +399,20 @@ export class ReplicaManager {
     }
   }
 
-  private requestIsr(replica: ReplicatedPartition, isr: number[], why: string): void {
-    if (this.isrInFlight.has(replica)) return
+  /** One request about a partition's ISR at a time, and none during the pause after a failure. */
+  private mayAskController(replica: ReplicatedPartition): boolean {
     // A refusal (stale epoch, or a member not registered yet) is retried after a pause, not on
     // every fetch of the follower (Kafka backs off its AlterPartition retries too).
-    if ((this.isrRetryAtMs.get(replica) ?? 0) > this.now()) return
+    return !this.isrInFlight.has(replica) && (this.isrRetryAtMs.get(replica) ?? 0) <= this.now()
+  }
+
+  private requestIsr(replica: ReplicatedPartition, isr: number[], why: string): void {
+    // Until a lost answer is settled, no other change: it would replace the members that count.
+    if (!this.mayAskController(replica) || replica.isrChange.state === 'outcome-unknown') return
     this.isrInFlight.add(replica)
     const { assignment } = replica
-    // Sent again after a lost answer, the change stays of unknown outcome: the first may land.
-    const unknown = replica.isrChange.state === 'outcome-unknown'
-    replica.isrChange = { state: unknown ? 'outcome-unknown' : 'pending', isr }
+    const change: IsrChange = { state: 'pending', isr, partitionEpoch: assignment.partitionEpoch }
+    replica.isrChange = change
     const name = `${replica.topic}-${replica.partition}`
     this.options.log(
       `replication: ISR of ${name} ${assignment.isr.join(',')} → ${isr.join(',')} (${why})`,
@@ -424,16 +428,10 @@ export class ReplicaManager {
       .then((applied) => {
         if (applied) {
           this.isrRetryAtMs.delete(replica)
-          const change = replica.isrChange
-          if (change.state === 'outcome-unknown')
-            replica.isrChange = { ...change, state: 'pending' }
           this.afterRoleChange(replica, this.applyTo(replica, applied))
           return
         }
-        // Refused. After a lost answer the refusal may be our own earlier request, applied:
-        // the pending members stay counted until the image shows the outcome.
-        const change = replica.isrChange
-        if (change.state === 'pending' && change.isr === isr) replica.isrChange = { state: 'none' }
+        if (replica.isrChange === change) replica.isrChange = { state: 'none' }
         this.isrRetryAtMs.set(replica, this.now() + this.config.fetchBackoffMs)
         this.options.log(
           `replication: ISR change of ${name} refused (stale, or a member not registered)`,
@@ -441,14 +439,50 @@ export class ReplicaManager {
       })
       .catch((error) => {
         // The answer is lost (etcd unreachable, a timeout), not the request: etcd may have
-        // applied it. Kafka's leader keeps its pending state then (KIP-497) and retries: were
-        // the pending members dropped, the high watermark would pass records that a member of
-        // the stored ISR lacks, and that member may be elected next (nemesis seed 202 lost 11
-        // acknowledged records so).
-        const change = replica.isrChange
-        if (change.state !== 'none') replica.isrChange = { ...change, state: 'outcome-unknown' }
+        // applied it. Kafka's leader keeps its pending state then (KIP-497) until it learns the
+        // outcome: were the pending members dropped, the high watermark would pass records that
+        // a member of the stored ISR lacks, and that member may be elected next (nemesis seed
+        // 202 lost 11 acknowledged records so). settleIsr learns it.
+        if (replica.isrChange === change)
+          replica.isrChange = { ...change, state: 'outcome-unknown' }
         this.isrRetryAtMs.set(replica, this.now() + this.config.fetchBackoffMs)
         this.options.log(`replication: ISR change of ${name} failed: ${error}`)
+      })
+      .finally(() => this.isrInFlight.delete(replica))
+  }
+
+  /**
+   * Learns the outcome of an ISR change whose answer was lost, as Kafka's ZooKeeper-era leader
+   * read the partition state back when its conditional update lost its answer
+   * (ReplicationUtils.checkLeaderAndIsrZkData). The controller first makes sure the change can
+   * no longer be applied (fenceIsrChange); then the stored partition epoch tells: unchanged, the
+   * change was not applied and its members stop counting at once; newer, the stored partition
+   * holds the outcome and is applied as any newer assignment. Without this, a pending member
+   * that died meanwhile (so that sending the change again is refused) held acks=all until the
+   * leader epoch moved.
+   */
+  private settleIsr(replica: ReplicatedPartition): void {
+    const change = replica.isrChange
+    if (!this.mayAskController(replica) || change.state !== 'outcome-unknown') return
+    this.isrInFlight.add(replica)
+    const name = `${replica.topic}-${replica.partition}`
+    this.view
+      .fenceIsrChange({ topic: replica.topic, partition: replica.partition })
+      .then((stored) => {
+        if (replica.isrChange !== change || !stored) return // settled meanwhile, or deleted
+        if (stored.partitionEpoch === change.partitionEpoch) {
+          replica.isrChange = { state: 'none' }
+          this.options.log(
+            `replication: ISR change of ${name} to ${change.isr.join(',')} was not applied (partition epoch still ${stored.partitionEpoch})`,
+          )
+          this.advance(replica)
+          return
+        }
+        this.afterRoleChange(replica, this.applyTo(replica, stored))
+      })
+      .catch((error) => {
+        this.isrRetryAtMs.set(replica, this.now() + this.config.fetchBackoffMs)
+        this.options.log(`replication: the outcome of the ISR change of ${name}: ${error}`)
       })
       .finally(() => this.isrInFlight.delete(replica))
   }

@@ -45,12 +45,18 @@ export type RoleChange = 'became-leader' | 'became-follower' | 'unchanged' | 'st
  * * `none`: the assignment's ISR is all there is;
  * * `pending`: a request for `isr` has no answer yet;
  * * `outcome-unknown`: the answer to the request was lost (it may have been applied), so `isr`
- *   stays counted until an assignment with a newer partition epoch (or a role change) settles it.
+ *   stays counted until an assignment with a newer partition epoch (or a role change) settles it,
+ *   or the controller, asked, shows it was not applied and no longer can be (ReplicaManager).
+ * `partitionEpoch` is the one the request was conditioned on.
  */
 export type IsrChange =
   | { readonly state: 'none' }
-  | { readonly state: 'pending'; readonly isr: readonly number[] }
-  | { readonly state: 'outcome-unknown'; readonly isr: readonly number[] }
+  | { readonly state: 'pending'; readonly isr: readonly number[]; readonly partitionEpoch: number }
+  | {
+      readonly state: 'outcome-unknown'
+      readonly isr: readonly number[]
+      readonly partitionEpoch: number
+    }
 
 const NO_ISR_CHANGE: IsrChange = { state: 'none' }
 

@@ -34,6 +34,10 @@ export class FakeController {
   refusedAlterIsrCount = 0
   /** While set, an ISR change is applied and its answer lost (etcd cut off after the write). */
   loseAlterIsrAnswers = false
+  /** While set, an ISR change fails before it is applied (etcd cut off before the write). */
+  loseAlterIsrRequests = false
+  /** Brokers the controller holds for gone (etcd: no registration): none may join an ISR. */
+  readonly ineligible = new Set<number>()
 
   viewFor(nodeId: number): FakeView {
     const view = new FakeView(nodeId, this)
@@ -72,11 +76,13 @@ export class FakeController {
 
   alterIsr(request: AlterIsrRequest): Promise<PartitionAssignment | null> {
     this.alterIsrCount++
+    if (this.loseAlterIsrRequests) return Promise.reject(new Error('UNAVAILABLE: not sent'))
     const current = this.assignments.get(key(request.topic, request.partition))
     if (
       !current ||
       current.leaderEpoch !== request.leaderEpoch ||
-      current.partitionEpoch !== request.expectedPartitionEpoch
+      current.partitionEpoch !== request.expectedPartitionEpoch ||
+      request.isr.some((nodeId) => !current.isr.includes(nodeId) && this.ineligible.has(nodeId))
     ) {
       this.refusedAlterIsrCount++
       return Promise.resolve(null)
@@ -121,6 +127,10 @@ export class FakeView implements ClusterMetadataView {
   }
   alterIsr(request: AlterIsrRequest): Promise<PartitionAssignment | null> {
     return this.controller.alterIsr(request)
+  }
+  /** Nothing is left in flight here: a lost request was either applied or never will be. */
+  fenceIsrChange(request: { topic: string; partition: number }) {
+    return Promise.resolve(this.controller.get(request.topic, request.partition) ?? null)
   }
 
   deliver(changed: PartitionAssignment[]): void {

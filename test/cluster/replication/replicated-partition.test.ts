@@ -76,7 +76,7 @@ describe('ReplicatedPartition (leader)', () => {
     expect(replica.canJoinIsr(3)).toBe(false)
     replica.updateFollowerFetch(3, 6, 1002)
     expect(replica.canJoinIsr(3)).toBe(true)
-    replica.isrChange = { state: 'pending', isr: [1, 2, 3] }
+    replica.isrChange = { state: 'pending', isr: [1, 2, 3], partitionEpoch: 0 }
     expect(replica.maximalIsr()).toEqual([1, 2, 3])
     await log.append(makeBatch({ count: 2 }), { leaderEpoch: 5 })
     replica.updateFollowerFetch(2, 8, 1003)

@@ -363,6 +363,35 @@ describe('replication in one process', () => {
     expect(leader.replicas.replica(topic, 0)!.isrChange.state).toBe('none')
   }, 60_000)
 
+  test('an ISR expansion lost before it was applied is settled by asking the controller: its member, dead meanwhile, no longer holds acks=all', async () => {
+    // Node 1 leads a partition with replicas [1, 3]; this test speaks for node 3. Node 1's
+    // request to add node 3 fails before the controller applies it (etcd cut off), then node 3
+    // dies (unregistered: sending the change again is refused). Node 1 cannot know from the
+    // failure whether the change was applied; asking the controller (fenceIsrChange) shows the
+    // partition epoch unchanged, so node 3 stops counting. Before, it counted until the leader
+    // epoch moved, and acks=all timed out meanwhile.
+    const topic = 'lost-request'
+    const { controller, leader, topicId, log } = await loneLeader(topic)
+    await produce(leader, { topic, partition: 0, values: ['a', 'b'], acks: 1 })
+    controller.loseAlterIsrRequests = true
+    await fetchAsReplica(leader, { topicId, fetchOffset: 2, replicaId: 3 }) // caught up
+    const replica = leader.replicas.replica(topic, 0)!
+    await waitFor('the outcome unknown', () => replica.isrChange.state === 'outcome-unknown')
+    controller.ineligible.add(3)
+    controller.loseAlterIsrRequests = false
+    const answer = await produce(leader, {
+      topic,
+      partition: 0,
+      values: ['c'],
+      acks: -1,
+      timeoutMs: 20_000,
+    })
+    expect(answer.errorCode).toBe(ErrorCode.NONE)
+    expect(log.highWatermark).toBe(3)
+    expect(controller.get(topic, 0)!.isr).toEqual([1])
+    expect(replica.isrChange.state).toBe('none')
+  }, 60_000)
+
   test('min.insync.replicas: with one replica left acks=all is refused before the append, acks=1 works', async () => {
     const { controller, nodes } = await threeNodes({
       'min.insync.replicas': '2',
