@@ -132,7 +132,16 @@ export class EtcdClusterMetadata implements ClusterMetadata {
   }
 
   liveBrokers(): readonly BrokerEndpoint[] {
-    return [...this.image.brokers.values()].sort((a, b) => a.nodeId - b.nodeId)
+    const live = [...this.image.brokers.values()]
+    // This broker is answering, so it is live, even while its registration is gone from etcd (a
+    // lapsed lease it is renewing, etcd paused or restarted). Without it a moment when every
+    // lease had lapsed gave Metadata answers listing no broker at all, and librdkafka dropped
+    // every connection and waited minutes before bootstrapping again (nemesis seed 505).
+    const { host, port } = this.advertised()
+    if (!this.image.brokers.has(this.nodeId) && port !== 0) {
+      live.push({ nodeId: this.nodeId, host, port, rack: this.config['broker.rack'] })
+    }
+    return live.sort((a, b) => a.nodeId - b.nodeId)
   }
 
   broker(nodeId: number): BrokerEndpoint | undefined {
