@@ -1,11 +1,13 @@
-// What the addon's call benchmarks (napi-rs.bench.ts, port.bench.ts) share: the offset-index
-// search they time over a mapping, and the runner. On a shared machine wall-clock time mostly
+// What the addon's call benchmarks (napi-rs.bench.ts, port.bench.ts) share: the files and
+// buffers they call on, the offset-index search they time over a mapping, and the runner. On a shared machine wall-clock time mostly
 // measures the neighbours, so each case reports two figures per round, in interleaved rounds
 // (the order reverses every round): mitata's median (wall) and the CPU time this process spent
 // per call (user + system from process.cpuUsage, which a preemption does not add to). The table
 // gives the best and the median of the rounds, and the 1-minute load average at each round.
-import { loadavg } from 'node:os'
-import { measure } from 'mitata'
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { do_not_optimize, measure } from 'mitata'
 
 /** The position of the last entry at or below `offset`: OffsetIndex.lookupPosition's search. */
 export function lookup(index: Int32Array, offset: number): number {
@@ -17,6 +19,50 @@ export function lookup(index: Int32Array, offset: number): number {
     else high = middle - 1
   }
   return index[low * 2 + 1]!
+}
+
+/** Entries of the offset index the lookups search (one segment's worth at Kafka's defaults). */
+const INDEX_ENTRIES = 131072
+
+/**
+ * The calls' material, in a temp dir of its own: a path for the segment pwritev writes (each
+ * bench opens it with the addon under test), /dev/null for sendfile, a 1 MiB source file for
+ * sendfile and pread, an offset index as the broker keeps it ((relative offset, position) pairs
+ * of 4-byte integers) with the offsets the lookups search for, and the buffers. `close()` closes
+ * the descriptors opened here and removes the dir.
+ */
+export function callFixtures(name: string) {
+  const dir = mkdtempSync(join(tmpdir(), `sluice-bench-${name}-`))
+  const devNull = openSync('/dev/null', 'w')
+  const sourcePath = join(dir, 'source')
+  writeFileSync(sourcePath, new Uint8Array(1 << 20))
+  const sourceFd = openSync(sourcePath, 'r')
+  const entries = new Int32Array(INDEX_ENTRIES * 2)
+  for (let i = 0; i < INDEX_ENTRIES; i++) entries.set([i * 10, i * 4096], i * 2)
+  writeFileSync(join(dir, 'index'), entries)
+  const indexFd = openSync(join(dir, 'index'), 'r')
+  const targets = new Int32Array(4096).map(() => Math.floor(Math.random() * INDEX_ENTRIES * 10))
+  return {
+    segmentPath: join(dir, 'segment'),
+    devNull,
+    sourceFd,
+    indexFd,
+    indexBytes: entries.byteLength,
+    /** One lookup per call over the index mapped at `mapping`, cycling through the targets. */
+    lookups(mapping: ArrayBuffer): () => void {
+      const index = new Int32Array(mapping)
+      let i = 0
+      return () => do_not_optimize(lookup(index, targets[i++ & 4095]!))
+    },
+    small: new Uint8Array(16).fill(7),
+    large: new Uint8Array(16 << 10).fill(9),
+    one: [new Uint8Array(1024)],
+    eight: Array.from({ length: 8 }, () => new Uint8Array(1024)),
+    close() {
+      for (const fd of [devNull, sourceFd, indexFd]) closeSync(fd)
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
 }
 
 /** CPU nanoseconds per call, over at least 40 ms of CPU. */

@@ -9,11 +9,9 @@
 //
 // Run: bash bench/native/build-variants.sh && bun bench/native/napi-rs.bench.ts [prefix] [--md]
 // (ROUNDS=n sets the rounds, 9 by default; a prefix such as `crc32c` picks cases by name.)
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { do_not_optimize } from 'mitata'
-import { lookup, runRounds } from './harness.ts'
+import { callFixtures, runRounds } from './harness.ts'
 
 interface HandWritten {
   crc32c(data: Uint8Array, start?: number, end?: number, seed?: number): number
@@ -45,38 +43,15 @@ const hand = require(join(import.meta.dir, 'target/before.node')) as HandWritten
 const rs316 = require(join(import.meta.dir, 'target/napi-3.16.node')) as NapiRs
 const rs312 = require(join(import.meta.dir, 'target/napi-3.12.node')) as NapiRs
 
-const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-napi-rs-'))
-const segmentFd = hand.openFile(join(dir, 'segment'), { write: true, create: true })
-const devNull = openSync('/dev/null', 'w')
-const sourcePath = join(dir, 'source')
-writeFileSync(sourcePath, new Uint8Array(1 << 20))
-const sourceFd = openSync(sourcePath, 'r')
-
-// An offset index as the broker keeps it: (relative offset, position) pairs of 4-byte integers.
-const INDEX_ENTRIES = 131072
-const indexPath = join(dir, 'index')
-const entries = new Int32Array(INDEX_ENTRIES * 2)
-for (let i = 0; i < INDEX_ENTRIES; i++) entries.set([i * 10, i * 4096], i * 2)
-writeFileSync(indexPath, entries)
-const indexFd = openSync(indexPath, 'r')
+const fx = callFixtures('napi-rs')
+const { devNull, sourceFd, small, large, one, eight, lookups } = fx
+const segmentFd = hand.openFile(fx.segmentPath, { write: true, create: true })
 const mappings = {
-  hand: hand.mmap(indexFd, entries.byteLength, { write: false }),
-  rs316: rs316.mmap(indexFd, entries.byteLength),
-  rs312: rs312.mmap(indexFd, entries.byteLength),
+  hand: hand.mmap(fx.indexFd, fx.indexBytes, { write: false }),
+  rs316: rs316.mmap(fx.indexFd, fx.indexBytes),
+  rs312: rs312.mmap(fx.indexFd, fx.indexBytes),
 }
-const targets = new Int32Array(4096).map(() => Math.floor(Math.random() * INDEX_ENTRIES * 10))
-
-function lookups(mapping: ArrayBuffer): () => void {
-  const index = new Int32Array(mapping)
-  let i = 0
-  return () => do_not_optimize(lookup(index, targets[i++ & 4095]!))
-}
-
-const small = new Uint8Array(16).fill(7)
 const smallBuffer = Buffer.from(small)
-const large = new Uint8Array(16 << 10).fill(9)
-const one = [new Uint8Array(1024)]
-const eight = Array.from({ length: 8 }, () => new Uint8Array(1024))
 
 const cases: Record<string, () => unknown> = {
   'crc32c 16 B: hand-written': () => do_not_optimize(hand.crc32c(small)),
@@ -129,6 +104,5 @@ const names = Object.keys(cases).filter((name) => !prefix || name.startsWith(pre
 await runRounds(cases, names)
 
 hand.munmap(mappings.hand)
-for (const fd of [devNull, sourceFd, indexFd]) closeSync(fd)
 hand.closeFile(segmentFd)
-rmSync(dir, { recursive: true, force: true })
+fx.close()

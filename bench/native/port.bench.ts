@@ -10,11 +10,9 @@
 // Run: bash bench/native/build-before.sh [rev] && bun bench/native/port.bench.ts [prefix] [--md]
 // (rev defaults to 11333b3, the last commit with the hand-written binding; ROUNDS=n, 9 default;
 // AFTER=path compares another build instead of native/sluice.node)
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { do_not_optimize } from 'mitata'
-import { lookup, runRounds } from './harness.ts'
+import { callFixtures, runRounds } from './harness.ts'
 import type { Addon } from '../../src/native-types.ts'
 
 const root = join(import.meta.dir, '../..')
@@ -23,35 +21,16 @@ const bindings: Record<string, Addon> = {
   after: require(process.env.AFTER ?? join(root, 'native/sluice.node')) as Addon,
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-port-'))
-const segmentFd = bindings.after!.openFile(join(dir, 'segment'), { write: true, create: true })
-const devNull = openSync('/dev/null', 'w')
-const sourcePath = join(dir, 'source')
-writeFileSync(sourcePath, new Uint8Array(1 << 20))
-const sourceFd = openSync(sourcePath, 'r')
-
-// An offset index as the broker keeps it: (relative offset, position) pairs of 4-byte integers.
-const INDEX_ENTRIES = 131072
-const indexPath = join(dir, 'index')
-const entries = new Int32Array(INDEX_ENTRIES * 2)
-for (let i = 0; i < INDEX_ENTRIES; i++) entries.set([i * 10, i * 4096], i * 2)
-writeFileSync(indexPath, entries)
-const indexFd = openSync(indexPath, 'r')
-const targets = new Int32Array(4096).map(() => Math.floor(Math.random() * INDEX_ENTRIES * 10))
-
-const small = new Uint8Array(16).fill(7)
-const large = new Uint8Array(16 << 10).fill(9)
-const one = [new Uint8Array(1024)]
-const eight = Array.from({ length: 8 }, () => new Uint8Array(1024))
+const fx = callFixtures('port')
+const { devNull, sourceFd, small, large, one, eight } = fx
+const segmentFd = bindings.after!.openFile(fx.segmentPath, { write: true, create: true })
 const target = new Uint8Array(4096)
 
 const cases: Record<string, () => unknown> = {}
 const mappings: [Addon, ArrayBuffer][] = []
 for (const [label, addon] of Object.entries(bindings)) {
-  const mapping = addon.mmap(indexFd, entries.byteLength, { write: false })
+  const mapping = addon.mmap(fx.indexFd, fx.indexBytes, { write: false })
   mappings.push([addon, mapping])
-  const index = new Int32Array(mapping)
-  let i = 0
   Object.assign(cases, {
     [`crc32c 16 B: ${label}`]: () => do_not_optimize(addon.crc32c(small)),
     [`crc32c 16 B 4 args: ${label}`]: () => do_not_optimize(addon.crc32c(small, 0, 16, 0)),
@@ -60,7 +39,7 @@ for (const [label, addon] of Object.entries(bindings)) {
     [`pwritev 8x1 KiB: ${label}`]: () => do_not_optimize(addon.pwritev(segmentFd, eight, 0)),
     [`pread 4 KiB: ${label}`]: () => do_not_optimize(addon.pread(sourceFd, target, 0)),
     [`sendfile 4 KiB: ${label}`]: () => do_not_optimize(addon.sendfile(devNull, sourceFd, 0, 4096)),
-    [`index lookup: ${label}`]: () => do_not_optimize(lookup(index, targets[i++ & 4095]!)),
+    [`index lookup: ${label}`]: fx.lookups(mapping),
     [`fileSize: ${label}`]: () => do_not_optimize(addon.fileSize(segmentFd)),
   })
 }
@@ -73,6 +52,5 @@ const names = Object.keys(cases)
 await runRounds(cases, names)
 
 for (const [addon, mapping] of mappings) addon.munmap(mapping)
-for (const fd of [devNull, sourceFd, indexFd]) closeSync(fd)
 bindings.after!.closeFile(segmentFd)
-rmSync(dir, { recursive: true, force: true })
+fx.close()

@@ -5,19 +5,13 @@
 // the keys) and in a topic whose compression.type asks for another codec (it recompresses), each
 // is refused with CORRUPT_MESSAGE and a message naming the bound, nothing is written, and the same
 // partition then takes a good batch at offset 0, which kcat reads back.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { API, Client } from '../../src/cli/client.ts'
-import { produceRaw } from '../helpers/raw-produce.ts'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { API } from '../../src/cli/client.ts'
+import { brokerWithClient, produceRaw } from '../helpers/raw-produce.ts'
 import { DECOMPRESSED_BATCH_BYTES_MAX } from '../../src/protocol/compression.ts'
 import { buildRecordBatch } from '../../src/protocol/record-batch.ts'
 import { ErrorCode } from '../../src/protocol/errors.ts'
-import {
-  hasCommand,
-  logProblems,
-  run,
-  startBroker,
-  type BrokerProcess,
-} from '../helpers/broker-process.ts'
+import { hasCommand, logProblems, run } from '../helpers/broker-process.ts'
 import { bombBatch } from '../helpers/bad-batches.ts'
 
 setDefaultTimeout(120_000)
@@ -25,17 +19,7 @@ const present = await hasCommand(['kcat', '-V'])
 const text = (s: string) => new TextEncoder().encode(s)
 
 describe.skipIf(!present)('decompression bombs over a real socket', () => {
-  let broker: BrokerProcess
-  let client: Client
-  beforeAll(async () => {
-    broker = await startBroker()
-    client = new Client([{ host: broker.host, port: broker.port }])
-  })
-  afterAll(async () => {
-    client?.close()
-    await broker?.stop()
-    broker?.cleanup()
-  })
+  const held = brokerWithClient()
 
   const topics: [string, Record<string, string>][] = [
     ['bomb-compacted', { 'cleanup.policy': 'compact' }],
@@ -43,7 +27,7 @@ describe.skipIf(!present)('decompression bombs over a real socket', () => {
   ]
   for (const [topic, configs] of topics)
     test(`${topic}: every codec's bomb is refused, then a good batch lands at offset 0`, async () => {
-      const created = await client.any(API.createTopics, {
+      const created = await held.client.any(API.createTopics, {
         topics: [
           {
             name: topic,
@@ -60,7 +44,7 @@ describe.skipIf(!present)('decompression bombs over a real socket', () => {
       for (const codec of ['gzip', 'lz4', 'zstd'] as const) {
         const batch = bombBatch(codec)
         expect(batch.length).toBeLessThan(1024 * 1024)
-        const answer = await produceRaw(client, topic, batch)
+        const answer = await produceRaw(held.client, topic, batch)
         expect(answer.errorCode).toBe(ErrorCode.CORRUPT_MESSAGE)
         expect(answer.errorMessage).toContain(`inflate past ${DECOMPRESSED_BATCH_BYTES_MAX} bytes`)
       }
@@ -68,11 +52,11 @@ describe.skipIf(!present)('decompression bombs over a real socket', () => {
         records: [{ key: text('key'), value: text('after the bombs') }],
         compression: 'gzip',
       })
-      const answer = await produceRaw(client, topic, good)
+      const answer = await produceRaw(held.client, topic, good)
       expect(answer.errorCode).toBe(0)
       expect(Number(answer.baseOffset)).toBe(0)
       const read = await run(
-        ['kcat', '-b', broker.bootstrap, '-C', '-t', topic, '-e', '-q', '-f', '%o %k=%s\n'],
+        ['kcat', '-b', held.broker.bootstrap, '-C', '-t', topic, '-e', '-q', '-f', '%o %k=%s\n'],
         { timeoutMs: 60_000 },
       )
       expect(read.exitCode).toBe(0)
@@ -80,7 +64,7 @@ describe.skipIf(!present)('decompression bombs over a real socket', () => {
     })
 
   test('the broker stops cleanly and logged no failure', async () => {
-    expect(await broker.stop()).toBe(0)
-    expect(logProblems(broker.output())).toEqual([])
+    expect(await held.broker.stop()).toBe(0)
+    expect(logProblems(held.broker.output())).toEqual([])
   })
 })

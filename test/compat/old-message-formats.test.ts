@@ -5,19 +5,11 @@
 // magic 1 message set with the lz4 attribute. The first gets UNSUPPORTED_VERSION (Produce v0-2
 // are advertised but not served, as in Kafka 4.0, KIP-896), the second INVALID_RECORD naming
 // magic 2; nothing is written, and the topic then takes a good batch at offset 0.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { Client } from '../../src/cli/client.ts'
-import { produceRaw } from '../helpers/raw-produce.ts'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { brokerWithClient, produceRaw } from '../helpers/raw-produce.ts'
 import { ErrorCode } from '../../src/protocol/errors.ts'
 import { buildRecordBatch } from '../../src/protocol/record-batch.ts'
-import {
-  hasCommand,
-  logProblems,
-  python,
-  run,
-  startBroker,
-  type BrokerProcess,
-} from '../helpers/broker-process.ts'
+import { hasCommand, logProblems, python, run } from '../helpers/broker-process.ts'
 
 setDefaultTimeout(120_000)
 const present = await hasCommand([python, '-c', 'import kafka, lz4.frame'])
@@ -56,30 +48,20 @@ function magicOneMessageSet(): Uint8Array {
 }
 
 describe.skipIf(!present)('magic 0/1 message sets', () => {
-  let broker: BrokerProcess
-  let client: Client
-  beforeAll(async () => {
-    broker = await startBroker()
-    client = new Client([{ host: broker.host, port: broker.port }])
-  })
-  afterAll(async () => {
-    client?.close()
-    await broker?.stop()
-    broker?.cleanup()
-  })
+  const held = brokerWithClient()
 
   /** Nothing was written: the topic's first good batch lands at offset 0. */
   const expectGoodBatchAtZero = async (topic: string) => {
     const records = buildRecordBatch({ records: [{ key: null, value: text('good') }] })
-    const good = await produceRaw(client, topic, records)
+    const good = await produceRaw(held.client, topic, records)
     expect(good.errorCode).toBe(0)
     expect(Number(good.baseOffset)).toBe(0)
   }
 
   test('kafka-python writing magic 1 in lz4 is refused with UNSUPPORTED_VERSION', async () => {
     const topic = 'magic-one-kafka-python'
-    await client.topic(topic, { autoCreate: true })
-    const result = await run([python, '-c', kafkaPythonMagicOne, broker.bootstrap, topic], {
+    await held.client.topic(topic, { autoCreate: true })
+    const result = await run([python, '-c', kafkaPythonMagicOne, held.broker.bootstrap, topic], {
       timeoutMs: 90_000,
     })
     expect(result.stdout.trim()).toBe('refused UnsupportedVersionError')
@@ -88,15 +70,15 @@ describe.skipIf(!present)('magic 0/1 message sets', () => {
 
   test('a magic 1 message set in a Produce v9 request is refused with INVALID_RECORD', async () => {
     const topic = 'magic-one-raw'
-    await client.topic(topic, { autoCreate: true })
-    const answer = await produceRaw(client, topic, magicOneMessageSet())
+    await held.client.topic(topic, { autoCreate: true })
+    const answer = await produceRaw(held.client, topic, magicOneMessageSet())
     expect(answer.errorCode).toBe(ErrorCode.INVALID_RECORD)
     expect(answer.errorMessage).toContain('magic version 2')
     await expectGoodBatchAtZero(topic)
   })
 
   test('the broker stops cleanly and logged no failure', async () => {
-    expect(await broker.stop()).toBe(0)
-    expect(logProblems(broker.output())).toEqual([])
+    expect(await held.broker.stop()).toBe(0)
+    expect(logProblems(held.broker.output())).toEqual([])
   })
 })
