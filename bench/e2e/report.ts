@@ -247,6 +247,21 @@ function sendLag(r: NonNullable<LatencyRow['result']>): string {
   return `${ms(r.sendLagP99Us)} / ${ms(r.sendLagP999Us)} / ${ms(r.sendLagMaxUs)}`
 }
 
+/**
+ * What the brokers served just before each latency row (run.ts --warmup-ms), Sluice's and
+ * Kafka's rows together: a JIT still compiling the hot path puts its pauses into the p99.
+ */
+function warmupNote(results: RunResults): string {
+  const rows = [...(results.latency ?? []), ...(results.kafka?.latency ?? [])]
+  const used = rows.filter((row) => row.target === 'broker' && row.result)
+  if (used.length === 0) return ''
+  const warmups = [...new Set(used.map((row) => row.warmupMs ?? 0))].sort((a, b) => a - b)
+  if (warmups.length === 1 && warmups[0] === 0)
+    return 'No warm-up: each latency row began the moment its broker first served this load, its JIT still compiling the hot path.'
+  const seconds = warmups.map((v) => `${(v / 1000).toFixed(1)} s`).join(' or ')
+  return `Before each latency row, its broker${results.kafka?.latency?.length ? ' (Sluice and Kafka alike)' : ''} served the same rate for ${seconds} on a topic of its own, not counted.`
+}
+
 function latencyTable(results: RunResults): string[] {
   if (!results.latency?.length) return []
   // Runs from before the column have no fault counts: the column is left out for them.
@@ -262,7 +277,8 @@ function latencyTable(results: RunResults): string[] {
       (faults
         ? " A major fault is a page of the broker (log, index, the runtime's code) that the" +
           ' kernel had dropped and read back from disk, the broker waiting meanwhile.'
-        : ''),
+        : '') +
+      (warmupNote(results) ? ` ${warmupNote(results)}` : ''),
     '',
     `| Target | Rate, records/s | p50 ms | p99 ms | p99.9 ms | max ms | lost | client send lag p99 / p99.9 / max ms | Broker CPU µs per record | Machine busy (steal) |${faults ? ' Broker major faults |' : ''}`,
     `|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|${faults ? '--:|' : ''}`,
@@ -312,7 +328,7 @@ function kafkaTable(results: RunResults): string[] {
     '',
     k.error
       ? `Apache Kafka did not run: ${k.error}`
-      : `Apache Kafka ${k.version} from Maven Central, one node in KRaft combined mode with kafka-server-start.sh's JVM settings (1 GiB heap, G1), its log dir on the same disk; it idles while Sluice is measured and Sluice idles while it is. Sluice / Kafka: above 1 is better for MB/s, below 1 is better for the rest.`,
+      : `Apache Kafka ${k.version} from Maven Central, one node in KRaft combined mode with kafka-server-start.sh's JVM settings (1 GiB heap, G1), its log dir on the same disk; it idles while Sluice is measured and Sluice idles while it is. Sluice / Kafka: above 1 is better for MB/s, below 1 is better for the rest.${k.latency?.length && warmupNote(results) ? ` ${warmupNote(results)}` : ''}`,
     '',
     '| Row | Sluice | Kafka | Sluice / Kafka |',
     '|---|--:|--:|--:|',

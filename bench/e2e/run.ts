@@ -39,7 +39,7 @@ import {
   type ScenarioOptions,
 } from './scenarios.ts'
 
-const usage = `usage: bun bench/e2e/run.ts [--quick] [--only produce,consume,latency,startup,cluster] [--against sluice|mock] [--no-kafka] [--no-cluster] [--splice]
+const usage = `usage: bun bench/e2e/run.ts [--quick] [--only produce,consume,latency,startup,cluster] [--against sluice|mock] [--no-kafka] [--no-cluster] [--warmup-ms N] [--splice]
 
   --quick         about a minute: fewer configurations, shorter runs
   --only LIST     run only these scenarios (comma-separated); the machine's limits always run
@@ -49,6 +49,9 @@ const usage = `usage: bun bench/e2e/run.ts [--quick] [--only produce,consume,lat
                   beside Sluice in the same run when its jars are resolved
   --no-cluster    leave out the 3-broker cluster rows (bench/e2e/cluster.ts: Sluice with etcd
                   beside a 3-node Kafka, replication factor 3, and leader failover)
+  --warmup-ms N   before each latency row, the broker (Sluice and Kafka alike) serves the same
+                  rate for N ms on a topic of its own, not counted (default 3000, as
+                  bench/e2e/compare.ts; 0 for none)
   --failover-runs N
                   leader kills per cluster (default 5, 3 with --quick; 0 for none)
   --session-timeout-ms N
@@ -87,6 +90,7 @@ function parseFlags() {
       'no-cluster': { type: 'boolean', default: false },
       'session-timeout-ms': { type: 'string', default: '9000' },
       'failover-runs': { type: 'string' },
+      'warmup-ms': { type: 'string', default: '3000' },
       help: { type: 'boolean', default: false },
     },
   })
@@ -102,6 +106,11 @@ function parseFlags() {
   const failoverRuns = Number(values['failover-runs'] ?? (values.quick ? 3 : 5))
   if (!Number.isInteger(failoverRuns) || failoverRuns < 0 || failoverRuns > 100) {
     console.error(`run.ts: --failover-runs needs a whole number from 0 to 100\n\n${usage}`)
+    process.exit(64)
+  }
+  const warmupMs = Number(values['warmup-ms'])
+  if (!Number.isInteger(warmupMs) || warmupMs < 0 || warmupMs > 600_000) {
+    console.error(`run.ts: --warmup-ms needs a whole number from 0 to 600000\n\n${usage}`)
     process.exit(64)
   }
   if (!Number.isInteger(sessionTimeoutMs) || sessionTimeoutMs < 1000) {
@@ -126,6 +135,7 @@ function parseFlags() {
     kafka: against === 'sluice' && !values['no-kafka'],
     sessionTimeoutMs,
     failoverRuns,
+    warmupMs,
     cpuProfDir: values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']),
   }
 }
@@ -441,17 +451,16 @@ async function main(): Promise<void> {
       settleWriteback()
       const durationMs = flags.quick ? 3000 : 10_000
       const rates = flags.quick ? [1000, 10_000] : [1000, 10_000, 50_000]
-      // Rate by rate: Sluice, then Kafka.
+      // Rate by rate: Sluice, then Kafka, each after the same warm-up at that rate.
+      const rowOptions = { ...options, durationMs, warmupMs: flags.warmupMs }
       results.latency = []
       if (kafka) results.kafka!.latency = []
       for (const rate of rates) {
         if (broker)
-          results.latency.push(
-            ...(await runLatency({ broker }, { ...options, rates: [rate], durationMs })),
-          )
+          results.latency.push(...(await runLatency({ broker }, { ...rowOptions, rates: [rate] })))
         if (kafka)
           results.kafka!.latency!.push(
-            ...(await runLatency({ broker: kafka }, { ...options, rates: [rate], durationMs })),
+            ...(await runLatency({ broker: kafka }, { ...rowOptions, rates: [rate] })),
           )
       }
       // The mock is a reference, not a target: its fetch path is not built for latency.

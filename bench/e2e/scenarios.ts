@@ -65,6 +65,8 @@ export interface LatencyRow {
   machineStealShare?: number
   /** The broker's major page faults during the run: each one waited for the disk. */
   brokerMajorFaults?: number
+  /** How long the broker served the same rate on another topic just before, not counted. */
+  warmupMs?: number
   error?: string
 }
 
@@ -299,9 +301,20 @@ export async function runConsume(
   return row
 }
 
+/** The latency client's arguments: `rate` records/s of 1 KiB, acks=1, for `durationMs`. */
+function latencyArgs(where: string[], topic: string, rate: number, durationMs: number): string[] {
+  const args = ['latency', ...where, '-t', topic, '--rate', String(rate)]
+  return args.concat(['--duration-ms', String(durationMs), '--size', '1024', '--acks', '1'])
+}
+
+/**
+ * One row per rate. With `warmupMs`, a broker first serves the same rate for that long on a topic
+ * of its own, not counted: a broker just started is still compiling its hot path (Kafka's JIT,
+ * JavaScriptCore's), and without it the first seconds of the row carry its p99 (issue 15).
+ */
 export async function runLatency(
   target: { broker: BrokerProcess } | { mock: true },
-  options: ScenarioOptions & { rates: number[]; durationMs: number },
+  options: ScenarioOptions & { rates: number[]; durationMs: number; warmupMs?: number },
 ): Promise<LatencyRow[]> {
   const rows: LatencyRow[] = []
   for (const rate of options.rates) {
@@ -310,21 +323,16 @@ export async function runLatency(
     const row: LatencyRow = { target: 'broker' in target ? 'broker' : 'mock', rate }
     try {
       const where = 'broker' in target ? ['-b', target.broker.bootstrap] : ['--mock', '-p', '1']
+      const warmupMs = options.warmupMs ?? 0
+      if ('broker' in target && warmupMs > 0) {
+        await createTopic(target.broker, `${topic}-warmup`, 1)
+        await runLoadgen<LatencyResult>(latencyArgs(where, `${topic}-warmup`, rate, warmupMs), {
+          timeoutMs: warmupMs + 60_000,
+        })
+        row.warmupMs = warmupMs
+      }
       if ('broker' in target) await createTopic(target.broker, topic, 1)
-      const args = [
-        'latency',
-        ...where,
-        '-t',
-        topic,
-        '--rate',
-        String(rate),
-        '--duration-ms',
-        String(options.durationMs),
-        '--size',
-        '1024',
-        '--acks',
-        '1',
-      ]
+      const args = latencyArgs(where, topic, rate, options.durationMs)
       const cpuBefore = 'broker' in target ? cpuSeconds(target.broker.pid) : 0
       const faultsBefore = 'broker' in target ? majorFaults(target.broker.pid) : 0
       const machineBefore = machineCpu()

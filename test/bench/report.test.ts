@@ -5,12 +5,13 @@
 // that the columns which say where a bottleneck is (the page cache's own speed, the client's
 // busiest thread, the machine's load and the broker's major faults during latency runs, the idle
 // machine's wake-up latency) are rendered from their figures; and that the 3-broker cluster's
-// table gives each row's Sluice / Kafka ratio and the failover runs' median, max and details.
+// table gives each row's Sluice / Kafka ratio and the failover runs' median, max and details;
+// and that the latency rows say how long each broker served the same rate before them.
 import { afterAll, expect, test } from 'bun:test'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { ProduceResult } from '../../bench/e2e/loadgen.ts'
+import type { LatencyResult, ProduceResult } from '../../bench/e2e/loadgen.ts'
 import { renderMarkdown, spliceIntoResults, type RunResults } from '../../bench/e2e/report.ts'
 
 /** A quick run on a test machine, with the parts a test cares about. */
@@ -209,4 +210,28 @@ test('the cluster table gives Sluice / Kafka per row, the failover median and ma
   expect(text).toContain(
     'Kafka failover runs: failed (no write was acknowledged within 180 s of the kill)',
   )
+})
+
+test('the latency rows say the warm-up both brokers had, or that they had none', () => {
+  const row = (warmupMs?: number) => ({
+    target: 'broker' as const,
+    rate: 1000,
+    result: { p50Us: 300, p99Us: 900, p999Us: 2000, maxUs: 3000, lost: 0 } as LatencyResult,
+    ...(warmupMs === undefined ? {} : { warmupMs }),
+  })
+  const limits = { loopbackMbPerSec: 1000, diskWriteMbPerSec: 500, notes: [] }
+  const warmed = renderMarkdown(
+    runResults({ limits, latency: [row(3000)], kafka: { version: '4.1.1', latency: [row(3000)] } }),
+    { plotsPrefix: '' },
+  )
+  const said =
+    'Before each latency row, its broker (Sluice and Kafka alike) served the same rate for 3.0 s on a topic of its own, not counted.'
+  expect(warmed).toContain(`(steal). ${said}`)
+  expect(warmed).toContain(`the rest. ${said}`)
+  // A run saved before run.ts had --warmup-ms (or run with --warmup-ms 0) says so.
+  const cold = renderMarkdown(runResults({ limits, latency: [row()] }), { plotsPrefix: '' })
+  expect(cold).toContain(
+    'No warm-up: each latency row began the moment its broker first served this load',
+  )
+  expect(cold).not.toContain('Before each latency row')
 })
