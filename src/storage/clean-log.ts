@@ -111,6 +111,8 @@ export async function cleanLog(
     dedupeBufferBytes: number
     thread: CleanerThread
     stopping: () => boolean
+    /** Awaited before each swap (LogCleanerOptions.beforeSwap). */
+    beforeSwap?: () => Promise<void>
   },
 ): Promise<CleanResult | null> {
   const segments = range.segments.filter((s) => s.baseOffset < range.firstUncleanableOffset)
@@ -122,6 +124,8 @@ export async function cleanLog(
       baseOffset: s.baseOffset,
       nextOffset: s.nextOffset,
       sizeBytes: s.sizeBytes,
+      offsetIndexBytes: s.offsetIndex.sizeBytes,
+      timeIndexBytes: s.timeIndex.sizeBytes,
       logPath: s.logPath,
     })),
     firstDirtyOffset: range.firstDirtyOffset,
@@ -134,6 +138,7 @@ export async function cleanLog(
     deleteRetentionMs: config.deleteRetentionMs,
   }
   const result = await opts.thread.run(job, async ({ baseOffset, count }) => {
+    await opts.beforeSwap?.()
     // The thread's groups are runs of the non-empty segments (cleaner-pass.ts).
     const nonEmpty = segments.filter((s) => s.sizeBytes > 0)
     const first = nonEmpty.findIndex((s) => s.baseOffset === baseOffset)

@@ -12,7 +12,8 @@
 //    INFLATED_CACHE_BYTES_MAX) for the rewrite.
 // 2. Groups of segments from the log's start up to the map's end are rewritten into one
 //    `.cleaned` segment each; a group takes segments while its output plus the next segment stays
-//    within segment.bytes, so shrunken segments merge. A record survives when it has a key, no
+//    within segment.bytes, and its indexes' entries plus the next segment's within
+//    segment.index.bytes (as Kafka's groupSegmentsBySize), so shrunken segments merge. A record survives when it has a key, no
 //    later offset of its key is in the map, and it is not a tombstone whose batch's delete
 //    horizon has passed (KIP-534, below). Surviving records keep their offsets and timestamps; a
 //    batch that loses records is rebuilt with its codec (record-batch-filter.ts); a batch that
@@ -42,17 +43,20 @@ import {
   rebuildBatch,
 } from '../protocol/record-batch-filter.ts'
 import { abandonCleaned, cleanedPath } from './cleaner-swap.ts'
-import { OffsetIndex } from './offset-index.ts'
+import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex } from './offset-index.ts'
 import { OffsetMap } from './offset-map.ts'
 import { SegmentReadBuffer, readSegmentBatches } from './segment-batches.ts'
 import { INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX } from './segment.ts'
-import { TimeIndex } from './time-index.ts'
+import { TIME_INDEX_ENTRY_BYTES, TimeIndex } from './time-index.ts'
 
 /** An inactive segment as the cleaner thread sees it: its files and offsets. */
 export interface JobSegment {
   baseOffset: number
   nextOffset: number
   sizeBytes: number
+  /** Bytes of its offset and time indexes' entries (groupSegmentsBySize bounds their sum). */
+  offsetIndexBytes: number
+  timeIndexBytes: number
   logPath: string
 }
 
@@ -269,9 +273,11 @@ function filterBatch(
 /**
  * Writes the next group of `candidates` into one `.cleaned` segment, fsynced; returns how many
  * segments the group took (0: abandoned, its files removed). A group takes segments while the
- * cleaned output so far plus the next segment's whole size stays within segment.bytes, so
- * segments that shrank merge (Kafka's groupSegmentsBySize counts the uncleaned sizes, which keeps
- * a log that has shrunk in as many small segments until more dirty data comes).
+ * cleaned output so far plus the next segment's whole size stays within segment.bytes, and the
+ * output's offset and time index entries plus the next segment's within segment.index.bytes, so
+ * segments that shrank merge and the group's indexes keep an entry every index.interval.bytes
+ * (Kafka's groupSegmentsBySize counts the uncleaned sizes, which keeps a log that has shrunk in
+ * as many small segments until more dirty data comes).
  */
 function writeGroup(
   job: CleanJob,
@@ -299,7 +305,15 @@ function writeGroup(
     // A segment's last batch, when cleaned away: written as an empty batch if the group ends there.
     let pendingEnd: Uint8Array | null = null
     for (const segment of candidates) {
-      const fits = writer.sizeBytes + segment.sizeBytes <= job.segmentBytes
+      // One index entry of headroom each: a merged segment's first batch may get an entry its
+      // source never had (its position there was 0), and the time index keeps its last slot for
+      // the entry written at finish (TimeIndex.isFull).
+      const fits =
+        writer.sizeBytes + segment.sizeBytes <= job.segmentBytes &&
+        writer.offsetIndexBytes + segment.offsetIndexBytes + OFFSET_INDEX_ENTRY_BYTES <=
+          job.segmentIndexBytes &&
+        writer.timeIndexBytes + segment.timeIndexBytes + TIME_INDEX_ENTRY_BYTES <=
+          job.segmentIndexBytes
       const offsetsFit = segment.nextOffset - baseOffset < 2 ** 31
       if (taken > 0 && (!fits || !offsetsFit)) break
       taken++
@@ -371,6 +385,14 @@ class CleanedSegmentWriter {
   /** Bytes of the cleaned log so far, gathered ones included. */
   get sizeBytes(): number {
     return this.position
+  }
+
+  get offsetIndexBytes(): number {
+    return this.offsetIndex.sizeBytes
+  }
+
+  get timeIndexBytes(): number {
+    return this.timeIndex.sizeBytes
   }
 
   /**

@@ -31,6 +31,7 @@ import {
 import { type CleanResult, cleanLog, cleanableRange, needsCleaning } from './clean-log.ts'
 import { THROTTLE_STATE_BYTES, setThrottleRate } from './cleaner-throttle.ts'
 import { CleanerThread, type CleanerThreadShared } from './cleaner-thread.ts'
+import { type Clock, TIMER_DELAY_MS_MAX, systemClock } from './clock.ts'
 import type { PartitionLog } from './partition-log.ts'
 
 export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset-checkpoint'
@@ -64,7 +65,23 @@ export interface LogCleanerOptions {
   /** The logs and the log dir each lives in, as they are now. */
   logs: () => Iterable<{ log: PartitionLog; logDir: string }>
   logger: (line: string) => void
-  nowMs?: () => number
+  /** Time and the backoff's timer (LogManager's clock; a test's FakeClock). */
+  clock?: Clock
+  /**
+   * Awaited on the main thread before each cleaned segment is swapped into `log`. Tests hold a
+   * cleaning there to see which cleanings run at the same time (log.cleaner.threads).
+   */
+  beforeSwap?: (log: PartitionLog) => Promise<void>
+}
+
+/** What the cleaner is doing now (LogCleaner.state). */
+export interface CleanerState {
+  /** Cleaning loops running (log.cleaner.threads once a change has settled). */
+  loops: number
+  /** The logs being cleaned now, by name (topic-partition). */
+  cleaning: string[]
+  /** Passes the loops have made (each looks for the dirtiest log, cleaning it or not). */
+  passes: number
 }
 
 export class LogCleaner {
@@ -86,8 +103,11 @@ export class LogCleaner {
   private threadsStarting = 0
   private readonly busyThreads = new Set<CleanerThread>()
   private readonly threadWaiters: (() => void)[] = []
+  private passes = 0
+  private readonly clock: Clock
 
   constructor(private readonly opts: LogCleanerOptions) {
+    this.clock = opts.clock ?? systemClock
     this.shared = {
       control: new SharedArrayBuffer(4),
       throttleState: new SharedArrayBuffer(THROTTLE_STATE_BYTES),
@@ -142,7 +162,15 @@ export class LogCleaner {
     const started = this.running > 0
     this.opts.config = { ...config, enable: this.opts.config.enable }
     setThrottleRate(this.shared.throttleState, config.ioMaxBytesPerSecond)
+    // A cleaning waiting for a thread looks again: a raised limit lets it start one now.
+    for (const wake of this.threadWaiters.splice(0)) wake()
     if (started) this.startLoops()
+  }
+
+  /** The loops running, the logs being cleaned and the passes made so far. */
+  state(): CleanerState {
+    const cleaning = [...this.inProgress].map((log) => log.name)
+    return { loops: this.running, cleaning, passes: this.passes }
   }
 
   /** Stops the loops and the threads; a cleaning in progress is abandoned at its next batch. */
@@ -177,7 +205,7 @@ export class LogCleaner {
    */
   async cleanDirtiest(): Promise<(CleanResult & { log: PartitionLog }) | null> {
     this.loadCheckpoints()
-    const nowMs = this.opts.nowMs?.() ?? Date.now()
+    const nowMs = this.clock.nowMs()
     let best: { log: PartitionLog; logDir: string; ratio: number } | null = null
     let bestRange: ReturnType<typeof cleanableRange> | null = null
     const live = new Set<PartitionLog>()
@@ -211,6 +239,7 @@ export class LogCleaner {
             this.opts.config.dedupeBufferBytes / Math.max(1, this.opts.config.threads),
           thread,
           stopping: () => this.stopped,
+          beforeSwap: this.opts.beforeSwap && (() => this.opts.beforeSwap!(log)),
         })
       } catch (error) {
         if (this.stopped) throw error
@@ -293,20 +322,25 @@ export class LogCleaner {
     while (!this.stopped) {
       if (this.running > this.opts.config.threads) break // log.cleaner.threads was lowered
       let cleaned = false
+      this.passes++
       try {
         cleaned = (await this.cleanDirtiest()) !== null
       } catch (error) {
         this.opts.logger(`log cleaner: ${error instanceof Error ? error.message : error}`)
       }
       if (cleaned || this.stopped) continue
+      // Nothing to clean: sleep log.cleaner.backoff.ms (Kafka's CleanerThread.doWork backs off
+      // the same way), on the clock so that a test can count the passes.
       await new Promise<void>((resolve) => {
         const wake = () => {
-          clearTimeout(timer)
+          timer.cancel()
           this.wakers.delete(wake)
           resolve()
         }
-        const timer = setTimeout(wake, Math.min(this.opts.config.backoffMs, 2 ** 31 - 1))
-        timer.unref?.()
+        const timer = this.clock.setTimer(
+          Math.min(this.opts.config.backoffMs, TIMER_DELAY_MS_MAX),
+          wake,
+        )
         this.wakers.add(wake)
       })
     }

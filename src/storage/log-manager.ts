@@ -120,7 +120,7 @@ export class LogManager {
       logDirs: opts.logDirs,
       logs: () => [...this.logDirOf].map(([log, logDir]) => ({ log, logDir })),
       logger: this.logger,
-      nowMs: () => this.clock.nowMs(),
+      clock: this.clock,
     })
   }
 

@@ -20,6 +20,7 @@ import {
 } from '../../src/protocol/record-batch.ts'
 import type { Compression } from '../../src/protocol/record-batch.ts'
 import { LogCleaner } from '../../src/storage/log-cleaner.ts'
+import { systemClock } from '../../src/storage/clock.ts'
 import { PartitionLog } from '../../src/storage/partition-log.ts'
 import {
   makeTempDir,
@@ -126,7 +127,7 @@ for (const seed of [11, 12, 13, 14]) {
         logDirs: [logDir],
         logs: () => [{ log, logDir }],
         logger: () => {},
-        nowMs: () => clockMs,
+        clock: { ...systemClock, nowMs: () => clockMs },
       })
     let cleaner = newCleaner()
     const appended: Appended[] = []

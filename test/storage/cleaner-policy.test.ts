@@ -16,6 +16,7 @@ import {
 } from '../../src/protocol/record-batch.ts'
 import type { LogConfig } from '../../src/storage/log-config.ts'
 import { LogCleaner } from '../../src/storage/log-cleaner.ts'
+import { systemClock } from '../../src/storage/clock.ts'
 import { PartitionLog } from '../../src/storage/partition-log.ts'
 import { enforceRetention } from '../../src/storage/retention.ts'
 import {
@@ -59,7 +60,7 @@ function setup(
     logDirs: [logDir],
     logs: () => logs.map((log) => ({ log, logDir })),
     logger: () => {},
-    nowMs: () => nowMs,
+    clock: { ...systemClock, nowMs: () => nowMs },
   })
   return {
     logs,

@@ -186,6 +186,7 @@ test("the cleaner's settings are dynamic: more loops start, and all of them stop
     backoffMs: 600_000,
     ioMaxBytesPerSecond: 1_048_576,
   })
+  expect(t.broker.logs.cleaner.state().loops).toBe(3)
   // Three loops now sleep for 10 minutes; closing wakes every one of them (afterEach's close
   // would time out if only one were woken).
   const [row] = await describeBroker(id, ['log.cleaner.threads'])
