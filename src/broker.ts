@@ -55,9 +55,20 @@ export function isClusterMode(config: BrokerConfig): boolean {
  * with their topics' configs), the log, the topics, producer state, `__consumer_offsets` and the
  * groups replayed from it. No listener: that is startBroker's.
  */
+export interface BrokerOptions {
+  clock?: Clock
+  log?: (line: string) => void
+  /**
+   * Ends the process at once, without a clean stop, with `line` as its last word (the CLI's
+   * process.exit(1)). Cluster mode calls it when every log dir is offline; without it the broker
+   * only logs the line and stays up with nothing to serve.
+   */
+  halt?: (line: string) => void
+}
+
 export async function openBroker(
   config: BrokerConfig,
-  opts: { clock?: Clock; log?: (line: string) => void } = {},
+  opts: BrokerOptions = {},
 ): Promise<Broker & { metadata: ClusterMetadata | null }> {
   const log = opts.log ?? ((line: string) => console.log(`[${timestamp()}] ${line}`))
   const clock = opts.clock ?? systemClock
@@ -96,6 +107,10 @@ export async function openBroker(
     },
     logger: log,
     clock,
+    onLogDirOffline: metadata
+      ? (offline) =>
+          onLogDirOffline({ ...offline, dirs: config['log.dirs'], metadata, log, halt: opts.halt })
+      : undefined,
   })
   let topics: TopicRegistry
   let cluster: ClusterMetadataView
@@ -211,6 +226,41 @@ export async function openBroker(
   return broker
 }
 
+/**
+ * Cluster mode: a log dir went offline after a failed write (log-dir-health.ts). With every log
+ * dir offline the broker has nothing left to serve, so it halts as Kafka's does ("Shutdown broker
+ * because all log dirs in ... have failed"): no clean stop, since nothing more can be written, and
+ * the next start recovers the logs as after a crash. It first revokes its registration, so that
+ * the controller moves its leaderships to in-sync replicas at once rather than after
+ * broker.session.timeout.ms. One dir of several: its partitions answer KAFKA_STORAGE_ERROR, and
+ * their leadership stays here (Kafka's controller would move it; we do not yet), as the line says.
+ */
+function onLogDirOffline(p: {
+  logDir: string
+  error: Error
+  allOffline: boolean
+  dirs: readonly string[]
+  metadata: ClusterMetadata
+  log: (line: string) => void
+  halt: ((line: string) => void) | undefined
+}): void {
+  if (!p.allOffline) {
+    p.log(
+      `cluster: log dir ${p.logDir} is offline; the partitions this broker leads on it stay ` +
+        `unavailable until it restarts: fix the disk, or remove the dir from log.dirs, and restart`,
+    )
+    return
+  }
+  const line =
+    `sluice: halting: every log dir (${p.dirs.join(',')}) is offline (${p.error.message}); ` +
+    `fix the disk (free space if it is full) and start the broker again: it recovers its logs ` +
+    `and rejoins the ISR, and in-sync replicas lead meanwhile`
+  p.log(line)
+  const halt = p.halt
+  if (!halt) return
+  void p.metadata.resign({ timeoutMs: 2_000 }).finally(() => halt(line))
+}
+
 export interface RunningBroker {
   broker: Broker & { metadata: ClusterMetadata | null }
   /** The bound address of the first client listener (port 0 in the config resolves here). */
@@ -226,7 +276,7 @@ export interface RunningBroker {
 /** openBroker, then the client listener; in cluster mode the broker registers once bound. */
 export async function startBroker(
   config: BrokerConfig,
-  opts: { clock?: Clock; log?: (line: string) => void } = {},
+  opts: BrokerOptions = {},
 ): Promise<RunningBroker> {
   const startedAtMs = performance.now()
   const broker = await openBroker(config, opts)

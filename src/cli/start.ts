@@ -135,6 +135,7 @@ export async function start(args: StartArgs): Promise<void> {
       `${shown(limits.softBefore)} raised to ${shown(limits.soft)}, hard ${shown(limits.hard)}`,
   )
   const { startBroker } = await import('../broker.ts')
-  broker = await startBroker(config)
+  // Every log dir offline in cluster mode (broker.ts): the line is already logged; exit now.
+  broker = await startBroker(config, { halt: () => process.exit(1) })
   if (stopping) void stop(broker)
 }

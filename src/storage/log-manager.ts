@@ -70,6 +70,11 @@ export interface LogManagerOptions {
   deleteStaleReplicas?: boolean
   /** The log cleaner's settings (log.cleaner.*); Kafka's defaults when absent. */
   cleaner?: CleanerConfig
+  /**
+   * Cluster mode: a log dir whose write fails goes offline for good and this is called once for
+   * it (Kafka's LogDirFailureChannel; log-dir-health.ts). Without it a dir keeps trying.
+   */
+  onLogDirOffline?: (p: { logDir: string; error: StorageError; allOffline: boolean }) => void
 }
 
 function defaultOpenLogFilesMax(): number {
@@ -492,18 +497,40 @@ export class LogManager {
    * Each log dir, whether its appends are failing now and how many have failed since start
    * (log-dir-health.ts), for the metrics.
    */
-  *logDirStates(): Iterable<{ logDir: string; failing: boolean; failedAppendsTotal: number }> {
+  *logDirStates(): Iterable<{
+    logDir: string
+    failing: boolean
+    offline: boolean
+    failedAppendsTotal: number
+  }> {
     for (const logDir of this.opts.logDirs) {
       // Keyed as partitions key it: the parent of a partition's dir.
       const health = this.healthOf(dirname(join(logDir, 'partition')))
-      yield { logDir, failing: health.isFailing, failedAppendsTotal: health.failedAppendsTotal }
+      yield {
+        logDir,
+        failing: health.isFailing,
+        offline: health.offlineError !== null,
+        failedAppendsTotal: health.failedAppendsTotal,
+      }
     }
+  }
+
+  /** Whether every log dir is offline (cluster mode, after failed writes): Kafka then halts. */
+  allLogDirsOffline(): boolean {
+    for (const state of this.logDirStates()) if (!state.offline) return false
+    return true
   }
 
   private healthOf(logDir: string): LogDirHealth {
     let health = this.health.get(logDir)
     if (!health) {
-      health = new LogDirHealth(logDir, this.logger)
+      const tell = this.opts.onLogDirOffline
+      health = new LogDirHealth(
+        logDir,
+        this.logger,
+        tell &&
+          ((dir, error) => tell({ logDir: dir, error, allOffline: this.allLogDirsOffline() })),
+      )
       this.health.set(logDir, health)
     }
     return health

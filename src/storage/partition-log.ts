@@ -611,6 +611,7 @@ export class PartitionLog {
         error instanceof StorageError
           ? error
           : new StorageError('KAFKA_STORAGE_ERROR', `flushing ${this.name} failed: ${error}`)
+      this.options.health?.appendFailed(this.offlineError)
       throw this.offlineError
     }
     // The recovery point must not pass an epoch entry the file lacks (see assignEpochsFrom).
@@ -871,6 +872,8 @@ export class PartitionLog {
 
   private ensureOnline(): void {
     if (this.offlineError !== null) throw this.offlineError
+    const dirOffline = this.options.health?.offlineError
+    if (dirOffline) throw dirOffline
     if (this.closed) throw new StorageError('KAFKA_STORAGE_ERROR', `${this.name} is closed`)
   }
 

@@ -165,8 +165,10 @@ export async function wholeCluster(
 export async function clusterWithTopic(
   topic: string,
   overrides: Record<string, string> = {},
+  options: { logDirOf?: (nodeId: number) => string } = {},
 ): Promise<{ cluster: Cluster; writes: AckedWrites }> {
   const cluster = await startCluster({
+    ...options,
     brokers: 3,
     overrides: {
       'replica.lag.time.max.ms': '3000',

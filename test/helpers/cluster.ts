@@ -56,6 +56,8 @@ export async function startCluster(
     /** Overrides of one broker (broker.rack, say), over `overrides`. */
     perBroker?: (nodeId: number) => Record<string, string>
     proxied?: boolean
+    /** A broker's log dir (a mount the test owns, say); default: one under the cluster's dir. */
+    logDirOf?: (nodeId: number) => string
   } = {},
 ): Promise<Cluster> {
   const count = options.brokers ?? 3
@@ -100,7 +102,7 @@ export async function startCluster(
             nodeId,
             port,
             advertisedPort,
-            logDir: join(root, `broker-${nodeId}`),
+            logDir: options.logDirOf?.(nodeId) ?? join(root, `broker-${nodeId}`),
             overrides: {
               'metadata.etcd.endpoints': etcd.endpoint,
               'metadata.etcd.prefix': prefix,

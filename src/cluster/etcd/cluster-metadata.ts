@@ -24,6 +24,8 @@ export interface ClusterMetadata extends ClusterMetadataView {
   register(): Promise<void>
   /** Asks the controller to move this broker's leaderships away, and waits (bounded) for it. */
   controlledShutdown(): Promise<void>
+  /** Stops acting and revokes the lease (bounded), before the process halts. */
+  resign(options: { timeoutMs: number }): Promise<void>
   /** Resigns, revokes the lease, closes the client. */
   close(): Promise<void>
 }

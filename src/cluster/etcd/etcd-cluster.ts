@@ -69,6 +69,7 @@ export class EtcdClusterMetadata implements ClusterMetadata {
   /** The partitions (topic NUL partition) whose assignment named this broker when last seen. */
   private readonly hosted = new Set<string>()
   private closed = false
+  private clientClosed = false
   private registered = false
   private reregistering: Promise<void> | null = null
 
@@ -370,8 +371,22 @@ export class EtcdClusterMetadata implements ClusterMetadata {
     )
   }
 
-  async close(): Promise<void> {
+  /**
+   * Before the process halts (every log dir offline): stops acting and revokes the lease, which
+   * deletes the registration at once, so the controller moves this broker's leaderships now
+   * rather than after broker.session.timeout.ms. Bounded: an unreachable etcd only delays that.
+   */
+  async resign(options: { timeoutMs: number }): Promise<void> {
     if (this.closed) return
+    this.closed = true
+    if (this.rebalanceTimer) clearInterval(this.rebalanceTimer)
+    const revoked = this.lease?.revoke().catch(() => undefined)
+    await Promise.race([revoked, Bun.sleep(options.timeoutMs)])
+  }
+
+  async close(): Promise<void> {
+    if (this.clientClosed) return
+    this.clientClosed = true
     this.closed = true
     if (this.rebalanceTimer) clearInterval(this.rebalanceTimer)
     await this.watcher?.cancel().catch(() => undefined)
