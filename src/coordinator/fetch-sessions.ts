@@ -14,11 +14,10 @@
 // idle for 120 s (`min.incremental.fetch.session.eviction.ms`) or one smaller than the new one is
 // evicted; otherwise the fetch is served without a session (sessionId 0), as Kafka does.
 
-import type { FileSlice } from '../protocol/file-slice.ts'
-
 export const fetchSessionsMax = 1000
 export const fetchSessionEvictionMs = 120_000
 
+/** A partition a fetch reads, as the request (or its session) names it. */
 export interface FetchTarget {
   topic: string
   /** The topic id when the request used ids (Fetch v13+), else ''. */
@@ -29,29 +28,52 @@ export interface FetchTarget {
   currentLeaderEpoch: number
 }
 
-/** What a read of one partition produced: its offsets and the records to send. */
-export interface FetchResult {
-  target: FetchTarget
+/**
+ * What a read of one partition produced, as a session needs it. The Fetch handler keeps these
+ * objects from one fetch to the next; a session copies what it keeps, never the object.
+ */
+export interface FetchResult extends FetchTarget {
   errorCode: number
   highWatermark: number
   lastStableOffset: number
   logStartOffset: number
-  /** One segment's slice, or an empty array (never null). */
-  records: FileSlice | Uint8Array
   recordsSizeBytes: number
+  /** The session's entry for this partition (an incremental fetch's reads), else null. */
+  cached: CachedPartition | null
+  /** Whether the partition goes in the answer; an incremental session leaves out the unchanged. */
+  included: boolean
 }
 
-interface CachedPartition {
-  target: FetchTarget
+/** A session's partition: the target it reads and what its last answer told the client. */
+export interface CachedPartition extends FetchTarget {
+  /** Its key in FetchSession.partitions, made once. */
+  readonly key: string
   highWatermark: number
   lastStableOffset: number
   logStartOffset: number
+}
+
+/** A fetch without a session (sessionEpoch -1, or Fetch below v7): every partition answered. */
+export const NO_SESSION = 'no session'
+/** A full fetch that opens a session (sessionEpoch 0): FetchSessionCache.open after the read. */
+export const NEW_SESSION = 'new session'
+
+export type SessionUse =
+  | FetchSession
+  | typeof NO_SESSION
+  | typeof NEW_SESSION
+  | 'FETCH_SESSION_ID_NOT_FOUND'
+  | 'INVALID_FETCH_SESSION_EPOCH'
+
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`
 }
 
 export class FetchSession {
   /** The epoch the next incremental request must carry. */
   nextEpoch = 1
   lastUsedMs: number
+  /** In the order they are read: those that returned records last (see respond). */
   readonly partitions = new Map<string, CachedPartition>()
 
   constructor(
@@ -60,20 +82,42 @@ export class FetchSession {
   ) {
     this.lastUsedMs = nowMs
   }
-}
 
-export interface FetchContext {
-  /** The partitions to read, in response order. */
-  targets: FetchTarget[]
-  /** Filters results for the response and updates the session; call once, with the final reads. */
-  respond(results: FetchResult[]): { sessionId: number; results: FetchResult[] }
-}
+  /** Adds a partition the request names, or updates its target (an incremental request). */
+  update(target: FetchTarget): void {
+    const key = partitionKey(target.topic, target.partition)
+    const cached = this.partitions.get(key)
+    if (cached) copyTarget(cached, target)
+    else this.partitions.set(key, newCachedPartition(key, target))
+  }
 
-export type NewContext =
-  FetchContext | { errorName: 'FETCH_SESSION_ID_NOT_FOUND' | 'INVALID_FETCH_SESSION_EPOCH' }
+  forget(topic: string, partition: number): void {
+    this.partitions.delete(partitionKey(topic, partition))
+  }
 
-export function partitionKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`
+  /**
+   * After the read that is answered: marks which results go in the incremental answer (those
+   * with records, an error, or changed offsets) and remembers what they tell the client; moves
+   * the partitions that returned records to the back, so that a response limit does not starve
+   * the later ones (Kafka's IncrementalFetchContext does the same). Results with no session
+   * entry (an unknown topic id) go in when they carry an error.
+   */
+  respond(results: readonly FetchResult[], count: number): void {
+    this.nextEpoch = this.nextEpoch === 0x7fffffff ? 1 : this.nextEpoch + 1
+    for (let i = 0; i < count; i++) {
+      const result = results[i]!
+      const cached = result.cached
+      result.included = cached === null ? result.errorCode !== 0 : remember(cached, result)
+    }
+    for (let i = 0; i < count; i++) {
+      const result = results[i]!
+      const cached = result.cached
+      if (!result.included || result.recordsSizeBytes === 0 || cached === null) continue
+      if (this.partitions.get(cached.key) !== cached) continue
+      this.partitions.delete(cached.key)
+      this.partitions.set(cached.key, cached)
+    }
+  }
 }
 
 export class FetchSessionCache {
@@ -92,77 +136,41 @@ export class FetchSessionCache {
     return this.sessions.size
   }
 
-  newContext(request: {
-    sessionId: number
-    sessionEpoch: number
-    targets: FetchTarget[]
-    forgotten: { topic: string; partition: number }[]
-    /** False below Fetch v7, which has no sessions. */
-    sessionsSupported: boolean
-  }): NewContext {
-    const { sessionId, sessionEpoch, targets } = request
-    if (!request.sessionsSupported) return sessionless(targets)
+  /**
+   * The session a request's (sessionId, sessionEpoch) pick, as Kafka's FetchManager.newContext:
+   * an incremental one is checked and returned (its partitions updated by the caller), a session
+   * being closed is closed now. Allocates nothing. Fetch below v7 has no sessions: NO_SESSION.
+   */
+  resolve(request: { sessionId: number; sessionEpoch: number }): SessionUse {
+    const { sessionId, sessionEpoch } = request
     if (sessionEpoch === -1 || sessionEpoch === 0) {
       if (sessionId !== 0) this.sessions.delete(sessionId)
-      return sessionEpoch === -1 ? sessionless(targets) : this.opening(targets)
+      return sessionEpoch === -1 ? NO_SESSION : NEW_SESSION
     }
     const session = this.sessions.get(sessionId)
-    if (!session) return { errorName: 'FETCH_SESSION_ID_NOT_FOUND' }
-    if (session.nextEpoch !== sessionEpoch) return { errorName: 'INVALID_FETCH_SESSION_EPOCH' }
+    if (!session) return 'FETCH_SESSION_ID_NOT_FOUND'
+    if (session.nextEpoch !== sessionEpoch) return 'INVALID_FETCH_SESSION_EPOCH'
     session.lastUsedMs = this.now()
-    for (const target of targets) {
-      const cacheKey = partitionKey(target.topic, target.partition)
-      const cached = session.partitions.get(cacheKey)
-      if (cached) cached.target = target
-      else
-        session.partitions.set(cacheKey, {
-          target,
-          highWatermark: -1,
-          lastStableOffset: -1,
-          logStartOffset: -1,
-        })
-    }
-    for (const { topic, partition } of request.forgotten)
-      session.partitions.delete(partitionKey(topic, partition))
-    return {
-      targets: [...session.partitions.values()].map((cached) => cached.target),
-      respond: (results) => {
-        session.nextEpoch = session.nextEpoch === 0x7fffffff ? 1 : session.nextEpoch + 1
-        const changed = results.filter((result) => remember(session, result))
-        // Partitions that returned records go to the back of the session, so that a response
-        // limit does not starve the later ones (Kafka's IncrementalFetchContext does the same).
-        for (const result of changed) {
-          if (result.recordsSizeBytes === 0) continue
-          const cacheKey = partitionKey(result.target.topic, result.target.partition)
-          const cached = session.partitions.get(cacheKey)
-          if (!cached) continue
-          session.partitions.delete(cacheKey)
-          session.partitions.set(cacheKey, cached)
-        }
-        return { sessionId: session.id, results: changed }
-      },
-    }
+    return session
   }
 
-  private opening(targets: FetchTarget[]): FetchContext {
-    return {
-      targets,
-      respond: (results) => {
-        const session = this.admit(results.length)
-        if (!session) return { sessionId: 0, results }
-        for (const result of results) {
-          const cacheKey = partitionKey(result.target.topic, result.target.partition)
-          session.partitions.set(cacheKey, {
-            target: result.target,
-            highWatermark: -1,
-            lastStableOffset: -1,
-            logStartOffset: -1,
-          })
-          remember(session, result)
-        }
-        return { sessionId: session.id, results }
-      },
+  /**
+   * Opens a session (NEW_SESSION) for the first `count` results, all of which the full answer
+   * carries; returns its id, or 0 when the cache has no room (the fetch goes on without one).
+   */
+  open(results: readonly FetchResult[], count: number): number {
+    const session = this.admit(count)
+    if (!session) return 0
+    for (let i = 0; i < count; i++) {
+      const result = results[i]!
+      // A partition of an unknown topic id is not part of the session (Kafka leaves it out too).
+      if (result.topic === '') continue
+      const key = partitionKey(result.topic, result.partition)
+      const cached = newCachedPartition(key, result)
+      session.partitions.set(key, cached)
+      remember(cached, result)
     }
+    return session.id
   }
 
   /** A new session, if the cache has or can make room for one of `partitions` partitions. */
@@ -187,23 +195,33 @@ export class FetchSessionCache {
   }
 }
 
-/** A fetch without a session (every consumer that sends sessionEpoch -1, e.g. librdkafka's). */
-class SessionlessContext implements FetchContext {
-  constructor(readonly targets: FetchTarget[]) {}
-
-  respond(results: FetchResult[]): { sessionId: number; results: FetchResult[] } {
-    return { sessionId: 0, results }
+function newCachedPartition(key: string, target: FetchTarget): CachedPartition {
+  return {
+    key,
+    topic: target.topic,
+    topicId: target.topicId,
+    partition: target.partition,
+    fetchOffset: target.fetchOffset,
+    partitionMaxBytes: target.partitionMaxBytes,
+    currentLeaderEpoch: target.currentLeaderEpoch,
+    highWatermark: -1,
+    lastStableOffset: -1,
+    logStartOffset: -1,
   }
 }
 
-function sessionless(targets: FetchTarget[]): FetchContext {
-  return new SessionlessContext(targets)
+/** Copies a target's fields (the fetch's objects are reused: a session keeps none of them). */
+export function copyTarget(into: FetchTarget, from: FetchTarget): void {
+  into.topic = from.topic
+  into.topicId = from.topicId
+  into.partition = from.partition
+  into.fetchOffset = from.fetchOffset
+  into.partitionMaxBytes = from.partitionMaxBytes
+  into.currentLeaderEpoch = from.currentLeaderEpoch
 }
 
 /** Stores what was sent; true when the result belongs in an incremental response. */
-function remember(session: FetchSession, result: FetchResult): boolean {
-  const cached = session.partitions.get(partitionKey(result.target.topic, result.target.partition))
-  if (!cached) return result.errorCode !== 0
+function remember(cached: CachedPartition, result: FetchResult): boolean {
   const changed =
     result.errorCode !== 0 ||
     result.recordsSizeBytes > 0 ||

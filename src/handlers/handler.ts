@@ -4,6 +4,7 @@
 
 import type { RequestHeader } from '../protocol/headers.ts'
 import type { ApiKey, RequestOf, ResponseOf } from '../protocol/index.ts'
+import type { EncodedMessage } from '../protocol/writer.ts'
 import type { Broker } from './broker-context.ts'
 
 export type { RequestHeader } from '../protocol/headers.ts'
@@ -34,11 +35,16 @@ export interface Handler<K extends ApiKey> {
    * error) for everything the request names (error-responses.ts), never a closed connection.
    */
   // A property, not a method, so that its parameter is checked strictly (methods are bivariant).
-  handle: (
-    request: RequestOf<K>,
-    ctx: RequestContext,
-  ) => ResponseOf<K> | undefined | Promise<ResponseOf<K> | undefined>
+  handle: (request: RequestOf<K>, ctx: RequestContext) => Answer<K> | Promise<Answer<K>>
 }
+
+/**
+ * What a handler answers: its response, or nothing (`undefined`). Fetch (key 1) may also answer
+ * with its response already encoded at the request's version and correlation id (an
+ * EncodedMessage, sent as it is): it encodes from its reads, without a response object.
+ */
+export type Answer<K extends ApiKey> =
+  ResponseOf<K> | (K extends 1 ? EncodedMessage : never) | undefined
 
 /** The handlers by API key: the one at key K reads RequestOf<K> and answers ResponseOf<K>. */
 export type HandlerRegistry = { [K in ApiKey]: Handler<K> }

@@ -150,7 +150,14 @@ export class BrokerMetrics {
     if (apiKey === 0) {
       this.countProduce(request as ProduceLike)
       if (response) this.countFailedProduce(response as ProduceResponseLike)
-    } else if (apiKey === 1 && response) this.countFetch(response as FetchResponseLike)
+    } else if (apiKey === 1 && typeof response === 'object' && response && 'responses' in response)
+      this.countFetch(response as FetchResponseLike)
+  }
+
+  /** Record bytes a Fetch answer carries for `topic` (the Fetch handler counts its own). */
+  fetchBytesOut(topic: string, bytes: number): void {
+    this.bytesOut.incKey(this.topicKey(topic), bytes)
+    this.bytesOut.incKey('', bytes)
   }
 
   private countProduce(request: ProduceLike): void {

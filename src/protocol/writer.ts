@@ -21,9 +21,15 @@ const ASCII_FAST_MAX_CHARS = 64
 
 export type Chunk = Uint8Array | FileSlice
 
-export interface EncodedMessage {
-  chunks: Chunk[]
-  sizeBytes: number
+/**
+ * A message ready to write. A class, so that dispatch can tell an answer a handler encoded
+ * itself (Fetch: protocol/fetch-response.ts) from a response object it must encode.
+ */
+export class EncodedMessage {
+  constructor(
+    readonly chunks: Chunk[],
+    readonly sizeBytes: number,
+  ) {}
 }
 
 export class Writer {
@@ -257,7 +263,7 @@ export class Writer {
     }
     if (from === 0 && this.offset > 0) chunks.push(copy)
     else if (this.offset > from) chunks.push(copy.subarray(from, this.offset))
-    return { chunks, sizeBytes: this.sizeBytes }
+    return new EncodedMessage(chunks, this.sizeBytes)
   }
 
   /** The message as one contiguous array; record chunks must be Uint8Arrays (requests, tests). */

@@ -13,7 +13,8 @@
 //   a system error (one with an errno code), UNKNOWN_SERVER_ERROR otherwise, as Kafka's KafkaApis
 //   answers an unexpected exception. One log line per failure, with the stack the first time a
 //   message is seen. Only when even that answer cannot be encoded is the connection closed;
-// * `undefined` from a handler: no response (Produce with acks=0).
+// * `undefined` from a handler: no response (Produce with acks=0); an EncodedMessage: the answer
+//   its handler encoded itself (Fetch), sent as it is.
 
 import type { Broker } from '../handlers/broker-context.ts'
 import type { AnyHandler, RequestContext } from '../handlers/handler.ts'
@@ -22,6 +23,7 @@ import { errorResponse, type Failure } from '../handlers/error-responses.ts'
 import { ErrorCode } from '../protocol/errors.ts'
 import { encodeResponse, Reader, readRequest, readRequestHeader } from '../protocol/index.ts'
 import type { RequestHeader } from '../protocol/headers.ts'
+import { EncodedMessage } from '../protocol/writer.ts'
 import { ChunkedReader, joinPieces, PiecesNeedJoining } from '../protocol/chunked-reader.ts'
 import {
   DISPATCH_PENDING,
@@ -93,6 +95,7 @@ export function createDispatch(options: { handlers: readonly AnyHandler[]; broke
     const { apiKey, apiVersion, correlationId } = ctx.header
     metrics?.requestDone(apiKey, request, body, performance.now() - startedMs)
     if (body === undefined) return undefined
+    if (body instanceof EncodedMessage) return body // encoded by its handler (Fetch)
     try {
       return encodeResponse(apiKey, apiVersion, correlationId, body)
     } catch (error) {

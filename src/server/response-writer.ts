@@ -61,6 +61,8 @@ export class ResponseWriter {
   private current: Uint8Array | null = null
   private currentWrittenBytes = 0
   private sendfileInProgress = false
+  /** takeNextBytes's run of small chunks (kept: emptied after each use). */
+  private readonly run: Chunk[] = []
   private failed = false
   unsentBytes = 0
 
@@ -117,7 +119,8 @@ export class ResponseWriter {
    * a large byte array as it is, or the first `copyChunkBytes` of a large slice.
    */
   private takeNextBytes(): boolean {
-    const run: Chunk[] = []
+    const run = this.run
+    run.length = 0
     let runBytes = 0
     for (let i = this.queueHead; i < this.queue.length; i++) {
       const chunk = this.queue[i]!
@@ -150,14 +153,17 @@ export class ResponseWriter {
     if (run.length === 1 && !isFileSlice(run[0]!)) {
       this.popHead()
       this.current = run[0]!
+      run.length = 0
       return true
     }
     const buffer = scratchBytes(runBytes)
     let position = 0
     for (const chunk of run) {
       if (isFileSlice(chunk)) {
-        if (!this.readSlice(chunk, buffer.subarray(position, position + chunk.sizeBytes)))
+        if (!this.readSlice(chunk, buffer.subarray(position, position + chunk.sizeBytes))) {
+          run.length = 0
           return false
+        }
         position += chunk.sizeBytes
       } else {
         buffer.set(chunk, position)
@@ -165,6 +171,7 @@ export class ResponseWriter {
       }
       this.popHead()
     }
+    run.length = 0
     this.current = buffer
     return true
   }

@@ -26,20 +26,38 @@ export interface Stoppable {
   readonly stopping: boolean
 }
 
-interface Waiter {
+/**
+ * A reader that waits: a long-polling Fetch keeps one across its waits (no object, promise or
+ * closure per wait). `wake` is called once per wait, from a microtask, never inside the append
+ * that ended it.
+ */
+export interface AppendWaiter {
+  /** The logs whose appends end the wait. */
   readonly logs: readonly object[]
-  readonly deadlineMs: number
-  readonly stoppable: Stoppable
-  readonly polls: ClockPolls
-  resolve: (outcome: WaitOutcome) => void
-  /** Position in `polls.heap`; -1 once finished. */
-  heapIndex: number
+  readonly waitState: WaitState
+  wake(outcome: WaitOutcome): void
+}
+
+/** What this module keeps of a waiter while it waits; its owner sets `stoppable` and `clock`. */
+export class WaitState {
+  deadlineMs = 0
+  /** Position in the clock's heap; -1 while not waiting. */
+  heapIndex = -1
+  outcome: WaitOutcome = 'timeout'
+  polls: ClockPolls | null = null
+
+  constructor(
+    readonly stoppable: Stoppable,
+    readonly clock: Clock,
+  ) {}
 }
 
 /** The waiters of each log; a log's set is kept (emptied) between waits. */
-const waitersByLog = new WeakMap<object, Set<Waiter>>()
+const waitersByLog = new WeakMap<object, Set<AppendWaiter>>()
 const pollsByClock = new WeakMap<Clock, ClockPolls>()
 let activeCount = 0
+/** Waiters whose wait ended, woken together in one microtask (see AppendWaiter). */
+const woken: AppendWaiter[] = []
 
 /** Wakes every reader waiting on `log`. */
 export function notifyAppend(log: object): void {
@@ -49,33 +67,45 @@ export function notifyAppend(log: object): void {
   for (const waiter of waiting) finish(waiter, 'appended')
 }
 
-/** Resolves on the first append to any of `logs`, after `timeoutMs`, or when stopping. */
-export function waitForAppend(
-  logs: readonly object[],
-  options: { timeoutMs: number; stoppable: Stoppable; clock: Clock },
-): Promise<WaitOutcome> {
-  const { stoppable, clock } = options
-  if (stoppable.stopping) return Promise.resolve('stopping')
-  if (options.timeoutMs <= 0) return Promise.resolve('timeout')
+/**
+ * Starts a wait of at most `timeoutMs` (capped at fetchWaitMsMax) for an append to one of the
+ * waiter's logs. Returns the outcome at once when there is nothing to wait for (the broker is
+ * stopping, or no time is left), else null, and `wake` tells it later.
+ */
+export function startWaiting(waiter: AppendWaiter, timeoutMs: number): WaitOutcome | null {
+  const state = waiter.waitState
+  if (state.stoppable.stopping) return 'stopping'
+  if (timeoutMs <= 0) return 'timeout'
+  if (state.heapIndex >= 0) throw new Error('startWaiting: the waiter is waiting already')
+  const { clock } = state
   let polls = pollsByClock.get(clock)
   if (polls === undefined) pollsByClock.set(clock, (polls = new ClockPolls(clock)))
-  const waiter: Waiter = {
-    logs,
-    deadlineMs: clock.nowMs() + Math.min(options.timeoutMs, fetchWaitMsMax),
-    stoppable,
-    polls,
-    resolve: noResolve,
-    heapIndex: -1,
-  }
-  const promise = new Promise<WaitOutcome>((resolve) => (waiter.resolve = resolve))
-  for (const log of logs) {
+  state.polls = polls
+  state.deadlineMs = clock.nowMs() + Math.min(timeoutMs, fetchWaitMsMax)
+  for (const log of waiter.logs) {
     let waiting = waitersByLog.get(log)
     if (waiting === undefined) waitersByLog.set(log, (waiting = new Set()))
     waiting.add(waiter)
   }
   activeCount++
   polls.add(waiter)
-  return promise
+  return null
+}
+
+/** Resolves on the first append to any of `logs`, after `timeoutMs`, or when stopping. */
+export function waitForAppend(
+  logs: readonly object[],
+  options: { timeoutMs: number; stoppable: Stoppable; clock: Clock },
+): Promise<WaitOutcome> {
+  return new Promise<WaitOutcome>((resolve) => {
+    const waiter: AppendWaiter = {
+      logs,
+      waitState: new WaitState(options.stoppable, options.clock),
+      wake: resolve,
+    }
+    const outcome = startWaiting(waiter, options.timeoutMs)
+    if (outcome !== null) resolve(outcome)
+  })
 }
 
 /** How many fetches wait at all (for tests and the broker's stop). */
@@ -83,42 +113,61 @@ export function activeWaitCount(): number {
   return activeCount
 }
 
-function finish(waiter: Waiter, outcome: WaitOutcome): void {
-  if (waiter.heapIndex < 0) return
-  waiter.polls.remove(waiter)
+function finish(waiter: AppendWaiter, outcome: WaitOutcome): void {
+  const state = waiter.waitState
+  if (state.heapIndex < 0) return
+  state.polls!.remove(waiter)
   for (const log of waiter.logs) waitersByLog.get(log)?.delete(waiter)
   activeCount--
-  waiter.resolve(outcome)
+  state.outcome = outcome
+  woken.push(waiter)
+  if (woken.length === 1) queueMicrotask(wakeAll)
 }
 
-function noResolve(): void {}
+function wakeAll(): void {
+  // A waiter woken here may wait again and be woken again (pushed after this loop's end): the
+  // loop takes the list's length as it goes.
+  for (let i = 0; i < woken.length; i++) {
+    const waiter = woken[i]!
+    woken[i] = undefined as unknown as AppendWaiter
+    try {
+      waiter.wake(waiter.waitState.outcome)
+    } catch (error) {
+      // A waiter's own failure is its own (a Fetch answers its errors itself); the rest still wake.
+      queueMicrotask(() => {
+        throw error
+      })
+    }
+  }
+  woken.length = 0
+}
 
 /** One clock's waiters in a binary min-heap by deadline, and the one timer that serves them. */
 class ClockPolls {
-  private readonly heap: Waiter[] = []
+  private readonly heap: AppendWaiter[] = []
   private timer: TimerHandle | null = null
   private timerDueMs = Infinity
   private nextStoppingCheckMs = 0
 
   constructor(private readonly clock: Clock) {}
 
-  add(waiter: Waiter): void {
+  add(waiter: AppendWaiter): void {
     if (this.heap.length === 0) this.nextStoppingCheckMs = this.clock.nowMs() + stoppingCheckMs
-    waiter.heapIndex = this.heap.length
+    waiter.waitState.heapIndex = this.heap.length
     this.heap.push(waiter)
-    this.siftUp(waiter.heapIndex)
+    this.siftUp(waiter.waitState.heapIndex)
     this.arm()
   }
 
-  remove(waiter: Waiter): void {
-    const index = waiter.heapIndex
+  remove(waiter: AppendWaiter): void {
+    const index = waiter.waitState.heapIndex
     const last = this.heap.pop()!
-    waiter.heapIndex = -1
+    waiter.waitState.heapIndex = -1
     if (last !== waiter) {
       this.heap[index] = last
-      last.heapIndex = index
+      last.waitState.heapIndex = index
       this.siftDown(index)
-      this.siftUp(last.heapIndex)
+      this.siftUp(last.waitState.heapIndex)
     }
     if (this.heap.length === 0) this.disarm()
   }
@@ -127,7 +176,7 @@ class ClockPolls {
   private arm(): void {
     const earliest = this.heap[0]
     if (earliest === undefined) return this.disarm()
-    const dueMs = Math.min(earliest.deadlineMs, this.nextStoppingCheckMs)
+    const dueMs = Math.min(earliest.waitState.deadlineMs, this.nextStoppingCheckMs)
     if (this.timer !== null && this.timerDueMs <= dueMs) return
     this.timer?.cancel()
     this.timerDueMs = dueMs
@@ -144,12 +193,12 @@ class ClockPolls {
     this.timer = null
     this.timerDueMs = Infinity
     const nowMs = this.clock.nowMs()
-    while (this.heap.length > 0 && this.heap[0]!.deadlineMs <= nowMs)
+    while (this.heap.length > 0 && this.heap[0]!.waitState.deadlineMs <= nowMs)
       finish(this.heap[0]!, 'timeout')
     if (nowMs >= this.nextStoppingCheckMs) {
       this.nextStoppingCheckMs = nowMs + stoppingCheckMs
       // Collected first: finishing one reorders the heap.
-      const stopping = this.heap.filter((waiter) => waiter.stoppable.stopping)
+      const stopping = this.heap.filter((waiter) => waiter.waitState.stoppable.stopping)
       for (const waiter of stopping) finish(waiter, 'stopping')
     }
     this.arm()
@@ -161,13 +210,13 @@ class ClockPolls {
     while (index > 0) {
       const parentIndex = (index - 1) >> 1
       const parent = heap[parentIndex]!
-      if (parent.deadlineMs <= waiter.deadlineMs) break
+      if (parent.waitState.deadlineMs <= waiter.waitState.deadlineMs) break
       heap[index] = parent
-      parent.heapIndex = index
+      parent.waitState.heapIndex = index
       index = parentIndex
     }
     heap[index] = waiter
-    waiter.heapIndex = index
+    waiter.waitState.heapIndex = index
   }
 
   private siftDown(index: number): void {
@@ -176,14 +225,18 @@ class ClockPolls {
     for (;;) {
       let child = 2 * index + 1
       if (child >= heap.length) break
-      if (child + 1 < heap.length && heap[child + 1]!.deadlineMs < heap[child]!.deadlineMs) child++
+      if (
+        child + 1 < heap.length &&
+        heap[child + 1]!.waitState.deadlineMs < heap[child]!.waitState.deadlineMs
+      )
+        child++
       const next = heap[child]!
-      if (next.deadlineMs >= waiter.deadlineMs) break
+      if (next.waitState.deadlineMs >= waiter.waitState.deadlineMs) break
       heap[index] = next
-      next.heapIndex = index
+      next.waitState.heapIndex = index
       index = child
     }
     heap[index] = waiter
-    waiter.heapIndex = index
+    waiter.waitState.heapIndex = index
   }
 }

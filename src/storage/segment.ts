@@ -98,6 +98,18 @@ export class LogSegment implements CachedLogFile {
     lastOffset: 0,
     maxTimestampMs: 0,
   }
+  /**
+   * The last batch in the file (appended, or found by the tail scan at open): a fetch of it, a
+   * caught-up consumer's, is found without a header scan, so without a pread (issue 17).
+   * position -1: not known (a truncation or recovery is rescanning).
+   */
+  private readonly lastBatch: FoundBatch = {
+    position: -1,
+    sizeBytes: 0,
+    baseOffset: 0,
+    lastOffset: -1,
+    maxTimestampMs: -1,
+  }
   private bytesSinceLastIndexEntry = 0
   private indexIntervalBytes: number
   private deleted = false
@@ -257,6 +269,17 @@ export class LogSegment implements CachedLogFile {
     }
     this.bytesSinceLastIndexEntry += batchLength(buf, at) + LOG_OVERHEAD_BYTES
     this.nextOffset = lastOffset + 1
+    this.noteLastBatch(buf, at, position)
+  }
+
+  /** Remembers the batch at `at` of `buf`, at `position` in the file, as the last one. */
+  private noteLastBatch(buf: Uint8Array, at: number, position: number): void {
+    const last = this.lastBatch
+    last.position = position
+    last.sizeBytes = batchLength(buf, at) + LOG_OVERHEAD_BYTES
+    last.baseOffset = batchBaseOffset(buf, at)
+    last.lastOffset = batchLastOffset(buf, at)
+    last.maxTimestampMs = batchMaxTimestamp(buf, at)
   }
 
   /**
@@ -264,6 +287,21 @@ export class LogSegment implements CachedLogFile {
    * when there is none. Fills `this.found` with that batch.
    */
   translateOffset(targetOffset: number, startPosition = 0): number {
+    const last = this.lastBatch
+    // The batch before the last ends below its base offset: the last is the first to hold it.
+    if (
+      last.position >= startPosition &&
+      targetOffset >= last.baseOffset &&
+      targetOffset <= last.lastOffset
+    ) {
+      const found = this.found
+      found.position = last.position
+      found.sizeBytes = last.sizeBytes
+      found.baseOffset = last.baseOffset
+      found.lastOffset = last.lastOffset
+      found.maxTimestampMs = last.maxTimestampMs
+      return last.position
+    }
     let position = Math.max(startPosition, this.offsetIndex.lookupPosition(targetOffset))
     const fd = this.logFd // once per scan: each use refreshes the log file cache
     invalidateScratch()
@@ -521,12 +559,14 @@ export class LogSegment implements CachedLogFile {
       }
       this.bytesSinceLastIndexEntry += size
       this.nextOffset = lastOffset + 1
+      this.noteLastBatch(scratch, at, position)
       position += size
     }
     this.tornTailBytes = this.sizeBytes - position
   }
 
   private resetTail(): void {
+    this.lastBatch.position = -1
     this.nextOffset = this.baseOffset
     this.maxTimestampMs = -1
     this.offsetOfMaxTimestamp = -1

@@ -1,10 +1,13 @@
 // Proves the FetchSessionCache's KIP-227 rules without a log: which (sessionId, epoch) pairs open,
-// close, continue or refuse a session, and that the cache stays within its bound, evicting only
-// idle or smaller sessions.
+// close, continue or refuse a session, that an incremental answer leaves out what did not change,
+// and that the cache stays within its bound, evicting only idle or smaller sessions.
 
 import { expect, test } from 'bun:test'
 import {
+  FetchSession,
   FetchSessionCache,
+  NEW_SESSION,
+  NO_SESSION,
   type FetchResult,
   type FetchTarget,
 } from '../../src/coordinator/fetch-sessions.ts'
@@ -19,75 +22,68 @@ const target = (partition: number, fetchOffset = 0): FetchTarget => ({
 })
 
 const result = (t: FetchTarget, highWatermark = 0): FetchResult => ({
-  target: t,
+  ...t,
   errorCode: 0,
   highWatermark,
   lastStableOffset: highWatermark,
   logStartOffset: 0,
-  records: new Uint8Array(0),
   recordsSizeBytes: 0,
+  cached: null,
+  included: true,
 })
 
 function open(cache: FetchSessionCache, partitions: number): number {
-  const context = cache.newContext({
-    sessionId: 0,
-    sessionEpoch: 0,
-    targets: Array.from({ length: partitions }, (_, i) => target(i)),
-    forgotten: [],
-    sessionsSupported: true,
-  })
-  if ('errorName' in context) throw new Error(context.errorName)
-  return context.respond(context.targets.map((t) => result(t))).sessionId
+  expect(cache.resolve({ sessionId: 0, sessionEpoch: 0 })).toBe(NEW_SESSION)
+  const results = Array.from({ length: partitions }, (_, i) => result(target(i)))
+  return cache.open(results, results.length)
+}
+
+/** An incremental fetch's session, and its partitions read as the handler reads them. */
+function incremental(cache: FetchSessionCache, sessionId: number, sessionEpoch: number) {
+  const session = cache.resolve({ sessionId, sessionEpoch })
+  if (!(session instanceof FetchSession)) throw new Error(String(session))
+  const reads = () =>
+    [...session.partitions.values()].map((cached) => ({ ...result(cached), cached }))
+  return { session, reads }
 }
 
 test('epochs open, continue, refuse and close sessions', () => {
   const cache = new FetchSessionCache()
-  const sessionless = cache.newContext({
-    sessionId: 0,
-    sessionEpoch: -1,
-    targets: [target(0)],
-    forgotten: [],
-    sessionsSupported: true,
-  })
-  expect('errorName' in sessionless ? -1 : sessionless.respond([]).sessionId).toBe(0)
+  expect(cache.resolve({ sessionId: 0, sessionEpoch: -1 })).toBe(NO_SESSION)
   const id = open(cache, 2)
   expect(id).not.toBe(0)
-  const next = cache.newContext({
-    sessionId: id,
-    sessionEpoch: 1,
-    targets: [],
-    forgotten: [{ topic: 't', partition: 1 }],
-    sessionsSupported: true,
-  })
-  if ('errorName' in next) throw new Error(next.errorName)
-  expect(next.targets.map((t) => t.partition)).toEqual([0])
-  expect(next.respond([result(next.targets[0]!, 5)]).results).toHaveLength(1)
-  expect(
-    cache.newContext({
-      sessionId: id,
-      sessionEpoch: 1,
-      targets: [],
-      forgotten: [],
-      sessionsSupported: true,
-    }),
-  ).toEqual({ errorName: 'INVALID_FETCH_SESSION_EPOCH' })
-  expect(
-    cache.newContext({
-      sessionId: id + 1,
-      sessionEpoch: 1,
-      targets: [],
-      forgotten: [],
-      sessionsSupported: true,
-    }),
-  ).toEqual({ errorName: 'FETCH_SESSION_ID_NOT_FOUND' })
-  cache.newContext({
-    sessionId: id,
-    sessionEpoch: -1,
-    targets: [],
-    forgotten: [],
-    sessionsSupported: true,
-  })
+  const { session, reads } = incremental(cache, id, 1)
+  session.forget('t', 1)
+  const read = reads()
+  expect(read.map((r) => r.partition)).toEqual([0])
+  read[0]!.highWatermark = 5
+  session.respond(read, read.length)
+  expect(read[0]!.included).toBe(true)
+  expect(cache.resolve({ sessionId: id, sessionEpoch: 1 })).toBe('INVALID_FETCH_SESSION_EPOCH')
+  expect(cache.resolve({ sessionId: id + 1, sessionEpoch: 1 })).toBe('FETCH_SESSION_ID_NOT_FOUND')
+  expect(cache.resolve({ sessionId: id, sessionEpoch: -1 })).toBe(NO_SESSION)
   expect(cache.size).toBe(0)
+})
+
+test('an incremental answer carries only partitions with news, and the session keeps copies', () => {
+  const cache = new FetchSessionCache()
+  const id = open(cache, 3)
+  const { session, reads } = incremental(cache, id, 1)
+  const fetched = target(3, 42)
+  session.update(fetched)
+  fetched.fetchOffset = 7 // the handler reuses its objects: the session must not see this
+  const read = reads()
+  expect(read.map((r) => [r.partition, r.fetchOffset])).toEqual([
+    [0, 0],
+    [1, 0],
+    [2, 0],
+    [3, 42],
+  ])
+  read[1]!.errorCode = 6
+  read[2]!.recordsSizeBytes = 10
+  session.respond(read, read.length)
+  // Partition 3 is new to the session (its offsets were never sent), 1 failed, 2 has records.
+  expect(read.map((r) => r.included)).toEqual([false, true, true, true])
 })
 
 test('the cache is bounded: idle or smaller sessions are evicted, else no session is made', () => {
@@ -101,38 +97,16 @@ test('the cache is bounded: idle or smaller sessions are evicted, else no sessio
   nowMs += 5000
   expect(open(cache, 1)).not.toBe(0) // idle sessions may always go
   expect(cache.size).toBe(2)
-  expect(
-    cache.newContext({
-      sessionId: first,
-      sessionEpoch: 1,
-      targets: [],
-      forgotten: [],
-      sessionsSupported: true,
-    }),
-  ).toEqual({ errorName: 'FETCH_SESSION_ID_NOT_FOUND' })
+  expect(cache.resolve({ sessionId: first, sessionEpoch: 1 })).toBe('FETCH_SESSION_ID_NOT_FOUND')
 })
 
 test('partitions that returned records move to the back of the session order', () => {
   const cache = new FetchSessionCache()
   const id = open(cache, 3)
-  const next = cache.newContext({
-    sessionId: id,
-    sessionEpoch: 1,
-    targets: [],
-    forgotten: [],
-    sessionsSupported: true,
-  })
-  if ('errorName' in next) throw new Error(next.errorName)
-  next.respond(
-    next.targets.map((t) => ({ ...result(t), recordsSizeBytes: t.partition === 0 ? 10 : 0 })),
-  )
-  const after = cache.newContext({
-    sessionId: id,
-    sessionEpoch: 2,
-    targets: [],
-    forgotten: [],
-    sessionsSupported: true,
-  })
-  if ('errorName' in after) throw new Error(after.errorName)
-  expect(after.targets.map((t) => t.partition)).toEqual([1, 2, 0])
+  const { session, reads } = incremental(cache, id, 1)
+  const read = reads()
+  read[0]!.recordsSizeBytes = 10
+  session.respond(read, read.length)
+  const after = incremental(cache, id, 2)
+  expect(after.reads().map((r) => r.partition)).toEqual([1, 2, 0])
 })

@@ -4,7 +4,16 @@
 // rebuilds indexes and cuts a corrupt tail, and deletion renames then unlinks the files.
 
 import { afterEach, describe, expect, test } from 'bun:test'
-import { appendFileSync, readdirSync, statSync, truncateSync } from 'node:fs'
+import {
+  appendFileSync,
+  closeSync,
+  openSync,
+  readdirSync,
+  statSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs'
+import { join } from 'node:path'
 import { patchBaseOffset } from '../../src/protocol/record-batch.ts'
 import { LogSegment } from '../../src/storage/segment.ts'
 import { makeBatch, makeTempDir, readSlice, removeTempDirs } from './helpers.ts'
@@ -166,5 +175,38 @@ describe('LogSegment', () => {
     expect(cut.recover({ indexBytesMax: 4096 })).toBe(5)
     expect(cut.nextOffset).toBe(1010)
     cut.close()
+  })
+})
+
+// Proves the log-end hint (issue 17): a read of the last batch (a caught-up consumer's, right
+// after the append that woke it) is answered from what the append noted, without reading the
+// file. The last batch's header is overwritten on disk behind the segment's back: a header scan
+// would read the garbage (and fail with CORRUPT_MESSAGE), the hint does not read it at all. A
+// read of an earlier batch, and any read after a truncation, still scans the file.
+describe('the last batch', () => {
+  test('is found without reading the file; earlier batches and a truncated tail are scanned', () => {
+    const dir = makeTempDir()
+    const segment = openSegment(dir)
+    const positions = fill(segment)
+    const lastPosition = positions.at(-1)!
+    const lastBytes = segment.sizeBytes - lastPosition
+    const fd = openSync(join(dir, '00000000000000001000.log'), 'r+')
+    try {
+      writeSync(fd, new Uint8Array(12).fill(0xff), 0, 12, lastPosition + 8) // length and beyond
+    } finally {
+      closeSync(fd)
+    }
+    const read = { maxBytes: 1 << 20, positionMax: segment.sizeBytes, minOneBatch: true }
+    for (const startOffset of [1195, 1197, 1199]) {
+      expect(segment.read({ ...read, startOffset })).toEqual({
+        fd: expect.any(Number),
+        position: lastPosition,
+        sizeBytes: lastBytes,
+      })
+    }
+    expect(segment.read({ ...read, startOffset: 1187 })!.position).toBe(positions.at(-3)!)
+    segment.truncateTo(1195) // rescans the tail: the hint names batch 1190-1194 now
+    expect(segment.read({ ...read, startOffset: 1192 })!.position).toBe(positions.at(-2)!)
+    expect(segment.read({ ...read, startOffset: 1195 })).toBeNull()
   })
 })

@@ -14,6 +14,7 @@
 // partition's offsets and no records, as Kafka's readFromLocalLog answers it.
 
 import type { FileSlice } from '../../protocol/file-slice.ts'
+import type { FetchPartitionAnswer } from '../../protocol/fetch-response.ts'
 import type { LogManager } from '../../storage/log-manager.ts'
 import type { PartitionLog } from '../../storage/partition-log.ts'
 import { leaderEpoch, type TopicRegistry } from '../../cluster/topic-registry.ts'
@@ -21,98 +22,124 @@ import { partitionErrorOf } from '../../cluster/partition-errors.ts'
 import { ErrorCode } from '../../protocol/errors.ts'
 import type { ReplicaManager } from '../../cluster/replication/replica-manager.ts'
 import { ReplicatedPartition } from '../../cluster/replication/replicated-partition.ts'
-import type { FetchResult, FetchTarget } from '../../coordinator/fetch-sessions.ts'
+import type { CachedPartition, FetchResult } from '../../coordinator/fetch-sessions.ts'
 
 export const emptyRecords = new Uint8Array(0)
 
+/**
+ * One partition of a fetch: its target, then what the last read of it found. The handler keeps
+ * these from one fetch to the next (fetch-operation.ts), so a read allocates none.
+ */
+export class FetchPartition implements FetchResult, FetchPartitionAnswer {
+  topic = ''
+  topicId = ''
+  partition = 0
+  fetchOffset = 0
+  partitionMaxBytes = 0
+  currentLeaderEpoch = -1
+  errorCode = 0
+  highWatermark = -1
+  lastStableOffset = -1
+  logStartOffset = -1
+  records: FileSlice | Uint8Array = emptyRecords
+  recordsSizeBytes = 0
+  leaderId = -1
+  leaderEpoch = -1
+  cached: CachedPartition | null = null
+  included = true
+
+  /** Back to a target not read yet (its session entry stays); drops what the last read held. */
+  clear(): void {
+    this.errorCode = 0
+    this.highWatermark = -1
+    this.lastStableOffset = -1
+    this.logStartOffset = -1
+    this.records = emptyRecords
+    this.recordsSizeBytes = 0
+    this.leaderId = -1
+    this.leaderEpoch = -1
+    this.included = true
+  }
+}
+
+/** What one pass over a fetch's partitions needs, and where it leaves its totals. */
 export interface ReadPass {
-  /** One result per target, in the targets' order, records included. */
-  results: FetchResult[]
-  /** The logs read (those a long poll waits on). */
-  logs: PartitionLog[]
+  logManager: LogManager
+  topics: TopicRegistry
+  maxBytes: number
+  replicas: ReplicaManager | undefined
+  /** The fetching follower's node id, or -1 for a consumer. */
+  replicaId: number
+  /** The partitions to read: the first `readCount`. */
+  readonly reads: readonly FetchPartition[]
+  readCount: number
+  /** Filled by the pass: the logs read (those a long poll waits on). */
+  readonly logs: PartitionLog[]
   totalBytes: number
   anyError: boolean
 }
 
-export interface ReadOptions {
-  logs: LogManager
-  topics: TopicRegistry
-  maxBytes: number
-  readCommitted: boolean
-  replicas?: ReplicaManager | undefined
-  /** The fetching follower's node id, or -1 for a consumer. */
-  replicaId: number
-}
-
-export function readPartitions(targets: readonly FetchTarget[], options: ReadOptions): ReadPass {
-  const pass: ReadPass = { results: [], logs: [], totalBytes: 0, anyError: false }
-  // One options object for the pass, updated per partition (not one spread copy each).
-  const partitionOptions: PartitionReadOptions = {
-    ...options,
-    maxBytes: options.maxBytes,
-    minOneBatch: true,
-    logsRead: pass.logs,
-  }
-  let bytesLeft = options.maxBytes
-  for (const target of targets) {
-    partitionOptions.maxBytes = Math.max(0, bytesLeft)
-    const result = readPartition(target, partitionOptions)
-    const sizeBytes = result.recordsSizeBytes
-    if (sizeBytes > 0) partitionOptions.minOneBatch = false
-    if (result.errorCode !== ErrorCode.NONE) pass.anyError = true
+/**
+ * Reads every partition of the pass in order into its FetchPartition, within the response's
+ * byte limit; allocates nothing but the FileSlice of each read that found records.
+ */
+export function readPartitions(pass: ReadPass): void {
+  pass.logs.length = 0
+  pass.anyError = false
+  let minOneBatch = true
+  let bytesLeft = pass.maxBytes
+  for (let i = 0; i < pass.readCount; i++) {
+    const partition = pass.reads[i]!
+    partition.clear()
+    limits.bytesLeft = Math.max(0, bytesLeft)
+    limits.minOneBatch = minOneBatch
+    readPartition(partition, pass)
+    const sizeBytes = partition.recordsSizeBytes
+    if (sizeBytes > 0) minOneBatch = false
+    if (partition.errorCode !== ErrorCode.NONE) pass.anyError = true
     bytesLeft -= sizeBytes
-    pass.results.push(result)
   }
-  pass.totalBytes = options.maxBytes - bytesLeft
-  return pass
+  pass.totalBytes = pass.maxBytes - bytesLeft
 }
 
-/** What one partition's read needs besides the fetch's options: its limits, and where to note the log. */
-interface PartitionReadOptions extends ReadOptions {
-  minOneBatch: boolean
-  logsRead: PartitionLog[]
-}
+/** The limits of the partition being read (one shared object: a pass is synchronous). */
+const limits = { bytesLeft: 0, minOneBatch: false }
 
-function readPartition(target: FetchTarget, options: PartitionReadOptions): FetchResult {
-  if (options.replicas) return readReplica(target, options, options.replicas)
-  const topic = options.topics.get(target.topic)
-  if (!topic || (target.topicId !== '' && topic.topicId !== target.topicId)) {
-    return failed(
-      target,
-      target.topicId !== '' ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-    )
+function readPartition(partition: FetchPartition, pass: ReadPass): void {
+  if (pass.replicas) return readReplica(partition, pass, pass.replicas)
+  const topic = pass.topics.get(partition.topic)
+  if (!topic || (partition.topicId !== '' && topic.topicId !== partition.topicId)) {
+    const unknown =
+      partition.topicId !== '' ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+    return failed(partition, unknown)
   }
-  const log = options.logs.get(target.topic, target.partition)
-  if (!log) return failed(target, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
-  if (target.currentLeaderEpoch > leaderEpoch)
-    return failed(target, ErrorCode.UNKNOWN_LEADER_EPOCH, log)
-  return readLog(target, options, { log, offsetMax: log.highWatermark })
+  const log = pass.logManager.get(partition.topic, partition.partition)
+  if (!log) return failed(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+  if (partition.currentLeaderEpoch > leaderEpoch)
+    return failed(partition, ErrorCode.UNKNOWN_LEADER_EPOCH, log)
+  readLog(partition, pass, log, log.highWatermark)
 }
 
 /** Cluster mode: the leader's replica only, in the epoch the fetcher names. */
-function readReplica(
-  target: FetchTarget,
-  options: PartitionReadOptions,
-  replicas: ReplicaManager,
-): FetchResult {
-  const known = options.topics.get(target.topic)
-  if (known && target.topicId !== '' && known.topicId !== target.topicId)
-    return failed(target, ErrorCode.UNKNOWN_TOPIC_ID)
-  const checked = replicas.check(target.topic, target.partition, {
-    currentLeaderEpoch: target.currentLeaderEpoch,
+function readReplica(partition: FetchPartition, pass: ReadPass, replicas: ReplicaManager): void {
+  const known = pass.topics.get(partition.topic)
+  if (known && partition.topicId !== '' && known.topicId !== partition.topicId)
+    return failed(partition, ErrorCode.UNKNOWN_TOPIC_ID)
+  const checked = replicas.check(partition.topic, partition.partition, {
+    currentLeaderEpoch: partition.currentLeaderEpoch,
     requireLeader: true,
   })
-  if (!(checked instanceof ReplicatedPartition)) return failed(target, checked.errorCode)
+  if (!(checked instanceof ReplicatedPartition)) return failed(partition, checked.errorCode)
   const { log } = checked
-  if (options.replicaId < 0) return readLog(target, options, { log, offsetMax: log.highWatermark })
+  if (pass.replicaId < 0) return readLog(partition, pass, log, log.highWatermark)
   // A follower past our log end has diverged: it gets OFFSET_OUT_OF_RANGE and truncates.
-  if (target.fetchOffset <= log.logEndOffset)
-    replicas.recordFollowerFetch(checked, options.replicaId, target.fetchOffset)
-  if (replicas.shouldLeaderThrottle(checked, options.replicaId)) {
-    options.logsRead.push(log)
-    return failed(target, ErrorCode.NONE, log)
+  if (partition.fetchOffset <= log.logEndOffset)
+    replicas.recordFollowerFetch(checked, pass.replicaId, partition.fetchOffset)
+  if (replicas.shouldLeaderThrottle(checked, pass.replicaId)) {
+    pass.logs.push(log)
+    return failed(partition, ErrorCode.NONE, log)
   }
-  return readLog(target, options, { log, offsetMax: log.logEndOffset })
+  readLog(partition, pass, log, log.logEndOffset)
 }
 
 /**
@@ -120,12 +147,12 @@ function readReplica(
  * bytes of throttled partitions, whether or not the follower is in sync). Called once per
  * answer, on the pass that is sent.
  */
-export function recordReplicationBytes(pass: ReadPass, options: ReadOptions): void {
-  const { replicas } = options
-  if (!replicas || options.replicaId < 0) return
-  for (const result of pass.results) {
-    const { topic, partition } = result.target
-    replicas.recordLeaderBytes(topic, partition, result.recordsSizeBytes)
+export function recordReplicationBytes(pass: ReadPass): void {
+  const { replicas } = pass
+  if (!replicas || pass.replicaId < 0) return
+  for (let i = 0; i < pass.readCount; i++) {
+    const partition = pass.reads[i]!
+    replicas.recordLeaderBytes(partition.topic, partition.partition, partition.recordsSizeBytes)
   }
 }
 
@@ -136,45 +163,38 @@ export function recordReplicationBytes(pass: ReadPass, options: ReadOptions): vo
 const logRead = { fetchOffset: 0, maxBytes: 0, offsetMax: 0, minOneBatch: false }
 
 function readLog(
-  target: FetchTarget,
-  options: PartitionReadOptions,
-  source: { log: PartitionLog; offsetMax: number },
-): FetchResult {
-  const { log } = source
+  partition: FetchPartition,
+  pass: ReadPass,
+  log: PartitionLog,
+  offsetMax: number,
+): void {
   // The offsets are read before the records, in the same synchronous turn: they describe them.
   const highWatermark = log.highWatermark
   const logStartOffset = log.logStartOffset
+  pass.logs.push(log)
   let slice: FileSlice | null
   try {
-    logRead.fetchOffset = target.fetchOffset
-    logRead.maxBytes = Math.min(target.partitionMaxBytes, options.maxBytes)
-    logRead.offsetMax = source.offsetMax
-    logRead.minOneBatch = options.minOneBatch
+    logRead.fetchOffset = partition.fetchOffset
+    logRead.maxBytes = Math.min(partition.partitionMaxBytes, limits.bytesLeft)
+    logRead.offsetMax = offsetMax
+    logRead.minOneBatch = limits.minOneBatch
     slice = log.read(logRead)
   } catch (error) {
-    options.logsRead.push(log)
-    return failed(target, partitionErrorOf(error).errorCode, log)
+    return failed(partition, partitionErrorOf(error).errorCode, log)
   }
-  options.logsRead.push(log)
-  return {
-    target,
-    errorCode: ErrorCode.NONE,
-    highWatermark,
-    lastStableOffset: highWatermark,
-    logStartOffset,
-    records: slice ?? emptyRecords,
-    recordsSizeBytes: slice ? slice.sizeBytes : 0,
+  partition.errorCode = ErrorCode.NONE
+  partition.highWatermark = highWatermark
+  partition.lastStableOffset = highWatermark
+  partition.logStartOffset = logStartOffset
+  if (slice !== null) {
+    partition.records = slice
+    partition.recordsSizeBytes = slice.sizeBytes
   }
 }
 
-function failed(target: FetchTarget, errorCode: number, log?: PartitionLog): FetchResult {
-  return {
-    target,
-    errorCode,
-    highWatermark: log ? log.highWatermark : -1,
-    lastStableOffset: log ? log.highWatermark : -1,
-    logStartOffset: log ? log.logStartOffset : -1,
-    records: emptyRecords,
-    recordsSizeBytes: 0,
-  }
+function failed(partition: FetchPartition, errorCode: number, log?: PartitionLog): void {
+  partition.errorCode = errorCode
+  partition.highWatermark = log ? log.highWatermark : -1
+  partition.lastStableOffset = log ? log.highWatermark : -1
+  partition.logStartOffset = log ? log.logStartOffset : -1
 }

@@ -22,6 +22,7 @@ import {
   type BuildRecordBatchOptions,
 } from '../../../src/protocol/record-batch.ts'
 import type { Clock } from '../../../src/storage/clock.ts'
+import { EncodedMessage } from '../../../src/protocol/writer.ts'
 
 export interface TestBroker {
   broker: Broker & { stopping: boolean }
@@ -103,7 +104,11 @@ async function callThroughCodec(
   }
   const response = await erased.handle(body, ctx)
   if (response === undefined) return undefined
-  const encoded = encodeResponse(apiKey, version, header.correlationId, response)
+  // Fetch answers with its response encoded already (dispatch sends it as it is).
+  const encoded =
+    response instanceof EncodedMessage
+      ? response
+      : encodeResponse(apiKey, version, header.correlationId, response)
   const bytes = new Uint8Array(encoded.sizeBytes)
   let at = 0
   for (const chunk of encoded.chunks) {
