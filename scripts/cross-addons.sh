@@ -8,7 +8,9 @@
 # The linker and the C library of each target come from Zig with cargo-zigbuild, both from PyPI
 # (pinned, in a venv under native/target/); the Rust standard library of each target from
 # `rustup target add`. A target whose toolchain cannot be had is skipped with the reason, and
-# the script fails only if none was built. Takes about a minute per target on a calm machine.
+# the script fails if none was built, or at once if a build is not what its name says
+# (scripts/check-addon-elf.ts reads each one's ELF headers: machine, C library, glibc version).
+# Takes about a minute per target on a calm machine.
 # Usage: scripts/cross-addons.sh [target...]   (default: all three, by the names above)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,6 +66,15 @@ for name in "${names[@]}"; do
   fi
   rm -f "$log"
   cp "native/target/$rust_target/release/libsluice.so" "$out/sluice.$name.node.tmp"
+  # It cannot run here: its ELF headers say whether it is what its name claims (machine, C
+  # library, and for glibc the version the triple asks for).
+  glibc_max=()
+  case "$triple" in *-gnu.*) glibc_max=(--glibc-max "${triple##*-gnu.}") ;; esac
+  if ! node_modules/.bin/bun scripts/check-addon-elf.ts "$out/sluice.$name.node.tmp" "$name" "${glibc_max[@]}"; then
+    rm -f "$out/sluice.$name.node.tmp"
+    say "the build for $name is not a $name library (see above): a toolchain fault, stopping"
+    exit 1
+  fi
   mv -f "$out/sluice.$name.node.tmp" "$out/sluice.$name.node"
   say "native/prebuilt/sluice.$name.node ($(($(date +%s) - started)) s)"
   built=$((built + 1))
