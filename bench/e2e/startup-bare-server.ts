@@ -2,7 +2,7 @@
 // server that answers any frame with a 4-byte-prefixed frame echoing the request's correlation
 // id, which is all the start-up probe's ApiVersions check reads. Usage: bun startup-bare-server.ts PORT
 const port = Number(process.argv[2])
-Bun.listen({
+const server = Bun.listen({
   hostname: '127.0.0.1',
   port,
   socket: {
@@ -15,4 +15,6 @@ Bun.listen({
     },
   },
 })
+// The line startup.ts --on-listening waits for, as Sluice prints it once bound.
+console.log(`bare server listening on 127.0.0.1:${server.port}`)
 process.on('SIGTERM', () => process.exit(0))
