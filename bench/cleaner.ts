@@ -10,7 +10,9 @@
 // cleaned (zstd), and without any cleaning; the table gives the append latency percentiles and
 // the event loop's lateness (how late a 1 ms interval timer fires: its 99th percentile and its
 // maximum). This is storage-level latency in the same process, without the network: it shows
-// what a cleaning costs the event loop.
+// what a cleaning costs the event loop. The network rows (bench/cleaner-network.ts) measure what
+// clients of a real broker process see over a socket while it cleans, beside no cleaning.
+// CLEANER_BENCH_PARTS=network (or storage) runs one part only.
 // Writes its table to bench/e2e/out/cleaner.md (untracked); --splice publishes it as the "Log
 // cleaner" section of bench/RESULTS.md between its markers.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -20,6 +22,8 @@ import { buildRecordBatch, type Compression } from '../src/protocol/record-batch
 import { defaultLogConfig, type LogConfig } from '../src/storage/log-config.ts'
 import { LogCleaner, defaultCleanerConfig } from '../src/storage/log-cleaner.ts'
 import { PartitionLog } from '../src/storage/partition-log.ts'
+import { batchesFor } from './cleaner-batches.ts'
+import { type NetworkRow, networkLatency, renderNetwork } from './cleaner-network.ts'
 
 const LOG_MB = Number(process.env.CLEANER_BENCH_MB ?? 32)
 const ROUNDS = Number(process.env.CLEANER_BENCH_ROUNDS ?? 3)
@@ -34,6 +38,7 @@ const config: LogConfig = {
   cleanupPolicy: ['compact'],
   fileDeleteDelayMs: 0,
 }
+const parts = (process.env.CLEANER_BENCH_PARTS ?? 'storage,network').split(',')
 const root = mkdtempSync(join(tmpdir(), 'sluice-cleaner-bench-'))
 const progress = (line: string) => process.stderr.write(`cleaner bench: ${line}\n`)
 
@@ -49,28 +54,6 @@ function openLog(name: string): PartitionLog {
     logStartOffset: 0,
     hadCleanShutdown: true,
   })
-}
-
-/**
- * Batches of one codec, prepared once and appended (copied) as many times as the size needs.
- * Values are pseudo-random lowercase text, which compresses about 1.6:1 (the repetitive values
- * of a first version compressed 40:1 and made every compressed batch a few hundred bytes).
- */
-function batchesFor(codec: Compression): Uint8Array[] {
-  let seed = 12345
-  const letter = () => {
-    seed = (seed * 1103515245 + 12345) >>> 0
-    return 97 + ((seed >>> 16) % 26)
-  }
-  return Array.from({ length: 100 }, (_, b) =>
-    buildRecordBatch({
-      compression: codec,
-      records: Array.from({ length: 100 }, (_, i) => ({
-        key: new TextEncoder().encode(`key-${(b * 100 + i) % 10_000}`),
-        value: Uint8Array.from({ length: 200 }, letter),
-      })),
-    }),
-  )
 }
 
 async function fill(log: PartitionLog, batches: Uint8Array[], megabytes: number): Promise<void> {
@@ -188,16 +171,13 @@ async function latency(): Promise<LatencyRow[]> {
 function render(
   rows: { codec: string; mbPerS: number; mbPerCpuS: number; after: number }[],
   lat: LatencyRow[],
+  network: NetworkRow[],
 ) {
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ')
   const load = loadavg()
     .map((l) => l.toFixed(1))
     .join(' ')
-  const lines = [
-    `Measured ${date} UTC on ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${load}: ` +
-      'the machine was busy (2 cores shared by about 8 engineers running tests), so treat these as ' +
-      `lower bounds. \`npm run bench:cleaner\`, ${LOG_MB} MiB logs, median of ${ROUNDS} rounds.`,
-    '',
+  const storage = [
     '| codec | MB/s of log cleaned | MB per CPU-second | log after cleaning |',
     '|---|---|---|---|',
     ...rows.map(
@@ -213,6 +193,13 @@ function render(
       (r) =>
         `| ${r.label} | ${r.appends} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.maxMs.toFixed(1)} | ${r.loopLateP99Ms.toFixed(1)} | ${r.loopStallMaxMs.toFixed(1)} |`,
     ),
+  ]
+  const lines = [
+    `Measured ${date} UTC on ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${load}: ` +
+      'the machine was busy (2 cores shared by about 8 engineers running tests), so treat these as ' +
+      `lower bounds. \`npm run bench:cleaner\`, ${LOG_MB} MiB logs, median of ${ROUNDS} rounds.`,
+    ...(rows.length > 0 ? ['', ...storage] : []),
+    ...(network.length > 0 ? ['', ...renderNetwork(network)] : []),
   ]
   return lines.join('\n')
 }
@@ -231,9 +218,14 @@ function splice(section: string): void {
 
 try {
   const rows = []
-  for (const codec of codecs) rows.push({ codec, ...(await throughput(codec)) })
-  const lat = await latency()
-  const section = render(rows, lat)
+  let lat: LatencyRow[] = []
+  if (parts.includes('storage')) {
+    for (const codec of codecs) rows.push({ codec, ...(await throughput(codec)) })
+    lat = await latency()
+  }
+  const repo = join(import.meta.dir, '..')
+  const network = parts.includes('network') ? await networkLatency({ repo, root }) : []
+  const section = render(rows, lat, network)
   console.log(section)
   // Publishing is an explicit step, as for bench/e2e/run.ts: npm run bench changes no tracked file.
   if (process.argv.includes('--splice')) splice(section)
