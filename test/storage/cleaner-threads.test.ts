@@ -143,7 +143,8 @@ test('log.cleaner.threads changed while the cleaner runs takes effect at once', 
   cleaner.reconfigure({ ...cleaner.config, threads: 1 })
   release({ keepHolding: true })
   await waitFor(() => events.filter((e) => e.startsWith('cleaned')).length === 2, WAIT_MS)
-  await waitFor(() => cleaner.state().loops === 1, WAIT_MS)
+  // One loop left, asleep on the clock.
+  await waitFor(() => cleaner.state().loops === 1 && clock.pendingTimers() === 1, WAIT_MS)
   await dirty()
   await clock.advance(600_000) // the remaining loop's backoff ends
   await waitFor(() => held.size === 1, WAIT_MS)
