@@ -9,7 +9,7 @@
 // past its lease and woken with a stale image, cannot overwrite a newer decision. A refused
 // write needs no retry here: the watch brings the newer state, and the reaction to it runs again.
 
-import { Etcd3, type Lease, type Watcher } from 'etcd3'
+import type { Etcd3, Lease, Watcher } from 'etcd3'
 import { resolveLogConfig, type BrokerConfig } from '../../config.ts'
 import type { LogConfig } from '../../storage/log-config.ts'
 import type { LogManager } from '../../storage/log-manager.ts'
@@ -27,6 +27,7 @@ import { EtcdTopics } from './etcd-topics.ts'
 import { EtcdBrokerConfigs } from './etcd-broker-configs.ts'
 import { setDynamicBrokerConfigStore } from '../../config/dynamic-broker-configs.ts'
 import { MetadataKeys } from './keys.ts'
+import { etcdClient } from './etcd-client.ts'
 import { preferPreferredLeader, reconcilePartition } from './leader-election.ts'
 import {
   cancelReassignment,
@@ -58,6 +59,8 @@ export class EtcdClusterMetadata implements ClusterMetadata {
   private revisionWaiters: { revision: number; resolve: () => void }[] = []
   private watcher: Watcher | null = null
   private lease: Lease | null = null
+  /** The registration lease last lost, until its registration is revoked or gone. */
+  private lostLease: Lease | null = null
   private logs: LogManager | null = null
   private advertised: () => { host: string; port: number } = () => ({ host: '', port: 0 })
   /** The create revision of P/controller while this broker holds it, else 0. */
@@ -91,11 +94,7 @@ export class EtcdClusterMetadata implements ClusterMetadata {
     log: (line: string) => void
   }): Promise<EtcdClusterMetadata> {
     const endpoints = options.config['metadata.etcd.endpoints']!
-    const client = new Etcd3({
-      hosts: endpoints,
-      dialTimeout: 5_000,
-      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + 10_000 }),
-    })
+    const client = etcdClient(endpoints)
     const metadata = new EtcdClusterMetadata(client, options.config, options.log)
     try {
       await client
@@ -298,6 +297,7 @@ export class EtcdClusterMetadata implements ClusterMetadata {
         await this.waitForRevision(Number(result.header.revision))
         break
       }
+      if (await this.revokeLostRegistration(key)) continue
       if (Date.now() > deadline || this.closed) {
         throw new NodeIdInUseError(
           `node.id ${this.nodeId} is already registered in etcd by a live broker: each broker needs its own node.id`,
@@ -310,8 +310,30 @@ export class EtcdClusterMetadata implements ClusterMetadata {
     this.registered = true
   }
 
+  /**
+   * Revokes this broker's own registration left under the lease it lost, if that still holds
+   * the key; whether it did. etcd restarted on its data dir keeps its leases and lets them run a
+   * full TTL again, and a paused one expires them only as it wakes: waiting that out kept the
+   * broker unregistered, and its old controller key kept the controller from acting, for about
+   * a session after etcd was back (bench/etcd-recovery.ts). The lease is this process's and it
+   * has given it up, so revoking it is what its expiry would do, sooner; a lease of another
+   * process (a broker with the same node.id) is left alone.
+   */
+  private async revokeLostRegistration(key: string): Promise<boolean> {
+    const lost = this.lostLease
+    if (!lost) return false
+    const lostLeaseId = await lost.grant().catch(() => null)
+    const stored = (await this.client.get(key).exec()).kvs[0]
+    if (lostLeaseId === null || stored?.lease !== String(lostLeaseId)) return false
+    this.log(`cluster: revoking the lost lease ${lostLeaseId}, which still holds ${key}`)
+    await lost.revoke()
+    this.lostLease = null
+    return true
+  }
+
   private onLeaseLost(lease: Lease, error: Error): void {
     if (this.closed || this.lease !== lease) return
+    this.lostLease = lease
     this.log(`cluster: lost the registration lease (${error.message}); registering again`)
     this.registered = false
     this.controllerRevision = 0 // the controller key went with the lease
