@@ -18,7 +18,7 @@ import {
   describeDynamicChange,
   onDynamicBrokerConfigsChange,
 } from './config/dynamic-broker-configs.ts'
-import { randomKafkaUuid } from './config/meta-properties.ts'
+import { randomKafkaUuid, storedClusterId } from './config/meta-properties.ts'
 import { advertisedAddress, clientListeners } from './config/listeners.ts'
 import { LogManager as LogManagerImpl } from './storage/log-manager.ts'
 import { LocalTopicRegistry } from './cluster/topic-registry.ts'
@@ -75,12 +75,14 @@ export async function openBroker(
   const dir = config['log.dirs'][0]!
   const nodeId = config['node.id']
   // In cluster mode the cluster id is etcd's (the first broker's candidate wins); a log dir of
-  // another cluster is then refused by ensureMetaProperties, as Kafka refuses it.
+  // another cluster is then refused by ensureMetaProperties, as Kafka refuses it, and a log dir
+  // of a cluster that etcd has lost (restarted without its data) by openClusterMetadata.
   const metadata = isClusterMode(config)
     ? await openClusterMetadata({
         config,
         log,
         clusterIdCandidate: config['cluster.id'] ?? randomKafkaUuid(),
+        localClusterId: storedClusterId(dir),
       })
     : null
   const meta = ensureMetaProperties({

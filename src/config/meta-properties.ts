@@ -24,6 +24,14 @@ export function randomKafkaUuid(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url')
 }
 
+/** The cluster id in a log dir's meta.properties, with the file's path; null when it has none. */
+export function storedClusterId(logDir: string): { clusterId: string; path: string } | null {
+  const path = join(logDir, 'meta.properties')
+  if (!existsSync(path)) return null
+  const clusterId = parseProperties(readFileSync(path, 'utf8')).get('cluster.id')
+  return clusterId ? { clusterId, path } : null
+}
+
 export function ensureMetaProperties(opts: {
   logDir: string
   nodeId: number

@@ -10,7 +10,7 @@
 // write needs no retry here: the watch brings the newer state, and the reaction to it runs again.
 
 import type { Etcd3, Lease, Watcher } from 'etcd3'
-import { resolveLogConfig, type BrokerConfig } from '../../config.ts'
+import { ConfigError, resolveLogConfig, type BrokerConfig } from '../../config.ts'
 import type { LogConfig } from '../../storage/log-config.ts'
 import type { LogManager } from '../../storage/log-manager.ts'
 import { ErrorCode } from '../../protocol/errors.ts'
@@ -49,6 +49,18 @@ const registerBackoffMsMax = 2_000
 /** Another live broker holds this node.id: a configuration error, not a passing one. */
 class NodeIdInUseError extends Error {}
 
+/** etcd no longer holds this cluster's id: its metadata is gone (see onMetadataLost). */
+class MetadataLostError extends Error {}
+
+/** The one line said when etcd has lost this cluster's metadata; tests look for its start. */
+function metadataLostLine(p: { endpoints: string; prefix: string; found: string | null }): string {
+  const holds = p.found === null ? 'no cluster id' : `another cluster id (${p.found})`
+  return (
+    `etcd has lost this cluster's metadata: ${p.endpoints} holds ${holds} under ${p.prefix} ` +
+    `(restarted without its data, or the wrong etcd or metadata.etcd.prefix)`
+  )
+}
+
 export class EtcdClusterMetadata implements ClusterMetadata {
   readonly image: MetadataImage
   readonly keys: MetadataKeys
@@ -73,11 +85,13 @@ export class EtcdClusterMetadata implements ClusterMetadata {
   private readonly hosted = new Set<string>()
   private closed = false
   private clientClosed = false
+  /** Set once etcd is found to have lost this cluster's metadata: nothing is written there. */
+  private metadataLost: string | null = null
   private registered = false
   private reregistering: Promise<void> | null = null
 
   private constructor(
-    readonly client: Etcd3,
+    private readonly etcd: Etcd3,
     private readonly config: BrokerConfig,
     readonly log: (line: string) => void,
   ) {
@@ -87,16 +101,40 @@ export class EtcdClusterMetadata implements ClusterMetadata {
     this.brokerConfigs = new EtcdBrokerConfigs(this)
   }
 
+  /**
+   * The etcd client, for every read and write of the metadata. Once etcd has lost the cluster's
+   * metadata, any use throws with the line that says so: an empty etcd is not the truth, so
+   * nothing (a topic created, a config altered) may be written into it.
+   */
+  get client(): Etcd3 {
+    if (this.metadataLost !== null) throw new Error(this.metadataLost)
+    return this.etcd
+  }
+
   /** Connects, writes the cluster id if none is stored, loads the image and starts watching. */
   static async open(options: {
     config: BrokerConfig
     clusterIdCandidate: string
+    /** The cluster id in the log dir's meta.properties; null for a new log dir. */
+    localClusterId?: { clusterId: string; path: string } | null
     log: (line: string) => void
   }): Promise<EtcdClusterMetadata> {
     const endpoints = options.config['metadata.etcd.endpoints']!
     const client = etcdClient(endpoints)
     const metadata = new EtcdClusterMetadata(client, options.config, options.log)
     try {
+      const stored = await client.get(metadata.keys.clusterId).string()
+      const local = options.localClusterId ?? null
+      // A log dir of a cluster that etcd does not know: never start a new cluster over it (its
+      // replicas would all be deleted as topics gone). Kafka: InconsistentClusterIdException.
+      if (stored === null && local !== null) {
+        throw new MetadataLostError(
+          `${metadataLostLine({ endpoints: endpoints.join(','), prefix: metadata.keys.prefix, found: null })}, ` +
+            `but ${local.path} says this broker belongs to cluster ${local.clusterId}: restore ` +
+            `etcd's data from a backup (etcdctl snapshot restore) or fix metadata.etcd.endpoints; ` +
+            `the local logs are kept`,
+        )
+      }
       await client
         .if(metadata.keys.clusterId, 'Create', '==', 0)
         .then(client.put(metadata.keys.clusterId).value(options.clusterIdCandidate))
@@ -106,6 +144,7 @@ export class EtcdClusterMetadata implements ClusterMetadata {
       metadata.brokerConfigs.apply()
     } catch (error) {
       client.close()
+      if (error instanceof MetadataLostError) throw new ConfigError(error.message)
       throw new Error(
         `cannot reach etcd at ${endpoints.join(',')} (metadata.etcd.endpoints): ${(error as Error).message}`,
       )
@@ -169,6 +208,7 @@ export class EtcdClusterMetadata implements ClusterMetadata {
   async alterIsr(request: AlterIsrRequest): Promise<PartitionAssignment | null> {
     const current = this.image.assignment(request.topic, request.partition)
     if (
+      this.metadataLost !== null ||
       !current ||
       current.leader !== this.nodeId ||
       current.leaderEpoch !== request.leaderEpoch ||
@@ -205,7 +245,7 @@ export class EtcdClusterMetadata implements ClusterMetadata {
     const key = this.keys.partition(request.topic, request.partition)
     const modRevision = this.image.modRevision(key)
     const current = this.image.assignment(request.topic, request.partition)
-    if (modRevision === undefined || !current) return null
+    if (modRevision === undefined || !current || this.metadataLost !== null) return null
     const { topic: _topic, partition: _partition, ...record } = current
     const result = await this.client
       .if(key, 'Mod', '==', modRevision)
@@ -243,6 +283,7 @@ export class EtcdClusterMetadata implements ClusterMetadata {
       await this.registerOnce()
     } catch (error) {
       if (error instanceof NodeIdInUseError || this.closed) throw error
+      if (error instanceof MetadataLostError) return this.onMetadataLost(error)
       const message = (error as Error).message
       if (this.registered) {
         // Registered, but the campaign failed: the next change of the controller key campaigns.
@@ -258,6 +299,13 @@ export class EtcdClusterMetadata implements ClusterMetadata {
 
   /** One attempt: a new lease, the registration under it, the campaign. */
   private async registerOnce(): Promise<void> {
+    // Only into the etcd that holds this cluster: one restarted without its data must not get
+    // a registration and a controller as if the cluster had no topics.
+    const found = await this.client.get(this.keys.clusterId).string()
+    if (found !== this.clusterId) {
+      const endpoints = this.config['metadata.etcd.endpoints']!.join(',')
+      throw new MetadataLostError(metadataLostLine({ endpoints, prefix: this.keys.prefix, found }))
+    }
     const ttlSeconds = Math.ceil(this.config['broker.session.timeout.ms'] / 1000)
     const lease = this.client.lease(ttlSeconds)
     this.lease = lease
@@ -356,6 +404,7 @@ export class EtcdClusterMetadata implements ClusterMetadata {
           return
         }
       } catch (error) {
+        if (error instanceof MetadataLostError) return this.onMetadataLost(error)
         // One line per doubling of the wait, not one per attempt, while etcd is away.
         if (failures++ === 0 || backoffMs < registerBackoffMsMax) {
           this.log(
@@ -366,6 +415,31 @@ export class EtcdClusterMetadata implements ClusterMetadata {
       await Bun.sleep(backoffMs)
       backoffMs = Math.min(backoffMs * 2, registerBackoffMsMax)
     }
+  }
+
+  /**
+   * etcd holds no longer this cluster's id (restarted without its data, say): Kafka's brokers meet
+   * the same when ZooKeeper loses its data, and refuse to start then (InconsistentClusterId). The
+   * rule is to lose nothing: this broker stops watching etcd and writes nothing there (no
+   * registration, no campaign, no topic or ISR change), deletes no local replica, and goes on
+   * serving with the metadata it had, frozen, until an operator restores etcd's data and
+   * restarts the brokers. One line says so.
+   */
+  private onMetadataLost(error: MetadataLostError): void {
+    if (this.metadataLost !== null) return
+    this.metadataLost = error.message
+    this.registered = false
+    this.controllerRevision = 0
+    if (this.rebalanceTimer) clearInterval(this.rebalanceTimer)
+    this.rebalanceTimer = null
+    void this.watcher?.cancel().catch(() => undefined)
+    this.watcher = null
+    this.log(
+      `cluster: ${error.message}. This broker keeps its logs and serves with the metadata it ` +
+        `had, but registers nowhere and changes nothing (no leader election, no ISR change, no ` +
+        `topic change): restore etcd's data from a backup (etcdctl snapshot restore), then ` +
+        `restart the brokers one at a time`,
+    )
   }
 
   async controlledShutdown(): Promise<void> {
@@ -415,7 +489,7 @@ export class EtcdClusterMetadata implements ClusterMetadata {
     // Revoking deletes the registration, the controller key and any shutdown request at once,
     // so the others react now rather than after the session timeout.
     await this.lease?.revoke().catch(() => undefined)
-    this.client.close()
+    this.etcd.close()
   }
 
   // --- the image ------------------------------------------------------------------------------
@@ -778,7 +852,7 @@ export class EtcdClusterMetadata implements ClusterMetadata {
   ): Promise<boolean> {
     const key = this.keys.partition(current.topic, current.partition)
     const modRevision = this.image.modRevision(key)
-    if (modRevision === undefined) return false
+    if (modRevision === undefined || this.metadataLost !== null) return false
     let txn = this.client.if(key, 'Mod', '==', modRevision)
     if (options.asController) {
       if (this.controllerRevision === 0) return false

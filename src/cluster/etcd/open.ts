@@ -8,6 +8,7 @@ import type { ClusterMetadata } from './cluster-metadata.ts'
 export async function openClusterMetadata(options: {
   config: BrokerConfig
   clusterIdCandidate: string
+  localClusterId?: { clusterId: string; path: string } | null
   log: (line: string) => void
 }): Promise<ClusterMetadata> {
   const { EtcdClusterMetadata } = await import('./etcd-cluster.ts')
