@@ -72,6 +72,11 @@ export interface ClusterMetadataView {
   controllerId(): number
   /** The brokers whose registration is live, this one included. */
   liveBrokers(): readonly BrokerEndpoint[]
+  /**
+   * A broker that liveBrokers() lists, or undefined. Answers name a leader only through this: a
+   * leader whose lease lapsed keeps its assignment until the controller acts, and a client told
+   * to go to a broker it was not given (or was given earlier) waits on a dead address.
+   */
   broker(nodeId: number): BrokerEndpoint | undefined
   assignment(topic: string, partition: number): PartitionAssignment | undefined
   /** Every assignment that names this broker among its replicas. */

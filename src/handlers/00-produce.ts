@@ -230,8 +230,7 @@ async function appendAndWait(
       }
       const outcome = await ctx.broker.producers.append(append)
       if (outcome.kind === 'error' && outcome.errorName === 'NOT_LEADER_OR_FOLLOWER') {
-        const leader = { leaderId: replica!.assignment.leader, leaderEpoch: replica!.leaderEpoch }
-        return refused(partition, { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, leader })
+        return refused(partition, notLeader(ctx, replica!))
       }
       if (outcome.kind === 'error')
         return failed(partition, ErrorCode[outcome.errorName], outcome.message)
@@ -292,8 +291,7 @@ async function awaitReplication(
     )
   }
   if (outcome === 'not-leader') {
-    const leader = { leaderId: replica.assignment.leader, leaderEpoch: replica.leaderEpoch }
-    return refused(replica.partition, { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, leader })
+    return refused(replica.partition, notLeader(ctx, replica))
   }
   const minIsr = minInsyncReplicas(ctx, replica.topic)
   if (replica.assignment.isr.length < minIsr) {
@@ -325,6 +323,13 @@ function leaderEndpoints(
     if (endpoint) endpoints.set(leaderId, { ...endpoint, nodeId: leaderId })
   }
   return endpoints.size > 0 ? [...endpoints.values()] : undefined
+}
+
+/** A replica that lost its leadership meanwhile: NOT_LEADER_OR_FOLLOWER, with who leads now. */
+function notLeader(ctx: RequestContext, replica: ReplicatedPartition): PartitionRefusal {
+  const replicas = ctx.broker.replicas!
+  const assignment = replicas.view.assignment(replica.topic, replica.partition)
+  return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, leader: replicas.currentLeader(assignment) }
 }
 
 function refused(index: number, refusal: PartitionRefusal): ProduceResponsePartition {

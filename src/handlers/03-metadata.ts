@@ -4,7 +4,9 @@
 // * Brokers, the controller id, and each partition's leader, leader epoch, replicas, ISR and
 //   offline replicas (replicas whose broker is not live) come from the cluster view: on a single
 //   node this broker leads everything at epoch 0; in cluster mode, the etcd image. A partition
-//   with no leader is LEADER_NOT_AVAILABLE with leader -1, as Kafka answers.
+//   with no leader, or whose leader is not among the brokers listed (a lapsed lease the
+//   controller has not acted on yet), is LEADER_NOT_AVAILABLE with leader -1 and its leader
+//   epoch, replicas and ISR, as Kafka's MetadataCache answers.
 //   All topics: v0 with an empty list, v1+ with a null list (internal ones too).
 // * A topic named by a client that does not exist is created with num.partitions when
 //   auto.create.topics.enable is set and the request allows it (v4+ allowAutoTopicCreation; always
@@ -111,10 +113,13 @@ function describeTopic(
       partitions.push(offlinePartition(partitionIndex, ErrorCode.LEADER_NOT_AVAILABLE))
       continue
     }
+    // A leader that is not among the brokers listed (its lease lapsed; the controller has not
+    // moved its partitions yet) is no leader to a client, as Kafka's MetadataCache answers it.
+    const leaderListed = assignment.leader !== -1 && cluster.broker(assignment.leader) !== undefined
     partitions.push({
-      errorCode: assignment.leader === -1 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+      errorCode: leaderListed ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
       partitionIndex,
-      leaderId: assignment.leader,
+      leaderId: leaderListed ? assignment.leader : -1,
       leaderEpoch: assignment.leaderEpoch,
       replicaNodes: [...assignment.replicas],
       isrNodes: [...assignment.isr],

@@ -176,15 +176,22 @@ export class EtcdClusterMetadata implements ClusterMetadata {
     // lapsed lease it is renewing, etcd paused or restarted). Without it a moment when every
     // lease had lapsed gave Metadata answers listing no broker at all, and librdkafka dropped
     // every connection and waited minutes before bootstrapping again (nemesis seed 505).
-    const { host, port } = this.advertised()
-    if (!this.image.brokers.has(this.nodeId) && port !== 0) {
-      live.push({ nodeId: this.nodeId, host, port, rack: this.config['broker.rack'] })
-    }
+    const self = this.image.brokers.has(this.nodeId) ? undefined : this.unregisteredSelf()
+    if (self) live.push(self)
     return live.sort((a, b) => a.nodeId - b.nodeId)
   }
 
   broker(nodeId: number): BrokerEndpoint | undefined {
-    return this.image.brokers.get(nodeId)
+    const registered = this.image.brokers.get(nodeId)
+    if (registered || nodeId !== this.nodeId) return registered
+    return this.unregisteredSelf()
+  }
+
+  /** This broker as liveBrokers lists it while its registration is gone (once it listens). */
+  private unregisteredSelf(): BrokerEndpoint | undefined {
+    const { host, port } = this.advertised()
+    if (port === 0) return undefined
+    return { nodeId: this.nodeId, host, port, rack: this.config['broker.rack'] }
   }
 
   assignment(topic: string, partition: number): PartitionAssignment | undefined {

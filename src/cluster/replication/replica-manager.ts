@@ -35,6 +35,8 @@ export interface PartitionRefusal {
   leader: { leaderId: number; leaderEpoch: number }
 }
 
+const noLeader = { leaderId: -1, leaderEpoch: -1 } as const
+
 export type WaitOutcome = 'replicated' | 'timeout' | 'not-leader'
 
 /** What a ReplicaManager tells its follower side (FetcherManager implements it). */
@@ -297,10 +299,7 @@ export class ReplicaManager {
       this.remove(replica) // the topic was deleted
       replica = undefined
     }
-    const leader = {
-      leaderId: assignment?.leader ?? -1,
-      leaderEpoch: assignment?.leaderEpoch ?? -1,
-    }
+    const leader = this.currentLeader(assignment)
     if (!replica) {
       const errorCode = assignment
         ? ErrorCode.NOT_LEADER_OR_FOLLOWER
@@ -314,6 +313,19 @@ export class ReplicaManager {
     if (opts.requireLeader && !replica.isLeader)
       return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, leader }
     return replica
+  }
+
+  /**
+   * KIP-951's currentLeader for an answer that sends the client elsewhere: the assignment's
+   * leader, or none (-1) when it is not a broker that Metadata lists (a lapsed lease the
+   * controller has not acted on yet), so no client is pointed at an address it was not given.
+   */
+  currentLeader(assignment: PartitionAssignment | undefined): {
+    leaderId: number
+    leaderEpoch: number
+  } {
+    if (!assignment || !this.leaderEndpoint(assignment.leader)) return noLeader
+    return { leaderId: assignment.leader, leaderEpoch: assignment.leaderEpoch }
   }
 
   /** The endpoint of a partition's leader, for KIP-951's nodeEndpoints. */

@@ -243,9 +243,11 @@ function currentLeaders(
       continue
     const assignment = replicas.view.assignment(partition.topic, partition.partition)
     if (!assignment) continue
-    partition.leaderId = assignment.leader
-    partition.leaderEpoch = assignment.leaderEpoch
-    ;(leaders ??= new Set()).add(assignment.leader)
+    // None (-1) when the leader is not a broker Metadata lists (ReplicaManager.currentLeader).
+    const leader = replicas.currentLeader(assignment)
+    partition.leaderId = leader.leaderId
+    partition.leaderEpoch = leader.leaderEpoch
+    if (leader.leaderId !== -1) (leaders ??= new Set()).add(leader.leaderId)
   }
   if (leaders === null || operation.version < 16) return noEndpoints
   const endpoints: NodeEndpoint[] = []
