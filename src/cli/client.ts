@@ -53,6 +53,11 @@ const CONNECTION_OPTIONS: ConnectionOptions = {
   // its commit, a topic's configs beside its offsets); more is a bug of ours.
   inFlightMax: 64,
   requestTimeoutMs: 30_000,
+  // Kafka's clients' socket.connection.setup.timeout.ms (KIP-601): the TCP connect and the
+  // ApiVersions exchange within 10 s, so a blackholed address fails in one line, not after the
+  // kernel's SYN retries (about 2 minutes) or a request timeout. One attempt per address: a
+  // command does not retry, so the growth to .max.ms after failures has nothing to apply to.
+  setupTimeoutMs: 10_000,
 }
 
 export interface BrokerNode {

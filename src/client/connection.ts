@@ -12,8 +12,8 @@
 // NetworkClient disconnects a node on a request timeout: the state of the requests in flight is
 // unknown from then on. The caller opens a new connection (`isOpen` says when to).
 //
-// With `setupTimeoutMs` (the broker's own connections: socket.connection.setup.timeout.ms,
-// KIP-601), setting up means the TCP connect and then an ApiVersions exchange, as Kafka's
+// With `setupTimeoutMs` (socket.connection.setup.timeout.ms, KIP-601: the replica fetchers and
+// the CLI set it), setting up means the TCP connect and then an ApiVersions exchange, as Kafka's
 // NetworkClient does on every connection, and it must end within that time: a connect that never
 // completes (a blackholed address) or a peer that accepts and never answers fails the connection
 // then, rather than after the kernel's SYN retries or a request timeout. The caller tries again,
@@ -122,9 +122,12 @@ export class ClientConnection {
     if (timeoutMs === undefined) return connected
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
+        const stage = this.socket
+          ? 'no answer to ApiVersions (is it a Kafka listener, reachable both ways?)'
+          : 'the TCP connect did not complete (is the address reachable?)'
         this.fail(
           new Error(
-            `${this.where}: connection not set up within ${timeoutMs} ms (socket.connection.setup.timeout.ms)`,
+            `cannot connect to ${this.where}: connection not set up within ${timeoutMs} ms (socket.connection.setup.timeout.ms): ${stage}`,
           ),
         )
         reject(this.closedError)
