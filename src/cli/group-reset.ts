@@ -1,9 +1,11 @@
 // `sluice group reset-offsets`: kafka-consumer-groups.sh --reset-offsets. The scope is --topic
 // t[:p,p] (repeatable) or --all-topics (every topic the group has offsets for); the target one of
 // --to-earliest, --to-latest, --to-current, --to-offset n, --to-datetime, --shift-by n, clamped to
-// each partition's [logStartOffset, logEndOffset] as Kafka does. Without --execute it is a dry
-// run that prints the plan; with it the offsets are committed as an admin (generation -1), which
-// the coordinator accepts only while the group has no members.
+// each partition's [logStartOffset, logEndOffset] as Kafka does. --to-datetime takes Kafka's
+// format (UTC without a zone) and falls back to the log end where no record is that recent;
+// --shift-by needs a committed offset. Without --execute it is a dry run that prints the plan;
+// with it the offsets are committed as an admin (generation -1). Either way the group must be
+// inactive (Empty, or Dead: no group yet), as Kafka's ConsumerGroupCommand requires.
 
 import { flag, option, type ParsedOptions } from './args.ts'
 import { API, BrokerError, type Client } from './client.ts'
@@ -38,15 +40,49 @@ function target(parsed: ParsedOptions): Target {
   if (name === '--to-current') return { kind: 'current' }
   const value = option(parsed, name)!
   if (name === '--to-datetime') {
-    const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value)
-    if (Number.isNaN(ms))
+    const ms = parseDateTime(value)
+    if (ms === null)
       throw new UsageError(
-        `--to-datetime '${value}': expected an ISO date-time like 2024-01-31T12:00:00Z`,
+        `--to-datetime '${value}': expected YYYY-MM-DDTHH:mm:SS.sss with an optional zone (Z, +hh, +hh:mm; UTC without one), or epoch milliseconds`,
       )
     return { kind: 'datetime', ms }
   }
   if (!/^-?\d+$/.test(value)) throw new UsageError(`${name} '${value}': expected a whole number`)
   return { kind: name === '--to-offset' ? 'offset' : 'shift', n: Number(value) }
+}
+
+const dateTimePattern =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?(Z|[+-]\d{2}(?::?\d{2})?)?$/
+
+/**
+ * Kafka's Utils.getDateTime, which --to-datetime uses: `yyyy-MM-ddTHH:mm:ss.SSS` with a zone of
+ * Z, ±hh, ±hhmm or ±hh:mm, and UTC when there is none (Date.parse would take the local time
+ * zone, and refuse ±hh). Milliseconds may be left out, and a number is epoch milliseconds. Null
+ * when `text` is neither, or names a date that does not exist.
+ */
+export function parseDateTime(text: string): number | null {
+  if (/^\d+$/.test(text)) return Number(text)
+  const match = dateTimePattern.exec(text)
+  if (!match) return null
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as number[]
+  const millis = Number((match[7] ?? '0').padEnd(3, '0'))
+  const local = Date.UTC(year!, month! - 1, day!, hour!, minute!, second!, millis)
+  const date = new Date(local)
+  if (
+    date.getUTCFullYear() !== year ||
+    date.getUTCMonth() !== month! - 1 ||
+    date.getUTCDate() !== day ||
+    hour! > 23 ||
+    minute! > 59 ||
+    second! > 59
+  )
+    return null
+  const zone = match[8] ?? 'Z'
+  if (zone === 'Z') return local
+  const digits = zone.slice(1).replace(':', '')
+  const offsetMinutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0')
+  if (Number(digits.slice(0, 2)) > 23 || Number(digits.slice(2) || '0') > 59) return null
+  return local - (zone[0] === '-' ? -offsetMinutes : offsetMinutes) * 60_000
 }
 
 /** --topic t or t:0,2 (repeatable), or --all-topics: partitions by topic, null meaning all. */
@@ -84,8 +120,9 @@ export async function resetOffsets(
   const execute = flag(parsed, '--execute')
   if (execute && flag(parsed, '--dry-run'))
     throw new UsageError(`give --dry-run or --execute, not both`)
+  // Kafka refuses the dry run too: a plan for a group whose members are committing is stale.
   const group = await describeGroup(client, groupId)
-  if (execute && group.groupState !== 'Empty' && group.groupState !== 'Dead') {
+  if (group.groupState !== 'Empty' && group.groupState !== 'Dead') {
     throw new Error(
       `offsets of group '${groupId}' can only be reset while it is inactive, but its state is ${group.groupState}`,
     )
@@ -118,7 +155,7 @@ export async function resetOffsets(
               : to.kind === 'offset'
                 ? to.n
                 : to.kind === 'shift'
-                  ? (current >= 0 ? current : end) + to.n
+                  ? shifted({ groupId, topic: topicName, partition: p, current, by: to.n })
                   : atTime!.get(p)! >= 0
                     ? atTime!.get(p)!
                     : end
@@ -138,6 +175,22 @@ export async function resetOffsets(
     ),
   )
   if (!execute) console.log(`\n(dry run: nothing changed; add --execute to apply)`)
+}
+
+/** --shift-by moves a committed offset; a partition with none cannot be shifted (as in Kafka). */
+function shifted(options: {
+  groupId: string
+  topic: string
+  partition: number
+  current: number
+  by: number
+}): number {
+  const { groupId, topic, partition, current, by } = options
+  if (current < 0)
+    throw new Error(
+      `cannot shift the offset of ${topic}-${partition}: group '${groupId}' has no committed offset there (use --to-offset, --to-earliest or --to-latest)`,
+    )
+  return current + by
 }
 
 async function commitPlan(

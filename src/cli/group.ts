@@ -2,7 +2,7 @@
 // taking its spellings too (`--describe --group g`, `--reset-offsets --to-earliest --execute`).
 // describe prints a row per partition with CURRENT-OFFSET, LOG-END-OFFSET and LAG as Kafka's tool
 // does; reset-offsets is a dry run unless --execute, as in Kafka, and only an empty group's
-// offsets can be reset (a live member would overwrite them with its next commit).
+// offsets can be reset or planned (a live member would overwrite them with its next commit).
 
 import {
   actionOf,
@@ -30,7 +30,8 @@ Options:
   --state                   list/describe: each group's state
   --topic t[:p,p...]        reset-offsets: this topic (or these partitions); repeatable
   --all-topics              reset-offsets: every topic the group has offsets for
-  --to-earliest | --to-latest | --to-offset n | --to-datetime 2024-01-31T12:00:00Z |
+  --to-earliest | --to-latest | --to-current | --to-offset n |
+  --to-datetime 2024-01-31T12:00:00.000 (UTC unless a zone follows: Z, +02, +02:00) |
   --shift-by n              reset-offsets: the new offsets (clamped to each log's range)
   --execute                 reset-offsets: apply them (default: a dry run that only prints)
 ${bootstrapHelp}

@@ -169,7 +169,7 @@ test('group: lag per partition, members, reset-offsets dry run and --execute, de
   expect((await ok(['group', 'list'])).split('\n')).not.toContain('billing')
 }, 120_000)
 
-test('group describe --members shows a live consumer and its assignment; reset refuses while it runs', async () => {
+test('group describe --members shows a live consumer and its assignment; reset and its dry run refuse while it runs', async () => {
   await ok(['topic', 'create', 'live', '--partitions', '2'])
   const consumer = Bun.spawn([bin, 'consume', '-t', 'live', '-g', 'watchers'], {
     env: { ...process.env, SLUICE_BROKERS: broker.bootstrap },
@@ -196,6 +196,16 @@ test('group describe --members shows a live consumer and its assignment; reset r
     expect(refused.stderr).toBe(
       "sluice: offsets of group 'watchers' can only be reset while it is inactive, but its state is Stable\n",
     )
+    // Kafka's tool refuses the dry run of an active group too.
+    const dryRun = await sluice([
+      'group',
+      'reset-offsets',
+      'watchers',
+      '--all-topics',
+      '--to-latest',
+    ])
+    expect(dryRun.exitCode).toBe(1)
+    expect(dryRun.stderr).toBe(refused.stderr)
     await ok(['produce', '-t', 'live', '-p', '1'], 'hello\n')
     const reader = consumer.stdout.getReader()
     const { value } = await reader.read()
