@@ -12,7 +12,8 @@
 #      the broker the bench runs) from Maven Central into Maven's local repository, the Java suite
 #      compiled against them, and Kafka's message definitions unpacked from the kafka-clients jar
 #      (--kafka: the jars only, for `npm run bench`),
-#   6. with --clients, the Go suite (test/compat/go: franz-go and Sarama from the Go module proxy),
+#   6. with --clients, the Go suite (test/compat/go: franz-go and Sarama from the Go module proxy)
+#      and franz-go's own pkg/kgo test binary,
 #   7. with --clients, a Python virtual environment with the current clients from PyPI
 #      (test/compat/python/requirements.txt: confluent-kafka, aiokafka).
 # Usage: scripts/setup.sh [--quiet] [--clients] [--kafka]
@@ -185,6 +186,15 @@ if [ "$clients" = 1 ]; then
     (cd "$go_dir" && go build -o target/compat .) >&2
   else
     say "Go client suite built"
+  fi
+  # franz-go's own tests (test/compat/franz-go.test.ts): their test binary, from the same module.
+  if command -v go >/dev/null 2>&1; then
+    if [ ! -x "$go_dir/target/kgo.test" ] || [ -n "$(find "$go_dir" -maxdepth 1 -name 'go.*' -newer "$go_dir/target/kgo.test" | head -n 1)" ]; then
+      step "compiling franz-go's own tests (pkg/kgo: $go_dir/target/kgo.test)"
+      (cd "$go_dir" && go test -c -o target/kgo.test github.com/twmb/franz-go/pkg/kgo) >&2
+    else
+      say "franz-go's own tests compiled"
+    fi
   fi
 fi
 

@@ -3,9 +3,10 @@
 // it (SIGTERM, then SIGKILL if it lingers), kills it as a crash would, or restarts it on the same
 // log dir and port so that live clients can reconnect. Every broker and client process started
 // here is also killed when the test process exits, so a failed test cannot leave one running.
-// Also: run() and spawnInteractive() for client programs, logProblems() for the broker's log.
+// Also: brokerForDescribe() for a describe block's one broker, run() and spawnInteractive() for
+// client programs, logProblems() for the broker's log.
 // SLUICE_TEST_BROKER_LOG=<file> appends every broker's output to that file.
-import { expect } from 'bun:test'
+import { afterAll, beforeAll, expect } from 'bun:test'
 import { spawn, type Subprocess } from 'bun'
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -123,6 +124,23 @@ export async function startBroker(opts: StartOptions = {}): Promise<BrokerProces
     cleanup: () => rmSync(logDir, { recursive: true, force: true }),
   }
   return broker
+}
+
+/**
+ * Called in a describe block: a broker process started in its beforeAll, stopped and its log dir
+ * removed in its afterAll. `broker` is set once beforeAll has run, so tests read it from the
+ * returned object.
+ */
+export function brokerForDescribe(opts: StartOptions = {}): { broker: BrokerProcess } {
+  const held = {} as { broker: BrokerProcess }
+  beforeAll(async () => {
+    held.broker = await startBroker(opts)
+  })
+  afterAll(async () => {
+    await held.broker?.stop()
+    held.broker?.cleanup()
+  })
+  return held
 }
 
 /** Runs a command to completion and returns its output; throws with the output on failure. */

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll } from 'bun:test'
 import { API, Client } from '../../src/cli/client.ts'
 import type { ProduceResponsePartition } from '../../src/protocol/messages/00-produce.ts'
-import { startBroker, type BrokerProcess } from './broker-process.ts'
+import { brokerForDescribe, type BrokerProcess } from './broker-process.ts'
 
 export async function produceRaw(
   client: Client,
@@ -27,15 +27,10 @@ export async function produceRaw(
  * beforeAll has run, so tests read them from the returned object.
  */
 export function brokerWithClient(): { broker: BrokerProcess; client: Client } {
-  const held = {} as { broker: BrokerProcess; client: Client }
-  beforeAll(async () => {
-    held.broker = await startBroker()
+  const held = brokerForDescribe() as { broker: BrokerProcess; client: Client }
+  beforeAll(() => {
     held.client = new Client([{ host: held.broker.host, port: held.broker.port }])
   })
-  afterAll(async () => {
-    held.client?.close()
-    await held.broker?.stop()
-    held.broker?.cleanup()
-  })
+  afterAll(() => held.client?.close())
   return held
 }
