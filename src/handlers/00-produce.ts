@@ -56,6 +56,11 @@ export const produce: Handler<0> = {
   apiKey: 0,
   minVersion: 0,
   maxVersion: 11,
+  // Nothing of the request or its context outlives the answer (the async paths take what they
+  // need, the records views, before it settles): dispatch reuses both (issue 17).
+  forget(request) {
+    for (const topic of request.topicData) for (const p of topic.partitionData) p.records = null
+  },
   handle(request, ctx) {
     const version = ctx.header.apiVersion
     const validAcks = request.acks === 0 || request.acks === 1 || request.acks === -1
@@ -66,22 +71,110 @@ export const produce: Handler<0> = {
           ? null
           : ErrorCode.INVALID_REQUIRED_ACKS
     // Every partition's append starts at once. When none has to wait (no sync, no idempotent
-    // lock, no replicas), the answer is built at once: no promise for the usual request.
-    const answers: (ProduceResponsePartition | Promise<ProduceResponsePartition>)[] = []
-    let pendingCount = 0
-    for (const topic of request.topicData) {
-      for (const partition of topic.partitionData) {
-        const answer =
-          refusal !== null
-            ? failed(partition.index, refusal, null)
-            : producePartition(ctx, request, topic.name, partition)
-        if (answer instanceof Promise) pendingCount++
-        answers.push(answer)
+    // lock, no replicas), the answer is built at once, in the shared answer: no promise and no
+    // object for the usual request. A Produce that starts inside another's handle (a fetch
+    // woken by the append answers and its connection reads on) gets answer objects of its own.
+    const partitionCount = countPartitions(request)
+    const shared = !answering && partitionCount <= SHARED_PARTITIONS_MAX
+    const response = shared ? sharedResponse : { throttleTimeMs: 0, responses: [] }
+    shapeAnswer(response.responses, request)
+    answering = true
+    let waiting: (Promise<ProduceResponsePartition> | undefined)[] | null = null
+    try {
+      let at = 0
+      for (const topic of request.topicData) {
+        const answers = response.responses[at++]!.partitionResponses
+        for (let i = 0; i < topic.partitionData.length; i++) {
+          const partition = topic.partitionData[i]!
+          const answer =
+            refusal !== null
+              ? failed(partition.index, refusal, null, noRecordErrors, answers[i]!)
+              : producePartition(ctx, request, topic.name, partition, answers[i]!)
+          if (!(answer instanceof Promise)) continue
+          waiting ??= []
+          waiting[flatIndex(request, at - 1, i)] = answer
+        }
       }
+    } finally {
+      answering = false
     }
-    if (pendingCount === 0) return respond(ctx, request, answers as ProduceResponsePartition[])
+    if (waiting === null) return finishAnswer(ctx, request, response)
+    // Some appends wait: the answer is built when they are done, from objects of its own.
+    const answers: (ProduceResponsePartition | Promise<ProduceResponsePartition>)[] = []
+    let next = 0
+    for (const topic of response.responses) {
+      for (const answer of topic.partitionResponses) answers.push(waiting[next++] ?? { ...answer })
+    }
     return answerLater(ctx, request, answers)
   },
+}
+
+/** Set while a Produce is in handle: one started inside it must not take the shared answer. */
+let answering = false
+/** A request with more partitions than this is answered from objects of its own. */
+const SHARED_PARTITIONS_MAX = 1024
+/**
+ * The answer of every Produce answered at once (not through a promise), filled again each time:
+ * dispatch encodes it before it calls any handler again (handlers/handler.ts).
+ */
+const sharedResponse: ProduceResponse & { responses: AnswerTopic[] } = {
+  throttleTimeMs: 0,
+  responses: [],
+  nodeEndpoints: undefined,
+}
+/** The append result of a partition answered at once, copied into its answer at once. */
+const appended: AppendResult = {
+  baseOffset: -1,
+  lastOffset: -1,
+  logAppendTimeMs: -1,
+  logStartOffset: -1,
+}
+
+type AnswerTopic = { name: string; partitionResponses: ProduceResponsePartition[] }
+
+function countPartitions(request: ProduceRequest): number {
+  let count = 0
+  for (const topic of request.topicData) count += topic.partitionData.length
+  return count
+}
+
+/** The position of partition i of topic t among all the request's partitions. */
+function flatIndex(request: ProduceRequest, t: number, i: number): number {
+  let at = i
+  for (let before = 0; before < t; before++) at += request.topicData[before]!.partitionData.length
+  return at
+}
+
+/** Gives `topics` one answer object per partition of the request, in its order. */
+function shapeAnswer(topics: AnswerTopic[], request: ProduceRequest): void {
+  const topicCount = request.topicData.length
+  for (let t = 0; t < topicCount; t++) {
+    const topic = request.topicData[t]!
+    let answer = topics[t]
+    if (answer === undefined) topics[t] = answer = { name: topic.name, partitionResponses: [] }
+    answer.name = topic.name
+    const partitions = answer.partitionResponses
+    const partitionCount = topic.partitionData.length
+    for (let i = 0; i < partitionCount; i++) {
+      if (partitions[i] === undefined) partitions[i] = blankAnswer()
+    }
+    partitions.length = partitionCount
+  }
+  topics.length = topicCount
+}
+
+/** The answer once every partition is answered; undefined for acks=0. */
+function finishAnswer(
+  ctx: RequestContext,
+  request: ProduceRequest,
+  response: ProduceResponse & { responses: AnswerTopic[] },
+): ProduceResponse | undefined {
+  // acks=0: the client reads no answer, whatever happened (Kafka closes the connection on
+  // errors instead; a client that cares about errors does not use acks=0).
+  if (request.acks === 0) return undefined
+  const version = ctx.header.apiVersion
+  response.nodeEndpoints = version >= 10 ? leaderEndpoints(ctx, response.responses) : undefined
+  return response
 }
 
 /** Waits for the partitions' appends that had to wait, then answers. */
@@ -100,26 +193,23 @@ function respond(
   request: ProduceRequest,
   results: ProduceResponsePartition[],
 ): ProduceResponse | undefined {
-  // acks=0: the client reads no answer, whatever happened (Kafka closes the connection on
-  // errors instead; a client that cares about errors does not use acks=0).
-  if (request.acks === 0) return undefined
-  const responses: ProduceResponse['responses'] = []
+  const responses: AnswerTopic[] = []
   let next = 0
   for (const topic of request.topicData) {
     const partitionResponses: ProduceResponsePartition[] = []
     for (let i = 0; i < topic.partitionData.length; i++) partitionResponses.push(results[next++]!)
     responses.push({ name: topic.name, partitionResponses })
   }
-  const version = ctx.header.apiVersion
-  const nodeEndpoints = version >= 10 ? leaderEndpoints(ctx, results) : undefined
-  return { throttleTimeMs: 0, responses, nodeEndpoints }
+  return finishAnswer(ctx, request, { throttleTimeMs: 0, responses })
 }
 
+/** Answers a partition into `into` when it can at once, else through a promise. */
 function producePartition(
   ctx: RequestContext,
   request: ProduceRequest,
   topic: string,
   data: ProducePartitionData,
+  into: ProduceResponsePartition,
 ): ProduceResponsePartition | Promise<ProduceResponsePartition> {
   const { broker } = ctx
   const { index: partition, records } = data
@@ -129,6 +219,8 @@ function producePartition(
       partition,
       ErrorCode.INVALID_TOPIC_EXCEPTION,
       `Cannot append to internal topic ${topic}`,
+      noRecordErrors,
+      into,
     )
   }
   let replica: ReplicatedPartition | undefined
@@ -137,7 +229,7 @@ function producePartition(
       currentLeaderEpoch: -1,
       requireLeader: true,
     })
-    if (!(checked instanceof ReplicatedPartition)) return refused(partition, checked)
+    if (!(checked instanceof ReplicatedPartition)) return refused(partition, checked, into)
     replica = checked
     const minIsr = minInsyncReplicas(ctx, topic)
     if (request.acks === -1 && replica.assignment.isr.length < minIsr) {
@@ -145,6 +237,8 @@ function producePartition(
         partition,
         ErrorCode.NOT_ENOUGH_REPLICAS,
         `The ISR of ${topic}-${partition} has ${replica.assignment.isr.length} replicas, below min.insync.replicas ${minIsr}`,
+        noRecordErrors,
+        into,
       )
     }
   }
@@ -154,15 +248,19 @@ function producePartition(
       partition,
       ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
       `This server does not host ${topic}-${partition}`,
+      noRecordErrors,
+      into,
     )
   }
   const invalid = singleBatchProblem(records)
-  if (invalid) return failed(partition, ErrorCode.INVALID_RECORD, invalid)
+  if (invalid) return failed(partition, ErrorCode.INVALID_RECORD, invalid, noRecordErrors, into)
   if (log.config.cleanupPolicy.includes('compact')) {
     // Decoding the keys needs the batch in one piece: a split one is joined (one copy).
     const refused = keylessRefusal(topic, partition, joinedRecords(records!))
-    if (refused)
-      return failed(partition, refused.errorCode, refused.errorMessage, refused.recordErrors)
+    if (refused) {
+      const { errorCode, errorMessage, recordErrors } = refused
+      return failed(partition, errorCode, errorMessage, recordErrors, into)
+    }
   }
   // The batch's header is read here once: an idempotent batch's producer fields choose the path
   // and go on to the producer state.
@@ -173,14 +271,14 @@ function producePartition(
   }
   // The usual batch (not idempotent, one node) is answered as soon as it is written, without a
   // promise unless a sync is due (flush.messages, flush.ms).
-  let appended: AppendResult | Promise<AppendResult>
+  let result: AppendResult | Promise<AppendResult>
   try {
-    appended = log.appendOrWait(records!, singleNodeAppend)
+    result = log.appendOrWait(records!, singleNodeAppend, appended)
   } catch (error) {
-    return failedWith(partition, error)
+    return failedWith(partition, error, into)
   }
-  if (appended instanceof Promise) return answerWhenAppended(partition, appended)
-  return appendedAnswer(partition, appended)
+  if (result instanceof Promise) return answerWhenAppended(partition, result)
+  return appendedAnswer(partition, result, into)
 }
 
 /**
@@ -251,24 +349,32 @@ async function appendAndWait(
   }
 }
 
-function appendedAnswer(partition: number, appended: AppendResult): ProduceResponsePartition {
-  return {
-    index: partition,
-    errorCode: ErrorCode.NONE,
-    baseOffset: appended.baseOffset,
-    logAppendTimeMs: appended.logAppendTimeMs,
-    logStartOffset: appended.logStartOffset,
-    recordErrors: noRecordErrors,
-    errorMessage: null,
-  }
+function appendedAnswer(
+  partition: number,
+  appended: AppendResult,
+  into: ProduceResponsePartition = blankAnswer(),
+): ProduceResponsePartition {
+  into.index = partition
+  into.errorCode = ErrorCode.NONE
+  into.baseOffset = appended.baseOffset
+  into.logAppendTimeMs = appended.logAppendTimeMs
+  into.logStartOffset = appended.logStartOffset
+  into.recordErrors = noRecordErrors
+  into.errorMessage = null
+  into.currentLeader = undefined
+  return into
 }
 
 /** Shared by every answer without record errors (the encoder only reads it). */
 const noRecordErrors: ProduceResponsePartition['recordErrors'] = []
 
-function failedWith(partition: number, error: unknown): ProduceResponsePartition {
+function failedWith(
+  partition: number,
+  error: unknown,
+  into?: ProduceResponsePartition,
+): ProduceResponsePartition {
   const { errorCode, errorMessage } = partitionErrorOf(error)
-  return failed(partition, errorCode, errorMessage)
+  return failed(partition, errorCode, errorMessage, noRecordErrors, into)
 }
 
 /** acks=all: waits for the ISR (Kafka's DelayedProduce); null when the batch is committed. */
@@ -312,15 +418,17 @@ function minInsyncReplicas(ctx: RequestContext, topic: string): number {
 /** KIP-951: the endpoints of the leaders named in NOT_LEADER_OR_FOLLOWER answers. */
 function leaderEndpoints(
   ctx: RequestContext,
-  results: readonly ProduceResponsePartition[],
+  topics: readonly AnswerTopic[],
 ): NodeEndpoint[] | undefined {
   const replicas = ctx.broker.replicas
   if (!replicas) return undefined
   const endpoints = new Map<number, NodeEndpoint>()
-  for (const result of results) {
-    const leaderId = result.currentLeader?.leaderId ?? -1
-    const endpoint = replicas.leaderEndpoint(leaderId)
-    if (endpoint) endpoints.set(leaderId, { ...endpoint, nodeId: leaderId })
+  for (const topic of topics) {
+    for (const result of topic.partitionResponses) {
+      const leaderId = result.currentLeader?.leaderId ?? -1
+      const endpoint = replicas.leaderEndpoint(leaderId)
+      if (endpoint) endpoints.set(leaderId, { ...endpoint, nodeId: leaderId })
+    }
   }
   return endpoints.size > 0 ? [...endpoints.values()] : undefined
 }
@@ -332,8 +440,14 @@ function notLeader(ctx: RequestContext, replica: ReplicatedPartition): Partition
   return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, leader: replicas.currentLeader(assignment) }
 }
 
-function refused(index: number, refusal: PartitionRefusal): ProduceResponsePartition {
-  return { ...failed(index, refusal.errorCode, null), currentLeader: refusal.leader }
+function refused(
+  index: number,
+  refusal: PartitionRefusal,
+  into?: ProduceResponsePartition,
+): ProduceResponsePartition {
+  const answer = failed(index, refusal.errorCode, null, noRecordErrors, into)
+  answer.currentLeader = refusal.leader
+  return answer
 }
 
 /** Why `records` is not exactly one client batch of magic 2, or null when it is. */
@@ -353,19 +467,35 @@ function singleBatchProblem(records: RecordsBytes | null): string | null {
   return null
 }
 
+/** A partition's error answer, in `into` (a reused answer) or a new object. */
 function failed(
   index: number,
   errorCode: number,
   errorMessage: string | null,
   recordErrors: ProduceResponsePartition['recordErrors'] = noRecordErrors,
+  into: ProduceResponsePartition = blankAnswer(),
 ): ProduceResponsePartition {
+  into.index = index
+  into.errorCode = errorCode
+  into.baseOffset = -1
+  into.logAppendTimeMs = -1
+  into.logStartOffset = -1
+  into.recordErrors = recordErrors
+  into.errorMessage = errorMessage
+  into.currentLeader = undefined
+  return into
+}
+
+/** A partition answer with every field present, so that all of them share one shape. */
+function blankAnswer(): ProduceResponsePartition {
   return {
-    index,
-    errorCode,
+    index: -1,
+    errorCode: ErrorCode.NONE,
     baseOffset: -1,
     logAppendTimeMs: -1,
     logStartOffset: -1,
-    recordErrors,
-    errorMessage,
+    recordErrors: noRecordErrors,
+    errorMessage: null,
+    currentLeader: undefined,
   }
 }

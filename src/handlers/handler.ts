@@ -28,11 +28,22 @@ export interface Handler<K extends ApiKey> {
   minVersion: number
   maxVersion: number
   /**
+   * Defined by a handler that keeps no part of its request or its context once its answer is
+   * settled: dispatch then decodes the next request of its key into the same objects and passes
+   * the same context, filled again (issue 17: no object tree per request), and calls `forget`
+   * when it keeps the request for that, so that the request stops holding the frame's bytes.
+   * A handler that stores any part of either (a session, a waiting member) must not define it.
+   */
+  forget?: (request: RequestOf<K>) => void
+  /**
    * Answers a decoded request with a response object that the codec encodes at the request's
    * version. `undefined` means "send nothing" (Produce with acks=0). A client's mistake is an
    * error code in the response; throwing is for broken invariants only. Whatever a handler
    * throws is still answered, with UNKNOWN_SERVER_ERROR (KAFKA_STORAGE_ERROR for a system
    * error) for everything the request names (error-responses.ts), never a closed connection.
+   * An answer returned directly (not through a promise) is encoded before dispatch calls any
+   * handler again, so a handler may answer from objects it reuses; one that goes through a
+   * promise must stay the handler's own until its promise settles.
    */
   // A property, not a method, so that its parameter is checked strictly (methods are bivariant).
   handle: (request: RequestOf<K>, ctx: RequestContext) => Answer<K> | Promise<Answer<K>>

@@ -25,11 +25,20 @@ import { inVersions } from './versions.ts'
 // `unknown`.
 export interface CompiledMessage {
   decode(r: Reader): unknown
+  /**
+   * decode into `previous`, an earlier result of this codec that nothing uses any more: its
+   * objects and arrays are filled again instead of made anew (null: decode as new). Every field
+   * is set again, so nothing of the earlier message is left; an array that shrinks drops its
+   * extra elements.
+   */
+  decodeInto(r: Reader, previous: unknown): unknown
   encode(w: Writer, body: unknown): void
 }
 
 interface ValueCodec {
   read(r: Reader): unknown
+  /** read, reusing `previous` (an earlier value of this codec, or null) where it is an object. */
+  readInto(r: Reader, previous: unknown): unknown
   write(w: Writer, v: unknown): void
   /** The fewest bytes one value can take on the wire; bounds claimed array lengths. */
   minBytes: number
@@ -65,7 +74,7 @@ export function compileMessage(spec: MessageSpec, version: number): CompiledMess
   if (!compiled) {
     const flexible = inVersions(spec.flexibleVersions, version)
     const struct = compileStruct(spec.fields, version, flexible, '')
-    compiled = { decode: struct.read, encode: struct.write }
+    compiled = { decode: struct.read, decodeInto: struct.readInto, encode: struct.write }
     byVersion.set(version, compiled)
   }
   return compiled
@@ -106,9 +115,11 @@ function compileStruct(
   }
   tagged.sort((a, b) => a.tag - b.tag)
   const byTag = new Map(tagged.map((t) => [t.tag, t]))
+  const read = generateRead(slots, flexible ? { byTag, parentPath } : null)
   return {
     minBytes,
-    read: generateRead(slots, flexible ? { byTag, parentPath } : null),
+    read,
+    readInto: generateReadInto(read, slots, flexible ? { byTag, parentPath } : null),
     write: generateWrite(slots, flexible ? tagged : null, parentPath),
   }
 }
@@ -151,6 +162,37 @@ function generateRead(
   }
   body += '  return o\n'
   return new Function('a', `return function read(r) {\n${body}}`)(refs)
+}
+
+/**
+ * The struct's readInto: `read` when there is nothing to reuse, else every field assigned again
+ * in place (same properties in the same order, so the object keeps its hidden class), structs
+ * and arrays of structs reused through their own readInto.
+ */
+function generateReadInto(
+  read: (r: Reader) => unknown,
+  slots: Slot[],
+  tagged: { byTag: Map<number, TaggedSlot>; parentPath: string } | null,
+): (r: Reader, o: unknown) => unknown {
+  const refs: unknown[] = []
+  const ref = (v: unknown) => `a[${refs.push(v) - 1}]`
+  let body = `  if (o === null || typeof o !== 'object') return ${ref(read)}(r)\n`
+  slots.forEach((s) => {
+    const name = checkIdentifier(s.name)
+    if (s.codec === null) {
+      body += `  o.${name} = ${ref(s.makeDefault)}()\n`
+      return
+    }
+    const read = s.codec.readExpr ?? `${ref(s.codec)}.readInto(r, o.${name})`
+    body += `  r.field = ${JSON.stringify(s.path)}\n  o.${name} = ${read}\n`
+  })
+  if (tagged) {
+    const { parentPath } = tagged
+    const path = JSON.stringify(parentPath ? `${parentPath}.<tagged fields>` : '<tagged fields>')
+    body += `  ${ref(readTaggedFields)}(r, o, ${ref(tagged.byTag)}, ${path})\n`
+  }
+  body += '  return o\n'
+  return new Function('a', `return function readInto(r, o) {\n${body}}`)(refs)
 }
 
 function generateWrite(
@@ -283,17 +325,31 @@ function arrayCodec(
   nullable: boolean,
   path: string,
 ): ValueCodec {
+  const read = (r: Reader): unknown[] | null => {
+    const n = r.arrayLength(compact, nullable, element.minBytes)
+    if (n < 0) return null
+    const out: unknown[] = []
+    for (let i = 0; i < n; i++) {
+      out.push(element.read(r))
+      r.field = path
+    }
+    return out
+  }
   return {
     minBytes: compact ? 1 : 4,
-    read(r: Reader): unknown[] | null {
+    read,
+    readInto(r: Reader, previous: unknown): unknown[] | null {
+      if (!Array.isArray(previous)) return read(r)
       const n = r.arrayLength(compact, nullable, element.minBytes)
       if (n < 0) return null
-      const out: unknown[] = []
+      // arrayLength bounded n by the bytes that remain, so the array grows only as far as the
+      // peer sent elements.
       for (let i = 0; i < n; i++) {
-        out.push(element.read(r))
+        previous[i] = i < previous.length ? element.readInto(r, previous[i]) : element.read(r)
         r.field = path
       }
-      return out
+      previous.length = n
+      return previous
     },
     write(w: Writer, v: unknown): void {
       if (v === null) {
@@ -313,6 +369,9 @@ function nullableStructCodec(struct: ValueCodec): ValueCodec {
     minBytes: 1,
     read(r: Reader): unknown {
       return r.int8() < 0 ? null : struct.read(r)
+    },
+    readInto(r: Reader, previous: unknown): unknown {
+      return r.int8() < 0 ? null : struct.readInto(r, previous)
     },
     write(w: Writer, v: unknown): void {
       if (v === null) return w.int8(-1)
@@ -377,5 +436,5 @@ function primitiveCodec(
     w: Writer,
     v: unknown,
   ) => void
-  return { minBytes, read, write, readExpr, writeStmt }
+  return { minBytes, read, readInto: read, write, readExpr, writeStmt }
 }

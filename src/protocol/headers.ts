@@ -63,6 +63,11 @@ export function decodeRequestHeader(frame: Uint8Array): {
 
 /** decodeRequestHeader over a Reader at the frame's start, which it leaves at the body. */
 export function readRequestHeader(r: Reader): RequestHeader {
+  return readRequestHeaderInto(r, { apiKey: 0, apiVersion: 0, correlationId: 0, clientId: null })
+}
+
+/** readRequestHeader into `header`, whose every field it sets (dispatch reuses one). */
+export function readRequestHeaderInto(r: Reader, header: RequestHeader): RequestHeader {
   r.context = 'request header'
   r.field = 'apiKey'
   const apiKey = r.int16()
@@ -72,7 +77,10 @@ export function readRequestHeader(r: Reader): RequestHeader {
   const correlationId = r.int32()
   r.field = 'clientId'
   const clientId = r.string(true)
-  const header: RequestHeader = { apiKey, apiVersion, correlationId, clientId }
+  header.apiKey = apiKey
+  header.apiVersion = apiVersion
+  header.correlationId = correlationId
+  header.clientId = clientId
   if (supportsVersion(apiKey, apiVersion) && requestHeaderVersion(apiKey, apiVersion) === 2) {
     skipTaggedFields(r)
   }

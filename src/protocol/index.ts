@@ -27,6 +27,7 @@ export { ErrorCode, errorName } from './errors.ts'
 export {
   decodeRequestHeader,
   readRequestHeader,
+  readRequestHeaderInto,
   requestHeaderVersion,
   responseHeaderVersion,
 } from './headers.ts'
@@ -126,6 +127,21 @@ export function readRequest<K extends number>(
   return compileMessage(spec.request, apiVersion).decode(r) as RequestOf<K>
 }
 
+/**
+ * readRequest into `previous`, an earlier request of the same key that nothing uses any more
+ * (null: a new one): its objects and arrays are filled again (issue 17). The version may differ.
+ */
+export function readRequestInto<K extends number>(
+  apiKey: K,
+  apiVersion: number,
+  r: Reader,
+  previous: RequestOf<K> | null,
+): RequestOf<K> {
+  const spec = specFor(apiKey, apiVersion)
+  r.context = requestContext(spec, apiVersion)
+  return compileMessage(spec.request, apiVersion).decodeInto(r, previous) as RequestOf<K>
+}
+
 /** Encodes a response with its size prefix and header (v0 or v1 as the API and version say). */
 export function encodeResponse<K extends number>(
   apiKey: K,
@@ -133,6 +149,50 @@ export function encodeResponse<K extends number>(
   correlationId: number,
   body: ResponseOf<K>,
 ): EncodedResponse {
+  return writeResponse(apiKey, apiVersion, correlationId, body).finish()
+}
+
+/**
+ * A response whose bytes are still in the codec's one buffer: `bytes[0, sizeBytes)`, size prefix
+ * included. Valid only until the next encoding: the caller writes or copies it at once.
+ */
+export interface BorrowedResponse {
+  readonly borrowed: true
+  bytes: Uint8Array
+  sizeBytes: number
+}
+
+/** The one BorrowedResponse, pointed at the codec's buffer by each encodeResponseBorrowed. */
+const borrowedResponse: BorrowedResponse = {
+  borrowed: true,
+  bytes: new Uint8Array(0),
+  sizeBytes: 0,
+}
+
+/**
+ * encodeResponse without copying the bytes out of the codec's buffer (issue 17: the copy, its
+ * chunk list and the message object were three objects per answer): a response without record
+ * sets to send apart comes back borrowed, one with them as encodeResponse gives it.
+ */
+export function encodeResponseBorrowed<K extends number>(
+  apiKey: K,
+  apiVersion: number,
+  correlationId: number,
+  body: ResponseOf<K>,
+): BorrowedResponse | EncodedResponse {
+  const w = writeResponse(apiKey, apiVersion, correlationId, body)
+  if (w.hasRecordChunks) return w.finish()
+  borrowedResponse.bytes = w.buf
+  borrowedResponse.sizeBytes = w.sizeBytes
+  return borrowedResponse
+}
+
+function writeResponse(
+  apiKey: number,
+  apiVersion: number,
+  correlationId: number,
+  body: unknown,
+): Writer {
   const spec = specFor(apiKey, apiVersion)
   const w = freshWriter()
   w.int32(0) // size, patched below
@@ -140,7 +200,7 @@ export function encodeResponse<K extends number>(
   if (responseHeaderVersion(apiKey, apiVersion) === 1) w.unsignedVarint(0)
   compileMessage(spec.response, apiVersion).encode(w, body)
   w.patchInt32(0, w.sizeBytes - 4)
-  return w.finish()
+  return w
 }
 
 /** Encodes a request with its size prefix and header; record sets must be Uint8Arrays. */

@@ -18,6 +18,9 @@
 //   '00000000-0000-0000-0000-000000000000' (ZERO_UUID).
 // * bytes and records are zero-copy `subarray` views of the frame: the frame must stay untouched
 //   for as long as the decoded request is in use.
+// * Integers are read byte by byte, not through a DataView: a DataView (and the ArrayBuffer
+//   object JavaScriptCore makes for a Uint8Array's `.buffer`) cost two objects per request
+//   (issue 17). A Reader can be reset onto another frame and reused (server/dispatch.ts).
 
 import { ProtocolError } from './protocol-error.ts'
 import type { RecordsBytes } from './split-records.ts'
@@ -55,12 +58,16 @@ function rememberString(b: Uint8Array, start: number, text: string): void {
   recentNext = (recentNext + 1) % RECENT_STRINGS
 }
 
+/** The big-endian int32 at `o` (the caller checked that 4 bytes remain). */
+function int32At(b: Uint8Array, o: number): number {
+  return (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!
+}
+
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 
 export class Reader {
   /** The bytes being read; a ChunkedReader moves it from one piece of a frame to the next. */
   protected buf: Uint8Array
-  private view: DataView
   private text: Buffer | null = null
   offset: number
   end: number
@@ -73,9 +80,19 @@ export class Reader {
 
   constructor(buf: Uint8Array, offset = 0, end = buf.length) {
     this.buf = buf
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
     this.offset = offset
     this.end = end
+  }
+
+  /** Starts over on another frame, from `offset` to `end`, as a new Reader would. */
+  reset(buf: Uint8Array, offset = 0, end = buf.length): void {
+    this.buf = buf
+    this.text = null
+    this.offset = offset
+    this.end = end
+    this.context = ''
+    this.field = ''
+    this.consumedBytes = 0
   }
 
   /**
@@ -84,7 +101,6 @@ export class Reader {
    */
   protected rebase(buf: Uint8Array, consumedBytes: number): void {
     this.buf = buf
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
     this.text = null
     this.offset -= consumedBytes
     this.end -= consumedBytes
@@ -111,7 +127,7 @@ export class Reader {
 
   int8(): number {
     this.need(1)
-    return this.view.getInt8(this.offset++)
+    return (this.buf[this.offset++]! << 24) >> 24
   }
 
   bool(): boolean {
@@ -120,36 +136,38 @@ export class Reader {
 
   int16(): number {
     this.need(2)
-    const v = this.view.getInt16(this.offset)
+    const b = this.buf
+    const o = this.offset
     this.offset += 2
-    return v
+    return ((b[o]! << 24) | (b[o + 1]! << 16)) >> 16
   }
 
   uint16(): number {
     this.need(2)
-    const v = this.view.getUint16(this.offset)
+    const b = this.buf
+    const o = this.offset
     this.offset += 2
-    return v
+    return (b[o]! << 8) | b[o + 1]!
   }
 
   int32(): number {
     this.need(4)
-    const v = this.view.getInt32(this.offset)
+    const v = int32At(this.buf, this.offset)
     this.offset += 4
     return v
   }
 
   uint32(): number {
     this.need(4)
-    const v = this.view.getUint32(this.offset)
+    const v = int32At(this.buf, this.offset) >>> 0
     this.offset += 4
     return v
   }
 
   int64(): number {
     this.need(8)
-    const hi = this.view.getInt32(this.offset)
-    const lo = this.view.getUint32(this.offset + 4)
+    const hi = int32At(this.buf, this.offset)
+    const lo = int32At(this.buf, this.offset + 4) >>> 0
     this.offset += 8
     // hi * 2^32 is exact for any 32-bit hi, and adding lo rounds once, to the nearest double:
     // exact while |hi| < 2^21 (every value within ±2^53), monotonic beyond.
@@ -158,7 +176,9 @@ export class Reader {
 
   float64(): number {
     this.need(8)
-    const v = this.view.getFloat64(this.offset)
+    const b = this.buf
+    // Rare (a few config values): a DataView of its own is fine here.
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength).getFloat64(this.offset)
     this.offset += 8
     return v
   }

@@ -237,6 +237,11 @@ export class Writer {
     else this.int32(n === null ? -1 : n)
   }
 
+  /** Whether record chunks go between the buffer's bytes (finish() is then needed). */
+  get hasRecordChunks(): boolean {
+    return this.inserts.length > 0
+  }
+
   /** Total size of the message so far, including inserted record chunks. */
   get sizeBytes(): number {
     return this.offset + this.insertedBytes

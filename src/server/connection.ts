@@ -17,10 +17,12 @@
 // TCP flow control pushes back on the client. On close every buffer is dropped at once.
 
 import type { Socket } from 'bun'
+import { invariantBroken } from '../assert.ts'
 import { FrameReader, WAIT_FOR_MEMORY, type FramePieces } from './frame-reader.ts'
 import { joinPieces } from '../protocol/chunked-reader.ts'
+import type { BorrowedResponse } from '../protocol/index.ts'
 import type { RequestMemory } from './request-memory.ts'
-import { ResponseWriter, type Chunk } from './response-writer.ts'
+import { copyOf, ResponseWriter, type Chunk } from './response-writer.ts'
 import type { FileIo } from './file-io.ts'
 
 /** What the codec produces: the whole response including its size prefix and header. */
@@ -29,8 +31,12 @@ export interface OutgoingResponse {
   sizeBytes: number
 }
 
-/** `undefined`: no response (acks=0). `{ close }`: close the connection, with the log reason. */
-export type DispatchOutcome = OutgoingResponse | undefined | { close: string }
+/**
+ * `undefined`: no response (acks=0). `{ close }`: close the connection, with the log reason. A
+ * BorrowedResponse (the codec's own buffer, valid until the next encoding) is written at once
+ * when nothing is before it, and copied otherwise, before `complete` returns.
+ */
+export type DispatchOutcome = OutgoingResponse | BorrowedResponse | undefined | { close: string }
 
 /** Where an asynchronous dispatch delivers its outcome, exactly once. */
 export interface Completion {
@@ -75,21 +81,32 @@ function isProduceFrame(frame: Uint8Array): boolean {
 
 /**
  * A request's place in the response order, and the request memory its frame reserved, given back
- * when it completes. One object per request, which is also its Completion.
+ * when it completes; also its Completion. Reused by the connection once its response has been
+ * handed to the writer (issue 17: no object per request), so `complete` is called once per use.
  */
 class Slot implements Completion {
   done = false
-  outcome: DispatchOutcome = undefined
+  /** Between the dispatch of a request and its `complete`. */
+  inUse = false
+  outcome: Exclude<DispatchOutcome, BorrowedResponse> = undefined
+  reservedBytes = 0
 
-  constructor(
-    private readonly connection: Connection,
-    private readonly reservedBytes: number,
-  ) {}
+  constructor(private readonly connection: Connection) {}
 
   complete(outcome: DispatchOutcome): void {
-    if (this.reservedBytes > 0) this.connection.releaseMemory(this.reservedBytes)
+    if (!this.inUse) invariantBroken('a request completed twice')
+    this.inUse = false
+    // Settled before the memory is given back: giving it back may start another connection's
+    // request, whose encoding would reuse the buffer a BorrowedResponse points into.
+    const reservedBytes = this.reservedBytes
     this.connection.settle(this, outcome)
+    if (reservedBytes > 0) this.connection.releaseMemory(reservedBytes)
   }
+}
+
+/** A borrowed response's bytes copied, for a response that must wait for earlier ones. */
+function ownedCopy(borrowed: BorrowedResponse): OutgoingResponse {
+  return { chunks: [copyOf(borrowed.bytes, 0, borrowed.sizeBytes)], sizeBytes: borrowed.sizeBytes }
 }
 
 /**
@@ -112,6 +129,8 @@ export class Connection {
   private readonly reader: FrameReader
   private readonly writer: ResponseWriter
   private readonly slots: Slot[] = []
+  /** Slots whose responses have gone to the writer, for the next requests (at most in-flight). */
+  private readonly freeSlots: Slot[] = []
   private paused = false
   /** Set once the connection is ending: no more frames are read or dispatched. */
   private ending = false
@@ -247,8 +266,7 @@ export class Connection {
       for (const piece of pieces) sizeBytes += piece.byteLength
       return this.dispatchFrame(joinPieces(pieces, sizeBytes))
     }
-    const slot = new Slot(this, this.reader.lastFrameReservedBytes)
-    this.slots.push(slot)
+    const slot = this.takeSlot()
     let outcome: DispatchOutcome | typeof DISPATCH_PENDING
     try {
       outcome = dispatchPieces(pieces, this.peer, slot)
@@ -259,8 +277,7 @@ export class Connection {
   }
 
   private dispatchFrame(frame: Uint8Array): void {
-    const slot = new Slot(this, this.reader.lastFrameReservedBytes)
-    this.slots.push(slot)
+    const slot = this.takeSlot()
     let outcome: DispatchOutcome | typeof DISPATCH_PENDING | Promise<DispatchOutcome>
     try {
       outcome = this.options.dispatch(frame, this.peer, slot)
@@ -272,6 +289,23 @@ export class Connection {
     slot.complete(outcome)
   }
 
+  /** The next request's slot, at the end of the response order. */
+  private takeSlot(): Slot {
+    const slot = this.freeSlots.pop() ?? new Slot(this)
+    slot.done = false
+    slot.inUse = true
+    slot.outcome = undefined
+    slot.reservedBytes = this.reader.lastFrameReservedBytes
+    this.slots.push(slot)
+    return slot
+  }
+
+  /** A slot whose response went to the writer, kept for a later request. */
+  private recycle(slot: Slot): void {
+    slot.outcome = undefined
+    if (this.freeSlots.length < this.options.limits.inFlightRequestsMax) this.freeSlots.push(slot)
+  }
+
   releaseMemory(bytes: number): void {
     this.options.memory!.release(bytes)
   }
@@ -279,6 +313,17 @@ export class Connection {
   /** Records a slot's outcome (Slot.complete) and writes what is ready, in order. */
   settle(slot: Slot, outcome: DispatchOutcome): void {
     if (this.closed) return
+    if (outcome !== undefined && 'borrowed' in outcome) {
+      if (this.slots[0] === slot) {
+        // Every earlier response has gone to the writer: this one follows it from the codec's
+        // buffer, with no copy unless the socket takes only part of it.
+        this.slots.shift()
+        this.recycle(slot)
+        this.writer.writeBorrowed(outcome.bytes, outcome.sizeBytes)
+        return this.writeReadySlots()
+      }
+      outcome = ownedCopy(outcome)
+    }
     slot.done = true
     slot.outcome = outcome
     if (this.slots[0] !== slot) return // an earlier response is still being prepared
@@ -288,7 +333,9 @@ export class Connection {
   /** Moves every finished slot at the head of the queue to the writer, in order. */
   private writeReadySlots(): void {
     while (this.slots.length > 0 && this.slots[0]!.done) {
-      const { outcome } = this.slots.shift()!
+      const slot = this.slots.shift()!
+      const outcome = slot.outcome
+      this.recycle(slot)
       if (outcome === undefined) continue
       if ('close' in outcome) {
         this.options.log(

@@ -17,12 +17,18 @@
 //   its handler encoded itself (Fetch), sent as it is.
 
 import type { Broker } from '../handlers/broker-context.ts'
-import type { AnyHandler, RequestContext } from '../handlers/handler.ts'
+import type { AnyHandler, RequestContext, RequestHeader } from '../handlers/handler.ts'
 import { unsupportedApiVersionsResponse } from '../handlers/18-api-versions.ts'
 import { errorResponse, type Failure } from '../handlers/error-responses.ts'
 import { ErrorCode } from '../protocol/errors.ts'
-import { encodeResponse, Reader, readRequest, readRequestHeader } from '../protocol/index.ts'
-import type { RequestHeader } from '../protocol/headers.ts'
+import {
+  encodeResponse,
+  encodeResponseBorrowed,
+  Reader,
+  readRequest,
+  readRequestHeaderInto,
+  readRequestInto,
+} from '../protocol/index.ts'
 import { EncodedMessage } from '../protocol/writer.ts'
 import { ChunkedReader, joinPieces, PiecesNeedJoining } from '../protocol/chunked-reader.ts'
 import {
@@ -37,14 +43,29 @@ const API_VERSIONS_KEY = 18
 const FIXED_HEADER_BYTES = 8 // apiKey int16, apiVersion int16, correlationId int32
 /** Distinct failure messages whose stack has been logged; bounded, then every stack is skipped. */
 const STACKS_LOGGED_MAX = 256
+/** Reused request objects kept per API key (one per request in flight, up to this many). */
+const EXCHANGES_KEPT_MAX = 64
 
 /** A handler as dispatch calls it: the pairing of its key and message types is left behind. */
 interface ErasedHandler {
   apiKey: number
   minVersion: number
   maxVersion: number
+  forget?(request: unknown): void
   handle(request: unknown, ctx: RequestContext): unknown
 }
+
+/**
+ * One request of a handler that defines `forget`: its context (with its header) and its decoded
+ * request, taken from a free list at dispatch and put back once its answer is settled, so that
+ * the next request of the key is decoded into the same objects (issue 17).
+ */
+interface Exchange {
+  ctx: RequestContext
+  request: unknown
+}
+
+type Peer = { connectionId: number; remoteAddress: string }
 
 export function createDispatch(options: { handlers: readonly AnyHandler[]; broker: Broker }): {
   dispatch: Dispatch
@@ -59,6 +80,39 @@ export function createDispatch(options: { handlers: readonly AnyHandler[]; broke
   const { broker, handlers } = options
   const stacksLogged = new Set<string>()
   const metrics = broker.metrics
+  // Decoding is synchronous and nothing decoded points into these, so one of each serves every
+  // frame: the Reader of contiguous frames, and the header read before the handler is known.
+  const reader = new Reader(new Uint8Array(0))
+  const header: RequestHeader = { apiKey: 0, apiVersion: 0, correlationId: 0, clientId: null }
+  const freeExchanges = new Map<number, Exchange[]>()
+
+  const takeExchange = (apiKey: number, peer: Peer): Exchange => {
+    const exchange = freeExchanges.get(apiKey)?.pop() ?? {
+      ctx: { header: { ...header }, broker, connectionId: 0, remoteAddress: '' },
+      request: null,
+    }
+    const { ctx } = exchange
+    ctx.header.apiKey = header.apiKey
+    ctx.header.apiVersion = header.apiVersion
+    ctx.header.correlationId = header.correlationId
+    ctx.header.clientId = header.clientId
+    ctx.connectionId = peer.connectionId
+    ctx.remoteAddress = peer.remoteAddress
+    return exchange
+  }
+
+  /** An exchange whose answer is settled: nothing uses its objects now. */
+  const giveBack = (exchange: Exchange | null): void => {
+    if (exchange === null) return
+    const apiKey = exchange.ctx.header.apiKey
+    let free = freeExchanges.get(apiKey)
+    if (!free) freeExchanges.set(apiKey, (free = []))
+    if (free.length >= EXCHANGES_KEPT_MAX) return
+    // A request that failed to decode is not whole: it is filled again whole by its next use,
+    // and until then holds whatever it holds.
+    if (exchange.request !== null) byApiKey.get(apiKey)!.forget!(exchange.request)
+    free.push(exchange)
+  }
 
   /** The answer to a request whose handler threw or answered what does not encode. */
   const failed = (
@@ -86,6 +140,7 @@ export function createDispatch(options: { handlers: readonly AnyHandler[]; broke
     }
   }
 
+  /** The encoded answer, borrowed from the codec's buffer: the connection writes it at once. */
   const respond = (
     ctx: RequestContext,
     request: unknown,
@@ -97,39 +152,71 @@ export function createDispatch(options: { handlers: readonly AnyHandler[]; broke
     if (body === undefined) return undefined
     if (body instanceof EncodedMessage) return body // encoded by its handler (Fetch)
     try {
-      return encodeResponse(apiKey, apiVersion, correlationId, body)
+      return encodeResponseBorrowed(apiKey, apiVersion, correlationId, body)
     } catch (error) {
       return failed(ctx, request, error, 'answered what does not encode')
     }
   }
 
-  /** An asynchronous handler's answer: one promise reaction, delivered to the connection. */
-  const settleLater = (
-    promise: Promise<unknown>,
-    pending: { ctx: RequestContext; request: unknown; startedMs: number; completion: Completion },
-  ): typeof DISPATCH_PENDING => {
+  /**
+   * An asynchronous handler's answer, delivered to the connection: one promise reaction, whose
+   * two callbacks belong to this object, which is kept for the next asynchronous request (no
+   * closure per request).
+   */
+  class PendingAnswer {
+    ctx: RequestContext | null = null
+    request: unknown = null
+    startedMs = 0
+    completion: Completion | null = null
+    exchange: Exchange | null = null
+
     // Nothing after the handler's promise may reject unseen: a bug in answering closes the
     // connection with its stack, as a throwing dispatch does.
-    promise.then(
-      (body) => {
-        let outcome: DispatchOutcome
-        try {
-          outcome = respond(pending.ctx, pending.request, body, pending.startedMs)
-        } catch (error) {
-          outcome = dispatchThrew(error)
-        }
-        pending.completion.complete(outcome)
-      },
-      (error) => {
-        let outcome: DispatchOutcome
-        try {
-          outcome = failed(pending.ctx, pending.request, error, 'threw')
-        } catch (failure) {
-          outcome = dispatchThrew(failure)
-        }
-        pending.completion.complete(outcome)
-      },
-    )
+    readonly fulfilled = (body: unknown): void => {
+      let outcome: DispatchOutcome
+      try {
+        outcome = respond(this.ctx!, this.request, body, this.startedMs)
+      } catch (error) {
+        outcome = dispatchThrew(error)
+      }
+      this.finish(outcome)
+    }
+
+    readonly rejected = (error: unknown): void => {
+      let outcome: DispatchOutcome
+      try {
+        outcome = failed(this.ctx!, this.request, error, 'threw')
+      } catch (failure) {
+        outcome = dispatchThrew(failure)
+      }
+      this.finish(outcome)
+    }
+
+    private finish(outcome: DispatchOutcome): void {
+      const { completion, exchange } = this
+      this.ctx = this.request = this.completion = this.exchange = null
+      if (freePending.length < EXCHANGES_KEPT_MAX) freePending.push(this)
+      giveBack(exchange)
+      completion!.complete(outcome)
+    }
+  }
+  const freePending: PendingAnswer[] = []
+
+  const settleLater = (
+    promise: Promise<unknown>,
+    ctx: RequestContext,
+    request: unknown,
+    startedMs: number,
+    completion: Completion,
+    exchange: Exchange | null,
+  ): typeof DISPATCH_PENDING => {
+    const pending = freePending.pop() ?? new PendingAnswer()
+    pending.ctx = ctx
+    pending.request = request
+    pending.startedMs = startedMs
+    pending.completion = completion
+    pending.exchange = exchange
+    promise.then(pending.fulfilled, pending.rejected)
     return DISPATCH_PENDING
   }
 
@@ -137,15 +224,14 @@ export function createDispatch(options: { handlers: readonly AnyHandler[]; broke
   const dispatchFrom = (
     r: Reader,
     frameBytes: number,
-    peer: { connectionId: number; remoteAddress: string },
+    peer: Peer,
     completion: Completion,
   ): DispatchOutcome | typeof DISPATCH_PENDING => {
     if (frameBytes < FIXED_HEADER_BYTES) {
       return { close: `frame of ${frameBytes} bytes is shorter than a request header` }
     }
-    let header: RequestHeader
     try {
-      header = readRequestHeader(r)
+      readRequestHeaderInto(r, header)
     } catch (error) {
       if (error instanceof PiecesNeedJoining) throw error
       return { close: `malformed request header: ${(error as Error).message}` }
@@ -161,16 +247,23 @@ export function createDispatch(options: { handlers: readonly AnyHandler[]; broke
         close: `unsupported version ${apiVersion} of API key ${apiKey} (we serve ${handler.minVersion}-${handler.maxVersion})`,
       }
     }
-    const ctx: RequestContext = {
-      header,
-      broker,
-      connectionId: peer.connectionId,
-      remoteAddress: peer.remoteAddress,
-    }
+    const exchange = handler.forget ? takeExchange(apiKey, peer) : null
+    const ctx: RequestContext = exchange
+      ? exchange.ctx
+      : {
+          header: { apiKey, apiVersion, correlationId, clientId: header.clientId },
+          broker,
+          connectionId: peer.connectionId,
+          remoteAddress: peer.remoteAddress,
+        }
     let request: unknown
     try {
-      request = readRequest(apiKey, apiVersion, r)
+      if (exchange)
+        request = exchange.request = readRequestInto(apiKey, apiVersion, r, exchange.request)
+      else request = readRequest(apiKey, apiVersion, r)
     } catch (error) {
+      // A half-filled request is filled again whole by its next use.
+      giveBack(exchange)
       if (error instanceof PiecesNeedJoining) throw error
       return {
         close: `malformed request (API key ${apiKey} v${apiVersion}): ${(error as Error).message}`,
@@ -181,15 +274,21 @@ export function createDispatch(options: { handlers: readonly AnyHandler[]; broke
     try {
       result = handler.handle(request, ctx)
     } catch (error) {
-      return failed(ctx, request, error, 'threw')
+      const outcome = failed(ctx, request, error, 'threw')
+      giveBack(exchange)
+      return outcome
     }
     if (result instanceof Promise)
-      return settleLater(result, { ctx, request, startedMs, completion })
-    return respond(ctx, request, result, startedMs)
+      return settleLater(result, ctx, request, startedMs, completion, exchange)
+    const outcome = respond(ctx, request, result, startedMs)
+    giveBack(exchange)
+    return outcome
   }
 
-  const dispatch: Dispatch = (frame, peer, completion) =>
-    dispatchFrom(new Reader(frame), frame.byteLength, peer, completion)
+  const dispatch: Dispatch = (frame, peer, completion) => {
+    reader.reset(frame)
+    return dispatchFrom(reader, frame.byteLength, peer, completion)
+  }
 
   // A Produce that arrived over several reads is decoded from its pieces, so that its record
   // batches reach the log as the views they arrived in; when a field other than a record set
@@ -202,7 +301,8 @@ export function createDispatch(options: { handlers: readonly AnyHandler[]; broke
     } catch (error) {
       if (!(error instanceof PiecesNeedJoining)) throw error
       const frame = joinPieces(pieces, frameBytes)
-      return dispatchFrom(new Reader(frame), frameBytes, peer, completion)
+      reader.reset(frame)
+      return dispatchFrom(reader, frameBytes, peer, completion)
     }
   }
 

@@ -27,6 +27,16 @@ import type { FileIo } from './file-io.ts'
 
 export type Chunk = Uint8Array | FileSlice
 
+/**
+ * A copy of bytes[start, end). Not `slice`: the codec's buffer is a Buffer, whose slice is a view
+ * that the next encoding would overwrite.
+ */
+export function copyOf(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  const copy = new Uint8Array(end - start)
+  copy.set(bytes.subarray(start, end))
+  return copy
+}
+
 export interface ResponseWriterOptions {
   socket: Socket<unknown>
   io: FileIo
@@ -79,6 +89,26 @@ export class ResponseWriter {
       this.queue.push(chunk)
       this.unsentBytes += sizeBytes
     }
+  }
+
+  /**
+   * Writes bytes[0, sizeBytes), which stay valid only during this call (the codec's buffer): to
+   * the socket at once when nothing is queued before them, and only what the socket does not
+   * take is copied; behind other chunks, a copy is queued.
+   */
+  writeBorrowed(bytes: Uint8Array, sizeBytes: number): void {
+    if (this.failed || sizeBytes === 0) return
+    if (!this.idle) {
+      this.queue.push(copyOf(bytes, 0, sizeBytes))
+      this.unsentBytes += sizeBytes
+      return
+    }
+    const n = this.options.socket.write(bytes, 0, sizeBytes)
+    if (n < 0) return this.fail('socket closed while writing a response')
+    if (n === sizeBytes) return
+    this.current = copyOf(bytes, n, sizeBytes)
+    this.currentWrittenBytes = 0
+    this.unsentBytes += sizeBytes - n
   }
 
   /** Writes as much as the socket takes now; call again on `drain`. */

@@ -297,6 +297,8 @@ export class PartitionLog {
   appendOrWait(
     input: RecordsBytes,
     opts: AppendOptions = noAppendOptions,
+    /** Filled and returned when the result comes at once (no object per append); else unused. */
+    into?: AppendResult,
   ): AppendResult | Promise<AppendResult> {
     this.ensureOnline()
     // A split record set (a produce that arrived over several reads) is written from its pieces
@@ -337,14 +339,26 @@ export class PartitionLog {
     // not back (as recordEpochs does for a follower's append).
     for (let at = 0; at < sizeBytes; at += batchSizeBytes(headers, at))
       this.epochs.assign(batchPartitionLeaderEpoch(headers, at), batchBaseOffset(headers, at))
-    const result = { baseOffset, lastOffset, logAppendTimeMs, logStartOffset: this.startOffset }
+    const logStartOffset = this.startOffset
     // Waited for only when there is something to wait for: most appends write no checkpoint and
     // leave the sync to flush.ms, and need no promise of their own for it.
-    if (this.epochs.unflushed) return this.finishAppend(this.flushEpochs(), result)
+    if (this.epochs.unflushed) {
+      const result = { baseOffset, lastOffset, logAppendTimeMs, logStartOffset }
+      return this.finishAppend(this.flushEpochs(), result)
+    }
     const synced = this.afterAppend()
-    if (synced !== null) return this.finishAppend(synced, result, { synced: true })
+    if (synced !== null) {
+      const result = { baseOffset, lastOffset, logAppendTimeMs, logStartOffset }
+      return this.finishAppend(synced, result, { synced: true })
+    }
+    // Fetches woken here may start other requests, even other appends: `into` is filled after.
     notifyAppend(this)
-    return result
+    if (into === undefined) return { baseOffset, lastOffset, logAppendTimeMs, logStartOffset }
+    into.baseOffset = baseOffset
+    into.lastOffset = lastOffset
+    into.logAppendTimeMs = logAppendTimeMs
+    into.logStartOffset = logStartOffset
+    return into
   }
 
   /** The rest of an append that waits: the epochs' checkpoint and then the sync, or the sync. */

@@ -4,7 +4,8 @@
 // another API and a malformed body close only the offending connection; a handler that throws
 // or answers what does not encode is answered with an error code for every topic (and
 // KAFKA_STORAGE_ERROR for a system error), logged once, on a connection that carries on; a
-// handler's `undefined` sends nothing yet keeps later responses in order.
+// handler's `undefined` sends nothing yet keeps later responses in order; a handler that
+// defines `forget` gets its request and context reused only once its answer is settled.
 
 import { afterEach, expect, test } from 'bun:test'
 import { startServer, type RunningServer } from '../../src/server/index.ts'
@@ -41,7 +42,30 @@ const fakeMetadata: Handler<3> = {
   },
 }
 
-const handlers: AnyHandler[] = [fakeMetadata]
+/** ListGroups (key 16) stand-in that lets dispatch reuse its requests; "slow" waits. */
+const reused: { request: object; ctx: object; correlationId: number; forgotten: number }[] = []
+let forgetCalls = 0
+const fakeListGroups: Handler<16> = {
+  apiKey: 16,
+  minVersion: 0,
+  maxVersion: 5,
+  forget() {
+    forgetCalls++
+  },
+  handle(request, ctx) {
+    reused.push({
+      request,
+      ctx,
+      correlationId: ctx.header.correlationId,
+      forgotten: forgetCalls,
+    })
+    const answer = { errorCode: 0, groups: [] }
+    if (request.statesFilter[0] === 'slow') return sleep(50).then(() => answer)
+    return answer
+  },
+}
+
+const handlers: AnyHandler[] = [fakeMetadata, fakeListGroups]
 handlers.push(createApiVersionsHandler(() => handlers))
 
 async function start() {
@@ -76,6 +100,7 @@ test('ApiVersions v0-v4 lists exactly the handlers given', async () => {
     expect(body.errorCode).toBe(ErrorCode.NONE)
     expect(body.apiKeys).toEqual([
       { apiKey: 3, minVersion: 1, maxVersion: 12 },
+      { apiKey: 16, minVersion: 0, maxVersion: 5 },
       { apiKey: 18, minVersion: 0, maxVersion: 4 },
     ])
   }
@@ -90,7 +115,7 @@ test('ApiVersions above our maximum: v0 answer with UNSUPPORTED_VERSION and the 
   const { correlationId, body } = decodeResponse(18, 0, await client.nextFrame())
   expect(correlationId).toBe(42)
   expect(body.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION)
-  expect(body.apiKeys.map((k: { apiKey: number }) => k.apiKey)).toEqual([3, 18])
+  expect(body.apiKeys.map((k: { apiKey: number }) => k.apiKey)).toEqual([3, 16, 18])
   client.send(apiVersionsRequest(3, 43)) // the connection stays usable
   expect(decodeResponse(18, 3, await client.nextFrame()).body.errorCode).toBe(ErrorCode.NONE)
 })
@@ -194,4 +219,31 @@ test('no response for undefined, later responses still in order', async () => {
   expect(decodeResponse(3, 12, await client.nextFrame()).correlationId).toBe(1)
   expect(decodeResponse(3, 1, await client.nextFrame()).correlationId).toBe(3)
   expect(decodeResponse(18, 4, await client.nextFrame()).correlationId).toBe(4)
+})
+
+test('a handler with forget gets its request and context again only once the answer is settled', async () => {
+  const { port } = await start()
+  const client = await connectRaw(port)
+  const listGroups = (correlationId: number, state: string) =>
+    encodeRequest(16, 4, header(16, 4, correlationId), { statesFilter: [state] })
+  reused.length = 0
+  forgetCalls = 0
+  client.send(listGroups(1, 'a'))
+  expect(decodeResponse(16, 4, await client.nextFrame()).correlationId).toBe(1)
+  client.send(concat([listGroups(2, 'slow'), listGroups(3, 'b')]))
+  expect(decodeResponse(16, 4, await client.nextFrame()).correlationId).toBe(2)
+  expect(decodeResponse(16, 4, await client.nextFrame()).correlationId).toBe(3)
+  client.send(listGroups(4, 'c'))
+  expect(decodeResponse(16, 4, await client.nextFrame()).correlationId).toBe(4)
+  const [first, slow, quick, last] = reused
+  // The first answer was settled: the next request was decoded into its objects, after forget.
+  expect(slow!.request).toBe(first!.request)
+  expect(slow!.ctx).toBe(first!.ctx)
+  expect(slow!.forgotten).toBe(1)
+  // While "slow" waited, the request behind it got objects of its own.
+  expect(quick!.request).not.toBe(slow!.request)
+  expect(quick!.ctx).not.toBe(slow!.ctx)
+  expect(last!.request === slow!.request || last!.request === quick!.request).toBe(true)
+  expect(reused.map((r) => r.correlationId)).toEqual([1, 2, 3, 4])
+  expect(forgetCalls).toBe(4)
 })

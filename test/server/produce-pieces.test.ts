@@ -63,7 +63,11 @@ async function producePieces(
   const outcome = returned === DISPATCH_PENDING ? await completed : returned
   if (outcome === undefined || 'close' in outcome)
     throw new Error(`no answer: ${JSON.stringify(outcome)}`)
-  const bytes = Buffer.concat(outcome.chunks.map((chunk) => chunk as Uint8Array))
+  // A borrowed answer is read before anything else is encoded, as the connection does.
+  const bytes =
+    'borrowed' in outcome
+      ? outcome.bytes.slice(0, outcome.sizeBytes)
+      : Buffer.concat(outcome.chunks.map((chunk) => chunk as Uint8Array))
   const { body } = decodeResponse(0, 9, bytes.subarray(4))
   const answer = body.responses[0]?.partitionResponses[0]
   if (answer === undefined) throw new Error('no partition in the answer')
