@@ -11,8 +11,11 @@
 // 500) and a Produce written together, so that the Fetch waits and the append wakes it, as a
 // caught-up consumer's fetch is answered at 10k records/s.
 //
+// `--fetch-version 13` (or higher) fetches by topic id, as current clients do; 12 by name.
+//
 // Not a mitata file (it measures counts, not time), so `npm run bench:micro` does not run it:
-// `bun bench/micro/allocations.ts [--rounds N] [--requests N] [--only produce|fetch|long-poll]`.
+// `bun bench/micro/allocations.ts [--rounds N] [--requests N] [--only produce|fetch|long-poll]
+// [--fetch-version 12-16]`.
 import { heapStats } from 'bun:jsc'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -29,16 +32,20 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '12' },
     requests: { type: 'string', default: '200' },
     only: { type: 'string' },
+    'fetch-version': { type: 'string', default: '12' },
     help: { type: 'boolean', default: false },
   },
 })
 if (values.help) {
   console.log(
-    'usage: bun bench/micro/allocations.ts [--rounds N] [--requests N] [--only produce|fetch|long-poll]',
+    'usage: bun bench/micro/allocations.ts [--rounds N] [--requests N] [--only produce|fetch|long-poll] [--fetch-version 12-16]',
   )
   process.exit(0)
 }
 const rounds = Number(values.rounds)
+const fetchVersion = Number(values['fetch-version'])
+if (!(fetchVersion >= 12 && fetchVersion <= 16))
+  throw new Error(`allocations: --fetch-version must be 12-16, got ${values['fetch-version']}`)
 const requestsPerRound = Number(values.requests)
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-allocations-'))
@@ -113,8 +120,10 @@ const produce = () =>
       },
     ],
   })
+// Set once the topic exists (below).
+let topicId = ''
 const fetch = (fetchOffset: number) =>
-  encodeRequest(1, 12, header(1, 12), {
+  encodeRequest(1, fetchVersion, header(1, fetchVersion), {
     replicaId: -1,
     maxWaitMs: longPoll ? 500 : 0,
     minBytes: 1,
@@ -125,6 +134,7 @@ const fetch = (fetchOffset: number) =>
     topics: [
       {
         topic,
+        topicId,
         partitions: [
           {
             partition: 0,
@@ -177,6 +187,7 @@ const total = (counts: Record<string, number>) => {
 // The topic exists before the first Produce: Produce does not create topics (Metadata does), and
 // until 2026-12-07 this bench counted the UNKNOWN_TOPIC_OR_PARTITION answers of a missing topic.
 await running.broker.topics.create({ name: topic, partitions: 1 })
+topicId = running.broker.topics.get(topic)!.topicId
 await roundTrip(produce())
 // Each Fetch reads the record its Produce appended, from the log end as it is now.
 offset = running.broker.logs.get(topic, 0)!.logEndOffset
@@ -212,7 +223,9 @@ perRequest.sort((a, b) => a - b)
 const median = perRequest[Math.floor(perRequest.length / 2)]!
 for (const [type, perRequest] of byType.sort((a, b) => b[1] - a[1]).slice(0, 12))
   console.log(`${perRequest.toFixed(1).padStart(7)}  ${type}`)
-const what = values.only ?? 'Produce of one 1 KiB record, then a Fetch of it'
+const what =
+  (values.only ?? 'Produce of one 1 KiB record, then a Fetch of it') +
+  (values.only === 'produce' ? '' : `, Fetch v${fetchVersion}`)
 console.log(
   `objects allocated per request (${what}), median of ${perRequest.length} rounds of ${requestsPerRound * 2}: ${median.toFixed(1)} (range ${perRequest[0]!.toFixed(1)}-${perRequest.at(-1)!.toFixed(1)})`,
 )

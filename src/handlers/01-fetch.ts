@@ -45,11 +45,28 @@ import type { Handler } from './handler.ts'
 
 /** Kafka's fetch.max.bytes default: the most one response carries, whatever the client asks. */
 export const fetchResponseBytesMax = 55 * 1024 * 1024
+/**
+ * A request of more topics and partitions than this is not kept whole for the next to be decoded
+ * into: its lists are emptied, so that the requests dispatch keeps (up to 64) stay small whatever
+ * a peer sends.
+ */
+const KEPT_ENTRIES_MAX = 1024
 
 export const fetch: Handler<1> = {
   apiKey: 1,
   minVersion: 4,
   maxVersion: 16,
+  // The handler takes what it needs from the request and its context before `handle` returns
+  // (a session copies its targets; the operation copies numbers and strings), and the request
+  // holds no view of the frame: dispatch decodes the next Fetch into the same objects (issue 17).
+  forget(request) {
+    let entries = request.topics.length + request.forgottenTopicsData.length
+    for (const topic of request.topics) entries += topic.partitions.length
+    for (const topic of request.forgottenTopicsData) entries += topic.partitions.length
+    if (entries <= KEPT_ENTRIES_MAX) return
+    request.topics.length = 0
+    request.forgottenTopicsData.length = 0
+  },
   handle(request, ctx) {
     const version = ctx.header.apiVersion
     const { broker } = ctx

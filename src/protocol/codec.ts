@@ -15,7 +15,7 @@
 // * `records` decodes to a zero-copy view (or null) and encodes from a Uint8Array or FileSlice.
 
 import type { FieldSpec, MessageSpec, PrimitiveType } from './schema.ts'
-import { defaultMaker, encodeDefault, isDefaultFn } from './defaults.ts'
+import { defaultFiller, defaultMaker, encodeDefault, isDefaultFn } from './defaults.ts'
 import { Reader } from './reader.ts'
 import { Writer } from './writer.ts'
 import { inVersions } from './versions.ts'
@@ -53,6 +53,8 @@ interface Slot {
   path: string
   codec: ValueCodec | null
   makeDefault: () => unknown
+  /** makeDefault reusing an earlier value's array or struct (readInto). */
+  fillDefault: (previous: unknown) => unknown
   encodeDefault: unknown
 }
 
@@ -94,7 +96,15 @@ function compileStruct(
     const present = inVersions(field.versions, version)
     const isTagged = present && flexible && inVersions(field.taggedVersions, version)
     const makeDefault = defaultMaker(field, version, flexible)
-    const slot: Slot = { name: field.name, path, codec: null, makeDefault, encodeDefault: null }
+    const fillDefault = defaultFiller(field, version, flexible)
+    const slot: Slot = {
+      name: field.name,
+      path,
+      codec: null,
+      makeDefault,
+      fillDefault,
+      encodeDefault: null,
+    }
     if (present && !isTagged) {
       slot.codec = compileField(field, version, flexible, path)
       slot.encodeDefault = encodeDefault(field)
@@ -158,7 +168,7 @@ function generateRead(
     // The path names the field in error messages; built here once, not per decoded struct.
     const { parentPath } = tagged
     const path = JSON.stringify(parentPath ? `${parentPath}.<tagged fields>` : '<tagged fields>')
-    body += `  ${ref(readTaggedFields)}(r, o, ${ref(tagged.byTag)}, ${path})\n`
+    body += `  ${ref(readTaggedFields)}(r, o, ${ref(tagged.byTag)}, ${path}, false)\n`
   }
   body += '  return o\n'
   return new Function('a', `return function read(r) {\n${body}}`)(refs)
@@ -167,7 +177,8 @@ function generateRead(
 /**
  * The struct's readInto: `read` when there is nothing to reuse, else every field assigned again
  * in place (same properties in the same order, so the object keeps its hidden class), structs
- * and arrays of structs reused through their own readInto.
+ * and arrays of structs reused through their own readInto. A field absent at the version, or
+ * tagged, gets its default in the array or struct it had (then a tagged one is read into it).
  */
 function generateReadInto(
   read: (r: Reader) => unknown,
@@ -180,7 +191,7 @@ function generateReadInto(
   slots.forEach((s) => {
     const name = checkIdentifier(s.name)
     if (s.codec === null) {
-      body += `  o.${name} = ${ref(s.makeDefault)}()\n`
+      body += `  o.${name} = ${ref(s.fillDefault)}(o.${name})\n`
       return
     }
     const read = s.codec.readExpr ?? `${ref(s.codec)}.readInto(r, o.${name})`
@@ -189,7 +200,7 @@ function generateReadInto(
   if (tagged) {
     const { parentPath } = tagged
     const path = JSON.stringify(parentPath ? `${parentPath}.<tagged fields>` : '<tagged fields>')
-    body += `  ${ref(readTaggedFields)}(r, o, ${ref(tagged.byTag)}, ${path})\n`
+    body += `  ${ref(readTaggedFields)}(r, o, ${ref(tagged.byTag)}, ${path}, true)\n`
   }
   body += '  return o\n'
   return new Function('a', `return function readInto(r, o) {\n${body}}`)(refs)
@@ -233,6 +244,7 @@ function readTaggedFields(
   obj: Record<string, unknown>,
   byTag: Map<number, TaggedSlot>,
   taggedFieldsPath: string,
+  into: boolean,
 ): void {
   r.field = taggedFieldsPath
   const count = r.unsignedVarint()
@@ -252,7 +264,9 @@ function readTaggedFields(
     const outerEnd = r.end
     r.end = end
     r.field = slot.path
-    obj[slot.name] = slot.codec.read(r)
+    // decodeInto: the field's value was set to its default (reusing the earlier one's objects),
+    // and is filled again here.
+    obj[slot.name] = into ? slot.codec.readInto(r, obj[slot.name]) : slot.codec.read(r)
     r.end = outerEnd
     r.offset = end
   }

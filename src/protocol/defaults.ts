@@ -44,6 +44,39 @@ export function defaultMaker(field: FieldSpec, version: number, flexible: boolea
   return () => value
 }
 
+/**
+ * defaultMaker's value, made from `previous` (the field's value in an earlier message that
+ * nothing uses any more: codec decodeInto) where that is an array or a struct: an array is
+ * emptied, a struct's fields are set to their defaults. Anything else is made anew.
+ */
+export function defaultFiller(
+  field: FieldSpec,
+  version: number,
+  flexible: boolean,
+): (previous: unknown) => unknown {
+  const make = defaultMaker(field, version, flexible)
+  if (field.default === null) return make
+  if (field.array) {
+    return (previous) => {
+      if (!Array.isArray(previous)) return make()
+      previous.length = 0
+      return previous
+    }
+  }
+  if (field.type !== 'struct') return make
+  const subfields = field.fields ?? []
+  const fillers = subfields.map((f) => defaultFiller(f, version, flexible))
+  return (previous) => {
+    if (previous === null || typeof previous !== 'object' || Array.isArray(previous)) return make()
+    const obj = previous as Record<string, unknown>
+    for (let i = 0; i < subfields.length; i++) {
+      const name = subfields[i]!.name
+      obj[name] = fillers[i]!(obj[name])
+    }
+    return obj
+  }
+}
+
 /** What an encoder writes for an `undefined` field (shared, never mutated). */
 export function encodeDefault(field: FieldSpec): unknown {
   if (field.default === null) return null

@@ -76,3 +76,51 @@ for (const api of registeredApis()) {
     }
   })
 }
+
+// Decoding into an earlier request reuses its objects where the field is absent at the version
+// or tagged too: a struct absent or not sent gets its defaults in the earlier object (not a new
+// one), a tagged struct that is sent is read into it, and every value is the fresh decode's.
+test('Fetch decoded into earlier ones: absent, unsent and sent tagged structs reuse the object', () => {
+  const topicId = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0'
+  const bodyOf = (version: number, replicaState?: { replicaId: number; replicaEpoch: number }) => {
+    const header = { apiKey: 1, apiVersion: version, correlationId: 7, clientId: 'rt' }
+    const partition = {
+      partition: 2,
+      currentLeaderEpoch: -1,
+      fetchOffset: 5,
+      lastFetchedEpoch: -1,
+      logStartOffset: -1,
+      partitionMaxBytes: 100,
+    }
+    const bytes = encodeRequest(1, version, header, {
+      replicaId: -1,
+      replicaState,
+      maxWaitMs: 500,
+      minBytes: 1,
+      maxBytes: 1000,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [{ topic: 't', topicId, partitions: [partition] }],
+      forgottenTopicsData: [],
+      rackId: '',
+    })
+    const frame = bytes.subarray(4)
+    return new Reader(frame, decodeRequestHeader(frame).bodyOffset)
+  }
+  const request = readRequest(1, 15, bodyOf(15, { replicaId: 3, replicaEpoch: 9 }))
+  const replicaState = request.replicaState
+  expect(replicaState).toEqual({ replicaId: 3, replicaEpoch: 9 })
+  for (const [version, state] of [
+    [15, undefined],
+    [12, undefined],
+    [16, { replicaId: 4, replicaEpoch: 11 }],
+    [13, undefined],
+  ] as const) {
+    const fresh = readRequest(1, version, bodyOf(version, state))
+    const reused = readRequestInto(1, version, bodyOf(version, state), request)
+    expect(reused).toBe(request)
+    expect(reused.replicaState).toBe(replicaState)
+    expect(reused).toEqual(fresh)
+  }
+})
