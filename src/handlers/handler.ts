@@ -4,7 +4,7 @@
 
 import type { RequestHeader } from '../protocol/headers.ts'
 import type { ApiKey, RequestOf, ResponseOf } from '../protocol/index.ts'
-import type { EncodedMessage } from '../protocol/writer.ts'
+import type { BorrowedMessage, EncodedMessage } from '../protocol/writer.ts'
 import type { Broker } from './broker-context.ts'
 
 export type { RequestHeader } from '../protocol/headers.ts'
@@ -52,10 +52,12 @@ export interface Handler<K extends ApiKey> {
 /**
  * What a handler answers: its response, or nothing (`undefined`). Fetch (key 1) may also answer
  * with its response already encoded at the request's version and correlation id (an
- * EncodedMessage, sent as it is): it encodes from its reads, without a response object.
+ * EncodedMessage, sent as it is): it encodes from its reads, without a response object. An
+ * answer given at once may be a BorrowedMessage (still in the encoder's buffer, which dispatch
+ * writes or copies before anything else is encoded).
  */
 export type Answer<K extends ApiKey> =
-  ResponseOf<K> | (K extends 1 ? EncodedMessage : never) | undefined
+  ResponseOf<K> | (K extends 1 ? EncodedMessage | BorrowedMessage : never) | undefined
 
 /** The handlers by API key: the one at key K reads RequestOf<K> and answers ResponseOf<K>. */
 export type HandlerRegistry = { [K in ApiKey]: Handler<K> }

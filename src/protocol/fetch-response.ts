@@ -16,7 +16,7 @@
 
 import type { FileSlice } from './file-slice.ts'
 import type { NodeEndpoint } from './messages/shared.ts'
-import { Writer, type EncodedMessage } from './writer.ts'
+import { Writer, type BorrowedMessage, type EncodedMessage } from './writer.ts'
 
 /** One partition of the answer, as the caller's read left it (the caller reuses these objects). */
 export interface FetchPartitionAnswer {
@@ -64,6 +64,21 @@ let writer = new Writer()
 
 /** The answer with its size prefix and response header, ready to write (as encodeResponse). */
 export function encodeFetchAnswer(answer: FetchAnswer): EncodedMessage {
+  return writeFetchAnswer(answer).finish()
+}
+
+/**
+ * encodeFetchAnswer without copying the bytes out of this file's buffer, as
+ * encodeResponseBorrowed: an answer without record chunks comes back borrowed, valid until the
+ * next Fetch answer is encoded (for an answer given at once, which the connection writes or
+ * copies before then).
+ */
+export function encodeFetchAnswerBorrowed(answer: FetchAnswer): BorrowedMessage | EncodedMessage {
+  const w = writeFetchAnswer(answer)
+  return w.hasRecordChunks ? w.finish() : w.borrow()
+}
+
+function writeFetchAnswer(answer: FetchAnswer): Writer {
   if (writer.buf.length > WRITER_KEEP_BYTES) writer = new Writer()
   const w = writer
   w.reset()
@@ -88,7 +103,7 @@ export function encodeFetchAnswer(answer: FetchAnswer): EncodedMessage {
   }
   if (flexible) writeBodyTaggedFields(w, answer)
   w.patchInt32(0, w.sizeBytes - 4)
-  return w.finish()
+  return w
 }
 
 function topicKey(partition: FetchPartitionAnswer, version: number): string {

@@ -20,7 +20,7 @@ import {
 import { allSpecs } from './messages/index.ts'
 import { Reader } from './reader.ts'
 import { apiSpec, registerApi, supportsVersion } from './registry.ts'
-import { Writer, type EncodedMessage } from './writer.ts'
+import { Writer, type BorrowedMessage, type EncodedMessage } from './writer.ts'
 
 export { ProtocolError } from './protocol-error.ts'
 export { ErrorCode, errorName } from './errors.ts'
@@ -153,21 +153,10 @@ export function encodeResponse<K extends number>(
 }
 
 /**
- * A response whose bytes are still in the codec's one buffer: `bytes[0, sizeBytes)`, size prefix
+ * A response whose bytes are still in its encoder's buffer: `bytes[0, sizeBytes)`, size prefix
  * included. Valid only until the next encoding: the caller writes or copies it at once.
  */
-export interface BorrowedResponse {
-  readonly borrowed: true
-  bytes: Uint8Array
-  sizeBytes: number
-}
-
-/** The one BorrowedResponse, pointed at the codec's buffer by each encodeResponseBorrowed. */
-const borrowedResponse: BorrowedResponse = {
-  borrowed: true,
-  bytes: new Uint8Array(0),
-  sizeBytes: 0,
-}
+export type BorrowedResponse = BorrowedMessage
 
 /**
  * encodeResponse without copying the bytes out of the codec's buffer (issue 17: the copy, its
@@ -181,10 +170,7 @@ export function encodeResponseBorrowed<K extends number>(
   body: ResponseOf<K>,
 ): BorrowedResponse | EncodedResponse {
   const w = writeResponse(apiKey, apiVersion, correlationId, body)
-  if (w.hasRecordChunks) return w.finish()
-  borrowedResponse.bytes = w.buf
-  borrowedResponse.sizeBytes = w.sizeBytes
-  return borrowedResponse
+  return w.hasRecordChunks ? w.finish() : w.borrow()
 }
 
 function writeResponse(

@@ -32,10 +32,23 @@ export class EncodedMessage {
   ) {}
 }
 
+/**
+ * A message whose bytes are still in a Writer's buffer: `bytes[0, sizeBytes)`, size prefix
+ * included. Valid only until that Writer's next message: the caller writes or copies it at once
+ * (issue 17: the copy, its chunk list and the message object were three objects per answer).
+ */
+export class BorrowedMessage {
+  readonly borrowed = true
+  bytes: Uint8Array = new Uint8Array(0)
+  sizeBytes = 0
+}
+
 export class Writer {
   buf: Buffer
   private view: DataView
   offset = 0
+  /** What borrow() returns: one per Writer, pointed at its buffer again by each borrow. */
+  private readonly borrowedMessage = new BorrowedMessage()
   /** Record chunks to insert, and the buffer offset at which each one goes. */
   private readonly insertAt: number[] = []
   private readonly inserts: Chunk[] = []
@@ -269,6 +282,18 @@ export class Writer {
     if (from === 0 && this.offset > 0) chunks.push(copy)
     else if (this.offset > from) chunks.push(copy.subarray(from, this.offset))
     return new EncodedMessage(chunks, this.sizeBytes)
+  }
+
+  /**
+   * The message without copying it out of the buffer: valid until this Writer's next message.
+   * Only for a message without record chunks (hasRecordChunks false): finish() for the others.
+   */
+  borrow(): BorrowedMessage {
+    if (this.inserts.length > 0) throw new Error('a message with record chunks cannot be borrowed')
+    const borrowed = this.borrowedMessage
+    borrowed.bytes = this.buf
+    borrowed.sizeBytes = this.offset
+    return borrowed
   }
 
   /** The message as one contiguous array; record chunks must be Uint8Arrays (requests, tests). */

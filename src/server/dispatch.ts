@@ -13,8 +13,8 @@
 //   a system error (one with an errno code), UNKNOWN_SERVER_ERROR otherwise, as Kafka's KafkaApis
 //   answers an unexpected exception. One log line per failure, with the stack the first time a
 //   message is seen. Only when even that answer cannot be encoded is the connection closed;
-// * `undefined` from a handler: no response (Produce with acks=0); an EncodedMessage: the answer
-//   its handler encoded itself (Fetch), sent as it is.
+// * `undefined` from a handler: no response (Produce with acks=0); an EncodedMessage (or, given at
+//   once, a BorrowedMessage): the answer its handler encoded itself (Fetch), sent as it is.
 
 import type { Broker } from '../handlers/broker-context.ts'
 import type { AnyHandler, RequestContext, RequestHeader } from '../handlers/handler.ts'
@@ -29,7 +29,7 @@ import {
   readRequestHeaderInto,
   readRequestInto,
 } from '../protocol/index.ts'
-import { EncodedMessage } from '../protocol/writer.ts'
+import { BorrowedMessage, EncodedMessage } from '../protocol/writer.ts'
 import { ChunkedReader, joinPieces, PiecesNeedJoining } from '../protocol/chunked-reader.ts'
 import {
   DISPATCH_PENDING,
@@ -150,7 +150,8 @@ export function createDispatch(options: { handlers: readonly AnyHandler[]; broke
     const { apiKey, apiVersion, correlationId } = ctx.header
     metrics?.requestDone(apiKey, request, body, performance.now() - startedMs)
     if (body === undefined) return undefined
-    if (body instanceof EncodedMessage) return body // encoded by its handler (Fetch)
+    // Encoded by its handler (Fetch); a borrowed one only when answered at once.
+    if (body instanceof EncodedMessage || body instanceof BorrowedMessage) return body
     try {
       return encodeResponseBorrowed(apiKey, apiVersion, correlationId, body)
     } catch (error) {

@@ -9,10 +9,14 @@
 // wait) it answers at once, else it returns a promise and waits for an append to one of the logs
 // it read (storage/append-waiters.ts), maxWaitMs, or the broker stopping, then reads again.
 
-import type { EncodedMessage } from '../../protocol/writer.ts'
+import type { BorrowedMessage, EncodedMessage } from '../../protocol/writer.ts'
 import type { FileSlice } from '../../protocol/file-slice.ts'
 import { preadFully } from '../../storage/header-scan.ts'
-import { encodeFetchAnswer, type FetchAnswer } from '../../protocol/fetch-response.ts'
+import {
+  encodeFetchAnswer,
+  encodeFetchAnswerBorrowed,
+  type FetchAnswer,
+} from '../../protocol/fetch-response.ts'
 import { ErrorCode } from '../../protocol/errors.ts'
 import type { NodeEndpoint } from '../../protocol/messages/shared.ts'
 import type { LogManager } from '../../storage/log-manager.ts'
@@ -109,10 +113,19 @@ export class FetchOperation implements ReadPass, FetchAnswer, AppendWaiter {
       this.waitState = new WaitState(broker, broker.clock)
   }
 
-  /** Reads, then answers (encoded) or waits (a promise of the encoded answer). */
-  run(): EncodedMessage | Promise<EncodedMessage> {
+  /**
+   * Reads, then answers (encoded; borrowed from the encoder's buffer when it has no record
+   * chunks, as dispatch writes an answer given at once before anything else is encoded) or waits
+   * (a promise of the encoded answer, in bytes of its own).
+   */
+  run(): BorrowedMessage | EncodedMessage | Promise<EncodedMessage> {
     readPartitions(this)
-    if (!this.mustWait()) return this.answer()
+    if (!this.mustWait()) {
+      this.prepareAnswer()
+      const encoded = encodeFetchAnswerBorrowed(this)
+      this.release()
+      return encoded
+    }
     const promise = new Promise<EncodedMessage>(this.executor)
     this.waitOrAnswer()
     return promise
@@ -150,15 +163,18 @@ export class FetchOperation implements ReadPass, FetchAnswer, AppendWaiter {
     try {
       readPartitions(this)
       if (outcome === 'appended' && this.mustWait()) return this.waitOrAnswer()
-      resolve(this.answer())
+      this.prepareAnswer()
+      const encoded = encodeFetchAnswer(this)
+      this.release()
+      resolve(encoded)
     } catch (error) {
       this.release()
       reject(error)
     }
   }
 
-  /** Encodes the answer to the last pass, and gives the operation back to the pool. */
-  private answer(): EncodedMessage {
+  /** The answer to the last pass, ready to encode: its session's part, partitions, endpoints. */
+  private prepareAnswer(): void {
     recordReplicationBytes(this)
     const sessions = this.broker!.fetchSessions
     const session = this.session
@@ -178,9 +194,6 @@ export class FetchOperation implements ReadPass, FetchAnswer, AppendWaiter {
     this.partitionCount = count
     if (this.replicas) this.nodeEndpoints = currentLeaders(this, this.replicas)
     countBytesOut(this)
-    const encoded = encodeFetchAnswer(this)
-    this.release()
-    return encoded
   }
 
   /** Drops what the fetch held (slices, logs, session, the promise's functions); back to the pool. */

@@ -22,7 +22,7 @@ import {
   type BuildRecordBatchOptions,
 } from '../../../src/protocol/record-batch.ts'
 import type { Clock } from '../../../src/storage/clock.ts'
-import { EncodedMessage } from '../../../src/protocol/writer.ts'
+import { BorrowedMessage, EncodedMessage } from '../../../src/protocol/writer.ts'
 
 export interface TestBroker {
   broker: Broker & { stopping: boolean }
@@ -104,11 +104,17 @@ async function callThroughCodec(
   }
   const response = await erased.handle(body, ctx)
   if (response === undefined) return undefined
-  // Fetch answers with its response encoded already (dispatch sends it as it is).
+  // Fetch answers with its response encoded already (dispatch sends it as it is), borrowed from
+  // its encoder's buffer when answered at once.
   const encoded =
-    response instanceof EncodedMessage
-      ? response
-      : encodeResponse(apiKey, version, header.correlationId, response)
+    response instanceof BorrowedMessage
+      ? {
+          chunks: [Uint8Array.from(response.bytes.subarray(0, response.sizeBytes))],
+          sizeBytes: response.sizeBytes,
+        }
+      : response instanceof EncodedMessage
+        ? response
+        : encodeResponse(apiKey, version, header.correlationId, response)
   const bytes = new Uint8Array(encoded.sizeBytes)
   let at = 0
   for (const chunk of encoded.chunks) {
