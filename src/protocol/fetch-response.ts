@@ -146,7 +146,7 @@ function writeTopic(
   const { version, partitions } = answer
   const flexible = version >= 12
   const first = partitions[topic.first]!
-  if (version >= 13) writeUuid(w, first.topicId)
+  if (version >= 13) w.uuid(first.topicId)
   else if (flexible) w.compactString(first.topic)
   else w.string(first.topic)
   if (topic.indices !== null) {
@@ -231,27 +231,4 @@ function writeBodyTaggedFields(w: Writer, answer: FetchAnswer): void {
   w.ensure(field.length)
   w.buf.set(field, w.offset)
   w.offset += field.length
-}
-
-/** A canonical 8-4-4-4-12 hex uuid as its 16 bytes, without a string per byte (Writer.uuid's). */
-function writeUuid(w: Writer, uuid: string): void {
-  if (uuid.length !== 36)
-    throw new Error(`uuid must be 36 characters (8-4-4-4-12 hex), got '${uuid}'`)
-  w.ensure(16)
-  let o = w.offset
-  for (let i = 0; i < 36; i += 2) {
-    if (i === 8 || i === 13 || i === 18 || i === 23) i++
-    const high = hexValue(uuid.charCodeAt(i))
-    const low = hexValue(uuid.charCodeAt(i + 1))
-    if (high < 0 || low < 0) throw new Error(`uuid '${uuid}' is not hexadecimal`)
-    w.buf[o++] = (high << 4) | low
-  }
-  w.offset = o
-}
-
-function hexValue(code: number): number {
-  if (code >= 48 && code <= 57) return code - 48
-  if (code >= 97 && code <= 102) return code - 87
-  if (code >= 65 && code <= 70) return code - 55
-  return -1
 }

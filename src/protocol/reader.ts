@@ -64,6 +64,15 @@ function int32At(b: Uint8Array, o: number): number {
 }
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+// Topic ids (Fetch v13+) come again in every request, and a uuid's string joined from its hex is
+// about twenty strings (issue 17): so the last uuid decoded for each value of its last byte (random
+// in a v4 uuid) is kept with its bytes, and a uuid whose bytes match is that string. Entry 0
+// starts as the zero uuid, whose bytes the table starts with.
+const UUID_ENTRIES = 256
+const uuidBytes = new Uint8Array(UUID_ENTRIES * 16)
+const uuidTexts: string[] = Array.from({ length: UUID_ENTRIES }, (_, i) =>
+  i === 0 ? ZERO_UUID : '',
+)
 
 export class Reader {
   /** The bytes being read; a ChunkedReader moves it from one piece of a frame to the next. */
@@ -188,11 +197,18 @@ export class Reader {
     const b = this.buf
     const o = this.offset
     this.offset += 16
+    const entry = b[o + 15]!
+    const at = entry * 16
+    let j = 0
+    while (j < 16 && uuidBytes[at + j] === b[o + j]) j++
+    if (j === 16 && uuidTexts[entry] !== '') return uuidTexts[entry]!
     let s = ''
     for (let i = 0; i < 16; i++) {
       if (i === 4 || i === 6 || i === 8 || i === 10) s += '-'
       s += HEX[b[o + i]!]
     }
+    for (let i = 0; i < 16; i++) uuidBytes[at + i] = b[o + i]!
+    uuidTexts[entry] = s
     return s
   }
 

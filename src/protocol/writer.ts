@@ -128,16 +128,19 @@ export class Writer {
     this.offset += 8
   }
 
-  /** Writes a canonical 8-4-4-4-12 hex uuid string as 16 bytes. */
+  /** Writes a canonical 8-4-4-4-12 hex uuid string as 16 bytes (from its character codes). */
   uuid(v: string): void {
     if (v.length !== 36) throw new Error(`uuid must be 36 characters (8-4-4-4-12 hex), got '${v}'`)
     this.ensure(16)
     let o = this.offset
     for (let i = 0; i < 36; i += 2) {
       if (i === 8 || i === 13 || i === 18 || i === 23) i++
-      this.buf[o++] = parseInt(v.substr(i, 2), 16)
+      const high = hexValue(v.charCodeAt(i))
+      const low = hexValue(v.charCodeAt(i + 1))
+      if (high < 0 || low < 0) throw new Error(`uuid '${v}' is not hexadecimal`)
+      this.buf[o++] = (high << 4) | low
     }
-    this.offset += 16
+    this.offset = o
   }
 
   unsignedVarint(v: number): void {
@@ -307,4 +310,12 @@ export class Writer {
     }
     return out
   }
+}
+
+/** A hex digit's value, from its character code; -1 for any other character. */
+function hexValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48
+  if (code >= 97 && code <= 102) return code - 87
+  if (code >= 65 && code <= 70) return code - 55
+  return -1
 }

@@ -137,3 +137,32 @@ test('strings decoded again are right, whatever the reader keeps of earlier ones
   bytes.set(new TextEncoder().encode('omega'), 2)
   expect(new Reader(bytes).string(false)).toBe('omega')
 })
+
+// Reader.uuid keeps the last uuid read for each value of its last byte and answers a match with
+// that string: uuids that share a last byte, or differ in one byte only, must still decode to
+// their own strings, the first time and again; Writer.uuid reads upper and lower case hex.
+test('uuids read again (from the kept strings) are their own, whatever bytes they share', () => {
+  const hex = (bytes: number[]) => bytes.map((b) => b.toString(16).padStart(2, '0')).join('')
+  const text = (bytes: number[]) => {
+    const h = hex(bytes)
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
+  }
+  const uuids: number[][] = []
+  for (let i = 0; i < 600; i++) {
+    const bytes = Array.from({ length: 16 }, (_, j) => (i * 7 + j * 13) & 0xff)
+    bytes[15] = i % 3 // many share a last byte
+    uuids.push(bytes)
+    // The same but for one byte, which the comparison must not skip.
+    uuids.push(bytes.map((b, j) => (j === i % 15 ? b ^ 1 : b)))
+  }
+  uuids.push(new Array(16).fill(0))
+  for (const round of [1, 2]) {
+    const w = new Writer(64)
+    for (const bytes of uuids) w.uuid(round === 1 ? text(bytes) : text(bytes).toUpperCase())
+    const r = new Reader(w.finishContiguous())
+    for (const bytes of uuids) expect(r.uuid()).toBe(text(bytes))
+  }
+  expect(() => new Writer(64).uuid('0001020g-0405-0607-0809-0a0b0c0d0e0f')).toThrow(
+    /not hexadecimal/,
+  )
+})
