@@ -10,7 +10,8 @@
 // deleted log's waiters go away with it. The broker's `stopping` flag is a plain boolean, so the
 // same timer looks at it for every waiter each `stoppingCheckMs` while any fetch waits: it is
 // armed for the earliest deadline or the next stopping check, whichever comes first, and only
-// re-armed when a new waiter's deadline comes before it. Time comes from the caller's Clock, so
+// re-armed when a new waiter's deadline comes before it; it stays armed when the last waiter
+// goes, until it fires and finds none. Time comes from the caller's Clock, so
 // tests advance it instead of sleeping.
 
 import type { Clock, TimerHandle } from './clock.ts'
@@ -63,8 +64,13 @@ const woken: AppendWaiter[] = []
 export function notifyAppend(log: object): void {
   const waiting = waitersByLog.get(log)
   if (waiting === undefined || waiting.size === 0) return
-  // finish removes each waiter from this set; a Set's iteration skips what was deleted.
-  for (const waiter of waiting) finish(waiter, 'appended')
+  // finish removes each waiter from this set; a Set's forEach skips what was deleted. forEach
+  // with a function made once, not for-of: no iterator object per append (issue 17).
+  waiting.forEach(appended)
+}
+
+function appended(waiter: AppendWaiter): void {
+  finish(waiter, 'appended')
 }
 
 /**
@@ -169,7 +175,9 @@ class ClockPolls {
       this.siftDown(index)
       this.siftUp(last.waitState.heapIndex)
     }
-    if (this.heap.length === 0) this.disarm()
+    // An empty heap leaves the timer armed: it is due within one stopping check, and disarms
+    // itself when it finds nothing to wait for. A consumer that waits again after every record
+    // then arms no timer per wait (issue 17: a timer, its handle and closures per long poll).
   }
 
   /** Arms the timer for the earliest deadline or stopping check, unless it fires before that. */

@@ -2,7 +2,8 @@
 // on a fake clock hold a single pending timer between them, each ends with 'timeout' exactly at
 // its own deadline and not a millisecond before, an append ends only the waiters of its log (and
 // the heap keeps the others in deadline order), and a broker that begins to stop ends every
-// waiter within one stopping check. With a timer per waiter the first assertion fails.
+// waiter within one stopping check. With a timer per waiter the first assertion fails. A consumer
+// that waits again after every append arms one timer for all its waits, not one per wait.
 
 import { expect, test } from 'bun:test'
 import {
@@ -65,4 +66,27 @@ test('a broker that begins to stop ends its long polls within one stopping check
   expect(outcomes).toEqual(['stopping', 'stopping', 'timeout'])
   expect(await waitForAppend([log], { timeoutMs: 10, stoppable: broker, clock })).toBe('stopping')
   expect(clock.pendingTimers()).toBe(0)
+})
+
+test('waits ended by appends, one after another, arm one timer between them', async () => {
+  let timersSet = 0
+  const clock = new FakeClock()
+  const setTimer = clock.setTimer.bind(clock)
+  clock.setTimer = (delayMs, fire) => {
+    timersSet++
+    return setTimer(delayMs, fire)
+  }
+  const broker = { stopping: false }
+  const log = {}
+  for (let i = 0; i < 50; i++) {
+    const outcome = waitForAppend([log], { timeoutMs: 500, stoppable: broker, clock })
+    notifyAppend(log)
+    expect(await outcome).toBe('appended')
+  }
+  expect(activeWaitCount()).toBe(0)
+  expect(timersSet).toBe(1)
+  // The timer left armed fires within one stopping check, finds no waiter and is not armed again.
+  await clock.advance(stoppingCheckMs)
+  expect(clock.pendingTimers()).toBe(0)
+  expect(timersSet).toBe(1)
 })
