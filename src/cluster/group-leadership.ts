@@ -59,7 +59,13 @@ export function groupsFollowLeadership(options: {
       leading.set(partition, leads)
       groups.leads(partition, leads)
       chain = chain
-        .then(() => (leads ? groups.loadPartition(partition) : groups.unloadPartition(partition)))
+        .then(async () => {
+          if (!leads) return groups.unloadPartition(partition)
+          // The replica first: its log is created off the event loop, and a replay before it
+          // exists would find nothing while the coordinator could not yet write.
+          await replicas.settled()
+          await groups.loadPartition(partition)
+        })
         .catch((error) =>
           options.log(
             `group coordinator: ${leads ? 'loading' : 'unloading'} ${where(partition)} failed: ${(error as Error).message}`,

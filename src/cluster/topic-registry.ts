@@ -94,6 +94,8 @@ export class LocalTopicRegistry implements TopicRegistry {
   private readonly topicsById = new Map<string, TopicInfo>()
   private readonly byCollisionKey = new Map<string, string>()
   private pendingDeletes: string[] = []
+  /** The topic whose logs createLogs is creating: in the image on disk, not yet in the maps. */
+  private creating: TopicInfo | null = null
   /** Changes run one at a time: each awaits log creation or deletion. */
   private chain: Promise<unknown> = Promise.resolve()
 
@@ -175,9 +177,7 @@ export class LocalTopicRegistry implements TopicRegistry {
         internal: internalTopicNames.has(request.name),
       }
       if (request.validateOnly) return topic
-      this.index(topic)
-      this.persist()
-      await this.createLogs(topic, 0, null)
+      await this.createLogs(topic, 0)
       this.changed(topic.name)
       this.options.log?.(
         `Created topic ${topic.name} with ${topic.partitions} partition${topic.partitions === 1 ? '' : 's'}`,
@@ -240,9 +240,7 @@ export class LocalTopicRegistry implements TopicRegistry {
       checkPartitionCount(total)
       const grown: TopicInfo = { ...topic, partitions: total }
       if (options.validateOnly) return grown
-      this.index(grown)
-      this.persist()
-      await this.createLogs(grown, topic.partitions, topic)
+      await this.createLogs(grown, topic.partitions)
       this.changed(name)
       this.options.log?.(`Topic ${name} now has ${total} partitions`)
       return grown
@@ -344,30 +342,32 @@ export class LocalTopicRegistry implements TopicRegistry {
   }
 
   /**
-   * Creates the missing logs, all or none; on failure `previous` (the topic before, or null for
-   * a new one) goes back into the image and the error becomes KAFKA_STORAGE_ERROR for the topic.
+   * Creates the missing logs of `topic` (new, or grown), all or none, then shows it. The image on
+   * disk names it first, so that a crash meanwhile leaves the next start to create what is
+   * missing; but nobody sees it before its logs exist (they are created over several turns of
+   * the event loop, and a group's offset commit must not find a partition without a log). On
+   * failure the image goes back to what it was and the error becomes KAFKA_STORAGE_ERROR.
    */
-  private async createLogs(
-    topic: TopicInfo,
-    fromPartition: number,
-    previous: TopicInfo | null,
-  ): Promise<void> {
+  private async createLogs(topic: TopicInfo, fromPartition: number): Promise<void> {
     const missing: number[] = []
     for (let partition = fromPartition; partition < topic.partitions; partition++) {
       if (!this.options.logs.get(topic.name, partition)) missing.push(partition)
     }
+    this.creating = topic
+    this.persist()
     try {
       await this.options.logs.createPartitions(topic.name, missing, this.logConfig(topic.configs), {
         topicId: topic.topicId,
       })
     } catch (error) {
-      this.unindex(topic)
-      if (previous) this.index(previous)
+      this.creating = null
       this.persist()
       const reason = error instanceof Error ? error.message : String(error)
       this.options.log?.(`Creating the logs of ${topic.name} failed: ${reason}`)
       throw new TopicError(ErrorCode.KAFKA_STORAGE_ERROR, reason)
     }
+    this.creating = null
+    this.index(topic)
   }
 
   private async deleteLogs(name: string): Promise<void> {
@@ -377,8 +377,10 @@ export class LocalTopicRegistry implements TopicRegistry {
   }
 
   private persist(): void {
+    const topics = new Map(this.topicsByName)
+    if (this.creating) topics.set(this.creating.name, this.creating)
     writeImage(this.imageFile, {
-      topics: [...this.topicsByName.values()],
+      topics: [...topics.values()],
       pendingDeletes: this.pendingDeletes,
     })
   }

@@ -10,6 +10,7 @@
 // is free) and removed after file.delete.delay.ms, giving in-flight reads time to finish.
 
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdir, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import * as native from '../native.ts'
 import {
@@ -19,6 +20,7 @@ import {
   REPLICATION_OFFSET_CHECKPOINT,
   OffsetCheckpointFile,
   fsyncDir,
+  fsyncDirAsync,
   partitionKey,
   type CheckpointEntry,
 } from './checkpoint.ts'
@@ -29,7 +31,11 @@ import { closeEvictedLogFiles, setLogFileCacheCapacity } from './log-file-cache.
 import type { LogConfig } from './log-config.ts'
 import { type CleanerConfig, LogCleaner, defaultCleanerConfig } from './log-cleaner.ts'
 import { PartitionLog } from './partition-log.ts'
-import { readPartitionMetadata, writePartitionMetadata } from './partition-metadata.ts'
+import {
+  readPartitionMetadata,
+  writePartitionMetadata,
+  writePartitionMetadataAsync,
+} from './partition-metadata.ts'
 import { enforceRetention } from './retention.ts'
 import { StorageError, errnoOf, storageErrorFrom } from './storage-error.ts'
 
@@ -38,6 +44,32 @@ export const CLEAN_SHUTDOWN_MARKER = '.kafka_cleanshutdown'
 const CHECKPOINT_INTERVAL_MS = 60_000
 /** Logs closed at once by close(): enough to keep the thread pool's 4 threads busy. */
 const CLOSE_CONCURRENCY = 16
+/** Logs created at once by createPartitions: their fsyncs overlap on the thread pool, bounded. */
+const CREATE_CONCURRENCY = 8
+
+/**
+ * Runs `work` on every item, CREATE_CONCURRENCY at a time, in order; after the first failure no
+ * further item starts. Resolves once every started one has settled, with that failure or null.
+ */
+async function eachBounded<T>(
+  items: readonly T[],
+  work: (item: T) => Promise<void>,
+): Promise<{ error: unknown } | null> {
+  let next = 0
+  let failure: { error: unknown } | null = null
+  const worker = async (): Promise<void> => {
+    while (failure === null && next < items.length) {
+      const item = items[next++]!
+      try {
+        await work(item)
+      } catch (error) {
+        failure ??= { error }
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(CREATE_CONCURRENCY, items.length) }, worker))
+  return failure
+}
 const PARTITION_DIR = /^(.+)-(\d+)$/
 const DELETE_DIR = /-delete$/
 
@@ -93,6 +125,12 @@ export interface LogEvents {
 
 export class LogManager {
   private readonly logs = new Map<string, PartitionLog>()
+  /** Dirs of failed creations whose removal failed; removed when the creation is over. */
+  private readonly halfMadeDirs = new Set<string>()
+  /** Creations under way (whileOpen), which close() waits for. */
+  private readonly operations = new Set<Promise<unknown>>()
+  /** Logs being created (create awaits the thread pool), by key, with the dir each goes to. */
+  private readonly creating = new Map<string, { logDir: string; creation: Promise<PartitionLog> }>()
   private revalidated = 0
   private readonly logDirOf = new Map<PartitionLog, string>()
   /** Each log's topic id, from its partition.metadata. */
@@ -184,39 +222,134 @@ export class LogManager {
     return this.topicIds.get(log)
   }
 
-  async create(
+  /**
+   * Creates the log of one partition. Its file work (the directory, partition.metadata and the
+   * fsyncs that make both durable) runs on the thread pool, so the event loop serves clients and
+   * the etcd lease meanwhile: done on the main thread, three fsyncs per partition held it for
+   * about half a second while __consumer_offsets was created (issue 13). Only opening the new,
+   * empty segment's files and mappings stays synchronous. Refused while the partition's log
+   * exists or is being created (`getOrCreate` joins one being created).
+   */
+  create(
     topic: string,
     partition: number,
     config: LogConfig,
     options: { topicId?: string } = {},
   ): Promise<PartitionLog> {
-    const key = partitionKey(topic, partition)
-    if (this.logs.has(key)) {
-      throw new StorageError('TOPIC_ALREADY_EXISTS', `the log of ${key} already exists`)
+    return this.whileOpen(() => this.startCreate(topic, partition, config, options))
+  }
+
+  /** The partition's log: the one open, the one being created, or a new one. */
+  getOrCreate(
+    topic: string,
+    partition: number,
+    config: LogConfig,
+    options: { topicId?: string } = {},
+  ): Promise<PartitionLog> {
+    const existing = this.logs.get(partitionKey(topic, partition))
+    if (existing) return Promise.resolve(existing)
+    return this.whileOpen(() => this.join(topic, partition, config, options))
+  }
+
+  /**
+   * Runs a creation unless the logs are closed; close() waits for it, so a creation under way
+   * finishes whole (or is undone whole) before any log is closed.
+   */
+  private whileOpen<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.closed) {
+      return Promise.reject(new StorageError('KAFKA_STORAGE_ERROR', 'the logs are closed'))
     }
-    const topicId = options.topicId ?? this.opts.topicIdFor?.(topic)
+    const running = operation().finally(() => this.removeHalfMadeDirs())
+    this.operations.add(running)
+    const forget = () => this.operations.delete(running)
+    running.then(forget, forget)
+    return running
+  }
+
+  /** The dirs of failed creations that could not be removed then (see createLog). */
+  private async removeHalfMadeDirs(): Promise<void> {
+    for (const dir of [...this.halfMadeDirs]) {
+      try {
+        await rm(dir, { recursive: true, force: true })
+        this.halfMadeDirs.delete(dir)
+      } catch (error) {
+        this.logger(
+          `removing ${dir}, left by a failed creation, failed: ${error}; remove it by hand`,
+        )
+      }
+    }
+  }
+
+  private join(
+    topic: string,
+    partition: number,
+    config: LogConfig,
+    options: { topicId?: string },
+  ): Promise<PartitionLog> {
+    const key = partitionKey(topic, partition)
+    const existing = this.logs.get(key)
+    if (existing) return Promise.resolve(existing)
+    return this.creating.get(key)?.creation ?? this.startCreate(topic, partition, config, options)
+  }
+
+  private startCreate(
+    topic: string,
+    partition: number,
+    config: LogConfig,
+    options: { topicId?: string },
+  ): Promise<PartitionLog> {
+    const key = partitionKey(topic, partition)
+    if (this.logs.has(key) || this.creating.has(key)) {
+      return Promise.reject(
+        new StorageError('TOPIC_ALREADY_EXISTS', `the log of ${key} already exists`),
+      )
+    }
     const logDir = this.leastLoadedLogDir()
+    const creation = this.createLog({ topic, partition, key, logDir, config, options })
+    this.creating.set(key, { logDir, creation })
+    const forget = () => this.creating.delete(key)
+    creation.then(forget, forget)
+    return creation
+  }
+
+  private async createLog(p: {
+    topic: string
+    partition: number
+    key: string
+    logDir: string
+    config: LogConfig
+    options: { topicId?: string }
+  }): Promise<PartitionLog> {
+    const { topic, partition, key, logDir } = p
+    const topicId = p.options.topicId ?? this.opts.topicIdFor?.(topic)
     const dir = join(logDir, key)
-    if (existsSync(dir)) {
+    let made: string | undefined
+    try {
+      made = await mkdir(dir, { recursive: true }) // undefined: it was there already
+    } catch (error) {
+      throw storageErrorFrom(`creating the log of ${key} in ${logDir}`, error)
+    }
+    if (made === undefined) {
       throw new StorageError('KAFKA_STORAGE_ERROR', `${dir} exists on disk but is not loaded`)
     }
     let log: PartitionLog
     try {
-      mkdirSync(dir, { recursive: true })
-      if (topicId !== undefined) writePartitionMetadata(dir, topicId)
-      fsyncDir(logDir)
+      if (topicId !== undefined) await writePartitionMetadataAsync(dir, topicId)
+      await fsyncDirAsync(logDir)
       log = this.openLog({
         topic,
         partition,
         dir,
-        config,
+        config: p.config,
         recoveryPoint: 0,
         logStartOffset: 0,
         clean: true,
       })
     } catch (error) {
-      // A half-made dir would be adopted as a partition by the next start: leave none.
-      rmSync(dir, { recursive: true, force: true })
+      // A half-made dir would be adopted as a partition by the next start: leave none. Out of
+      // descriptors (EMFILE) the removal can fail too; whileOpen tries again once the creation
+      // has given its descriptors back.
+      await rm(dir, { recursive: true, force: true }).catch(() => this.halfMadeDirs.add(dir))
       throw storageErrorFrom(`creating the log of ${key} in ${logDir}`, error)
     }
     this.logs.set(key, log)
@@ -229,27 +362,45 @@ export class LogManager {
    * Creates the logs of `partitions` of a topic, all or none (CreateTopics, CreatePartitions):
    * when one fails (EMFILE, a full disk) the ones this call created are closed and removed, and
    * the error says how far it got. Kafka's handler then answers the topic with the error code.
+   * CREATE_CONCURRENCY at a time, so that their fsyncs overlap on the thread pool.
    */
-  async createPartitions(
+  createPartitions(
     topic: string,
     partitions: readonly number[],
     config: LogConfig,
     options: { topicId?: string } = {},
   ): Promise<PartitionLog[]> {
-    const created: PartitionLog[] = []
-    try {
-      for (const partition of partitions)
-        created.push(await this.create(topic, partition, config, options))
-      return created
-    } catch (error) {
+    return this.whileOpen(async () => {
+      const created: PartitionLog[] = []
+      const failure = await eachBounded(partitions, async (partition) => {
+        created.push(await this.startCreate(topic, partition, config, options))
+      })
+      if (failure === null) return created.sort((a, b) => a.partition - b.partition)
       for (const log of created) await this.removeNewLog(log)
+      const { error } = failure
       const reason = error instanceof Error ? error.message : String(error)
       throw new StorageError(
         error instanceof StorageError ? error.errorName : 'KAFKA_STORAGE_ERROR',
         `${reason}; none of the ${partitions.length} new partitions of ${topic} was kept`,
         { cause: error },
       )
-    }
+    })
+  }
+
+  /**
+   * getOrCreate for the local replicas cluster mode assigns here, CREATE_CONCURRENCY at a time.
+   * Not all or none: what was created stays, and the first failure is thrown once the others
+   * have settled (the next metadata change tries the missing ones again).
+   */
+  getOrCreateAll(
+    replicas: readonly { topic: string; partition: number; config: LogConfig; topicId?: string }[],
+  ): Promise<void> {
+    return this.whileOpen(async () => {
+      const failure = await eachBounded(replicas, async (r) => {
+        await this.join(r.topic, r.partition, r.config, { topicId: r.topicId })
+      })
+      if (failure !== null) throw failure.error
+    })
   }
 
   /** Undoes create(): nothing was written to the log yet, so it goes at once, not via -delete. */
@@ -260,8 +411,8 @@ export class LogManager {
     this.topicIds.delete(log)
     log.markDeleted(log.dir) // no final flush: the data is going away
     await log.close()
-    rmSync(log.dir, { recursive: true, force: true })
-    fsyncDir(logDir)
+    await rm(log.dir, { recursive: true, force: true })
+    await fsyncDirAsync(logDir)
   }
 
   async delete(topic: string, partition: number): Promise<void> {
@@ -336,6 +487,8 @@ export class LogManager {
     if (this.closed) return
     this.closed = true
     for (const timer of this.timers) timer.cancel()
+    // A creation under way finishes (or is undone) before the logs are flushed and closed below.
+    await Promise.allSettled(this.operations)
     await this.cleaner.stop()
     // The final checkpoint is written synchronously below: no background write may overlap it.
     for (const writes of this.checkpointWrites.values()) await writes.idle()
@@ -602,6 +755,8 @@ export class LogManager {
   private leastLoadedLogDir(): string {
     const counts = new Map(this.opts.logDirs.map((dir) => [dir, 0]))
     for (const dir of this.logDirOf.values()) counts.set(dir, (counts.get(dir) ?? 0) + 1)
+    for (const { logDir } of this.creating.values())
+      counts.set(logDir, (counts.get(logDir) ?? 0) + 1)
     let best = this.opts.logDirs[0]!
     for (const [dir, count] of counts) if (count < counts.get(best)!) best = dir
     return best

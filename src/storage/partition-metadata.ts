@@ -8,7 +8,7 @@
 
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { writeTextFileAtomic } from './checkpoint.ts'
+import { writeTextFileAtomic, writeTextFileAtomicAsync } from './checkpoint.ts'
 import { StorageError } from './storage-error.ts'
 
 export const PARTITION_METADATA = 'partition.metadata'
@@ -27,11 +27,22 @@ export function topicIdFromKafka(text: string): string | null {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }
 
-/** Writes the file; a topic id that is not a UUID (none is made so) is not written. */
-export function writePartitionMetadata(dir: string, topicId: string): void {
+/** The file's text; null for a topic id that is not a UUID (none is made so), which is not written. */
+function partitionMetadataText(topicId: string): string | null {
   const kafkaTopicId = topicIdToKafka(topicId)
-  if (kafkaTopicId === null) return
-  writeTextFileAtomic(join(dir, PARTITION_METADATA), `version: 0\ntopic_id: ${kafkaTopicId}\n`)
+  return kafkaTopicId === null ? null : `version: 0\ntopic_id: ${kafkaTopicId}\n`
+}
+
+/** Writes the file (an old directory's, at load). */
+export function writePartitionMetadata(dir: string, topicId: string): void {
+  const text = partitionMetadataText(topicId)
+  if (text !== null) writeTextFileAtomic(join(dir, PARTITION_METADATA), text)
+}
+
+/** writePartitionMetadata off the event loop (a new partition's, LogManager.create). */
+export async function writePartitionMetadataAsync(dir: string, topicId: string): Promise<void> {
+  const text = partitionMetadataText(topicId)
+  if (text !== null) await writeTextFileAtomicAsync(join(dir, PARTITION_METADATA), text)
 }
 
 /** The topic id the directory's file names, null without a file; throws when it is malformed. */

@@ -58,6 +58,8 @@ export async function startCluster(
     proxied?: boolean
     /** A broker's log dir (a mount the test owns, say); default: one under the cluster's dir. */
     logDirOf?: (nodeId: number) => string
+    /** The script each broker runs (another checkout's src/cli.ts, for a bench's before/after). */
+    entry?: string
   } = {},
 ): Promise<Cluster> {
   const count = options.brokers ?? 3
@@ -103,6 +105,7 @@ export async function startCluster(
             port,
             advertisedPort,
             logDir: options.logDirOf?.(nodeId) ?? join(root, `broker-${nodeId}`),
+            entry: options.entry,
             overrides: {
               'metadata.etcd.endpoints': etcd.endpoint,
               'metadata.etcd.prefix': prefix,
@@ -177,11 +180,18 @@ async function startClusterBroker(options: {
   port: number
   advertisedPort: number
   logDir: string
+  entry?: string
   overrides: Record<string, string>
 }): Promise<ClusterBroker> {
   const overrides = { ...options.overrides, 'node.id': String(options.nodeId) }
   const start = () =>
-    startBroker({ logDir: options.logDir, port: options.port, overrides, timeoutMs: 60_000 })
+    startBroker({
+      logDir: options.logDir,
+      port: options.port,
+      overrides,
+      timeoutMs: 60_000,
+      entry: options.entry,
+    })
   let earlier = ''
   const broker: ClusterBroker = {
     nodeId: options.nodeId,

@@ -81,6 +81,8 @@ export class EtcdClusterMetadata implements ClusterMetadata {
   private controllerRunning: Promise<void> | null = null
   private rebalanceTimer: ReturnType<typeof setInterval> | null = null
   private localReplicas: Promise<void> = Promise.resolve()
+  /** A pass of syncLocalReplicas is queued and has not started. */
+  private localReplicasPending = false
   /** The partitions (topic NUL partition) whose assignment named this broker when last seen. */
   private readonly hosted = new Set<string>()
   private closed = false
@@ -599,9 +601,17 @@ export class EtcdClusterMetadata implements ClusterMetadata {
 
   // --- local replicas -------------------------------------------------------------------------
 
-  /** Creates the logs of replicas assigned here and deletes those of topics gone or moved away. */
+  /**
+   * Creates the logs of replicas assigned here and deletes those of topics gone or moved away.
+   * A pass reads the image when it starts, so one not started yet serves every change made
+   * before: a topic's creation arrives as one event per partition, and a pass per event walked
+   * every local replica again for each of them.
+   */
   private syncLocalReplicas(): Promise<void> {
+    if (this.localReplicasPending) return this.localReplicas
+    this.localReplicasPending = true
     this.localReplicas = this.localReplicas.then(async () => {
+      this.localReplicasPending = false
       const logs = this.logs
       if (!logs || this.closed) return
       for (const log of [...logs.all()]) {
@@ -619,13 +629,18 @@ export class EtcdClusterMetadata implements ClusterMetadata {
           await logs.delete(log.topic, log.partition)
         }
       }
-      for (const assignment of this.localAssignments()) {
-        const { topic, partition } = assignment
-        const config = this.configFor(topic)
+      const missing = []
+      const configs = new Map<string, LogConfig>()
+      for (const { topic, partition } of this.localAssignments()) {
+        let config = configs.get(topic)
+        if (!config) configs.set(topic, (config = this.configFor(topic)))
         const existing = logs.get(topic, partition)
         if (existing) existing.updateConfig(config)
-        else await logs.create(topic, partition, config, { topicId: this.topicIdFor(topic) })
+        else missing.push({ topic, partition, config, topicId: this.topicIdFor(topic) })
       }
+      // Off the event loop, a few at a time: the replicas of a new topic (__consumer_offsets'
+      // 50) created in one turn held it long enough to lose the etcd lease (issue 13).
+      await logs.getOrCreateAll(missing)
     })
     this.localReplicas = this.localReplicas.catch((error) =>
       this.log(`cluster: syncing local replicas failed: ${(error as Error).message}`),

@@ -44,6 +44,8 @@ interface Followed {
   truncated: boolean
   /** The leader's high watermark minus our log end after the last fetch with records; -1 unknown. */
   lag: number
+  /** The error the leader last answered for this partition, logged once until it answers well. */
+  lastErrorCode: number
 }
 
 export class FetcherManager implements FollowerFetching {
@@ -133,7 +135,13 @@ class ReplicaFetcher {
   }
 
   add(replica: ReplicatedPartition): void {
-    this.followed.set(replica, { replica, epoch: replica.leaderEpoch, truncated: false, lag: -1 })
+    this.followed.set(replica, {
+      replica,
+      epoch: replica.leaderEpoch,
+      truncated: false,
+      lag: -1,
+      lastErrorCode: ErrorCode.NONE,
+    })
     this.wakeUp()
   }
 
@@ -330,11 +338,17 @@ class ReplicaFetcher {
       return false
     }
     if (answer.errorCode !== ErrorCode.NONE) {
-      this.report(
-        `${topic}-${partition}: leader ${this.leaderId} answered error ${answer.errorCode}`,
-      )
+      // Once per partition: a leader that has not created its replicas yet (a new topic's
+      // assignment reaches it after us) answers every partition so at every retry.
+      if (answer.errorCode !== entry.lastErrorCode) {
+        this.log(
+          `${topic}-${partition}: leader ${this.leaderId} answered error ${answer.errorCode}`,
+        )
+      }
+      entry.lastErrorCode = answer.errorCode
       return false
     }
+    entry.lastErrorCode = ErrorCode.NONE
     const records = answer.records
     const batches = records ? wholeBatches(records) : null
     if (batches && batches.length > 0) {

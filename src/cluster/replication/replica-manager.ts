@@ -235,17 +235,12 @@ export class ReplicaManager {
   }
 
   /** The local log of an assigned partition, created when missing (the metadata may race us). */
-  private async openLog({ topic, partition }: PartitionAssignment): Promise<PartitionLog> {
+  private openLog({ topic, partition }: PartitionAssignment): Promise<PartitionLog> {
     const { logs } = this.options
     const existing = logs.get(topic, partition)
-    if (existing) return existing
-    try {
-      return await logs.create(topic, partition, this.options.logConfigFor(topic))
-    } catch (error) {
-      const created = logs.get(topic, partition)
-      if (created) return created
-      throw error
-    }
+    if (existing) return Promise.resolve(existing)
+    // Joins the creation the metadata may have started for the same partition.
+    return logs.getOrCreate(topic, partition, this.options.logConfigFor(topic))
   }
 
   /**
