@@ -137,6 +137,8 @@ async function createTopic(port: number): Promise<number> {
 interface Figures {
   idleMs: number
   createdMs: number
+  /** The slowest round trip during, per broker (in the order of the ports). */
+  createdMsPerBroker: number[]
   requestMs: number
   leaseLosses: number
   loadBefore: number
@@ -160,6 +162,7 @@ async function measure(ports: number[], act: () => Promise<number>): Promise<Fig
     return {
       idleMs: slowest(idleFromMs, idleToMs),
       createdMs: slowest(idleToMs, toMs),
+      createdMsPerBroker: all.map((pinger) => pinger.slowestMs(idleToMs, toMs)),
       requestMs,
       leaseLosses: 0,
       loadBefore,
@@ -238,7 +241,10 @@ for (const scenario of scenarios) {
       console.log(
         `${scenario.padEnd(7)} round ${round} ${label.padEnd(8)} idle ${ms(figures.idleMs)}  ` +
           `during ${ms(figures.createdMs)}  request ${ms(figures.requestMs)}` +
-          (scenario === 'cluster' ? `  lease losses ${figures.leaseLosses}` : '') +
+          (scenario === 'cluster'
+            ? ` (brokers ${figures.createdMsPerBroker.map(Math.round).join('/')})` +
+              `  lease losses ${figures.leaseLosses}`
+            : '') +
           `  (load ${figures.loadBefore.toFixed(1)} → ${figures.loadAfter.toFixed(1)})`,
       )
     }
