@@ -13,7 +13,8 @@
 // * v13+: an unknown topic id is UNKNOWN_TOPIC_ID for its partitions.
 // * The answer is encoded here, from the reads (protocol/fetch-response.ts), by a FetchOperation
 //   kept from one fetch to the next (fetch/fetch-operation.ts): no answer tree, no per-partition
-//   objects, no promise unless the fetch waits. Dispatch sends the bytes as they are.
+//   objects, no promise (a fetch that waits answers through a LaterAnswer). Dispatch sends the
+//   bytes as they are.
 //
 // * Cluster mode (broker.replicas): only the leader serves a partition; a currentLeaderEpoch below
 //   its epoch is FENCED_LEADER_EPOCH, above it UNKNOWN_LEADER_EPOCH; a non-leader answers
@@ -88,8 +89,8 @@ export const fetch: Handler<1> = {
     operation.session = session
     if (session instanceof FetchSession) updateSession(operation, request, session)
     else addRequestTargets(operation, request, null)
-    // The first pass answers synchronously when it has enough (no promise, no closure); only a
-    // fetch that must wait goes asynchronous.
+    // The first pass answers synchronously when it has enough; a fetch that must wait answers
+    // later, through dispatch's callbacks (no promise, no closure).
     return operation.run()
   },
 }

@@ -46,7 +46,22 @@ export interface Handler<K extends ApiKey> {
    * promise must stay the handler's own until its promise settles.
    */
   // A property, not a method, so that its parameter is checked strictly (methods are bivariant).
-  handle: (request: RequestOf<K>, ctx: RequestContext) => Answer<K> | Promise<Answer<K>>
+  handle: (
+    request: RequestOf<K>,
+    ctx: RequestContext,
+  ) => Answer<K> | Promise<Answer<K>> | (K extends 1 ? LaterAnswer<Answer<K>> : never)
+}
+
+/**
+ * An answer given later without a promise (Fetch's long poll). Dispatch calls `answerTo` at once
+ * after `handle` returns; the handler later calls exactly one of the two functions, once, and
+ * never from inside `answerTo`. Unlike a promise's reaction, `answered` runs in the handler's own
+ * turn, so the answer may be borrowed from an encoder's buffer (a BorrowedMessage, which dispatch
+ * writes or copies before anything else is encoded). Issue 17: no promise and no reaction per
+ * long poll, and no copy of its answer.
+ */
+export abstract class LaterAnswer<T> {
+  abstract answerTo(answered: (answer: T) => void, failed: (error: unknown) => void): void
 }
 
 /**

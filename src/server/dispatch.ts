@@ -17,7 +17,12 @@
 //   once, a BorrowedMessage): the answer its handler encoded itself (Fetch), sent as it is.
 
 import type { Broker } from '../handlers/broker-context.ts'
-import type { AnyHandler, RequestContext, RequestHeader } from '../handlers/handler.ts'
+import {
+  LaterAnswer,
+  type AnyHandler,
+  type RequestContext,
+  type RequestHeader,
+} from '../handlers/handler.ts'
 import { unsupportedApiVersionsResponse } from '../handlers/18-api-versions.ts'
 import { errorResponse, type Failure } from '../handlers/error-responses.ts'
 import { ErrorCode } from '../protocol/errors.ts'
@@ -150,7 +155,8 @@ export function createDispatch(options: { handlers: readonly AnyHandler[]; broke
     const { apiKey, apiVersion, correlationId } = ctx.header
     metrics?.requestDone(apiKey, request, body, performance.now() - startedMs)
     if (body === undefined) return undefined
-    // Encoded by its handler (Fetch); a borrowed one only when answered at once.
+    // Encoded by its handler (Fetch); a borrowed one only when answered at once or through a
+    // LaterAnswer (in the handler's turn, never a promise's reaction).
     if (body instanceof EncodedMessage || body instanceof BorrowedMessage) return body
     try {
       return encodeResponseBorrowed(apiKey, apiVersion, correlationId, body)
@@ -160,9 +166,9 @@ export function createDispatch(options: { handlers: readonly AnyHandler[]; broke
   }
 
   /**
-   * An asynchronous handler's answer, delivered to the connection: one promise reaction, whose
-   * two callbacks belong to this object, which is kept for the next asynchronous request (no
-   * closure per request).
+   * An asynchronous handler's answer, delivered to the connection: one promise reaction (or a
+   * LaterAnswer's call), whose two callbacks belong to this object, which is kept for the next
+   * asynchronous request (no closure per request).
    */
   class PendingAnswer {
     ctx: RequestContext | null = null
@@ -204,7 +210,7 @@ export function createDispatch(options: { handlers: readonly AnyHandler[]; broke
   const freePending: PendingAnswer[] = []
 
   const settleLater = (
-    promise: Promise<unknown>,
+    promise: Promise<unknown> | LaterAnswer<unknown>,
     ctx: RequestContext,
     request: unknown,
     startedMs: number,
@@ -217,7 +223,8 @@ export function createDispatch(options: { handlers: readonly AnyHandler[]; broke
     pending.startedMs = startedMs
     pending.completion = completion
     pending.exchange = exchange
-    promise.then(pending.fulfilled, pending.rejected)
+    if (promise instanceof LaterAnswer) promise.answerTo(pending.fulfilled, pending.rejected)
+    else promise.then(pending.fulfilled, pending.rejected)
     return DISPATCH_PENDING
   }
 
@@ -279,7 +286,7 @@ export function createDispatch(options: { handlers: readonly AnyHandler[]; broke
       giveBack(exchange)
       return outcome
     }
-    if (result instanceof Promise)
+    if (result instanceof Promise || result instanceof LaterAnswer)
       return settleLater(result, ctx, request, startedMs, completion, exchange)
     const outcome = respond(ctx, request, result, startedMs)
     giveBack(exchange)

@@ -5,12 +5,19 @@
 // or answers what does not encode is answered with an error code for every topic (and
 // KAFKA_STORAGE_ERROR for a system error), logged once, on a connection that carries on; a
 // handler's `undefined` sends nothing yet keeps later responses in order; a handler that
-// defines `forget` gets its request and context reused only once its answer is settled.
+// defines `forget` gets its request and context reused only once its answer is settled; a
+// LaterAnswer (Fetch's long poll) is answered when its handler calls back, with an error answer
+// when it fails, and in order with the answers given at once behind it.
 
 import { afterEach, expect, test } from 'bun:test'
 import { startServer, type RunningServer } from '../../src/server/index.ts'
 import { createApiVersionsHandler } from '../../src/handlers/18-api-versions.ts'
-import type { AnyHandler, Handler } from '../../src/handlers/handler.ts'
+import {
+  LaterAnswer,
+  type AnyHandler,
+  type Answer,
+  type Handler,
+} from '../../src/handlers/handler.ts'
 import { decodeResponse, encodeRequest } from '../../src/protocol/index.ts'
 import { ErrorCode } from '../../src/protocol/errors.ts'
 import { concat, connectRaw, fakeBroker, sizePrefixed, sleep } from './helpers.ts'
@@ -65,7 +72,32 @@ const fakeListGroups: Handler<16> = {
   },
 }
 
-const handlers: AnyHandler[] = [fakeMetadata, fakeListGroups]
+/** A Fetch answered later, 30 ms on: with no partitions, or a failure for topic "fail". */
+class FakeLongPoll extends LaterAnswer<Answer<1>> {
+  constructor(private readonly fail: boolean) {
+    super()
+  }
+
+  answerTo(answered: (answer: Answer<1>) => void, failed: (error: unknown) => void): void {
+    setTimeout(() => {
+      if (this.fail) failed(new Error('fake long poll bug'))
+      else answered({ throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [] })
+    }, 30)
+  }
+}
+
+const fakeFetch: Handler<1> = {
+  apiKey: 1,
+  minVersion: 4,
+  maxVersion: 16,
+  handle(request) {
+    const topic = request.topics[0]?.topic
+    if (topic === 'now') return { throttleTimeMs: 0, errorCode: 0, sessionId: 7, responses: [] }
+    return new FakeLongPoll(topic === 'fail')
+  },
+}
+
+const handlers: AnyHandler[] = [fakeMetadata, fakeListGroups, fakeFetch]
 handlers.push(createApiVersionsHandler(() => handlers))
 
 async function start() {
@@ -99,6 +131,7 @@ test('ApiVersions v0-v4 lists exactly the handlers given', async () => {
     expect(correlationId).toBe(100 + version)
     expect(body.errorCode).toBe(ErrorCode.NONE)
     expect(body.apiKeys).toEqual([
+      { apiKey: 1, minVersion: 4, maxVersion: 16 },
       { apiKey: 3, minVersion: 1, maxVersion: 12 },
       { apiKey: 16, minVersion: 0, maxVersion: 5 },
       { apiKey: 18, minVersion: 0, maxVersion: 4 },
@@ -115,7 +148,7 @@ test('ApiVersions above our maximum: v0 answer with UNSUPPORTED_VERSION and the 
   const { correlationId, body } = decodeResponse(18, 0, await client.nextFrame())
   expect(correlationId).toBe(42)
   expect(body.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION)
-  expect(body.apiKeys.map((k: { apiKey: number }) => k.apiKey)).toEqual([3, 16, 18])
+  expect(body.apiKeys.map((k: { apiKey: number }) => k.apiKey)).toEqual([1, 3, 16, 18])
   client.send(apiVersionsRequest(3, 43)) // the connection stays usable
   expect(decodeResponse(18, 3, await client.nextFrame()).body.errorCode).toBe(ErrorCode.NONE)
 })
@@ -246,4 +279,45 @@ test('a handler with forget gets its request and context again only once the ans
   expect(last!.request === slow!.request || last!.request === quick!.request).toBe(true)
   expect(reused.map((r) => r.correlationId)).toEqual([1, 2, 3, 4])
   expect(forgetCalls).toBe(4)
+})
+
+function fetchRequest(correlationId: number, topic: string): Uint8Array {
+  const partition = {
+    partition: 0,
+    currentLeaderEpoch: -1,
+    fetchOffset: 0,
+    lastFetchedEpoch: -1,
+    logStartOffset: -1,
+    partitionMaxBytes: 100,
+  }
+  return encodeRequest(1, 12, header(1, 12, correlationId), {
+    replicaId: -1,
+    maxWaitMs: 500,
+    minBytes: 1,
+    maxBytes: 1000,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [{ topic, topicId: '00000000-0000-0000-0000-000000000000', partitions: [partition] }],
+    forgottenTopicsData: [],
+    rackId: '',
+  })
+}
+
+test('a LaterAnswer is answered when it calls back, a failure with an error, in order', async () => {
+  const { port } = await start()
+  const client = await connectRaw(port)
+  client.send(concat([fetchRequest(1, 'wait'), fetchRequest(2, 'fail'), fetchRequest(3, 'now')]))
+  const answers = []
+  for (let i = 0; i < 3; i++) {
+    const { correlationId, body } = decodeResponse(1, 12, await client.nextFrame())
+    answers.push([correlationId, body.errorCode, body.sessionId, body.responses.length])
+  }
+  expect(answers).toEqual([
+    [1, ErrorCode.NONE, 0, 0],
+    // The failure is answered with an error for the topic it names, as a throw is.
+    [2, ErrorCode.UNKNOWN_SERVER_ERROR, 0, 1],
+    [3, ErrorCode.NONE, 7, 0],
+  ])
+  expect(logLines.some((line) => line.includes('fake long poll bug'))).toBe(true)
 })

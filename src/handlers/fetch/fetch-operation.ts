@@ -2,21 +2,18 @@
 // object kept for a later fetch once the answer is encoded (issue 17: a fetch's targets,
 // results, pass, session context, waiter, promise chain and answer tree were ~20 objects of
 // garbage per request). Nothing outside holds an operation past its answer: the answer is
-// encoded into bytes of its own before the operation goes back to the pool, a session copies
-// what it keeps, and the log's waiters let go of it when its wait ends.
+// encoded (and delivered, in the same turn) before the operation goes back to the pool, a
+// session copies what it keeps, and the log's waiters let go of it when its wait ends.
 //
 // The flow: `run` reads every partition once; with enough bytes (or an error, or no time to
-// wait) it answers at once, else it returns a promise and waits for an append to one of the logs
-// it read (storage/append-waiters.ts), maxWaitMs, or the broker stopping, then reads again.
+// wait) it answers at once, else it waits for an append to one of the logs it read
+// (storage/append-waiters.ts), maxWaitMs, or the broker stopping, then reads again, and answers
+// through dispatch's callbacks (it is a LaterAnswer: no promise per long poll).
 
 import type { BorrowedMessage, EncodedMessage } from '../../protocol/writer.ts'
 import type { FileSlice } from '../../protocol/file-slice.ts'
 import { preadFully } from '../../storage/header-scan.ts'
-import {
-  encodeFetchAnswer,
-  encodeFetchAnswerBorrowed,
-  type FetchAnswer,
-} from '../../protocol/fetch-response.ts'
+import { encodeFetchAnswerBorrowed, type FetchAnswer } from '../../protocol/fetch-response.ts'
 import { ErrorCode } from '../../protocol/errors.ts'
 import type { NodeEndpoint } from '../../protocol/messages/shared.ts'
 import type { LogManager } from '../../storage/log-manager.ts'
@@ -36,6 +33,8 @@ import {
   type WaitOutcome,
 } from '../../storage/append-waiters.ts'
 import type { Broker } from '../broker-context.ts'
+import { LaterAnswer } from '../handler.ts'
+import { invariantBroken } from '../../assert.ts'
 import {
   FetchPartition,
   readPartitions,
@@ -47,7 +46,12 @@ import {
 const POOL_MAX = 64
 const noEndpoints: readonly NodeEndpoint[] = []
 
-export class FetchOperation implements ReadPass, FetchAnswer, AppendWaiter {
+type Encoded = BorrowedMessage | EncodedMessage
+
+export class FetchOperation
+  extends LaterAnswer<Encoded>
+  implements ReadPass, FetchAnswer, AppendWaiter
+{
   // ReadPass: the partitions read, in the session's or the request's order.
   logManager!: LogManager
   topics!: TopicRegistry
@@ -81,16 +85,9 @@ export class FetchOperation implements ReadPass, FetchAnswer, AppendWaiter {
   broker: Broker | null = null
   /** Made by the first `begin`, and again only for another broker. */
   waitState!: WaitState
-  private resolve: ((answer: EncodedMessage) => void) | null = null
-  private reject: ((error: unknown) => void) | null = null
-  /** The promise's executor, made once per operation rather than once per long poll. */
-  private readonly executor = (
-    resolve: (answer: EncodedMessage) => void,
-    reject: (error: unknown) => void,
-  ): void => {
-    this.resolve = resolve
-    this.reject = reject
-  }
+  /** Where a fetch that waits delivers its answer (LaterAnswer: dispatch's, set by answerTo). */
+  private answered: ((answer: Encoded) => void) | null = null
+  private failed: ((error: unknown) => void) | null = null
 
   /** The i-th partition to read, made on first use and kept. */
   readSlot(index: number): FetchPartition {
@@ -114,21 +111,23 @@ export class FetchOperation implements ReadPass, FetchAnswer, AppendWaiter {
   }
 
   /**
-   * Reads, then answers (encoded; borrowed from the encoder's buffer when it has no record
-   * chunks, as dispatch writes an answer given at once before anything else is encoded) or waits
-   * (a promise of the encoded answer, in bytes of its own).
+   * Reads, then answers, or waits and returns itself: a LaterAnswer, which answers when a wait
+   * ends (no promise). Either answer is encoded, and borrowed from the encoder's buffer when it
+   * has no record chunks: dispatch writes or copies it before anything else is encoded.
    */
-  run(): BorrowedMessage | EncodedMessage | Promise<EncodedMessage> {
+  run(): Encoded | FetchOperation {
     readPartitions(this)
-    if (!this.mustWait()) {
-      this.prepareAnswer()
-      const encoded = encodeFetchAnswerBorrowed(this)
-      this.release()
-      return encoded
-    }
-    const promise = new Promise<EncodedMessage>(this.executor)
-    this.waitOrAnswer()
-    return promise
+    // A wait that ends at once (the broker is stopping) answers with this pass, as a read again
+    // in the same turn would.
+    if (!this.mustWait()) return this.answer()
+    if (startWaiting(this, this.deadlineMs - this.broker!.clock.nowMs()) !== null)
+      return this.answer()
+    return this
+  }
+
+  answerTo(answered: (answer: Encoded) => void, failed: (error: unknown) => void): void {
+    this.answered = answered
+    this.failed = failed
   }
 
   /** Whether the last pass has too little to answer with yet (and time and logs to wait for). */
@@ -158,19 +157,30 @@ export class FetchOperation implements ReadPass, FetchAnswer, AppendWaiter {
   }
 
   wake(outcome: WaitOutcome): void {
-    const resolve = this.resolve!
-    const reject = this.reject!
+    const { answered, failed } = this
+    if (answered === null || failed === null)
+      return invariantBroken('a fetch woke before dispatch asked for its answer')
+    let encoded: Encoded
     try {
       readPartitions(this)
       if (outcome === 'appended' && this.mustWait()) return this.waitOrAnswer()
-      this.prepareAnswer()
-      const encoded = encodeFetchAnswer(this)
-      this.release()
-      resolve(encoded)
+      encoded = this.answer()
     } catch (error) {
       this.release()
-      reject(error)
+      return failed(error)
     }
+    // Released by answer(): this operation may serve another fetch from here on. The answer is
+    // delivered in this turn, so dispatch writes (or copies) a borrowed one before another Fetch
+    // answer is encoded.
+    answered(encoded)
+  }
+
+  /** Encodes the answer to the last pass, and gives the operation back to the pool. */
+  private answer(): Encoded {
+    this.prepareAnswer()
+    const encoded = encodeFetchAnswerBorrowed(this)
+    this.release()
+    return encoded
   }
 
   /** The answer to the last pass, ready to encode: its session's part, partitions, endpoints. */
@@ -213,8 +223,8 @@ export class FetchOperation implements ReadPass, FetchAnswer, AppendWaiter {
     this.session = NO_SESSION
     this.broker = null
     this.replicas = undefined
-    this.resolve = null
-    this.reject = null
+    this.answered = null
+    this.failed = null
     if (idle.length < POOL_MAX) idle.push(this)
   }
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { Broker } from '../../../src/broker.ts'
 import { openBroker } from '../../../src/broker.ts'
 import { loadBrokerConfig, type BrokerConfig } from '../../../src/config.ts'
-import type { AnyHandler, RequestContext } from '../../../src/handlers/handler.ts'
+import { LaterAnswer, type AnyHandler, type RequestContext } from '../../../src/handlers/handler.ts'
 import {
   decodeRequest,
   decodeRequestHeader,
@@ -102,19 +102,21 @@ async function callThroughCodec(
     connectionId: 1,
     remoteAddress: '127.0.0.1',
   }
-  const response = await erased.handle(body, ctx)
+  const handled = erased.handle(body, ctx)
+  // A fetch that waits answers through a LaterAnswer, maybe borrowed: copied in its own turn.
+  const response =
+    handled instanceof LaterAnswer
+      ? await new Promise((resolve, reject) =>
+          handled.answerTo((answer) => resolve(owned(answer)), reject),
+        )
+      : await handled
   if (response === undefined) return undefined
   // Fetch answers with its response encoded already (dispatch sends it as it is), borrowed from
-  // its encoder's buffer when answered at once.
+  // its encoder's buffer when it has no record chunk of its own.
   const encoded =
-    response instanceof BorrowedMessage
-      ? {
-          chunks: [Uint8Array.from(response.bytes.subarray(0, response.sizeBytes))],
-          sizeBytes: response.sizeBytes,
-        }
-      : response instanceof EncodedMessage
-        ? response
-        : encodeResponse(apiKey, version, header.correlationId, response)
+    response instanceof BorrowedMessage || response instanceof EncodedMessage
+      ? owned(response)
+      : encodeResponse(apiKey, version, header.correlationId, response)
   const bytes = new Uint8Array(encoded.sizeBytes)
   let at = 0
   for (const chunk of encoded.chunks) {
@@ -150,3 +152,10 @@ export function batchOf(
 }
 
 export type { BrokerConfig }
+
+/** A borrowed answer's bytes copied out (valid only until the next encoding); others as they are. */
+function owned<T>(answer: T | BorrowedMessage): T | EncodedMessage {
+  if (!(answer instanceof BorrowedMessage)) return answer
+  const bytes = Uint8Array.from(answer.bytes.subarray(0, answer.sizeBytes))
+  return new EncodedMessage([bytes], answer.sizeBytes)
+}
