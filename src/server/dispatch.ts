@@ -13,8 +13,9 @@
 //   a system error (one with an errno code), UNKNOWN_SERVER_ERROR otherwise, as Kafka's KafkaApis
 //   answers an unexpected exception. One log line per failure, with the stack the first time a
 //   message is seen. Only when even that answer cannot be encoded is the connection closed;
-// * `undefined` from a handler: no response (Produce with acks=0); an EncodedMessage (or, given at
-//   once, a BorrowedMessage): the answer its handler encoded itself (Fetch), sent as it is.
+// * `undefined` from a handler: no response (Produce with acks=0); an EncodedMessage or a
+//   BorrowedMessage: the answer its handler encoded itself (Fetch), sent as it is; a LaterAnswer:
+//   an answer its handler gives later through two callbacks, not a promise (Fetch's long poll).
 
 import type { Broker } from '../handlers/broker-context.ts'
 import {
