@@ -348,16 +348,17 @@ export class EtcdClusterMetadata implements ClusterMetadata {
     // A crashed process's registration lives until its lease expires: wait it out (bounded).
     const deadline = Date.now() + 2 * ttlSeconds * 1000 + 5_000
     const key = this.keys.broker(this.nodeId)
+    const value = JSON.stringify(endpoint)
     for (;;) {
       const result = await this.client
         .if(key, 'Create', '==', 0)
-        .then(this.client.put(key).value(JSON.stringify(endpoint)).lease(leaseId))
+        .then(this.client.put(key).value(value).lease(leaseId))
         .commit()
       if (result.succeeded) {
         await this.waitForRevision(Number(result.header.revision))
         break
       }
-      if (await this.revokeLostRegistration(key)) continue
+      if (await this.takeOverLostRegistration({ key, value, leaseId })) break
       if (Date.now() > deadline || this.closed) {
         throw new NodeIdInUseError(
           `node.id ${this.nodeId} is already registered in etcd by a live broker: each broker needs its own node.id`,
@@ -371,23 +372,41 @@ export class EtcdClusterMetadata implements ClusterMetadata {
   }
 
   /**
-   * Revokes this broker's own registration left under the lease it lost, if that still holds
-   * the key; whether it did. etcd restarted on its data dir keeps its leases and lets them run a
-   * full TTL again, and a paused one expires them only as it wakes: waiting that out kept the
-   * broker unregistered, and its old controller key kept the controller from acting, for about
-   * a session after etcd was back (bench/etcd-recovery.ts). The lease is this process's and it
-   * has given it up, so revoking it is what its expiry would do, sooner; a lease of another
-   * process (a broker with the same node.id) is left alone.
+   * Moves this broker's registration from the lease it lost to `leaseId` if that lease still
+   * holds it, in one transaction, then revokes the lost lease; whether it did. etcd restarted on
+   * its data dir keeps its leases and lets them run a full TTL again, and the broker, which gives
+   * a lease up after two TTLs without a keep-alive (etcd3's rule), has often given it up by then:
+   * under load etcd's restart alone takes seconds (bench/etcd-recovery.ts --short: down 1.5-9.5 s
+   * for kills of 0-3 s). The registration never lapsed in etcd, so no broker saw this one go, and
+   * none must: revoking it first and registering anew (as before) deleted the key for a moment,
+   * and the controller moved this broker's leaderships and took it out of every ISR, to take it
+   * back in seconds later. A lease of another process (a broker with the same node.id) is left
+   * alone. Revoking the lost lease deletes what else it held (the controller key: an election).
    */
-  private async revokeLostRegistration(key: string): Promise<boolean> {
+  private async takeOverLostRegistration(registration: {
+    key: string
+    value: string
+    leaseId: string
+  }): Promise<boolean> {
     const lost = this.lostLease
     if (!lost) return false
     const lostLeaseId = await lost.grant().catch(() => null)
-    const stored = (await this.client.get(key).exec()).kvs[0]
-    if (lostLeaseId === null || stored?.lease !== String(lostLeaseId)) return false
-    this.log(`cluster: revoking the lost lease ${lostLeaseId}, which still holds ${key}`)
-    await lost.revoke()
+    if (lostLeaseId === null) return false
+    const { key, value, leaseId } = registration
+    const result = await this.client
+      .if(key, 'Lease', '==', lostLeaseId)
+      .then(this.client.put(key).value(value).lease(leaseId))
+      .commit()
+    if (!result.succeeded) return false
+    this.log(`cluster: moved ${key} from the lost lease ${lostLeaseId} to ${leaseId}; revoking it`)
+    await this.waitForRevision(Number(result.header.revision))
     this.lostLease = null
+    // Should etcd fail now, the lost lease, kept alive by nobody, expires within its TTL anyway.
+    await lost.revoke().catch((error) => {
+      this.log(
+        `cluster: revoking the lost lease ${lostLeaseId} failed: ${(error as Error).message}`,
+      )
+    })
     return true
   }
 
