@@ -19,8 +19,7 @@ import { Etcd3 } from 'etcd3'
 import { EtcdClusterMetadata } from '../../src/cluster/etcd/etcd-cluster.ts'
 import { MetadataKeys } from '../../src/cluster/etcd/keys.ts'
 import { encodePartition } from '../../src/cluster/etcd/metadata-image.ts'
-import { loadBrokerConfig } from '../../src/config.ts'
-import { hasEtcd, startEtcd, type EtcdProcess } from '../helpers/etcd.ts'
+import { hasEtcd, openEtcdMetadata, startEtcd, type EtcdProcess } from '../helpers/etcd.ts'
 import { waitFor } from '../helpers/cluster.ts'
 import { LinkProxy, Links } from '../helpers/net-proxy.ts'
 
@@ -37,18 +36,13 @@ const lines: string[] = []
 
 let proxy: LinkProxy | null = null
 
-async function openNode3(endpoint: string): Promise<EtcdClusterMetadata> {
-  const config = loadBrokerConfig({
-    overrides: {
-      'node.id': '3',
-      'metadata.etcd.endpoints': endpoint,
-      'metadata.etcd.prefix': PREFIX,
-      'broker.session.timeout.ms': '2000',
-    },
-  })
-  return EtcdClusterMetadata.open({
-    config,
-    clusterIdCandidate: 'campaign-test',
+function openNode3(endpoint: string): Promise<EtcdClusterMetadata> {
+  return openEtcdMetadata({
+    nodeId: 3,
+    endpoint,
+    prefix: PREFIX,
+    clusterId: 'campaign-test',
+    sessionTimeoutMs: 2000,
     log: (line) => lines.push(line),
   })
 }

@@ -17,8 +17,7 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { Etcd3 } from 'etcd3'
 import { EtcdClusterMetadata } from '../../src/cluster/etcd/etcd-cluster.ts'
 import { MetadataKeys } from '../../src/cluster/etcd/keys.ts'
-import { loadBrokerConfig } from '../../src/config.ts'
-import { hasEtcd, startEtcd, type EtcdProcess } from '../helpers/etcd.ts'
+import { hasEtcd, openEtcdMetadata, startEtcd, type EtcdProcess } from '../helpers/etcd.ts'
 import { waitFor } from '../helpers/cluster.ts'
 
 const skip = !hasEtcd()
@@ -90,17 +89,12 @@ describe.skipIf(skip)('a campaign refused for a lease etcd no longer has', () =>
     // The rest of the cluster: controller 2 under the test's lease.
     const controllerLease = client.lease(60)
     await controllerLease.put(keys.controller).value('2')
-    const config = loadBrokerConfig({
-      overrides: {
-        'node.id': '3',
-        'metadata.etcd.endpoints': etcd.endpoint,
-        'metadata.etcd.prefix': PREFIX,
-        'broker.session.timeout.ms': '60000',
-      },
-    })
-    node3 = await EtcdClusterMetadata.open({
-      config,
-      clusterIdCandidate: 'dead-lease-test',
+    node3 = await openEtcdMetadata({
+      nodeId: 3,
+      endpoint: etcd.endpoint,
+      prefix: PREFIX,
+      clusterId: 'dead-lease-test',
+      sessionTimeoutMs: 60_000,
       log: (line) => lines.push(line),
     })
     await node3.register() // registered; its campaign finds the key held by node 2

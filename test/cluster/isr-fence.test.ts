@@ -11,8 +11,7 @@ import { Etcd3 } from 'etcd3'
 import { EtcdClusterMetadata } from '../../src/cluster/etcd/etcd-cluster.ts'
 import { MetadataKeys } from '../../src/cluster/etcd/keys.ts'
 import { encodePartition } from '../../src/cluster/etcd/metadata-image.ts'
-import { loadBrokerConfig } from '../../src/config.ts'
-import { hasEtcd, startEtcd, type EtcdProcess } from '../helpers/etcd.ts'
+import { hasEtcd, openEtcdMetadata, startEtcd, type EtcdProcess } from '../helpers/etcd.ts'
 import { waitFor } from '../helpers/cluster.ts'
 
 const skip = !hasEtcd()
@@ -48,17 +47,11 @@ describe.skipIf(skip)('fenceIsrChange', () => {
         .value(JSON.stringify({ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: 1, configs: {} }))
       await client.put(keys.partition(topic, 0)).value(encodePartition(record([1], 4)))
     }
-    const config = loadBrokerConfig({
-      overrides: {
-        'node.id': '1',
-        'metadata.etcd.endpoints': etcd.endpoint,
-        'metadata.etcd.prefix': PREFIX,
-      },
-    })
-    node1 = await EtcdClusterMetadata.open({
-      config,
-      clusterIdCandidate: 'fence-test',
-      log: () => {},
+    node1 = await openEtcdMetadata({
+      nodeId: 1,
+      endpoint: etcd.endpoint,
+      prefix: PREFIX,
+      clusterId: 'fence-test',
     })
     const node = node1
     /** The request node 1 sent for ISR [1, 2], arriving at etcd only now. */

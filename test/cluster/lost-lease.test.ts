@@ -16,8 +16,7 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { Etcd3 } from 'etcd3'
 import { EtcdClusterMetadata } from '../../src/cluster/etcd/etcd-cluster.ts'
 import { MetadataKeys } from '../../src/cluster/etcd/keys.ts'
-import { loadBrokerConfig } from '../../src/config.ts'
-import { hasEtcd, startEtcd, type EtcdProcess } from '../helpers/etcd.ts'
+import { hasEtcd, openEtcdMetadata, startEtcd, type EtcdProcess } from '../helpers/etcd.ts'
 import { waitFor } from '../helpers/cluster.ts'
 import { LinkProxy, Links } from '../helpers/net-proxy.ts'
 
@@ -44,18 +43,13 @@ async function createRevisionOf(key: string): Promise<string | undefined> {
   return (await client!.get(key).exec()).kvs[0]?.create_revision
 }
 
-async function openNode(nodeId: number, endpoint: string): Promise<EtcdClusterMetadata> {
-  const config = loadBrokerConfig({
-    overrides: {
-      'node.id': String(nodeId),
-      'metadata.etcd.endpoints': endpoint,
-      'metadata.etcd.prefix': PREFIX,
-      'broker.session.timeout.ms': '2000',
-    },
-  })
-  return EtcdClusterMetadata.open({
-    config,
-    clusterIdCandidate: 'lost-lease-test',
+function openNode(nodeId: number, endpoint: string): Promise<EtcdClusterMetadata> {
+  return openEtcdMetadata({
+    nodeId,
+    endpoint,
+    prefix: PREFIX,
+    clusterId: 'lost-lease-test',
+    sessionTimeoutMs: 2000,
     log: (line) => lines.push(line),
   })
 }

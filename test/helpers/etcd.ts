@@ -9,6 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { EtcdClusterMetadata } from '../../src/cluster/etcd/etcd-cluster.ts'
+import { loadBrokerConfig } from '../../src/config.ts'
 
 export interface EtcdProcess {
   /** The client URL, e.g. http://127.0.0.1:40123 (what metadata.etcd.endpoints takes). */
@@ -141,4 +143,31 @@ export async function startEtcd(
     if (proc.exitCode !== null && !opts.ports && attempt < 5 && Date.now() < deadline) continue
     throw new Error(`etcd did not become healthy:\n${text}`)
   }
+}
+
+/**
+ * One broker's cluster metadata on etcd, run inside the test process (no broker around it), as
+ * the etcd tests drive it: `node.id`, the endpoint and key prefix, and the session timeout
+ * (unset: the broker's default); its log lines go to `log`.
+ */
+export function openEtcdMetadata(options: {
+  nodeId: number
+  endpoint: string
+  prefix: string
+  clusterId: string
+  sessionTimeoutMs?: number
+  log?: (line: string) => void
+}): Promise<EtcdClusterMetadata> {
+  const overrides: Record<string, string> = {
+    'node.id': String(options.nodeId),
+    'metadata.etcd.endpoints': options.endpoint,
+    'metadata.etcd.prefix': options.prefix,
+  }
+  if (options.sessionTimeoutMs !== undefined)
+    overrides['broker.session.timeout.ms'] = String(options.sessionTimeoutMs)
+  return EtcdClusterMetadata.open({
+    config: loadBrokerConfig({ overrides }),
+    clusterIdCandidate: options.clusterId,
+    log: options.log ?? (() => {}),
+  })
 }
