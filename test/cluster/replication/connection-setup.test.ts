@@ -52,6 +52,8 @@ test('a follower whose connection to the leader stalls at set-up connects again 
     leader: 1,
     leaderEpoch: 0,
   })
+  // The leader's replica is created on the thread pool (2624363): wait for it, as other tests do.
+  await leader.replicas.settled()
   const answer = await produce(leader, { topic: TOPIC, partition: 0, values: ['a', 'b'], acks: 1 })
   expect(answer.errorCode).toBe(0)
   await waitFor('the follower to connect into the blackhole', () => proxy!.openCount > 0)
