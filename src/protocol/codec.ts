@@ -4,7 +4,11 @@
 // version flexible, so strings are compact?) are answered here at compile time; the closures
 // that run per message only read and write. Each struct's reader and writer is generated as
 // JavaScript source (see generateRead) so that decoding builds one object literal per struct.
-// Compiled codecs are cached per spec and version.
+// Compiled codecs are cached per spec and version, and each closure is generated on its first
+// call (lazyCodec): a request is only read and a response only written, and most primitives'
+// closures never run, their source being inlined into their struct's. Generating JavaScript is
+// most of what an API's first request costs, the first ApiVersions of a new broker's start-up
+// included (bench/RESULTS.md, "bin/sluice without the shell's freshness check").
 //
 // Rules, following Kafka's generated message classes:
 // * A field absent at a version decodes to its default and is skipped on encode.
@@ -76,7 +80,12 @@ export function compileMessage(spec: MessageSpec, version: number): CompiledMess
   if (!compiled) {
     const flexible = inVersions(spec.flexibleVersions, version)
     const struct = compileStruct(spec.fields, version, flexible, '')
-    compiled = { decode: struct.read, decodeInto: struct.readInto, encode: struct.write }
+    // Through `struct`, whose closures replace themselves once generated.
+    compiled = {
+      decode: (r) => struct.read(r),
+      decodeInto: (r, previous) => struct.readInto(r, previous),
+      encode: (w, body) => struct.write(w, body),
+    }
     byVersion.set(version, compiled)
   }
   return compiled
@@ -125,13 +134,44 @@ function compileStruct(
   }
   tagged.sort((a, b) => a.tag - b.tag)
   const byTag = new Map(tagged.map((t) => [t.tag, t]))
-  const read = generateRead(slots, flexible ? { byTag, parentPath } : null)
-  return {
+  return lazyCodec(minBytes, {
+    read: () => generateRead(slots, flexible ? { byTag, parentPath } : null),
+    readInto: (codec) => generateReadInto(codec, slots, flexible ? { byTag, parentPath } : null),
+    write: () => generateWrite(slots, flexible ? tagged : null, parentPath),
+  })
+}
+
+/**
+ * A codec whose read, readInto and write are each made by `generate` on their first call, then
+ * replace themselves (callers go through the codec object, never keep the function).
+ */
+function lazyCodec(
+  minBytes: number,
+  generate: {
+    read(): ValueCodec['read']
+    readInto(codec: ValueCodec): ValueCodec['readInto']
+    write(): ValueCodec['write']
+  },
+  inline: { readExpr?: string; writeStmt?: string } = {},
+): ValueCodec {
+  const codec: ValueCodec = {
     minBytes,
-    read,
-    readInto: generateReadInto(read, slots, flexible ? { byTag, parentPath } : null),
-    write: generateWrite(slots, flexible ? tagged : null, parentPath),
+    read(r) {
+      codec.read = generate.read()
+      return codec.read(r)
+    },
+    readInto(r, previous) {
+      codec.readInto = generate.readInto(codec)
+      return codec.readInto(r, previous)
+    },
+    write(w, v) {
+      codec.write = generate.write()
+      codec.write(w, v)
+    },
+    readExpr: inline.readExpr,
+    writeStmt: inline.writeStmt,
   }
+  return codec
 }
 
 // The per-struct closures are generated as JavaScript source once per compiled version, so that
@@ -139,6 +179,19 @@ function compileStruct(
 // and each field is read or written through a direct property access and a direct call. Only
 // names from our own specs reach the source (checked by IDENTIFIER); paths go in as JSON strings.
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/
+
+let generatedCount = 0
+
+/** How many functions the codec has generated from source in this process (for its tests). */
+export function generatedFunctions(): number {
+  return generatedCount
+}
+
+/** A function of one parameter from its source; T is what the source returns. */
+function generate<T>(parameter: string, source: string): (argument: unknown) => T {
+  generatedCount++
+  return new Function(parameter, source) as (argument: unknown) => T
+}
 
 function checkIdentifier(name: string): string {
   if (!IDENTIFIER.test(name)) throw new Error(`field name '${name}' is not a JavaScript identifier`)
@@ -171,7 +224,7 @@ function generateRead(
     body += `  ${ref(readTaggedFields)}(r, o, ${ref(tagged.byTag)}, ${path}, false)\n`
   }
   body += '  return o\n'
-  return new Function('a', `return function read(r) {\n${body}}`)(refs)
+  return generate<(r: Reader) => unknown>('a', `return function read(r) {\n${body}}`)(refs)
 }
 
 /**
@@ -181,13 +234,13 @@ function generateRead(
  * tagged, gets its default in the array or struct it had (then a tagged one is read into it).
  */
 function generateReadInto(
-  read: (r: Reader) => unknown,
+  struct: ValueCodec,
   slots: Slot[],
   tagged: { byTag: Map<number, TaggedSlot>; parentPath: string } | null,
 ): (r: Reader, o: unknown) => unknown {
   const refs: unknown[] = []
   const ref = (v: unknown) => `a[${refs.push(v) - 1}]`
-  let body = `  if (o === null || typeof o !== 'object') return ${ref(read)}(r)\n`
+  let body = `  if (o === null || typeof o !== 'object') return ${ref(struct)}.read(r)\n`
   slots.forEach((s) => {
     const name = checkIdentifier(s.name)
     if (s.codec === null) {
@@ -203,7 +256,10 @@ function generateReadInto(
     body += `  ${ref(readTaggedFields)}(r, o, ${ref(tagged.byTag)}, ${path}, true)\n`
   }
   body += '  return o\n'
-  return new Function('a', `return function readInto(r, o) {\n${body}}`)(refs)
+  return generate<(r: Reader, o: unknown) => unknown>(
+    'a',
+    `return function readInto(r, o) {\n${body}}`,
+  )(refs)
 }
 
 function generateWrite(
@@ -232,7 +288,10 @@ function generateWrite(
     body += `  if (${present.join(' || ')}) ${ref(writeTaggedFields)}(w, o, ${ref(tagged)})\n`
     body += '  else w.unsignedVarint(0)\n'
   }
-  return new Function('a', `return function write(w, o) {\n${body}}`)(refs)
+  return generate<(w: Writer, o: unknown) => void>(
+    'a',
+    `return function write(w, o) {\n${body}}`,
+  )(refs)
 }
 
 function notAnObject(path: string, v: unknown): never {
@@ -445,10 +504,18 @@ function primitiveCodec(
           : `w.${reader.toLowerCase()}(v)`
     writeStmt = check + write
   }
-  const read = new Function('r', `return ${readExpr}`) as (r: Reader) => unknown
-  const write = new Function('NON_NULL', `return function (w, v) { ${writeStmt} }`)(nonNull) as (
-    w: Writer,
-    v: unknown,
-  ) => void
-  return { minBytes, read, readInto: read, write, readExpr, writeStmt }
+  const read = () => generate<unknown>('r', `return ${readExpr}`)
+  return lazyCodec(
+    minBytes,
+    {
+      read,
+      readInto: (codec) => (r) => codec.read(r),
+      write: () =>
+        generate<(w: Writer, v: unknown) => void>(
+          'NON_NULL',
+          `return function (w, v) { ${writeStmt} }`,
+        )(nonNull),
+    },
+    { readExpr, writeStmt },
+  )
 }
