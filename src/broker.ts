@@ -161,6 +161,7 @@ export async function openBroker(
   })
   const groups = new GroupCoordinatorImpl({ config: groupConfig, offsetLog, topics, log, clock })
   await groups.load()
+  await meta.written
   const metrics = new BrokerMetrics()
   // Cluster mode: this broker's replicas lead or follow as the metadata image says.
   const replicas = metadata
