@@ -39,6 +39,12 @@ export declare function msync(mapping: ArrayBuffer): void
 /** Unmaps and detaches the buffer; a second call throws EINVAL. */
 export declare function munmap(mapping: ArrayBuffer): void
 
+/**
+ * A promise of the newest modification time (ms since the epoch) of the files under `dir` whose
+ * names end with `suffix`; 0 when there is none. The walk runs on a worker thread.
+ */
+export declare function newestModifiedMs(dir: string, suffix: string): Promise<number>
+
 /** RLIMIT_NOFILE around raiseNofileLimit(); -1 stands for unlimited. */
 export interface NofileLimit {
   softBefore: number

@@ -26,10 +26,13 @@ import {
   fstatSync,
   ftruncateSync,
   openSync,
+  readdirSync,
   readSync,
+  statSync,
   writeSync,
   constants as fsConstants,
 } from 'node:fs'
+import { join } from 'node:path'
 import type {
   Addon,
   Crc32cImplementation,
@@ -417,6 +420,21 @@ function raiseNofileLimit(): NofileLimit {
   return { softBefore: shown(softBefore), soft: shown(soft), hard: shown(hard) }
 }
 
+function newestModifiedMsSync(dir: string, suffix: string): number {
+  let newest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) newest = Math.max(newest, newestModifiedMsSync(path, suffix))
+    else if (entry.isFile() && entry.name.endsWith(suffix))
+      newest = Math.max(newest, statSync(path).mtimeMs)
+  }
+  return newest
+}
+
+async function newestModifiedMs(dir: string, suffix: string): Promise<number> {
+  return newestModifiedMsSync(dir, suffix)
+}
+
 const implementation: Crc32cImplementation = 'js'
 
 /** The addon's functions, in TypeScript. */
@@ -441,4 +459,5 @@ export const fallbackAddon: Addon = {
   crc32cImplementation: () => implementation,
   tryLockFile,
   raiseNofileLimit,
+  newestModifiedMs,
 }

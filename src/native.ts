@@ -242,3 +242,12 @@ export function tryLockFile(fd: number): boolean {
 export function raiseNofileLimit(): NofileLimit {
   return addon.raiseNofileLimit()
 }
+
+/**
+ * The newest modification time (ms since the epoch) of the files under `dir` whose names end
+ * with `suffix`, recursively; 0 when there is none. The walk runs on a worker thread (the
+ * fallback's on this one). bin/sluice's freshness check of src/ (scripts/compiled-entry.ts).
+ */
+export function newestModifiedMs(dir: string, suffix: string): Promise<number> {
+  return addon.newestModifiedMs(dir, suffix)
+}

@@ -183,6 +183,22 @@ pub fn try_lock_file(env: &Env, fd: Unknown) -> Result<bool> {
     run(env, || process::try_lock_file(fd))
 }
 
+/// A promise of the newest modification time (ms since the epoch) of the files under `dir` whose
+/// names end with `suffix`; 0 when there is none. The walk runs on a worker thread.
+#[napi(
+    js_name = "newestModifiedMs",
+    ts_args_type = "dir: string, suffix: string",
+    ts_return_type = "Promise<number>"
+)]
+pub fn newest_modified_ms(
+    env: &Env,
+    dir: Unknown,
+    suffix: Unknown,
+) -> Result<napi::bindgen_prelude::AsyncTask<process::NewestModified>> {
+    run(env, || process::newest_modified_task(dir, suffix))
+        .map(napi::bindgen_prelude::AsyncTask::new)
+}
+
 /// Raises the soft RLIMIT_NOFILE to the hard limit; returns the limits before and after.
 #[napi(js_name = "raiseNofileLimit")]
 pub fn raise_nofile_limit(env: &Env) -> Result<NofileLimit> {

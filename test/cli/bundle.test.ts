@@ -5,12 +5,14 @@
 // the checkout's). The bundle carries no native binding of the codecs' packages (a linux-x64 one
 // would break the arm64 and musl packages): a broker that recompresses with lz4 and snappy loads
 // them from node_modules, as the installed package does.
-// Then bin/sluice's choice: the executable or the bundle while they are newer than every file in
-// src/, the sources once one is edited.
+// Then bin/sluice's choice: in a checkout the executable, which hands the command back when a
+// file in src/ or the addon is newer than itself; then the bundle while it is newer than every
+// file in src/; the sources once one is edited.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import {
   chmodSync,
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -137,10 +139,73 @@ describe('the start-up bundle', () => {
   )
 })
 
-test('bin/sluice runs the executable or the bundle while fresh, src/ once a source is newer', async () => {
-  // A stand-in checkout: the real bin/sluice and Bun; a src/, a dist/ and an addon that say
-  // which ran. Timestamps as setup.sh leaves them: the sources, then the addon, then dist/.
-  const root = join(work, 'checkout')
+test('bin/sluice runs the executable in a checkout, else the bundle while fresh, else src/', async () => {
+  const root = standInCheckout('checkout')
+  // The executable checks its own freshness (the next test): bin/sluice only names the checkout.
+  writeFileSync(
+    join(root, 'dist/sluice'),
+    '#!/bin/sh\necho "ran the executable for $SLUICE_CHECKOUT: $*"\n',
+  )
+  chmodSync(join(root, 'dist/sluice'), 0o755)
+  at(root, 'src/cli.ts', 60)
+  at(root, 'native/sluice.node', 50)
+  at(root, 'dist/cli.js', 40)
+  at(root, 'dist/sluice', 30)
+  const sluice = async (path = join(root, 'bin/sluice'), env: Record<string, string> = {}) =>
+    (await run([path, 'x'], { env })).stdout
+
+  expect(await sluice()).toBe(`ran the executable for ${root}: x\n`)
+  // npm's bin link (node_modules/.bin/sluice -> ../sluice/bin/sluice) finds the same checkout.
+  mkdirSync(join(work, 'links'))
+  symlinkSync(join(root, 'bin/sluice'), join(work, 'links/sluice'))
+  expect(await sluice(join(work, 'links/sluice'))).toBe(`ran the executable for ${root}: x\n`)
+  // What a stale executable hands back: the bundle while it is fresh, then src/.
+  const stale = { SLUICE_STALE_EXECUTABLE: '1' }
+  expect(await sluice(undefined, stale)).toBe('ran the bundle\n')
+  rmSync(join(root, 'dist/sluice'))
+  expect(await sluice()).toBe('ran the bundle\n')
+  at(root, 'src/cli.ts', 0)
+  expect(await sluice()).toBe('ran src\n')
+})
+
+test.skipIf(!existsSync(join(repoRoot, 'dist/sluice')))(
+  "the executable run by bin/sluice hands a stale checkout's command back to it",
+  async () => {
+    // The real executable (setup.sh builds it into dist/), copied with its own timestamp.
+    const root = standInCheckout('checkout-with-executable')
+    mkdirSync(join(root, 'src/protocol'))
+    writeFileSync(join(root, 'src/protocol/codec.ts'), '\n')
+    copyFileSync(join(repoRoot, 'dist/sluice'), join(root, 'dist/sluice'))
+    at(root, 'src/cli.ts', 60)
+    at(root, 'src/protocol/codec.ts', 60)
+    at(root, 'native/sluice.node', 50)
+    at(root, 'dist/cli.js', 40)
+    at(root, 'dist/sluice', 30)
+    const sluice = async () => {
+      const { stdout, stderr, exitCode } = await run([join(root, 'bin/sluice'), '--version'])
+      expect({ stderr, exitCode }).toEqual({ stderr: '', exitCode: 0 })
+      return stdout
+    }
+
+    expect(await sluice()).toMatch(/^sluice \S+ \(bun \S+\)\n$/)
+    // A source edited after the build, however deep in src/: the bundle is older too, so src/.
+    at(root, 'src/protocol/codec.ts', 0)
+    expect(await sluice()).toBe('ran src\n')
+    at(root, 'src/protocol/codec.ts', 60)
+    expect(await sluice()).toMatch(/^sluice /)
+    // An addon rebuilt after the executable, which embeds the older one: the bundle.
+    at(root, 'native/sluice.node', 20)
+    expect(await sluice()).toBe('ran the bundle\n')
+  },
+)
+
+/**
+ * A stand-in checkout: the real bin/sluice and Bun; a src/, a dist/ and an addon that say which
+ * ran (the caller adds an executable). Timestamps are set by `at` as setup.sh leaves them: the
+ * sources, then the addon, then dist/.
+ */
+function standInCheckout(name: string): string {
+  const root = join(work, name)
   for (const dir of ['bin', 'src', 'dist', 'native'])
     mkdirSync(join(root, dir), { recursive: true })
   copyFileSync(join(repoRoot, 'bin/sluice'), join(root, 'bin/sluice'))
@@ -149,29 +214,11 @@ test('bin/sluice runs the executable or the bundle while fresh, src/ once a sour
   writeFileSync(join(root, 'src/cli.ts'), "console.log('ran src')\n")
   writeFileSync(join(root, 'native/sluice.node'), '')
   writeFileSync(join(root, 'dist/cli.js'), "console.log('ran the bundle')\n")
-  writeFileSync(join(root, 'dist/sluice'), '#!/bin/sh\necho "ran the executable $*"\n')
-  chmodSync(join(root, 'dist/sluice'), 0o755)
-  const at = (file: string, secondsAgo: number) => {
-    const time = new Date(Date.now() - secondsAgo * 1000)
-    utimesSync(join(root, file), time, time)
-  }
-  at('src/cli.ts', 60)
-  at('native/sluice.node', 50)
-  at('dist/cli.js', 40)
-  at('dist/sluice', 30)
-  const sluice = async (path = join(root, 'bin/sluice')) => (await run([path, 'x'])).stdout
+  return root
+}
 
-  expect(await sluice()).toBe('ran the executable x\n')
-  // npm's bin link (node_modules/.bin/sluice -> ../sluice/bin/sluice) finds the same checkout.
-  mkdirSync(join(work, 'links'))
-  symlinkSync(join(root, 'bin/sluice'), join(work, 'links/sluice'))
-  expect(await sluice(join(work, 'links/sluice'))).toBe('ran the executable x\n')
-  // The executable embeds the addon: one older than the addon gives way to the bundle.
-  at('native/sluice.node', 20)
-  expect(await sluice()).toBe('ran the bundle\n')
-  at('native/sluice.node', 50)
-  rmSync(join(root, 'dist/sluice'))
-  expect(await sluice()).toBe('ran the bundle\n')
-  at('src/cli.ts', 0)
-  expect(await sluice()).toBe('ran src\n')
-})
+/** Sets a file's times to `secondsAgo` seconds before now. */
+function at(root: string, file: string, secondsAgo: number): void {
+  const time = new Date(Date.now() - secondsAgo * 1000)
+  utimesSync(join(root, file), time, time)
+}

@@ -1,6 +1,6 @@
 // Proves how the addon loads: the same sluice.node works under Node (run as `node -e` in a
 // child process: it registers, CRC32C gives the check value, a mapping is made and detached,
-// fdatasync completes on Node's worker pool); that a prebuilt addon (native/prebuilt/) is used
+// fdatasync and a walk of a directory complete on Node's worker pool); that a prebuilt addon (native/prebuilt/) is used
 // where native/sluice.node does not load; and that src/native.ts, when the file is missing or is
 // not a loadable library, falls back to the TypeScript implementation with one clear line saying
 // why and what to run (the broker prints it at start; test/native/no-addon.test.ts).
@@ -20,11 +20,13 @@ const mapping = addon.mmap(fd, 4096, { write: true })
 new Uint8Array(mapping)[0] = 1
 addon.msync(mapping)
 addon.munmap(mapping)
-addon.fdatasyncAsync(fd).then(() => {
+addon.fdatasyncAsync(fd).then(async () => {
   addon.closeFile(fd)
+  const newest = await addon.newestModifiedMs(dir, 'f')
+  const walked = Math.abs(newest - fs.statSync(path.join(dir, 'f')).mtimeMs) < 1
   fs.rmSync(dir, { recursive: true })
   const crc = addon.crc32c(Buffer.from('123456789')).toString(16)
-  console.log(JSON.stringify({ crc, detachedLength: mapping.byteLength, exports: Object.keys(addon).length }))
+  console.log(JSON.stringify({ crc, detachedLength: mapping.byteLength, walked, exports: Object.keys(addon).length }))
 })
 `
 
@@ -35,7 +37,8 @@ test('the addon loads and runs under Node', () => {
   expect(JSON.parse(child.stdout.toString())).toEqual({
     crc: 'e3069283',
     detachedLength: 0,
-    exports: 20,
+    walked: true,
+    exports: 21,
   })
 })
 
