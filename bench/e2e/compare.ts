@@ -11,11 +11,16 @@
 // a core through a 6 s round), and until 2026-12-07 the first 2-3 s of every round carried its
 // p99 and p99.9 (bench/RESULTS.md, issue 17).
 // With --produce, each round is instead a produce at full speed (1 KiB records, acks=1, one
-// partition, librdkafka's ~1 MB requests), reported as MB/s and the broker's CPU seconds per GB.
+// partition, librdkafka's ~1 MB requests), reported as MB/s and the broker's CPU seconds per GB
+// (user and system apart), with librdkafka's mock cluster taking its turn in every round as the
+// client's own speed, and MemFree at each round's start: on this VM a page cache that grows into
+// memory the host took back costs several times what one that reuses freed pages does.
 //
 //   bun bench/e2e/compare.ts --base main [--rate 10000] [--rounds 3] [--duration-ms 6000]
 //                            [--warmup-ms 3000]
 //   bun bench/e2e/compare.ts --base main --produce [--rounds 3] [--duration-ms 3000]
+// --env KEY=VALUE (repeatable) starts this tree's broker with that environment and the base's
+// without, to compare a runtime setting on one tree: --base HEAD --env MIMALLOC_PURGE_DELAY=1000.
 
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -25,10 +30,10 @@ import { spawnSync } from 'bun'
 import { exportBase } from '../base-tree.ts'
 import { startSluice, type BrokerProcess } from './broker.ts'
 import { buildLoadgen, runLoadgen, type LatencyResult, type ProduceResult } from './loadgen.ts'
-import { cpuSeconds, progress } from './proc.ts'
+import { cpuSeconds, cpuSecondsSplit, memFreeBytes, progress } from './proc.ts'
 import { createTopic } from './scenarios.ts'
 
-const usage = `usage: bun bench/e2e/compare.ts --base REV [--produce] [--rate N] [--rounds N] [--duration-ms N] [--warmup-ms N] [--no-allocations]`
+const usage = `usage: bun bench/e2e/compare.ts --base REV [--produce] [--rate N] [--rounds N] [--duration-ms N] [--warmup-ms N] [--no-allocations] [--env KEY=VALUE ...]`
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
   options: {
@@ -39,6 +44,7 @@ const { values } = parseArgs({
     'warmup-ms': { type: 'string', default: '3000' },
     'no-allocations': { type: 'boolean', default: false },
     produce: { type: 'boolean', default: false },
+    env: { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', default: false },
   },
 })
@@ -51,6 +57,11 @@ const rate = Number(values.rate)
 const rounds = Number(values.rounds)
 const durationMs = Number(values['duration-ms'])
 const warmupMs = Number(values['warmup-ms'])
+/** --env KEY=VALUE: environment for this tree's broker only (the base's runs without it). */
+const treeEnv = Object.fromEntries(
+  values.env!.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+)
+const envFor = (tree: string) => (tree === repo ? treeEnv : {})
 
 interface Round {
   latency: LatencyResult
@@ -105,7 +116,7 @@ function runLatency(
 }
 
 function measure(tree: string, round: number): Promise<Round> {
-  return withBroker(tree, { BUN_JSC_logGC: '1' }, async (broker) => {
+  return withBroker(tree, { BUN_JSC_logGC: '1', ...envFor(tree) }, async (broker) => {
     const topic = `compare-${round}`
     await createTopic(broker, topic, 1)
     if (warmupMs > 0) {
@@ -125,55 +136,104 @@ function measure(tree: string, round: number): Promise<Round> {
   })
 }
 
+/** The produce run's arguments (1 KiB, acks=1, no compression, at most 1 GB), after the target. */
+const produceArgs = () => [
+  '--size',
+  '1024',
+  '--acks',
+  '1',
+  '--compression',
+  'none',
+  '--duration-ms',
+  String(durationMs),
+  '--count',
+  String(Math.floor(1e9 / 1024)),
+]
+
+interface ProduceRound {
+  mbPerSec: number
+  /** The broker's CPU per GB, all of it and apart (absent for the mock, which runs in loadgen). */
+  cpuSecondsPerGb?: number
+  userSecondsPerGb?: number
+  systemSecondsPerGb?: number
+  /** MemFree when the round began: a page cache growing into fresh memory costs more (RESULTS.md). */
+  memFreeGb: number
+  load: number
+}
+
 /** One full-speed produce against the tree's broker: MB/s and the broker's CPU s per GB. */
-function measureProduce(tree: string, round: number) {
-  return withBroker(tree, undefined, async (broker) => {
+function measureProduce(tree: string, round: number): Promise<ProduceRound> {
+  return withBroker(tree, envFor(tree), async (broker) => {
     const topic = `compare-produce-${round}`
     await createTopic(broker, topic, 1)
-    const before = cpuSeconds(broker.pid)
+    const memFreeGb = memFreeBytes() / 1e9
+    const before = cpuSecondsSplit(broker.pid)
     const result = await runLoadgen<ProduceResult>(
-      ['produce', '-b', broker.bootstrap, '-t', topic, '--size', '1024', '--acks', '1'].concat([
-        '--compression',
-        'none',
-        '--duration-ms',
-        String(durationMs),
-        '--count',
-        String(Math.floor(1e9 / 1024)),
-      ]),
+      ['produce', '-b', broker.bootstrap, '-t', topic, ...produceArgs()],
       { timeoutMs: durationMs + 60_000 },
     )
-    const cpuSecondsPerGb = ((cpuSeconds(broker.pid) - before) * 1e9) / Math.max(1, result.bytes)
-    return { mbPerSec: result.mbPerSec, cpuSecondsPerGb, load: loadavg()[0]! }
+    const after = cpuSecondsSplit(broker.pid)
+    const gb = Math.max(1, result.bytes) / 1e9
+    const userSecondsPerGb = (after.userSeconds - before.userSeconds) / gb
+    const systemSecondsPerGb = (after.systemSeconds - before.systemSeconds) / gb
+    return {
+      mbPerSec: result.mbPerSec,
+      cpuSecondsPerGb: userSecondsPerGb + systemSecondsPerGb,
+      userSecondsPerGb,
+      systemSecondsPerGb,
+      memFreeGb,
+      load: loadavg()[0]!,
+    }
   })
+}
+
+/** The same produce against librdkafka's mock cluster in the load generator: the client's speed. */
+async function measureMock(round: number): Promise<ProduceRound> {
+  const memFreeGb = memFreeBytes() / 1e9
+  const result = await runLoadgen<ProduceResult>(
+    ['produce', '--mock', '-p', '1', '-t', `compare-produce-${round}`, ...produceArgs()],
+    { timeoutMs: durationMs + 60_000 },
+  )
+  return { mbPerSec: result.mbPerSec, memFreeGb, load: loadavg()[0]! }
 }
 
 async function compareProduce(): Promise<void> {
   const runs = [
-    {
-      name: `base ${values.base}`,
-      dir: base,
-      rounds: [] as Awaited<ReturnType<typeof measureProduce>>[],
-    },
-    { name: 'this tree', dir: repo, rounds: [] as Awaited<ReturnType<typeof measureProduce>>[] },
-  ]
+    { name: `base ${values.base}`, measure: (r: number) => measureProduce(base, r) },
+    { name: 'this tree', measure: (r: number) => measureProduce(repo, r) },
+    { name: 'mock (in loadgen)', measure: measureMock },
+  ].map((run) => ({ ...run, rounds: [] as ProduceRound[] }))
+  const mock = runs[2]!
   for (let round = 0; round < rounds; round++) {
     for (const run of round % 2 === 0 ? runs : [...runs].reverse()) {
-      const r = await measureProduce(run.dir, round)
+      const r = await run.measure(round)
       run.rounds.push(r)
+      const cpu =
+        r.cpuSecondsPerGb === undefined
+          ? ''
+          : `, ${r.cpuSecondsPerGb.toFixed(2)} CPU s/GB (user ${r.userSecondsPerGb!.toFixed(2)}, system ${r.systemSecondsPerGb!.toFixed(2)})`
       progress(
-        `${run.name} round ${round + 1}: ${r.mbPerSec.toFixed(1)} MB/s, ${r.cpuSecondsPerGb.toFixed(2)} CPU s/GB, load ${r.load.toFixed(1)}`,
+        `${run.name} round ${round + 1}: ${r.mbPerSec.toFixed(1)} MB/s${cpu}, MemFree ${r.memFreeGb.toFixed(1)} GB, load ${r.load.toFixed(1)}`,
       )
     }
   }
   console.log(
-    `\nproduce 1 KiB records, acks=1, 1 partition, ${durationMs} ms per round, ${rounds} rounds each, interleaved; ${cpus().length} CPUs; medians over rounds\n`,
+    `\nproduce 1 KiB records, acks=1, 1 partition, ${durationMs} ms per round, ${rounds} rounds each, interleaved with the mock; ${cpus().length} CPUs; medians over rounds (× mock: the median of each round's ratio to that round's mock)\n`,
   )
-  console.log('| tree | MB/s | broker CPU s/GB | load avg (1 min) per round |')
-  console.log('|---|---|---|---|')
+  console.log(
+    '| tree | MB/s | × mock | broker CPU s/GB | user | system | MemFree GB per round | load avg (1 min) per round |',
+  )
+  console.log('|---|--:|--:|--:|--:|--:|---|---|')
+  const figure = (xs: (number | undefined)[]) =>
+    xs[0] === undefined ? '-' : median(xs as number[]).toFixed(2)
   for (const run of runs) {
     const rs = run.rounds
+    const ratios = rs.map((r, i) => r.mbPerSec / mock.rounds[i]!.mbPerSec)
     console.log(
-      `| ${run.name} | ${median(rs.map((r) => r.mbPerSec)).toFixed(1)} | ${median(rs.map((r) => r.cpuSecondsPerGb)).toFixed(2)} | ${rs.map((r) => r.load.toFixed(1)).join(', ')} |`,
+      `| ${run.name} | ${median(rs.map((r) => r.mbPerSec)).toFixed(1)} | ${median(ratios).toFixed(2)}× | ` +
+        `${figure(rs.map((r) => r.cpuSecondsPerGb))} | ${figure(rs.map((r) => r.userSecondsPerGb))} | ` +
+        `${figure(rs.map((r) => r.systemSecondsPerGb))} | ${rs.map((r) => r.memFreeGb.toFixed(1)).join(', ')} | ` +
+        `${rs.map((r) => r.load.toFixed(1)).join(', ')} |`,
     )
   }
 }

@@ -59,9 +59,24 @@ function statFields(pid: number): string[] {
 
 /** User plus system CPU seconds the process has used (fields 14 and 15 of /proc/<pid>/stat). */
 export function cpuSeconds(pid: number): number {
+  const { userSeconds, systemSeconds } = cpuSecondsSplit(pid)
+  return userSeconds + systemSeconds
+}
+
+/** The process's CPU seconds in user space and in the kernel (fields 14 and 15), apart. */
+export function cpuSecondsSplit(pid: number): { userSeconds: number; systemSeconds: number } {
   const fields = statFields(pid)
   const ticksPerSecond = 100 // USER_HZ, 100 on every Linux ABI Bun runs on
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond
+  return {
+    userSeconds: Number(fields[11]) / ticksPerSecond,
+    systemSeconds: Number(fields[12]) / ticksPerSecond,
+  }
+}
+
+/** MemFree of /proc/meminfo in bytes: memory the page cache has not grown into yet. */
+export function memFreeBytes(): number {
+  const match = /^MemFree:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'))
+  return match ? Number(match[1]) * 1024 : 0
 }
 
 /**
