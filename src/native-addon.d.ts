@@ -55,6 +55,12 @@ export interface NofileLimit {
 /** Opens with O_CLOEXEC (O_RDWR when writing, else O_RDONLY); O_APPEND is never used. */
 export declare function openFile(path: string, opts: { write: boolean; create: boolean; truncate?: boolean }): number
 
+/**
+ * Reserves blocks for [position, position + sizeBytes) without changing the file's size; false
+ * where the filesystem cannot or is full (a hint: the next write reports a real shortage).
+ */
+export declare function preallocate(fd: number, position: number, sizeBytes: number): boolean
+
 /** Raises the soft RLIMIT_NOFILE to the hard limit; returns the limits before and after. */
 export declare function raiseNofileLimit(): NofileLimit
 

@@ -264,6 +264,13 @@ function fallocate(fd: number, position: number, sizeBytes: number): void {
   if (fileSize(fd) < position + sizeBytes) ftruncate(fd, position + sizeBytes)
 }
 
+/** node:fs has no fallocate: nothing is reserved, and the writes reserve their blocks as usual. */
+function preallocate(_fd: number, position: number, sizeBytes: number): boolean {
+  checkPosition(position, 'position')
+  checkPosition(sizeBytes, 'sizeBytes')
+  return false
+}
+
 // CRC32C (Castagnoli), slicing-by-8 as native/src/crc32c.rs's table implementation. The tables
 // are built on first use: this module loads at every start, with the addon too.
 let crcTablesBuilt: Int32Array[] | undefined
@@ -447,6 +454,7 @@ export const fallbackAddon: Addon = {
   fdatasyncAsync,
   ftruncate,
   fallocate,
+  preallocate,
   fileSize,
   mmap,
   munmap,

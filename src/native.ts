@@ -142,6 +142,15 @@ export function fallocate(fd: number, position: number, sizeBytes: number): void
   addon.fallocate(fd, position, sizeBytes)
 }
 
+/**
+ * Reserves blocks for [position, position + sizeBytes) without changing the file's size
+ * (fallocate with FALLOC_FL_KEEP_SIZE); false where the filesystem cannot or is full. A hint:
+ * the write that follows reports a real shortage itself.
+ */
+export function preallocate(fd: number, position: number, sizeBytes: number): boolean {
+  return addon.preallocate(fd, position, sizeBytes)
+}
+
 export function fileSize(fd: number): number {
   return addon.fileSize(fd)
 }

@@ -287,10 +287,13 @@ pub fn ftruncate(fd_value: Unknown, size_value: Unknown) -> JsResult<()> {
     Ok(())
 }
 
-/// Reserves blocks for [position, position + size) and extends the file to cover it.
-/// Filesystems without fallocate (EOPNOTSUPP: tmpfs before 3.5, some FUSE) get ftruncate, which
-/// extends the size but reserves nothing.
-pub fn fallocate(fd_value: Unknown, position_value: Unknown, size_value: Unknown) -> JsResult<()> {
+/// fallocate's and preallocate's arguments: a descriptor and a non-empty range that fits in a
+/// safe integer.
+fn fallocate_args(
+    fd_value: Unknown,
+    position_value: Unknown,
+    size_value: Unknown,
+) -> JsResult<(i32, i64, i64)> {
     let fd = js::fd(&fd_value, "fd")?;
     let position = js::position(&position_value, "position")?;
     let size = js::position(&size_value, "sizeBytes")?;
@@ -302,6 +305,35 @@ pub fn fallocate(fd_value: Unknown, position_value: Unknown, size_value: Unknown
             "position {position} + sizeBytes {size} is too large"
         )));
     }
+    Ok((fd, position, size))
+}
+
+/// Reserves blocks for [position, position + size) without changing the file's size
+/// (FALLOC_FL_KEEP_SIZE): a hint that lets later writes there skip the filesystem's per-page
+/// block reservation. False where the filesystem cannot (EOPNOTSUPP, ENOSYS) or has no room
+/// (ENOSPC, EDQUOT): the write that follows reports a real shortage itself.
+pub fn preallocate(
+    fd_value: Unknown,
+    position_value: Unknown,
+    size_value: Unknown,
+) -> JsResult<bool> {
+    let (fd, position, size) = fallocate_args(fd_value, position_value, size_value)?;
+    match retrying(|| unsafe { sys::fallocate(fd, sys::FALLOC_FL_KEEP_SIZE, position, size) }) {
+        Ok(_) => Ok(true),
+        Err(sys::EOPNOTSUPP | sys::ENOSYS | sys::ENOSPC | sys::EDQUOT) => Ok(false),
+        Err(errno) => Err(JsError::Sys(SysError::new(
+            "fallocate",
+            fd_target(fd),
+            errno,
+        ))),
+    }
+}
+
+/// Reserves blocks for [position, position + size) and extends the file to cover it.
+/// Filesystems without fallocate (EOPNOTSUPP: tmpfs before 3.5, some FUSE) get ftruncate, which
+/// extends the size but reserves nothing.
+pub fn fallocate(fd_value: Unknown, position_value: Unknown, size_value: Unknown) -> JsResult<()> {
+    let (fd, position, size) = fallocate_args(fd_value, position_value, size_value)?;
     match retrying(|| unsafe { sys::fallocate(fd, 0, position, size) }) {
         Ok(_) => {}
         Err(sys::EOPNOTSUPP) => {

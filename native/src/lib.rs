@@ -92,6 +92,13 @@ pub fn fallocate(env: &Env, fd: Unknown, position: Unknown, size_bytes: Unknown)
     run(env, || file::fallocate(fd, position, size_bytes))
 }
 
+/// Reserves blocks for [position, position + sizeBytes) without changing the file's size; false
+/// where the filesystem cannot or is full (a hint: the next write reports a real shortage).
+#[napi(ts_args_type = "fd: number, position: number, sizeBytes: number")]
+pub fn preallocate(env: &Env, fd: Unknown, position: Unknown, size_bytes: Unknown) -> Result<bool> {
+    run(env, || file::preallocate(fd, position, size_bytes))
+}
+
 #[napi(
     js_name = "fileSize",
     ts_args_type = "fd: number",

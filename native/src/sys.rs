@@ -51,9 +51,14 @@ pub const EBADF: i32 = 9;
 pub const EAGAIN: i32 = 11;
 pub const EBUSY: i32 = 16;
 pub const EINVAL: i32 = 22;
+pub const ENOSPC: i32 = 28;
+pub const ENOSYS: i32 = 38;
 pub const ENODATA: i32 = 61;
 pub const EOPNOTSUPP: i32 = 95;
 pub const ETIMEDOUT: i32 = 110;
+pub const EDQUOT: i32 = 122;
+
+pub const FALLOC_FL_KEEP_SIZE: c_int = 1;
 
 pub const LOCK_EX: c_int = 2;
 pub const LOCK_NB: c_int = 4;

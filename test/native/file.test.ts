@@ -3,7 +3,7 @@
 // opened O_CLOEXEC without O_APPEND, and every failure is a thrown Error naming the call, the
 // errno and the descriptor or path (never a crash).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -16,6 +16,7 @@ import {
   ftruncate,
   openFile,
   pread,
+  preallocate,
   pwritev,
 } from '../../src/native.ts'
 
@@ -218,8 +219,22 @@ describe('ftruncate / fallocate / fileSize', () => {
     closeFile(fd)
   })
 
+  test('preallocate reserves blocks past the end without changing the size', () => {
+    const { path, fd } = freshFile()
+    pwritev(fd, [Buffer.from('abcdef')], 0)
+    const reserved = preallocate(fd, 6, 1 << 20)
+    expect(fileSize(fd)).toBe(6)
+    // A filesystem without fallocate says so with false; one with it holds the blocks.
+    if (reserved) expect(statSync(path).blocks * 512).toBeGreaterThanOrEqual(1 << 20)
+    pwritev(fd, [Buffer.from('ghi')], 6)
+    expect(readFileSync(path).toString()).toBe('abcdefghi')
+    closeFile(fd)
+  })
+
   test('bad sizes and descriptors fail clearly', () => {
     const { fd } = freshFile()
+    expect(() => preallocate(fd, 0, 0)).toThrow(RangeError)
+    expect(() => preallocate(fd, -5, 10)).toThrow(RangeError)
     expect(() => ftruncate(fd, -1)).toThrow(RangeError)
     expect(() => fallocate(fd, 0, 0)).toThrow(RangeError)
     expect(() => fallocate(fd, -5, 10)).toThrow(RangeError)
@@ -237,6 +252,7 @@ describe('ftruncate / fallocate / fileSize', () => {
     expect(['ftruncate', 'fstat']).toContain(syscall)
     expectSysError(() => ftruncate(bad, 0), 'EBADF', syscall, `fd ${bad}`)
     expectSysError(() => fallocate(bad, 0, 10), 'EBADF', 'fallocate', `fd ${bad}`)
+    expectSysError(() => preallocate(bad, 0, 10), 'EBADF', 'fallocate', `fd ${bad}`)
     expectSysError(() => fileSize(bad), 'EBADF', 'fstat', `fd ${bad}`)
   })
 })

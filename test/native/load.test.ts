@@ -38,7 +38,7 @@ test('the addon loads and runs under Node', () => {
     crc: 'e3069283',
     detachedLength: 0,
     walked: true,
-    exports: 21,
+    exports: 22,
   })
 })
 

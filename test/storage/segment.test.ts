@@ -7,15 +7,19 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import {
   appendFileSync,
   closeSync,
+  mkdtempSync,
   openSync,
   readdirSync,
+  rmSync,
   statSync,
   truncateSync,
   writeSync,
 } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import * as native from '../../src/native.ts'
 import { patchBaseOffset } from '../../src/protocol/record-batch.ts'
-import { LogSegment } from '../../src/storage/segment.ts'
+import { LogSegment, PREALLOCATE_FROM_BYTES } from '../../src/storage/segment.ts'
 import { makeBatch, makeTempDir, readSlice, removeTempDirs } from './helpers.ts'
 
 afterEach(removeTempDirs)
@@ -210,3 +214,79 @@ describe('the last batch', () => {
     expect(segment.read({ ...read, startOffset: 1195 })).toBeNull()
   })
 })
+
+// Proves that the active segment reserves its .log's blocks ahead of the appends once it holds
+// PREALLOCATE_FROM_BYTES (issue 17: ext4 then skips its per-page delayed allocation on every
+// write): the blocks the file holds pass its size, while the size stays the end of the last batch
+// (what readers, recovery and a reopen go by). The reservation past the end is given back when
+// the segment stops taking appends and when it is truncated. Without the reservation the file
+// holds no more blocks than its size needs. Skipped where the filesystem has no fallocate.
+describe('blocks reserved ahead', () => {
+  const reservedPastEnd = (segment: LogSegment) => {
+    const stats = statSync(segment.logPath)
+    return stats.blocks * 512 - stats.size
+  }
+  /** Appends batches of ~32 KiB until the segment holds `bytes`; returns the last offset. */
+  const fillTo = (segment: LogSegment, bytes: number) => {
+    while (segment.sizeBytes < bytes) {
+      const batch = makeBatch({ count: 32, valueBytes: 1000, seed: segment.nextOffset })
+      patchBaseOffset(batch, 0, segment.nextOffset)
+      segment.append(batch)
+    }
+    return segment.nextOffset - 1
+  }
+  const open = (dir: string, create = true) =>
+    LogSegment.open({
+      dir,
+      baseOffset: 0,
+      indexBytesMax: 1 << 20,
+      indexIntervalBytes: 4096,
+      active: true,
+      create,
+    })
+
+  test.skipIf(!preallocateWorks())(
+    'pass the end while the segment takes appends, and go when it stops or is truncated',
+    () => {
+      const dir = makeTempDir()
+      const segment = open(dir)
+      fillTo(segment, PREALLOCATE_FROM_BYTES / 2)
+      expect(reservedPastEnd(segment)).toBeLessThan(64 * 1024) // a small segment reserves nothing
+      const lastOffset = fillTo(segment, 3 * PREALLOCATE_FROM_BYTES)
+      expect(statSync(segment.logPath).size).toBe(segment.sizeBytes)
+      expect(reservedPastEnd(segment)).toBeGreaterThan(PREALLOCATE_FROM_BYTES / 2)
+      segment.truncateTo(lastOffset - 64) // a few batches back
+      expect(statSync(segment.logPath).size).toBe(segment.sizeBytes)
+      expect(reservedPastEnd(segment)).toBeLessThan(64 * 1024)
+      fillTo(segment, 4 * PREALLOCATE_FROM_BYTES)
+      expect(reservedPastEnd(segment)).toBeGreaterThan(PREALLOCATE_FROM_BYTES / 2)
+      segment.onBecomeInactive()
+      expect(reservedPastEnd(segment)).toBeLessThan(64 * 1024)
+      const sizeBytes = segment.sizeBytes
+      const nextOffset = segment.nextOffset
+      segment.close()
+      const reopened = open(dir, false)
+      expect([reopened.sizeBytes, reopened.nextOffset, reopened.tornTailBytes]).toEqual([
+        sizeBytes,
+        nextOffset,
+        0,
+      ])
+      reopened.close()
+    },
+  )
+})
+
+/** Whether this machine's temp dir takes a fallocate that keeps the size (through the addon). */
+function preallocateWorks(): boolean {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-preallocate-probe-'))
+  try {
+    const fd = native.openFile(join(dir, 'probe'), { write: true, create: true })
+    try {
+      return native.preallocate(fd, 0, 1 << 20)
+    } finally {
+      native.closeFile(fd)
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
