@@ -181,7 +181,15 @@ export class Connection {
     if (this.ending) return
     this.lastActivityMs = Date.now()
     this.reader.push(chunk)
-    this.readFrames()
+    // The answers to this read's frames that are ready at once go out in one write.
+    this.writer.cork()
+    try {
+      this.readFrames()
+    } finally {
+      this.writer.uncork()
+    }
+    // Held bytes may have paused reading, or kept an ending connection from its FIN.
+    if (this.paused || this.ending) this.afterProgress()
   }
 
   onDrain(): void {
