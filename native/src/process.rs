@@ -116,7 +116,8 @@ fn newest_modified_ms(dir: &str, suffix: &str) -> Result<f64, SysError> {
     let mut newest = 0f64;
     let mut pending = vec![std::path::PathBuf::from(dir)];
     while let Some(path) = pending.pop() {
-        let entries = std::fs::read_dir(&path).map_err(|error| io_error("opendir", &path, error))?;
+        let entries =
+            std::fs::read_dir(&path).map_err(|error| io_error("opendir", &path, error))?;
         for entry in entries {
             let entry = entry.map_err(|error| io_error("readdir", &path, error))?;
             let kind = entry
