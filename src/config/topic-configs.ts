@@ -88,6 +88,7 @@ export function resolveLogConfig(
     maxCompactionLagMs: get('max.compaction.lag.ms') as number,
     deleteRetentionMs: get('delete.retention.ms') as number,
     compressionType: get('compression.type') as LogConfig['compressionType'],
+    preallocate: get('preallocate') as boolean,
   }
 }
 

@@ -37,6 +37,12 @@ export interface LogConfig {
   deleteRetentionMs: number
   /** compression.type: producer keeps what arrived; any codec recompresses batches to it. */
   compressionType: CompressionType
+  /**
+   * preallocate: the active segment reserves its disk blocks ahead of the appends (fallocate,
+   * keeping the file's size; LogSegment.append). Default false, as Kafka's: a busy partition
+   * holds up to 64 MiB of disk past its end, which a laptop's disk should not find out about.
+   */
+  preallocate: boolean
 }
 
 export type CompressionType = 'producer' | 'uncompressed' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
@@ -60,4 +66,5 @@ export const defaultLogConfig: LogConfig = {
   maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
   deleteRetentionMs: 24 * 60 * 60 * 1000,
   compressionType: 'producer',
+  preallocate: false,
 }

@@ -421,7 +421,7 @@ export class PartitionLog {
   private writeBatches(records: RecordsBytes, maxTimestampMs: number, lastOffset: number): void {
     try {
       this.maybeRoll(records.byteLength, maxTimestampMs, lastOffset)
-      this.activeSegment.append(records)
+      this.activeSegment.append(records, this.config.preallocate)
     } catch (error) {
       this.checkStillWhole(this.activeSegment)
       if (error instanceof StorageError && error.errorName === 'KAFKA_STORAGE_ERROR') {

@@ -46,7 +46,8 @@ import { recordsHead, SplitRecords, type RecordsBytes } from '../protocol/split-
 import { TimeIndex } from './time-index.ts'
 
 /**
- * A segment reserves blocks ahead once it holds this much, as far ahead as it already holds and
+ * With `preallocate` (the topic config, default false), a segment reserves blocks ahead once it
+ * holds this much, as far ahead as it already holds and
  * at most PREALLOCATE_AHEAD_BYTES_MAX: a quiet partition reserves nothing, a busy one at most
  * 64 MiB past its end (about 20 fallocate calls for a 1 GiB segment).
  */
@@ -222,13 +223,18 @@ export class LogSegment implements CachedLogFile {
 
   /**
    * Appends batches that are validated and carry their offsets already, in one pwritev. On any
-   * failure the file is cut back to its previous end and KAFKA_STORAGE_ERROR is thrown.
+   * failure the file is cut back to its previous end and KAFKA_STORAGE_ERROR is thrown. With
+   * `preallocate` (the topic's config) the blocks ahead are reserved first.
    */
-  append(records: RecordsBytes): void {
+  append(records: RecordsBytes, preallocate = false): void {
     const startPosition = this.sizeBytes
     const sizeBytes = records.byteLength
     this.allocateIndexSlots(sizeBytes)
-    if (startPosition + sizeBytes > this.preallocatedEnd && startPosition >= PREALLOCATE_FROM_BYTES)
+    if (
+      preallocate &&
+      startPosition + sizeBytes > this.preallocatedEnd &&
+      startPosition >= PREALLOCATE_FROM_BYTES
+    )
       this.preallocate(startPosition, sizeBytes)
     let written: number
     try {

@@ -226,12 +226,15 @@ describe('blocks reserved ahead', () => {
     const stats = statSync(segment.logPath)
     return stats.blocks * 512 - stats.size
   }
-  /** Appends batches of ~32 KiB until the segment holds `bytes`; returns the last offset. */
-  const fillTo = (segment: LogSegment, bytes: number) => {
+  /**
+   * Appends batches of ~32 KiB until the segment holds `bytes`, with the topic's `preallocate`
+   * (on unless said); returns the last offset.
+   */
+  const fillTo = (segment: LogSegment, bytes: number, preallocate = true) => {
     while (segment.sizeBytes < bytes) {
       const batch = makeBatch({ count: 32, valueBytes: 1000, seed: segment.nextOffset })
       patchBaseOffset(batch, 0, segment.nextOffset)
-      segment.append(batch)
+      segment.append(batch, preallocate)
     }
     return segment.nextOffset - 1
   }
@@ -274,6 +277,13 @@ describe('blocks reserved ahead', () => {
       reopened.close()
     },
   )
+
+  test("none without the topic's preallocate (Kafka's default, false)", () => {
+    const segment = open(makeTempDir())
+    fillTo(segment, 3 * PREALLOCATE_FROM_BYTES, false)
+    expect(reservedPastEnd(segment)).toBeLessThan(64 * 1024)
+    segment.close()
+  })
 })
 
 /** Whether this machine's temp dir takes a fallocate that keeps the size (through the addon). */
