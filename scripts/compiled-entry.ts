@@ -15,7 +15,8 @@ import addonPath from '../native/sluice.node' with { type: 'file' }
 
 ;(globalThis as { sluiceEmbeddedAddon?: string }).sluiceEmbeddedAddon = addonPath
 
-const checkout = process.env.SLUICE_CHECKOUT
+// An empty value is no checkout, as for the shell.
+const checkout = process.env.SLUICE_CHECKOUT || undefined
 delete process.env.SLUICE_CHECKOUT
 // The walk over src/ runs on a worker thread while this one loads the command line's code.
 const newestSource =

@@ -188,6 +188,11 @@ test.skipIf(!existsSync(join(repoRoot, 'dist/sluice')))(
     }
 
     expect(await sluice()).toMatch(/^sluice \S+ \(bun \S+\)\n$/)
+    // Run by hand with an empty SLUICE_CHECKOUT: no checkout to check.
+    const alone = await run([join(root, 'dist/sluice'), '--version'], {
+      env: { SLUICE_CHECKOUT: '' },
+    })
+    expect(alone).toMatchObject({ exitCode: 0, stderr: '' })
     // A source edited after the build, however deep in src/: the bundle is older too, so src/.
     at(root, 'src/protocol/codec.ts', 0)
     expect(await sluice()).toBe('ran src\n')
