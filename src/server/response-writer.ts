@@ -116,7 +116,7 @@ export class ResponseWriter {
     if (gatherOwner === null) gatherOwner = this
   }
 
-  /** Writes what was gathered and whatever else is ready; call `flush`'s callers' checks after. */
+  /** Writes what was gathered and whatever else is ready; the caller then checks, as after flush. */
   uncork(): void {
     if (!this.corked) return
     this.corked = false
@@ -127,8 +127,9 @@ export class ResponseWriter {
     if (gatheredBytes === 0 || this.failed) return this.flush()
     assert(this.idle, gatherFirstMessage)
     // Written from the gather buffer as writeBorrowed writes from the codec's: only what the
-    // socket does not take is copied.
-    this.writeBorrowed(gather!, gatheredBytes, true)
+    // socket does not take is copied. writeBorrowed counts the bytes as unsent again.
+    this.unsentBytes -= gatheredBytes
+    this.writeBorrowed(gather!, gatheredBytes)
     this.flush()
   }
 
@@ -148,7 +149,7 @@ export class ResponseWriter {
    * the socket at once when nothing is queued before them, and only what the socket does not
    * take is copied; behind other chunks, a copy is queued.
    */
-  writeBorrowed(bytes: Uint8Array, sizeBytes: number, gathered = false): void {
+  writeBorrowed(bytes: Uint8Array, sizeBytes: number): void {
     if (this.failed || sizeBytes === 0) return
     if (this.corked && gatherOwner === this && this.gatherAppend(bytes, sizeBytes)) return
     if (!this.idle) {
@@ -156,13 +157,12 @@ export class ResponseWriter {
       this.unsentBytes += sizeBytes
       return
     }
-    if (!gathered) this.unsentBytes += sizeBytes
     const n = this.options.socket.write(bytes, 0, sizeBytes)
     if (n < 0) return this.fail('socket closed while writing a response')
-    this.unsentBytes -= Math.max(n, 0)
     if (n === sizeBytes) return
     this.current = copyOf(bytes, n, sizeBytes)
     this.currentWrittenBytes = 0
+    this.unsentBytes += sizeBytes - n
   }
 
   /**
