@@ -9,6 +9,7 @@
 // cluster rows of bench/e2e/cluster.ts.
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { randomKafkaUuid } from '../../src/config/meta-properties.ts'
 import { killChild, stopChild, waitForApiVersions, type BrokerProcess } from './broker.ts'
 import { freePort, runCommand } from './proc.ts'
 
@@ -163,9 +164,6 @@ async function spawnNode(options: {
   }
 }
 
-const newClusterId = () =>
-  Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url')
-
 /**
  * Formats a log dir (kafka-storage.sh format --standalone, not timed: an operator does it once)
  * and starts the node; startupMs runs from the JVM's spawn to the first ApiVersions answer.
@@ -179,7 +177,7 @@ export async function startKafka(options: {
   const [port, controllerPort] = [await freePort(), await freePort()]
   const configPath = join(options.logDir, '..', `kafka-${port}.properties`)
   const node = { nodeId: 1, port, controllerPort, logDir: options.logDir }
-  await formatNode(node, { clusterId: newClusterId(), configPath })
+  await formatNode(node, { clusterId: randomKafkaUuid(), configPath })
   return await spawnNode({ configPath, port, logPath: options.logPath, timeoutMs: 180_000 })
 }
 
@@ -212,7 +210,7 @@ export async function startKafkaCluster(options: {
       sessionTimeoutMs: options.sessionTimeoutMs,
     })
   const voters = configs.map((c) => `${c.nodeId}@127.0.0.1:${c.controllerPort}`).join(',')
-  const clusterId = newClusterId()
+  const clusterId = randomKafkaUuid()
   const nodes: KafkaClusterNode[] = configs.map((config) => {
     const full = { ...config, voters }
     const configPath = join(options.workDir, `kafka-node-${config.nodeId}.properties`)

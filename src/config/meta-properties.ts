@@ -35,8 +35,16 @@ export interface MetaProperties {
   written: Promise<void>
 }
 
+/**
+ * A random id in Kafka's text form (16 bytes, base64url), for cluster and directory ids. As Kafka's
+ * Uuid.randomUuid, never one that starts with '-' (first byte 0xf8-0xfb, one id in 64): tools
+ * read it as an option (`kafka-storage format -t -abc...` fails with "expected one argument").
+ */
 export function randomKafkaUuid(): string {
-  return Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url')
+  for (;;) {
+    const bytes = crypto.getRandomValues(new Uint8Array(16))
+    if (bytes[0]! >> 2 !== 62) return Buffer.from(bytes).toString('base64url')
+  }
 }
 
 /** The cluster id in a log dir's meta.properties, with the file's path; null when it has none. */

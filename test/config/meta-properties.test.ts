@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ConfigError, ensureMetaProperties, parseProperties } from '../../src/config.ts'
+import { randomKafkaUuid } from '../../src/config/meta-properties.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'sluice-meta-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
@@ -53,4 +54,14 @@ test('a meta.properties that cannot be written fails the start, with the path', 
   mkdirSync(join(logDir, 'meta.properties.tmp'), { recursive: true })
   const meta = ensureMetaProperties({ logDir, nodeId: 0, clusterId: null })
   await expect(meta.written).rejects.toThrow(/meta\.properties\.tmp/)
+})
+
+test("generated ids are Kafka's Uuid text and never start with '-', as Kafka's randomUuid", () => {
+  // One random id in 64 would start with '-' (first byte 0xf8-0xfb); 5,000 ids all miss it by
+  // chance with probability (63/64)^5000, about 1e-34.
+  for (let i = 0; i < 5000; i++) {
+    const id = randomKafkaUuid()
+    expect(id).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/)
+    expect(Buffer.from(id, 'base64url').length).toBe(16)
+  }
 })
