@@ -49,9 +49,14 @@ export function readImage(file: KnownTextFile): ImageFile | null {
   return image
 }
 
-/** Replaces the image atomically (temp file, fsync, rename) unless it holds `contents` already. */
-export function writeImage(file: KnownTextFile, contents: ImageContents): void {
-  file.write(imageText(contents))
+/**
+ * Replaces the image atomically (temp file, fsync, rename) unless it holds `contents` already,
+ * every system call on Bun's thread pool: with the disk busy writing back what producers sent, the
+ * fsync alone took 130-570 ms here (bench/RESULTS.md, issue 17), and on the event loop it held
+ * every client's requests that long. One at a time per file: the registry serializes its changes.
+ */
+export async function writeImage(file: KnownTextFile, contents: ImageContents): Promise<void> {
+  await file.writeAsync(imageText(contents))
 }
 
 /**

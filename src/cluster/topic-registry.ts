@@ -207,10 +207,10 @@ export class LocalTopicRegistry implements TopicRegistry {
       const topic = this.requireTopic(name)
       this.unindex(topic)
       this.pendingDeletes.push(name)
-      this.persist()
+      await this.persist()
       await this.deleteLogs(name)
       this.pendingDeletes = this.pendingDeletes.filter((pending) => pending !== name)
-      this.persist()
+      await this.persist()
       this.changed(name)
       this.options.log?.(`Deleted topic ${name}`)
       return topic
@@ -258,7 +258,7 @@ export class LocalTopicRegistry implements TopicRegistry {
       const altered: TopicInfo = { ...topic, configs: { ...configs } }
       if (options.validateOnly) return altered
       this.index(altered)
-      this.persist()
+      await this.persist()
       const logConfig = this.logConfig(altered.configs)
       for (let partition = 0; partition < altered.partitions; partition++) {
         this.options.logs.get(name, partition)?.updateConfig(logConfig)
@@ -354,14 +354,14 @@ export class LocalTopicRegistry implements TopicRegistry {
       if (!this.options.logs.get(topic.name, partition)) missing.push(partition)
     }
     this.creating = topic
-    this.persist()
+    await this.persist()
     try {
       await this.options.logs.createPartitions(topic.name, missing, this.logConfig(topic.configs), {
         topicId: topic.topicId,
       })
     } catch (error) {
       this.creating = null
-      this.persist()
+      await this.persist()
       const reason = error instanceof Error ? error.message : String(error)
       this.options.log?.(`Creating the logs of ${topic.name} failed: ${reason}`)
       throw new TopicError(ErrorCode.KAFKA_STORAGE_ERROR, reason)
@@ -376,10 +376,11 @@ export class LocalTopicRegistry implements TopicRegistry {
     }
   }
 
-  private persist(): void {
+  /** Writes the image; every caller runs inside serialize (or load, before any), so one at a time. */
+  private persist(): Promise<void> {
     const topics = new Map(this.topicsByName)
     if (this.creating) topics.set(this.creating.name, this.creating)
-    writeImage(this.imageFile, {
+    return writeImage(this.imageFile, {
       topics: [...topics.values()],
       pendingDeletes: this.pendingDeletes,
     })
@@ -406,7 +407,7 @@ export class LocalTopicRegistry implements TopicRegistry {
           })
       }
     }
-    this.persist()
+    await this.persist()
   }
 
   private adoptOrphanLogs(): void {

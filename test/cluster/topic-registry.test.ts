@@ -3,7 +3,7 @@
 // finished on open, orphan log directories are adopted rather than deleted, and Kafka's name
 // rules hold.
 
-import { afterAll, expect, test } from 'bun:test'
+import { afterAll, expect, spyOn, test } from 'bun:test'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,6 +15,7 @@ import {
 } from '../../src/cluster/topic-registry.ts'
 import { topicNameError } from '../../src/cluster/topic-names.ts'
 import { ErrorCode } from '../../src/protocol/errors.ts'
+import { KnownTextFile } from '../../src/storage/checkpoint.ts'
 import { LogManager } from '../../src/storage/log-manager.ts'
 
 const dirs: string[] = []
@@ -71,5 +72,36 @@ test('Kafka topic name rules', async () => {
   const error = await topics.create({ name: 'a.b', partitions: 1 }).catch((e) => e)
   expect(error).toBeInstanceOf(TopicError)
   expect(error.errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION)
+  await logs.close()
+})
+
+test('a change writes the image off the event loop: no synchronous write once open', async () => {
+  // With the disk busy writing back what producers sent, the image's fsync took 130-570 ms
+  // (bench/RESULTS.md, issue 17); written synchronously it held every client's requests as long.
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-registry-'))
+  dirs.push(dir)
+  const { logs, topics } = await open(dir)
+  const sync = spyOn(KnownTextFile.prototype, 'write')
+  const async = spyOn(KnownTextFile.prototype, 'writeAsync')
+  try {
+    await topics.create({ name: 'grown', partitions: 1 })
+    await topics.addPartitions('grown', 3)
+    await topics.alterConfigs('grown', { 'retention.ms': '60000' })
+    await topics.create({ name: 'gone', partitions: 1 })
+    await topics.delete('gone')
+    expect(sync).not.toHaveBeenCalled()
+    const imagePath = join(dir, metadataFileName)
+    const imageWrites = async.mock.contexts.filter(
+      (file) => (file as KnownTextFile).path === imagePath,
+    )
+    expect(imageWrites.length).toBeGreaterThanOrEqual(6)
+  } finally {
+    sync.mockRestore()
+    async.mockRestore()
+  }
+  const image = JSON.parse(readFileSync(join(dir, metadataFileName), 'utf8'))
+  expect(image.topics.map((t: { name: string }) => t.name)).toEqual(['grown'])
+  expect(image.topics[0].partitions).toBe(3)
+  expect(image.topics[0].configs).toEqual({ 'retention.ms': '60000' })
   await logs.close()
 })
