@@ -6,10 +6,11 @@
 // CPU per record, young-generation collections per second and their median and p99 pause, and
 // the objects allocated per request (bench/micro/allocations.ts, counted, so exact on any machine).
 // The load average is printed beside every round: on a shared machine the figures move with it.
-// Each broker first serves the same load for --warmup-ms on a topic of its own, not counted: a
-// broker just started compiles its hot path meanwhile (JavaScriptCore's JIT threads took ~10% of
-// a core through a 6 s round), and until 2026-12-07 the first 2-3 s of every round carried its
-// p99 and p99.9 (bench/RESULTS.md, issue 17).
+// Each broker first serves the rate, and at least 10k records/s (scenarios.ts's warmupRate), for
+// --warmup-ms on a topic of its own, not counted: a broker just started compiles its hot path
+// meanwhile (JavaScriptCore's JIT threads took ~10% of a core through a 6 s round), and until
+// 2026-12-07 the first 2-3 s of every round carried its p99 and p99.9 (bench/RESULTS.md, issue
+// 17); a JIT tiers up by how often code ran, so 3 s at 1k records/s left it compiling.
 // With --produce, each round is instead a produce at full speed (1 KiB records, acks=1, one
 // partition, librdkafka's ~1 MB requests), reported as MB/s and the broker's CPU seconds per GB
 // (user and system apart), with librdkafka's mock cluster taking its turn in every round as the
@@ -31,7 +32,7 @@ import { exportBase } from '../base-tree.ts'
 import { startSluice, type BrokerProcess } from './broker.ts'
 import { buildLoadgen, runLoadgen, type LatencyResult, type ProduceResult } from './loadgen.ts'
 import { cpuSeconds, cpuSecondsSplit, memFreeBytes, progress } from './proc.ts'
-import { createTopic } from './scenarios.ts'
+import { createTopic, warmupRate } from './scenarios.ts'
 
 const usage = `usage: bun bench/e2e/compare.ts --base REV [--produce] [--rate N] [--rounds N] [--duration-ms N] [--warmup-ms N] [--no-allocations] [--env KEY=VALUE ...]`
 const { values } = parseArgs({
@@ -103,12 +104,13 @@ async function withBroker<T>(
   }
 }
 
-/** One run of the latency client at the comparison's rate. */
+/** One run of the latency client, at the comparison's rate unless told. */
 function runLatency(
   broker: { bootstrap: string },
-  options: { topic: string; durationMs: number },
+  options: { topic: string; durationMs: number; rate?: number },
 ): Promise<LatencyResult> {
-  const args = ['latency', '-b', broker.bootstrap, '-t', options.topic, '--rate', String(rate)]
+  const perSecond = String(options.rate ?? rate)
+  const args = ['latency', '-b', broker.bootstrap, '-t', options.topic, '--rate', perSecond]
   return runLoadgen<LatencyResult>(
     args.concat(['--duration-ms', String(options.durationMs), '--size', '1024', '--acks', '1']),
     { timeoutMs: options.durationMs + 60_000 },
@@ -121,7 +123,11 @@ function measure(tree: string, round: number): Promise<Round> {
     await createTopic(broker, topic, 1)
     if (warmupMs > 0) {
       await createTopic(broker, `${topic}-warmup`, 1)
-      await runLatency(broker, { topic: `${topic}-warmup`, durationMs: warmupMs })
+      await runLatency(broker, {
+        topic: `${topic}-warmup`,
+        durationMs: warmupMs,
+        rate: warmupRate(rate),
+      })
     }
     const before = cpuSeconds(broker.pid)
     const skip = edenPauses(broker.logPath).length // start-up's and the warm-up's collections
@@ -277,7 +283,7 @@ try {
     }
     const objects = values['no-allocations'] ? [] : trees.map((tree) => allocations(tree.dir))
     console.log(
-      `\n${rate} records/s of 1 KiB, acks=1, ${durationMs} ms per round after ${warmupMs} ms of warm-up, ${rounds} rounds each, interleaved; ${cpus().length} CPUs; medians over rounds\n`,
+      `\n${rate} records/s of 1 KiB, acks=1, ${durationMs} ms per round after ${warmupMs} ms of warm-up at ${warmupRate(rate)} records/s, ${rounds} rounds each, interleaved; ${cpus().length} CPUs; medians over rounds\n`,
     )
     console.log(
       '| tree | p50 ms | p99 ms | p99.9 ms | send lag p99 ms | broker CPU µs/record | eden GCs/s | eden pause median ms | eden pause p99 ms | objects/request | load avg (1 min) |',

@@ -49,9 +49,9 @@ const usage = `usage: bun bench/e2e/run.ts [--quick] [--only produce,consume,lat
                   beside Sluice in the same run when its jars are resolved
   --no-cluster    leave out the 3-broker cluster rows (bench/e2e/cluster.ts: Sluice with etcd
                   beside a 3-node Kafka, replication factor 3, and leader failover)
-  --warmup-ms N   before each latency row, the broker (Sluice and Kafka alike) serves the same
-                  rate for N ms on a topic of its own, not counted (default 3000, as
-                  bench/e2e/compare.ts; 0 for none)
+  --warmup-ms N   before each latency row, the broker (Sluice and Kafka alike) serves the row's
+                  rate, and at least 10k records/s, for N ms on a topic of its own, not counted
+                  (default 3000, as bench/e2e/compare.ts; 0 for none)
   --failover-runs N
                   leader kills per cluster (default 5, 3 with --quick; 0 for none)
   --session-timeout-ms N

@@ -65,8 +65,10 @@ export interface LatencyRow {
   machineStealShare?: number
   /** The broker's major page faults during the run: each one waited for the disk. */
   brokerMajorFaults?: number
-  /** How long the broker served the same rate on another topic just before, not counted. */
+  /** How long the broker served warmupRate on another topic just before, not counted. */
   warmupMs?: number
+  /** Records per second of that warm-up (absent in runs before it was reported: the row's rate). */
+  warmupRate?: number
   error?: string
 }
 
@@ -308,9 +310,20 @@ function latencyArgs(where: string[], topic: string, rate: number, durationMs: n
 }
 
 /**
- * One row per rate. With `warmupMs`, a broker first serves the same rate for that long on a topic
- * of its own, not counted: a broker just started is still compiling its hot path (Kafka's JIT,
- * JavaScriptCore's), and without it the first seconds of the row carry its p99 (issue 15).
+ * The rate a latency row's broker is warmed up at: the row's own, and at least 10k records/s. A
+ * broker just started is still compiling its hot path (Kafka's JIT, JavaScriptCore's), and
+ * compilers tier up by how often code ran, not for how long: after 3 s at 1k records/s Sluice's
+ * JIT threads still spent 1.0 s of CPU on 97 FTL compiles in the next 8 s, beside a row of 1k
+ * records/s (p99 4.3 ms), where after 5 s at 10k they spent 0.14 s (p99 2.0-2.5 ms; issue 17).
+ */
+export function warmupRate(rate: number): number {
+  return Math.max(rate, 10_000)
+}
+
+/**
+ * One row per rate. With `warmupMs`, a broker first serves `warmupRate(rate)` for that long on a
+ * topic of its own, not counted, so that the row measures a broker past its JIT's warm-up (without
+ * one, the first seconds of the row carried its p99; issue 15).
  */
 export async function runLatency(
   target: { broker: BrokerProcess } | { mock: true },
@@ -326,10 +339,12 @@ export async function runLatency(
       const warmupMs = options.warmupMs ?? 0
       if ('broker' in target && warmupMs > 0) {
         await createTopic(target.broker, `${topic}-warmup`, 1)
-        await runLoadgen<LatencyResult>(latencyArgs(where, `${topic}-warmup`, rate, warmupMs), {
+        const warmRate = warmupRate(rate)
+        await runLoadgen<LatencyResult>(latencyArgs(where, `${topic}-warmup`, warmRate, warmupMs), {
           timeoutMs: warmupMs + 60_000,
         })
         row.warmupMs = warmupMs
+        row.warmupRate = warmRate
       }
       if ('broker' in target) await createTopic(target.broker, topic, 1)
       const args = latencyArgs(where, topic, rate, options.durationMs)

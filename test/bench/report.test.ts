@@ -234,4 +234,12 @@ test('the latency rows say the warm-up both brokers had, or that they had none',
     'No warm-up: each latency row began the moment its broker first served this load',
   )
   expect(cold).not.toContain('Before each latency row')
+  // A row warmed up faster than its rate (run.ts since issue 17) says the rate it had.
+  const faster = renderMarkdown(
+    runResults({ limits, latency: [{ ...row(3000), warmupRate: 10_000 }] }),
+    { plotsPrefix: '' },
+  )
+  expect(faster).toContain(
+    "its broker served the row's rate and at least 10k records/s (a JIT tiers up by how often code ran, not for how long) for 3.0 s",
+  )
 })
