@@ -1,7 +1,9 @@
-// Small metadata files (the topic image, producer id blocks, producer state snapshots) replaced
-// atomically: write a temporary file, fsync it, rename it over the old one, fsync the directory.
-// A crash leaves either the old file or the new one, never a torn mix; a leftover `.tmp` is
-// ignored and overwritten by the next write.
+// Small metadata files replaced atomically: write a temporary file, fsync it, rename it over the
+// old one, fsync the directory. A crash leaves either the old file or the new one, never a torn
+// mix; a leftover `.tmp` is ignored and overwritten by the next write. Synchronous: only the
+// dynamic broker configs (AlterConfigs on a broker, rare) use it. The topic image and the producer
+// id blocks are written with storage/checkpoint.ts's thread-pool variant, since an fsync on the
+// event loop held every client's requests for up to a second while the disk was busy.
 
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'

@@ -2,7 +2,9 @@
 //
 // Ids: allocated in blocks of 1000 (Kafka's ProducerIdManager block size). The end of the
 // current block is written to `__sluice_producer_ids.json` in the first log dir before any id of
-// the block is handed out, so an id is never given twice, across restarts and crashes alike.
+// the block is handed out, so an id is never given twice, across restarts and crashes alike. The
+// write and its fsyncs run on Bun's thread pool: with the disk busy, an fsync on the event loop
+// held every client's requests for 0.5-1.2 s (the topic image's, bench/RESULTS.md, issue 17).
 //
 // InitProducerId: an idempotent producer (no transactional id) always gets a fresh id with epoch 0,
 // as in Kafka. A transactional id keeps its id and gets its epoch bumped (KIP-360); a request that
@@ -10,7 +12,8 @@
 // (AddPartitionsToTxn, EndTxn, markers) arrive later; transactional ids live in memory until then.
 
 import { join } from 'node:path'
-import { readFileIfExists, writeFileAtomic } from '../cluster/atomic-file.ts'
+import { readFileIfExists } from '../cluster/atomic-file.ts'
+import { writeTextFileAtomicAsync } from '../storage/checkpoint.ts'
 
 export const producerIdsFileName = '__sluice_producer_ids.json'
 export const producerIdBlockSize = 1000
@@ -44,10 +47,11 @@ export class ProducerIds {
 
   /** A fresh producer id; the block it comes from is on disk before it is returned. */
   allocate(): Promise<number> {
-    const result = this.idChain.then(() => {
+    const result = this.idChain.then(async () => {
       if (this.nextProducerId >= this.blockEnd) {
         const blockEnd = this.nextProducerId + producerIdBlockSize
-        writeFileAtomic(join(this.dir, producerIdsFileName), JSON.stringify({ blockEnd }) + '\n')
+        const text = JSON.stringify({ blockEnd }) + '\n'
+        await writeTextFileAtomicAsync(join(this.dir, producerIdsFileName), text)
         this.blockEnd = blockEnd
       }
       return this.nextProducerId++

@@ -2,7 +2,7 @@
 // and that producer id blocks are persisted so ids never repeat across a reopen.
 
 import { afterAll, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -10,6 +10,7 @@ import {
   ProducerStateManager,
   lastSequenceOf,
   producerIdBlockSize,
+  producerIdsFileName,
 } from '../../src/coordinator/producer-state.ts'
 
 const dirs: string[] = []
@@ -60,4 +61,19 @@ test('producer ids come from persisted blocks and never repeat after a reopen', 
   // No close: a crash. The next open starts at the end of the block already handed out.
   const second = await ProducerStateManager.open({ dir, logs })
   expect(await second.allocateProducerId()).toBe(a + producerIdBlockSize)
+})
+
+test('a new block is written off the event loop, and no id of it is given before it is on disk', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-producer-ids-'))
+  dirs.push(dir)
+  const logs = { all: () => [], setLogEvents: () => {} } as never
+  const manager = await ProducerStateManager.open({ dir, logs })
+  const file = join(dir, producerIdsFileName)
+  const id = manager.allocateProducerId()
+  // Written on the event loop, the block would be on disk once these microtasks ran; on the
+  // thread pool each step waits for a turn of the event loop, which they never give.
+  for (let i = 0; i < 10; i++) await Promise.resolve()
+  expect(existsSync(file)).toBe(false)
+  expect(await id).toBe(0)
+  expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ blockEnd: producerIdBlockSize })
 })
