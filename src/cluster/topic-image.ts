@@ -12,8 +12,7 @@ import { join } from 'node:path'
 import { resolveLogConfig, type BrokerConfig } from '../config.ts'
 import type { LogConfig } from '../storage/log-config.ts'
 import type { LogManager } from '../storage/log-manager.ts'
-import { KnownTextFile } from '../storage/checkpoint.ts'
-import { readFileIfExists } from './atomic-file.ts'
+import { KnownTextFile, readTextIfExists } from '../storage/checkpoint.ts'
 import { newTopicId, type TopicInfo } from './topic-info.ts'
 import { internalTopicNames } from './topic-names.ts'
 
@@ -52,7 +51,7 @@ export function readImage(file: KnownTextFile): ImageFile | null {
 /**
  * Replaces the image atomically (temp file, fsync, rename) unless it holds `contents` already,
  * every system call on Bun's thread pool: with the disk busy writing back what producers sent, the
- * fsync alone took 130-570 ms here (bench/RESULTS.md, issue 17), and on the event loop it held
+ * fsync alone took 0.1-1.2 s here (bench/RESULTS.md, issue 17), and on the event loop it held
  * every client's requests that long. One at a time per file: the registry serializes its changes.
  */
 export async function writeImage(file: KnownTextFile, contents: ImageContents): Promise<void> {
@@ -67,7 +66,7 @@ export function configForFromImage(options: {
   dir: string
   config: BrokerConfig
 }): (topic: string, partition: number) => LogConfig {
-  const text = readFileIfExists(join(options.dir, metadataFileName))
+  const text = readTextIfExists(join(options.dir, metadataFileName))
   const overrides = new Map<string, Record<string, string>>()
   if (text !== null) {
     for (const topic of (JSON.parse(text) as ImageFile).topics)
@@ -80,7 +79,7 @@ export function configForFromImage(options: {
 export function topicIdForFromImage(options: {
   dir: string
 }): (topic: string) => string | undefined {
-  const text = readFileIfExists(join(options.dir, metadataFileName))
+  const text = readTextIfExists(join(options.dir, metadataFileName))
   const ids = new Map<string, string>()
   if (text !== null) {
     for (const topic of (JSON.parse(text) as ImageFile).topics) ids.set(topic.name, topic.topicId)

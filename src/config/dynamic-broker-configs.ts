@@ -31,7 +31,7 @@
 import { join } from 'node:path'
 import { readFileSync } from 'node:fs'
 import { assert } from '../assert.ts'
-import { writeFileAtomic } from '../cluster/atomic-file.ts'
+import { writeTextFileAtomic } from '../storage/checkpoint.ts'
 import type { BrokerConfig } from './broker-config.ts'
 import { brokerConfigDefinitions } from './broker-definitions.ts'
 import { topicConfigDefinitions } from './topic-definitions.ts'
@@ -351,7 +351,7 @@ class LocalDynamicConfigStore implements DynamicBrokerConfigStore {
     if (version !== this.version) return false
     const updated: DynamicBrokerConfigs = { ...dynamicBrokerConfigs(this.config), [layer]: values }
     const path = dynamicBrokerConfigsPath(this.config)
-    writeFileAtomic(path, JSON.stringify(updated, null, 2) + '\n')
+    writeTextFileAtomic(path, JSON.stringify(updated, null, 2) + '\n')
     this.version++
     setDynamicBrokerConfigs(this.config, updated)
     return true

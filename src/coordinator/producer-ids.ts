@@ -4,7 +4,7 @@
 // current block is written to `__sluice_producer_ids.json` in the first log dir before any id of
 // the block is handed out, so an id is never given twice, across restarts and crashes alike. The
 // write and its fsyncs run on Bun's thread pool: with the disk busy, an fsync on the event loop
-// held every client's requests for 0.5-1.2 s (the topic image's, bench/RESULTS.md, issue 17).
+// held every client's requests for 0.1-1.2 s (the topic image's, bench/RESULTS.md, issue 17).
 //
 // InitProducerId: an idempotent producer (no transactional id) always gets a fresh id with epoch 0,
 // as in Kafka. A transactional id keeps its id and gets its epoch bumped (KIP-360); a request that
@@ -12,8 +12,7 @@
 // (AddPartitionsToTxn, EndTxn, markers) arrive later; transactional ids live in memory until then.
 
 import { join } from 'node:path'
-import { readFileIfExists } from '../cluster/atomic-file.ts'
-import { writeTextFileAtomicAsync } from '../storage/checkpoint.ts'
+import { readTextIfExists, writeTextFileAtomicAsync } from '../storage/checkpoint.ts'
 
 export const producerIdsFileName = '__sluice_producer_ids.json'
 export const producerIdBlockSize = 1000
@@ -37,7 +36,7 @@ export class ProducerIds {
   /** Continues after the last block written to `dir`, or starts at 0. */
   static load(dir: string): ProducerIds {
     const ids = new ProducerIds(dir)
-    const text = readFileIfExists(join(dir, producerIdsFileName))
+    const text = readTextIfExists(join(dir, producerIdsFileName))
     if (text !== null) {
       const { blockEnd } = JSON.parse(text) as { blockEnd: number }
       ids.nextProducerId = ids.blockEnd = blockEnd

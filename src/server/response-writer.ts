@@ -127,7 +127,8 @@ export class ResponseWriter {
     if (gatheredBytes === 0 || this.failed) return this.flush()
     assert(this.idle, gatherFirstMessage)
     // Written from the gather buffer as writeBorrowed writes from the codec's: only what the
-    // socket does not take is copied. writeBorrowed counts the bytes as unsent again.
+    // socket does not take is copied. gatherAppend counted them as unsent; writeBorrowed counts what
+    // the socket leaves.
     this.unsentBytes -= gatheredBytes
     this.writeBorrowed(gather!, gatheredBytes)
     this.flush()

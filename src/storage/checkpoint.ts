@@ -74,7 +74,7 @@ function parseOffsetCheckpoint(path: string, text: string): Map<string, number> 
 }
 
 /** The file's text, or null when it does not exist. */
-function readTextIfExists(path: string): string | null {
+export function readTextIfExists(path: string): string | null {
   try {
     return readFileSync(path, 'utf8')
   } catch (error) {

@@ -47,9 +47,9 @@ import { TimeIndex } from './time-index.ts'
 
 /**
  * With `preallocate` (the topic config, default false), a segment reserves blocks ahead once it
- * holds this much, as far ahead as it already holds and
- * at most PREALLOCATE_AHEAD_BYTES_MAX: a quiet partition reserves nothing, a busy one at most
- * 64 MiB past its end (about 20 fallocate calls for a 1 GiB segment).
+ * holds this much, as far ahead as it already holds and at most PREALLOCATE_AHEAD_BYTES_MAX: a
+ * quiet partition reserves nothing, a busy one at most 64 MiB past its end (about 20 fallocate
+ * calls for a 1 GiB segment).
  */
 export const PREALLOCATE_FROM_BYTES = 1024 * 1024
 export const PREALLOCATE_AHEAD_BYTES_MAX = 64 * 1024 * 1024

@@ -76,7 +76,7 @@ test('Kafka topic name rules', async () => {
 })
 
 test('a change writes the image off the event loop: no synchronous write once open', async () => {
-  // With the disk busy writing back what producers sent, the image's fsync took 130-570 ms
+  // With the disk busy writing back what producers sent, the image's fsync took 0.1-1.2 s
   // (bench/RESULTS.md, issue 17); written synchronously it held every client's requests as long.
   const dir = mkdtempSync(join(tmpdir(), 'sluice-registry-'))
   dirs.push(dir)
