@@ -43,6 +43,8 @@ export interface ConsumeResult {
 export interface LatencyResult {
   mode: 'latency'
   rate: number
+  /** How long a probe record took to come back before the clock started: the path's set-up. */
+  readyUs: number
   sent: number
   received: number
   lost: number

@@ -70,6 +70,8 @@ describe.skipIf(librdkafkaMissing)('bench/e2e/loadgen', () => {
       ['latency', '--mock', '--topic', 'smoke-latency', '--rate', '200', '--count', '100'],
       { timeoutMs: 60_000 },
     )
+    // The clock starts once a probe record has come back, not after a fixed grace period.
+    expect(result.readyUs).toBeGreaterThan(0)
     expect(result.sent).toBe(100)
     expect(result.received).toBe(100)
     expect(result.lost).toBe(0)
