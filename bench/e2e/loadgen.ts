@@ -43,8 +43,11 @@ export interface ConsumeResult {
 export interface LatencyResult {
   mode: 'latency'
   rate: number
-  /** How long a probe record took to come back before the clock started: the path's set-up. */
-  readyUs: number
+  /**
+   * How long a probe record took to come back before the clock started: the path's set-up
+   * (absent before a458804).
+   */
+  readyUs?: number
   sent: number
   received: number
   lost: number
