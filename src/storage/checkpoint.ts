@@ -98,7 +98,11 @@ export function writeTextFileAtomic(path: string, text: string): void {
   const tmpPath = path + '.tmp'
   const fd = openSync(tmpPath, 'w')
   try {
-    writeSync(fd, text)
+    // One write(2) may take only part of it (a disk filling up): the rest goes in the next, which
+    // then fails whole, before the rename could put a cut file in the old one's place.
+    const bytes = Buffer.from(text, 'utf8')
+    let written = 0
+    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written)
     fsyncSync(fd)
   } finally {
     closeSync(fd)
