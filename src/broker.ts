@@ -91,14 +91,16 @@ export async function openBroker(
     clusterId: metadata?.clusterId ?? config['cluster.id'],
   })
   const advertised = advertisedAddress(config)
+  // The topics' configs and ids, for the logs to open with: etcd's image, or the local one.
+  const topicLookups = metadata ?? LocalTopicRegistry.lookupsFromImage({ dir, config })
   const logs = await LogManagerImpl.open({
     logDirs: config['log.dirs'],
     defaults: resolveLogConfig({}, config),
     retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
     flushIntervalMessages: config['log.flush.interval.messages'] ?? undefined,
     flushIntervalMs: config['log.flush.interval.ms'] ?? undefined,
-    configFor: metadata?.configFor ?? LocalTopicRegistry.configForFromImage({ dir, config }),
-    topicIdFor: metadata?.topicIdFor ?? LocalTopicRegistry.topicIdForFromImage({ dir }),
+    configFor: topicLookups.configFor,
+    topicIdFor: topicLookups.topicIdFor,
     deleteStaleReplicas: metadata !== null,
     cleaner: {
       enable: config['log.cleaner.enable'],

@@ -4,7 +4,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import type { ClusterFigures, ClusterResults } from './cluster.ts'
 import type { Limits, MachineInfo } from './limits.ts'
-import { describeProduce, type ConsumeRow, type LatencyRow, type ProduceRow } from './scenarios.ts'
+import {
+  describeProduce,
+  WARMUP_RATE_MIN,
+  type ConsumeRow,
+  type LatencyRow,
+  type ProduceRow,
+} from './scenarios.ts'
 
 export interface StartupFigures {
   startupMs: number[]
@@ -261,7 +267,7 @@ function warmupNote(results: RunResults): string {
   const seconds = warmups.map((v) => `${(v / 1000).toFixed(1)} s`).join(' or ')
   const faster = used.some((row) => row.warmupRate !== undefined && row.warmupRate !== row.rate)
   const rate = faster
-    ? "the row's rate and at least 10k records/s (a JIT tiers up by how often code ran, not for how long)"
+    ? `the row's rate and at least ${WARMUP_RATE_MIN / 1000}k records/s (a JIT tiers up by how often code ran, not for how long)`
     : 'the same rate'
   return `Before each latency row, its broker${results.kafka?.latency?.length ? ' (Sluice and Kafka alike)' : ''} served ${rate} for ${seconds} on a topic of its own, not counted.`
 }

@@ -309,6 +309,9 @@ function latencyArgs(where: string[], topic: string, rate: number, durationMs: n
   return args.concat(['--duration-ms', String(durationMs), '--size', '1024', '--acks', '1'])
 }
 
+/** The least a latency row's broker is warmed up at, in records per second. */
+export const WARMUP_RATE_MIN = 10_000
+
 /**
  * The rate a latency row's broker is warmed up at: the row's own, and at least 10k records/s. A
  * broker just started is still compiling its hot path (Kafka's JIT, JavaScriptCore's), and
@@ -317,7 +320,7 @@ function latencyArgs(where: string[], topic: string, rate: number, durationMs: n
  * records/s (p99 4.3 ms), where after 5 s at 10k they spent 0.14 s (p99 2.0-2.5 ms; issue 17).
  */
 export function warmupRate(rate: number): number {
-  return Math.max(rate, 10_000)
+  return Math.max(rate, WARMUP_RATE_MIN)
 }
 
 /**

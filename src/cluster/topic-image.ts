@@ -53,38 +53,35 @@ export function readImage(file: KnownTextFile): ImageFile | null {
  * every system call on Bun's thread pool: with the disk busy writing back what producers sent, the
  * fsync alone took 0.1-1.2 s here (bench/RESULTS.md, issue 17), and on the event loop it held
  * every client's requests that long. One at a time per file: the registry serializes its changes.
+ * Resolves true when it wrote, false when the file held the contents already.
  */
-export async function writeImage(file: KnownTextFile, contents: ImageContents): Promise<void> {
-  await file.writeAsync(imageText(contents))
+export function writeImage(file: KnownTextFile, contents: ImageContents): Promise<boolean> {
+  return file.writeAsync(imageText(contents))
 }
 
-/**
- * For LogManager.open's `configFor`: each topic's LogConfig read from the image on disk, so that
- * logs open with their topic's settings before the registry itself is opened over them.
- */
-export function configForFromImage(options: {
-  dir: string
-  config: BrokerConfig
-}): (topic: string, partition: number) => LogConfig {
+/** What LogManager.open asks of the topics before the registry is opened over the logs. */
+export interface ImageLookups {
+  /** Each topic's LogConfig, so that logs open with their topic's settings. */
+  configFor: (topic: string, partition: number) => LogConfig
+  /** Each topic's id as the image holds it. */
+  topicIdFor: (topic: string) => string | undefined
+}
+
+/** LogManager.open's lookups from the image on disk, read once. */
+export function lookupsFromImage(options: { dir: string; config: BrokerConfig }): ImageLookups {
   const text = readTextIfExists(join(options.dir, metadataFileName))
   const overrides = new Map<string, Record<string, string>>()
-  if (text !== null) {
-    for (const topic of (JSON.parse(text) as ImageFile).topics)
-      overrides.set(topic.name, { ...topic.configs })
-  }
-  return (topic) => resolveLogConfig(overrides.get(topic) ?? {}, options.config)
-}
-
-/** Each topic's id as the image file holds it (read once), for LogManager.open. */
-export function topicIdForFromImage(options: {
-  dir: string
-}): (topic: string) => string | undefined {
-  const text = readTextIfExists(join(options.dir, metadataFileName))
   const ids = new Map<string, string>()
   if (text !== null) {
-    for (const topic of (JSON.parse(text) as ImageFile).topics) ids.set(topic.name, topic.topicId)
+    for (const topic of (JSON.parse(text) as ImageFile).topics) {
+      overrides.set(topic.name, { ...topic.configs })
+      ids.set(topic.name, topic.topicId)
+    }
   }
-  return (topic) => ids.get(topic)
+  return {
+    configFor: (topic) => resolveLogConfig(overrides.get(topic) ?? {}, options.config),
+    topicIdFor: (topic) => ids.get(topic),
+  }
 }
 
 /**

@@ -15,10 +15,10 @@ import type { KnownTextFile } from '../storage/checkpoint.ts'
 import type { LogConfig } from '../storage/log-config.ts'
 import type { LogManager } from '../storage/log-manager.ts'
 import {
-  configForFromImage,
   imageFile,
   metadataFileName,
-  topicIdForFromImage,
+  type ImageLookups,
+  lookupsFromImage,
   orphanTopics,
   readImage,
   writeImage,
@@ -112,20 +112,9 @@ export class LocalTopicRegistry implements TopicRegistry {
     return registry
   }
 
-  /**
-   * For LogManager.open's `configFor`: each topic's LogConfig read from the image on disk, so that
-   * logs open with their topic's settings before the registry itself is opened over them.
-   */
-  static configForFromImage(options: {
-    dir: string
-    config: BrokerConfig
-  }): (topic: string, partition: number) => LogConfig {
-    return configForFromImage(options)
-  }
-
-  /** Each topic's id as the image file holds it, for LogManager.open. */
-  static topicIdForFromImage(options: { dir: string }): (topic: string) => string | undefined {
-    return topicIdForFromImage(options)
+  /** LogManager.open's topic configs and ids from the image on disk, before the registry opens. */
+  static lookupsFromImage(options: { dir: string; config: BrokerConfig }): ImageLookups {
+    return lookupsFromImage(options)
   }
 
   get(name: string): TopicInfo | undefined {
@@ -377,7 +366,7 @@ export class LocalTopicRegistry implements TopicRegistry {
   }
 
   /** Writes the image; every caller runs inside serialize (or load, before any), so one at a time. */
-  private persist(): Promise<void> {
+  private persist(): Promise<boolean> {
     const topics = new Map(this.topicsByName)
     if (this.creating) topics.set(this.creating.name, this.creating)
     return writeImage(this.imageFile, {
