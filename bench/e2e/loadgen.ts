@@ -29,8 +29,13 @@ export interface ConsumeResult {
   mode: 'consume'
   records: number
   bytes: number
+  /** From the consumer's start (before its first fetch) to its last record. */
   seconds: number
   firstRecordMs: number
+  /** CLOCK_MONOTONIC at the first and the last record (0 before any): comparable across the
+   * consumers of one machine. */
+  firstRecordNs: number
+  lastRecordNs: number
   recordsPerSec: number
   mbPerSec: number
   errors: number

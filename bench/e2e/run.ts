@@ -281,7 +281,7 @@ async function kafkaConsume(kafka: BrokerProcess, options: ScenarioOptions) {
       })
       rows.push(row)
       progress(
-        `consume kafka ${recordBytes} B records, ${consumers} consumer(s): ${row.error ?? `${row.mbPerSec!.toFixed(1)} MB/s, ${row.cpuSecondsPerGb!.toFixed(2)} CPU s/GB`}`,
+        `consume kafka ${recordBytes} B records, ${consumers} consumer(s): ${row.error ?? `${row.mbPerSec!.toFixed(1)} MB/s, ${row.cpuSecondsPerGb!.toFixed(2)} CPU s/GB, first record after ${row.firstRecordMs!.toFixed(0)} ms`}`,
       )
     }
   return { rows, rssPeakBytes: sampler.stop() }
@@ -340,7 +340,7 @@ async function consumeScenario(
         const row = await runConsume(broker, { topic, records, recordBytes, consumers, sendfile })
         rows.push(row)
         progress(
-          `consume ${recordBytes} B records, sendfile ${sendfile}, ${consumers} consumer(s): ${row.error ?? `${row.mbPerSec!.toFixed(1)} MB/s, ${row.cpuSecondsPerGb!.toFixed(2)} CPU s/GB, client's busiest thread ${row.clientThread} ${((row.clientThreadShare ?? 0) * 100).toFixed(0)}%`}`,
+          `consume ${recordBytes} B records, sendfile ${sendfile}, ${consumers} consumer(s): ${row.error ?? `${row.mbPerSec!.toFixed(1)} MB/s, ${row.cpuSecondsPerGb!.toFixed(2)} CPU s/GB, client's busiest thread ${row.clientThread} ${((row.clientThreadShare ?? 0) * 100).toFixed(0)}%, first record after ${row.firstRecordMs!.toFixed(0)} ms`}`,
         )
       }
     peakBytes = Math.max(peakBytes, sampler.stop())
