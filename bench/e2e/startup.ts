@@ -12,9 +12,12 @@
 // it try first when the broker prints its "listening on" line (answer steps only): the start-up
 // the broker alone costs, which is what a client started once the broker is up sees.
 // Usage: bun bench/e2e/startup.ts [--rounds N] [--only name,...] [--base DIR] [--json FILE]
-//                                 [--on-listening]
+//                                 [--on-listening] [--package DIR]
 //   --base DIR   also run the start-up steps of another checkout (a before/after comparison
 //                needs DIR/dist, DIR/native/sluice.node and DIR/bin/sluice), interleaved
+//   --package DIR  also run `sluice start` as an installed package runs it: DIR is a folder where
+//                `npm install <the npm pack tarball>` ran (DIR/node_modules/.bin/sluice: no src/,
+//                no executable, so bin/sluice runs the bundle with the Bun npm installed beside it)
 // The executable's step runs where dist/sluice exists (scripts/setup.sh builds it).
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -42,6 +45,7 @@ function parseArgs(argv: string[]) {
     rounds: 7,
     only: undefined as Set<string> | undefined,
     base: '',
+    pkg: '',
     json: '',
     onListening: false,
   }
@@ -51,6 +55,7 @@ function parseArgs(argv: string[]) {
     if (arg === '--rounds') flags.rounds = Number(value())
     else if (arg === '--only') flags.only = new Set(value().split(','))
     else if (arg === '--base') flags.base = resolve(value())
+    else if (arg === '--package') flags.pkg = resolve(value())
     else if (arg === '--json') flags.json = value()
     else if (arg === '--on-listening') flags.onListening = true
     else {
@@ -85,7 +90,7 @@ function sluiceSteps(tree: string, label: string): Step[] {
   return steps
 }
 
-function allSteps(base: string): Step[] {
+function allSteps(base: string, pkg: string): Step[] {
   const steps: Step[] = [
     { name: 'bun -e 0', argv: [bun, '-e', '0'], until: 'exit', cwd: repo },
     { name: 'bare Bun TCP server', argv: [bun, bareServer, 'PORT'], until: 'answer', cwd: repo },
@@ -100,6 +105,10 @@ function allSteps(base: string): Step[] {
     },
   ]
   if (base) steps.push(...sluiceSteps(base, 'base: '))
+  if (pkg) {
+    const argv = [join(pkg, 'node_modules/.bin/sluice'), ...startArgs, ...logDirArgs]
+    steps.push({ name: 'installed package: sluice start', argv, until: 'answer', cwd: pkg })
+  }
   return steps
 }
 
@@ -203,7 +212,7 @@ const median = (values: number[]) => {
 
 async function main() {
   const flags = parseArgs(process.argv.slice(2))
-  const steps = allSteps(flags.base).filter(
+  const steps = allSteps(flags.base, flags.pkg).filter(
     (step) => !flags.only || [...flags.only].some((name) => step.name.includes(name)),
   )
   const workDir = mkdtempSync(join(tmpdir(), 'sluice-startup-'))
