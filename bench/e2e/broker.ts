@@ -48,6 +48,21 @@ export function sendfileOffOverride(repo: string): Record<string, string> | unde
 }
 
 /**
+ * The environment a tree's bin/sluice gives Bun (its `export NAME="${NAME:-value}"` lines), so that
+ * a broker the bench starts with Bun directly runs as the command a user types does; a tree whose
+ * bin/sluice sets none (a base revision before 2026-12-08) gets none. Values already in this
+ * process's environment win, as in the shell.
+ */
+export function launcherEnv(repo: string): Record<string, string> {
+  const path = join(repo, 'bin/sluice')
+  const script = existsSync(path) ? readFileSync(path, 'utf8') : ''
+  const env: Record<string, string> = {}
+  for (const [, name, inner, value] of script.matchAll(/^export (\w+)="\$\{(\w+):-([^}]*)\}"$/gm))
+    if (name && name === inner && value !== undefined) env[name] = process.env[name] ?? value
+  return env
+}
+
+/**
  * What Bun runs for the bench's brokers: the start-up bundle while it is newer than every source
  * file (bin/sluice itself prefers the executable dist/sluice; the start-up row goes through it).
  */
@@ -77,7 +92,7 @@ export async function startSluice(options: SluiceOptions): Promise<BrokerProcess
   const spawnedAt = performance.now()
   const child = Bun.spawn(argv, {
     cwd: options.repo,
-    env: options.env ? { ...process.env, ...options.env } : undefined,
+    env: { ...process.env, ...launcherEnv(options.repo), ...options.env },
     stdin: 'ignore',
     stdout: logFd,
     stderr: logFd,

@@ -168,6 +168,27 @@ test('bin/sluice runs the executable in a checkout, else the bundle while fresh,
   expect(await sluice()).toBe('ran src\n')
 })
 
+test('bin/sluice gives Bun a 30 s GC timer unless the caller set one, whichever it runs', async () => {
+  const root = standInCheckout('checkout-gc-timer')
+  writeFileSync(join(root, 'dist/sluice'), '#!/bin/sh\necho "executable: $BUN_GC_TIMER_INTERVAL"\n')
+  chmodSync(join(root, 'dist/sluice'), 0o755)
+  writeFileSync(
+    join(root, 'dist/cli.js'),
+    'console.log(`bundle: ${process.env.BUN_GC_TIMER_INTERVAL}`)\n',
+  )
+  at(root, 'src/cli.ts', 60)
+  at(root, 'native/sluice.node', 50)
+  at(root, 'dist/cli.js', 40)
+  at(root, 'dist/sluice', 30)
+  const sluice = async (env: Record<string, string> = {}) =>
+    (await run([join(root, 'bin/sluice'), 'start'], { env })).stdout
+
+  expect(await sluice()).toBe('executable: 30000\n')
+  expect(await sluice({ BUN_GC_TIMER_INTERVAL: '1000' })).toBe('executable: 1000\n')
+  rmSync(join(root, 'dist/sluice'))
+  expect(await sluice()).toBe('bundle: 30000\n')
+})
+
 test.skipIf(!existsSync(join(repoRoot, 'dist/sluice')))(
   "the executable run by bin/sluice hands a stale checkout's command back to it",
   async () => {
