@@ -46,8 +46,8 @@ export interface ConsumeRow {
   records?: number
   bytes?: number
   /**
-   * Total MB/s over all consumers (each reads the whole topic), over the span in which records
-   * flowed: from any consumer's first record to the last record of all. Until 2026-12-08 it
+   * Total MB/s over all consumers (each reads the whole topic), over the time in which records
+   * flowed to any of them (flowedMbPerSec). Until 2026-12-08 it
    * counted from each consumer's start, and librdkafka 2.0.2 now and then starts a partition
    * before its own leader delegation is done ("no current leader for partition: (re)starting
    * offset query timer") and waits 500 ms to query again: on a 0.3 s read that halved the row.
@@ -259,14 +259,25 @@ export async function fillConsumeTopic(
   return records
 }
 
-/** MB/s of consumers run at once, over the span from the first record of any to the last of all. */
+/**
+ * MB/s of consumers run at once, over the time in which any of them was receiving: the union of
+ * their first-to-last-record spans, so that one that started late (the client's 500 ms wait)
+ * leaves out the gap before it, and overlapping ones count their shared time once.
+ */
 export function flowedMbPerSec(
   results: Pick<ConsumeResult, 'bytes' | 'firstRecordNs' | 'lastRecordNs'>[],
 ): number {
   const bytes = results.reduce((sum, r) => sum + r.bytes, 0)
-  const flowedNs =
-    Math.max(...results.map((r) => r.lastRecordNs)) -
-    Math.min(...results.map((r) => r.firstRecordNs))
+  const spans = results
+    .map((r): [number, number] => [r.firstRecordNs, r.lastRecordNs])
+    .sort((a, b) => a[0] - b[0])
+  let flowedNs = 0
+  let end = -Infinity
+  for (const [first, last] of spans) {
+    if (last <= end) continue
+    flowedNs += last - Math.max(first, end)
+    end = last
+  }
   return bytes / (Math.max(flowedNs, 1) / 1e9) / 1e6
 }
 

@@ -15,6 +15,15 @@ describe('flowedMbPerSec', () => {
     expect(rate).toBeCloseTo(1000, 6)
   })
 
+  test('a consumer that starts after the others ended: the gap between does not count', () => {
+    // 100 ms each, 500 ms apart: 200 ms of records in all.
+    const rate = flowedMbPerSec([
+      { bytes: 100e6, firstRecordNs: 0, lastRecordNs: 100 * ms },
+      { bytes: 100e6, firstRecordNs: 600 * ms, lastRecordNs: 700 * ms },
+    ])
+    expect(rate).toBeCloseTo(1000, 6)
+  })
+
   test('several consumers: all their bytes over the union of their spans', () => {
     // One starts 100 ms after the other and ends 100 ms after it: 400 ms in all, not 300.
     const rate = flowedMbPerSec([
