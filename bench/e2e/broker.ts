@@ -48,17 +48,16 @@ export function sendfileOffOverride(repo: string): Record<string, string> | unde
 }
 
 /**
- * The environment a tree's bin/sluice gives Bun (its `export NAME="${NAME:-value}"` lines), so that
+ * The defaults a tree's bin/sluice gives Bun (its `export NAME="${NAME:-value}"` lines), so that
  * a broker the bench starts with Bun directly runs as the command a user types does; a tree whose
- * bin/sluice sets none (a base revision before 2026-12-08) gets none. Values already in this
- * process's environment win, as in the shell.
+ * bin/sluice sets none (a base revision before 2026-12-08) gets none.
  */
 export function launcherEnv(repo: string): Record<string, string> {
   const path = join(repo, 'bin/sluice')
   const script = existsSync(path) ? readFileSync(path, 'utf8') : ''
   const env: Record<string, string> = {}
   for (const [, name, inner, value] of script.matchAll(/^export (\w+)="\$\{(\w+):-([^}]*)\}"$/gm))
-    if (name && name === inner && value !== undefined) env[name] = process.env[name] ?? value
+    if (name === inner) env[name!] = value!
   return env
 }
 
@@ -92,7 +91,8 @@ export async function startSluice(options: SluiceOptions): Promise<BrokerProcess
   const spawnedAt = performance.now()
   const child = Bun.spawn(argv, {
     cwd: options.repo,
-    env: { ...process.env, ...launcherEnv(options.repo), ...options.env },
+    // The launcher's defaults first: a value already in this environment wins, as in the shell.
+    env: { ...launcherEnv(options.repo), ...process.env, ...options.env },
     stdin: 'ignore',
     stdout: logFd,
     stderr: logFd,

@@ -47,10 +47,10 @@ export interface ConsumeRow {
   bytes?: number
   /**
    * Total MB/s over all consumers (each reads the whole topic), over the time in which records
-   * flowed to any of them (flowedMbPerSec). Until 2026-12-08 it
-   * counted from each consumer's start, and librdkafka 2.0.2 now and then starts a partition
-   * before its own leader delegation is done ("no current leader for partition: (re)starting
-   * offset query timer") and waits 500 ms to query again: on a 0.3 s read that halved the row.
+   * flowed to any of them (flowedMbPerSec). Until 2026-12-08 it counted from each consumer's
+   * start, and librdkafka 2.0.2 now and then starts a partition before its own leader delegation
+   * is done ("no current leader for partition: (re)starting offset query timer") and waits 500 ms
+   * to query again: on a 0.3 s read that halved the row.
    */
   mbPerSec?: number
   cpuSecondsPerGb?: number

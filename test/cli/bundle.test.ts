@@ -142,15 +142,8 @@ describe('the start-up bundle', () => {
 test('bin/sluice runs the executable in a checkout, else the bundle while fresh, else src/', async () => {
   const root = standInCheckout('checkout')
   // The executable checks its own freshness (the next test): bin/sluice only names the checkout.
-  writeFileSync(
-    join(root, 'dist/sluice'),
-    '#!/bin/sh\necho "ran the executable for $SLUICE_CHECKOUT: $*"\n',
-  )
-  chmodSync(join(root, 'dist/sluice'), 0o755)
-  at(root, 'src/cli.ts', 60)
-  at(root, 'native/sluice.node', 50)
-  at(root, 'dist/cli.js', 40)
-  at(root, 'dist/sluice', 30)
+  standInExecutable(root, 'echo "ran the executable for $SLUICE_CHECKOUT: $*"')
+  builtInOrder(root)
   const sluice = async (path = join(root, 'bin/sluice'), env: Record<string, string> = {}) =>
     (await run([path, 'x'], { env })).stdout
 
@@ -170,16 +163,12 @@ test('bin/sluice runs the executable in a checkout, else the bundle while fresh,
 
 test('bin/sluice gives Bun a 30 s GC timer unless the caller set one, whichever it runs', async () => {
   const root = standInCheckout('checkout-gc-timer')
-  writeFileSync(join(root, 'dist/sluice'), '#!/bin/sh\necho "executable: $BUN_GC_TIMER_INTERVAL"\n')
-  chmodSync(join(root, 'dist/sluice'), 0o755)
+  standInExecutable(root, 'echo "executable: $BUN_GC_TIMER_INTERVAL"')
   writeFileSync(
     join(root, 'dist/cli.js'),
     'console.log(`bundle: ${process.env.BUN_GC_TIMER_INTERVAL}`)\n',
   )
-  at(root, 'src/cli.ts', 60)
-  at(root, 'native/sluice.node', 50)
-  at(root, 'dist/cli.js', 40)
-  at(root, 'dist/sluice', 30)
+  builtInOrder(root)
   const sluice = async (env: Record<string, string> = {}) =>
     (await run([join(root, 'bin/sluice'), 'start'], { env })).stdout
 
@@ -197,11 +186,8 @@ test.skipIf(!existsSync(join(repoRoot, 'dist/sluice')))(
     mkdirSync(join(root, 'src/protocol'))
     writeFileSync(join(root, 'src/protocol/codec.ts'), '\n')
     copyFileSync(join(repoRoot, 'dist/sluice'), join(root, 'dist/sluice'))
-    at(root, 'src/cli.ts', 60)
     at(root, 'src/protocol/codec.ts', 60)
-    at(root, 'native/sluice.node', 50)
-    at(root, 'dist/cli.js', 40)
-    at(root, 'dist/sluice', 30)
+    builtInOrder(root)
     const sluice = async () => {
       const { stdout, stderr, exitCode } = await run([join(root, 'bin/sluice'), '--version'])
       expect({ stderr, exitCode }).toEqual({ stderr: '', exitCode: 0 })
@@ -241,6 +227,20 @@ function standInCheckout(name: string): string {
   writeFileSync(join(root, 'native/sluice.node'), '')
   writeFileSync(join(root, 'dist/cli.js'), "console.log('ran the bundle')\n")
   return root
+}
+
+/** A shell script in the executable's place that runs `line`. */
+function standInExecutable(root: string, line: string): void {
+  writeFileSync(join(root, 'dist/sluice'), `#!/bin/sh\n${line}\n`)
+  chmodSync(join(root, 'dist/sluice'), 0o755)
+}
+
+/** The stand-in's times as setup.sh leaves them: the sources, then the addon, then dist/. */
+function builtInOrder(root: string): void {
+  at(root, 'src/cli.ts', 60)
+  at(root, 'native/sluice.node', 50)
+  at(root, 'dist/cli.js', 40)
+  at(root, 'dist/sluice', 30)
 }
 
 /** Sets a file's times to `secondsAgo` seconds before now. */
